@@ -1,0 +1,35 @@
+/**
+ * The command line: yargs only. Parses, calls into the library, prints, and
+ * maps outcomes to exit codes (src/core/exit-codes.ts).
+ */
+import yargs from 'yargs'
+import { hideBin } from 'yargs/helpers'
+import { labCommand } from './lab/command.ts'
+import { EXIT } from './core/exit-codes.ts'
+
+export async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('kvmplay')
+    .usage('kvmplay — converge KVM hypervisors with TypeScript playbooks over SSH\n\nUsage: $0 <command> [options]')
+    .command(labCommand)
+    .demandCommand(1, 'Name a command: kvmplay lab --help')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .epilogue('Docs: README.md. Exit codes: 0 ok, 1 error, 2 task failed, 3 host unreachable, 4 bad input.')
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err
+      console.error(`kvmplay: ${msg}\nRun 'kvmplay --help' for usage.`)
+      process.exit(EXIT.BAD_INPUT)
+    })
+    .parseAsync()
+}
+
+main(hideBin(process.argv)).catch((err: unknown) => {
+  const e = err as Error & { exitCode?: number }
+  console.error(`kvmplay: ${e.message ?? String(err)}`)
+  process.exit(e.exitCode ?? EXIT.ERROR)
+})

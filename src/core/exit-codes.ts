@@ -1,0 +1,16 @@
+/**
+ * kvmplay's exit codes, close to Ansible's so that wrappers written for
+ * `ansible-playbook` keep working. Documented in the README.
+ */
+export const EXIT = {
+  /** Every host converged (or, with --check, planned) without failure. */
+  OK: 0,
+  /** kvmplay itself failed: a bug, or the lab could not be built. */
+  ERROR: 1,
+  /** At least one task failed on at least one host. */
+  TASK_FAILED: 2,
+  /** At least one host could not be reached (and none failed a task). */
+  UNREACHABLE: 3,
+  /** Bad input: command line, inventory, playbook, variables. Nothing was touched. */
+  BAD_INPUT: 4,
+} as const

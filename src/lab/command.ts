@@ -1,0 +1,156 @@
+/** `kvmplay lab …`: the yargs face of src/lab/lab.ts. */
+import { spawnSync } from 'node:child_process'
+import type { Argv, CommandModule } from 'yargs'
+import { labDown, labHost, labStatus, labStop, labUp, sshArgs } from './lab.ts'
+import { hostMemoryKiB } from './host.ts'
+import { hostPlan } from './addressing.ts'
+import { PreflightError } from './preflight.ts'
+import { EXIT } from '../core/exit-codes.ts'
+
+interface LabArgs {
+  name?: string
+  dir?: string
+  net?: string
+}
+
+const labOptions = (y: Argv) =>
+  y
+    .option('name', {
+      type: 'string',
+      describe: 'Lab name: several labs can run side by side (env KVMPLAY_LAB)',
+      defaultDescription: 'lab',
+    })
+    .option('dir', {
+      type: 'string',
+      describe: 'State directory of the lab (env KVMPLAY_LAB_DIR)',
+      defaultDescription: '/tmp/kvmplay-NAME',
+    })
+    .option('net', {
+      type: 'string',
+      choices: ['198.18', '198.19'],
+      describe: "The /16 of 198.18.0.0/15 the lab's hosts are addressed from (env KVMPLAY_LAB_NET)",
+      defaultDescription: '198.18',
+    })
+
+/** Lab failures that are the user's to fix map to BAD_INPUT; preflight says how. */
+async function guarded(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn()
+  } catch (err) {
+    const e = err as Error & { exitCode?: number }
+    e.exitCode ??= err instanceof PreflightError || /^invalid /.test(e.message) ? EXIT.BAD_INPUT : EXIT.ERROR
+    throw e
+  }
+}
+
+const up: CommandModule<LabArgs, LabArgs & { count: number; json?: boolean }> = {
+  command: 'up [count]',
+  describe: 'Bring up (or repair) a fleet of COUNT simulated hypervisors h1..hCOUNT',
+  builder: (y) =>
+    labOptions(y as Argv<LabArgs>)
+      .positional('count', { type: 'number', default: 3, describe: 'Number of hosts (1–254); extra hosts are removed' })
+      .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<LabArgs & { count: number; json?: boolean }>,
+  handler: (args) =>
+    guarded(async () => {
+      const res = await labUp(args.count, args, args.json ? undefined : (line) => console.error(line))
+      if (args.json) {
+        console.log(JSON.stringify(res, null, 2))
+        return
+      }
+      const kept = res.hosts.filter((h) => h.action === 'kept').length
+      console.log(`lab '${res.lab.name}': ${res.hosts.length} hosts up in ${res.seconds.toFixed(1)} s (${kept} kept, ${res.hosts.length - kept} started)`)
+      console.log(`inventory:   ${res.inventory}`)
+      console.log(`known_hosts: ${res.knownHosts}`)
+      console.log(`ssh config:  ${res.sshConfig}    (ssh -F ${res.sshConfig} h1)`)
+    }),
+}
+
+const down: CommandModule<LabArgs, LabArgs> = {
+  command: 'down',
+  describe: 'Remove every host, namespace, veth, mount, process and file of the lab',
+  builder: (y) => labOptions(y as Argv<LabArgs>) as Argv<LabArgs>,
+  handler: (args) =>
+    guarded(async () => {
+      const res = await labDown(args)
+      console.log(`lab '${res.lab.name}': removed ${res.removed.length} hosts and ${res.lab.dir}`)
+    }),
+}
+
+const status: CommandModule<LabArgs, LabArgs & { json?: boolean }> = {
+  command: 'status',
+  describe: "Show each host's state, address, MAC and memory",
+  builder: (y) =>
+    labOptions(y as Argv<LabArgs>).option('json', { type: 'boolean', describe: 'Print as JSON' }) as Argv<LabArgs & { json?: boolean }>,
+  handler: (args) =>
+    guarded(async () => {
+      const res = await labStatus(args)
+      const rows = await Promise.all(
+        res.hosts.map(async (h) => {
+          const mem = h.state === 'down' ? { pss: 0, rss: 0 } : await hostMemoryKiB(hostPlan(res.lab, Number(h.name.slice(1))))
+          return { ...h, pssMiB: Math.round(mem.pss / 102.4) / 10 }
+        }),
+      )
+      if (args.json) {
+        console.log(JSON.stringify({ lab: res.lab, hosts: rows }, null, 2))
+        return
+      }
+      if (rows.length === 0) {
+        console.log(`lab '${res.lab.name}' (${res.lab.dir}) has no hosts: kvmplay lab up N`)
+        return
+      }
+      console.log(`lab '${res.lab.name}' (${res.lab.dir})`)
+      console.log('HOST   STATE     ADDRESS          MAC                PID      MEMORY')
+      for (const r of rows) {
+        const mem = r.pssMiB ? `${r.pssMiB} MiB` : '-'
+        console.log(
+          `${r.name.padEnd(6)} ${r.state.padEnd(9)} ${r.address.padEnd(16)} ${r.mac}  ${String(r.pid ?? '-').padEnd(8)} ${mem}${r.detail ? `  (${r.detail})` : ''}`,
+        )
+      }
+    }),
+}
+
+const stop: CommandModule<LabArgs, LabArgs & { hosts: string[] }> = {
+  command: 'stop <hosts..>',
+  describe: 'Power hosts off as a crash would (they become unreachable); `lab up` rebuilds them',
+  builder: (y) =>
+    labOptions(y as Argv<LabArgs>).positional('hosts', { type: 'string', array: true, demandOption: true, describe: 'Host names, e.g. h2 h3' }) as Argv<LabArgs & { hosts: string[] }>,
+  handler: (args) =>
+    guarded(async () => {
+      await labStop(args.hosts, args)
+      console.log(`powered off: ${args.hosts.join(' ')}`)
+    }),
+}
+
+const ssh: CommandModule<LabArgs, LabArgs & { host: string; cmd?: string[] }> = {
+  command: 'ssh <host> [cmd..]',
+  describe: 'Open a shell on a lab host, or run CMD there (strict host-key checking)',
+  builder: (y) =>
+    labOptions(y as Argv<LabArgs>)
+      .positional('host', { type: 'string', demandOption: true, describe: 'Host name, e.g. h1' })
+      .positional('cmd', { type: 'string', array: true, describe: 'Command to run instead of a shell' })
+      .example('$0 lab ssh h1', 'log in to h1')
+      .example("$0 lab ssh h2 virsh net-list --all", "list h2's libvirt networks") as Argv<LabArgs & { host: string; cmd?: string[] }>,
+  handler: (args) =>
+    guarded(async () => {
+      const { lab, host } = await labHost(args.host, args)
+      const res = spawnSync('ssh', sshArgs(lab, host, args.cmd ?? []), { stdio: 'inherit' })
+      process.exitCode = res.status ?? EXIT.ERROR
+    }),
+}
+
+export const labCommand: CommandModule = {
+  command: 'lab <command>',
+  describe: 'Throwaway simulated hypervisors on this machine (namespaces, sshd, libvirtd)',
+  builder: (y) =>
+    y
+      .command(up as unknown as CommandModule)
+      .command(down as unknown as CommandModule)
+      .command(status as unknown as CommandModule)
+      .command(stop as unknown as CommandModule)
+      .command(ssh as unknown as CommandModule)
+      .demandCommand(1, 'Name a lab command: up, down, status, stop or ssh')
+      .example('$0 lab up 5', 'five hypervisors h1..h5 on 198.18.1-5.2')
+      .example('$0 lab ssh h1 virsh list --all', 'run a command on h1')
+      .example('$0 lab down', 'remove everything the lab created'),
+  handler: () => {},
+}

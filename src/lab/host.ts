@@ -1,0 +1,217 @@
+/**
+ * One lab host: its namespaces, its uplink, its boot, its power-off.
+ * Each function is idempotent, so `up` can repair and `down` can finish
+ * whatever an earlier, interrupted run left behind.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { $, sleep } from 'zx'
+import { renderTemplate } from '../render.ts'
+import { writeIfChanged } from './files.ts'
+import { hostPaths, labPaths } from './state.ts'
+import type { Lab } from './state.ts'
+import type { HostPlan } from './addressing.ts'
+
+const BOOT_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'boot.sh')
+const BOOT_TIMEOUT_MS = 90_000
+
+export type HostState = 'running' | 'booting' | 'down' | 'broken'
+
+export interface HostStatus {
+  name: string
+  state: HostState
+  address: string
+  mac: string
+  pid?: number
+  detail?: string
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`)
+
+function readPid(lab: Lab, host: HostPlan): number | undefined {
+  const path = hostPaths(lab.dir, host.name).pid
+  if (!existsSync(path)) return undefined
+  const pid = Number(readFileSync(path, 'utf8').trim())
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined
+}
+
+/** The last line boot.sh wrote: booting, then ready. */
+function bootStatus(lab: Lab, host: HostPlan): string {
+  const path = hostPaths(lab.dir, host.name).status
+  return existsSync(path) ? (readFileSync(path, 'utf8').trim().split('\n').pop() ?? '') : ''
+}
+
+export async function netnsExists(name: string): Promise<boolean> {
+  return existsSync(`/run/netns/${name}`)
+}
+
+export async function linkExists(name: string): Promise<boolean> {
+  return existsSync(`/sys/class/net/${name}`)
+}
+
+/** PIDs of every process in the host's network namespace (all of the host's processes). */
+export async function netnsPids(netns: string): Promise<number[]> {
+  if (!(await netnsExists(netns))) return []
+  const out = await $({ nothrow: true })`ip netns pids ${netns}`
+  return out.stdout.split('\n').filter(Boolean).map(Number)
+}
+
+export async function hostStatus(lab: Lab, host: HostPlan): Promise<HostStatus> {
+  const base = { name: host.name, address: host.address, mac: host.mac }
+  const pid = readPid(lab, host)
+  const paths = hostPaths(lab.dir, host.name)
+  const hasNetns = await netnsExists(host.netns)
+  if (!pid && !hasNetns && !existsSync(paths.root)) return { ...base, state: 'down' }
+  if (!pid || !alive(pid)) return { ...base, state: 'broken', detail: 'not running' }
+  if (!hasNetns || !(await linkExists(host.vethRoot))) {
+    return { ...base, state: 'broken', pid, detail: 'network namespace or uplink missing' }
+  }
+  return { ...base, pid, state: bootStatus(lab, host) === 'ready' ? 'running' : 'booting' }
+}
+
+/** Files that make this host itself: identity, uplink config, first-boot guests. */
+async function writeHostLayer(lab: Lab, host: HostPlan): Promise<void> {
+  const upper = hostPaths(lab.dir, host.name).upper
+  const etc = join(upper, 'etc')
+  writeIfChanged(join(etc, 'hostname'), `${host.name}\n`)
+  writeIfChanged(
+    join(etc, 'hosts'),
+    `127.0.0.1\tlocalhost\n127.0.1.1\t${host.name}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
+  )
+  // The host's only name server is its gateway (the lab's root side, where no
+  // DNS server runs): lookups fail at once instead of leaving the lab.
+  writeIfChanged(join(etc, 'resolv.conf'), `nameserver ${host.gateway}\n`)
+  writeIfChanged(
+    join(etc, `sysconfig/network-scripts/ifcfg-${host.uplink}`),
+    renderTemplate('lab/ifcfg-uplink.hbs', {
+      host: host.name,
+      device: host.uplink,
+      mac: host.mac,
+      address: host.address,
+      prefix: host.prefix,
+      gateway: host.gateway,
+      dns: host.gateway,
+    }),
+  )
+  const key = join(etc, 'ssh/ssh_host_ed25519_key')
+  if (!existsSync(key)) {
+    mkdirSync(dirname(key), { recursive: true })
+    await $`ssh-keygen -q -t ed25519 -N ${''} -C ${`root@${host.name}`} -f ${key}`
+  }
+  const provision = join(upper, 'var/lib/kvmplay-lab')
+  for (const domain of host.domains) {
+    writeIfChanged(join(provision, `domains/${domain.name}.xml`), renderTemplate('lab/domain.xml.hbs', domain))
+  }
+  writeIfChanged(join(provision, 'running'), host.domains.filter((d) => d.running).map((d) => `${d.name}\n`).join(''))
+}
+
+export function hostKey(lab: Lab, host: HostPlan): string {
+  const pub = join(hostPaths(lab.dir, host.name).upper, 'etc/ssh/ssh_host_ed25519_key.pub')
+  return readFileSync(pub, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
+}
+
+/** The veth pair: `eth0` inside the host, `vethRoot` in the machine's namespace. */
+async function plugUplink(host: HostPlan): Promise<void> {
+  await $`ip netns add ${host.netns}`
+  await $`ip link add ${host.vethRoot} type veth peer name ${host.uplink} netns ${host.netns}`
+  await $`ip addr add ${host.gateway}/${host.prefix} dev ${host.vethRoot}`
+  await $`ip link set ${host.vethRoot} up`
+  const inside = [
+    `link set lo up`,
+    `link set ${host.uplink} address ${host.mac}`,
+    `addr add ${host.address}/${host.prefix} dev ${host.uplink}`,
+    `link set ${host.uplink} up`,
+    `route add default via ${host.gateway}`,
+  ].join('\n')
+  await $({ input: inside + '\n' })`ip -n ${host.netns} -batch -`
+}
+
+function startInit(lab: Lab, host: HostPlan): number {
+  const paths = hostPaths(lab.dir, host.name)
+  const log = openSync(paths.log, 'w')
+  const child = spawn(
+    'nsenter',
+    [
+      `--net=/run/netns/${host.netns}`,
+      'unshare', '--mount', '--pid', '--uts', '--ipc', '--fork', '--kill-child', '--mount-proc',
+      'tini', '-s', '--',
+      '/bin/sh', BOOT_SCRIPT, paths.root, host.name, labPaths(lab.dir).base,
+    ],
+    { detached: true, stdio: ['ignore', log, log] },
+  )
+  closeSync(log)
+  child.unref()
+  if (!child.pid) throw new Error(`${host.name}: could not start nsenter`)
+  writeFileSync(paths.pid, `${child.pid}\n`)
+  return child.pid
+}
+
+async function waitReady(lab: Lab, host: HostPlan, pid: number): Promise<void> {
+  const paths = hostPaths(lab.dir, host.name)
+  const deadline = Date.now() + BOOT_TIMEOUT_MS
+  while (Date.now() < deadline) {
+    if (bootStatus(lab, host) === 'ready') return
+    if (!alive(pid)) {
+      const log = existsSync(paths.log) ? readFileSync(paths.log, 'utf8').trim().split('\n').slice(-5).join('\n') : ''
+      throw new Error(`${host.name} failed to boot (see ${paths.log}):\n${log}`)
+    }
+    await sleep(50)
+  }
+  throw new Error(`${host.name} did not boot within ${BOOT_TIMEOUT_MS / 1000} s (see ${paths.log})`)
+}
+
+/** Brings a host up from nothing. Callers remove leftovers first (hostDown). */
+export async function createHost(lab: Lab, host: HostPlan): Promise<void> {
+  rmSync(hostPaths(lab.dir, host.name).root, { recursive: true, force: true })
+  await writeHostLayer(lab, host)
+  await plugUplink(host)
+  const pid = startInit(lab, host)
+  await waitReady(lab, host, pid)
+}
+
+/**
+ * Powers the host off, as a crash would: kills all its processes (every one
+ * of them is in its network namespace) and waits for them to go. Its mounts
+ * live only in its own mount namespace and go with its last process. The
+ * namespace, veth and files stay, so `status` reports it broken and `up`
+ * rebuilds it.
+ */
+export async function powerOff(lab: Lab, host: HostPlan): Promise<void> {
+  const pids = new Set(await netnsPids(host.netns))
+  const pid = readPid(lab, host)
+  if (pid && alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(hostPaths(lab.dir, host.name).root)) pids.add(pid)
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+  for (let i = 0; i < 100 && [...pids].some(alive); i++) await sleep(50)
+}
+
+/** Powers the host off and removes its namespace, its veth and its files. */
+export async function hostDown(lab: Lab, host: HostPlan): Promise<void> {
+  await powerOff(lab, host)
+  if (await netnsExists(host.netns)) await $`ip netns del ${host.netns}`
+  if (await linkExists(host.vethRoot)) await $({ nothrow: true })`ip link del ${host.vethRoot}`
+  rmSync(hostPaths(lab.dir, host.name).root, { recursive: true, force: true })
+}
+
+/** Proportional memory (PSS) of all the host's processes, in KiB: its fair share of the machine. */
+export async function hostMemoryKiB(host: HostPlan): Promise<{ pss: number; rss: number }> {
+  let pss = 0
+  let rss = 0
+  for (const pid of await netnsPids(host.netns)) {
+    try {
+      const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
+      pss += Number(/^Pss:\s+(\d+)/m.exec(text)?.[1] ?? 0)
+      rss += Number(/^Rss:\s+(\d+)/m.exec(text)?.[1] ?? 0)
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { pss, rss }
+}

@@ -1,0 +1,72 @@
+/**
+ * What the lab needs from the machine, checked before anything is created, so
+ * a missing piece is one clear error naming the fix instead of a half-built lab.
+ */
+import { accessSync, constants } from 'node:fs'
+
+/** Debian package → a program of it that the lab runs. */
+export const LAB_PACKAGES: Record<string, string> = {
+  'openssh-server': '/usr/sbin/sshd',
+  'openssh-client': '/usr/bin/ssh-keygen',
+  iproute2: '/usr/sbin/ip',
+  'util-linux': '/usr/bin/unshare',
+  'libvirt-daemon': '/usr/sbin/libvirtd',
+  'libvirt-clients': '/usr/bin/virsh',
+  'libvirt-daemon-config-network': '/usr/share/libvirt/networks/default.xml',
+  'dnsmasq-base': '/usr/sbin/dnsmasq',
+  iptables: '/usr/sbin/iptables',
+  'qemu-system-x86': '/usr/bin/qemu-system-x86_64',
+  // PID 1 of each host: reaps orphans (without it `virsh define` stalls for 40 s).
+  tini: '/usr/bin/tini',
+}
+
+export const APT_LINE = `apt-get install -y --no-install-recommends ${Object.keys(LAB_PACKAGES).join(' ')}`
+
+export class PreflightError extends Error {
+  override name = 'PreflightError'
+}
+
+function exists(path: string): boolean {
+  try {
+    accessSync(path, constants.F_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export function missingPackages(has: (path: string) => boolean = exists): string[] {
+  return Object.entries(LAB_PACKAGES)
+    .filter(([, path]) => !has(path))
+    .map(([pkg]) => pkg)
+}
+
+export interface Machine {
+  platform: NodeJS.Platform
+  uid: number
+  has: (path: string) => boolean
+}
+
+const thisMachine = (): Machine => ({
+  platform: process.platform,
+  uid: process.getuid?.() ?? -1,
+  has: exists,
+})
+
+/** Throws a PreflightError that says what to do, or returns when the lab can run. */
+export function preflight(machine: Machine = thisMachine()): void {
+  if (machine.platform !== 'linux') {
+    throw new PreflightError(
+      `the lab needs Linux (network, mount and PID namespaces); this is ${machine.platform}. Run it on a Debian 12 machine or VM.`,
+    )
+  }
+  if (machine.uid !== 0) {
+    throw new PreflightError('the lab creates network namespaces, veth pairs and mounts, which needs root: run it with sudo.')
+  }
+  const missing = missingPackages(machine.has)
+  if (missing.length > 0) {
+    throw new PreflightError(
+      `the lab needs Debian packages that are missing: ${missing.join(', ')}.\nInstall them with:\n  apt-get update && ${APT_LINE}`,
+    )
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Where a lab keeps what it creates. Everything the lab writes on the machine
+ * is under one directory (plus the kernel objects named in addressing.ts), so
+ * `down` can remove exactly that and nothing else.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { join, resolve, sep } from 'node:path'
+import type { LabIdentity, LabNet } from './addressing.ts'
+import { validateLabName, validateLabNet } from './addressing.ts'
+
+/** Host directories that each lab host sees through a copy-on-write overlay. */
+export const OVERLAID_DIRS = ['etc', 'usr', 'var', 'root', 'home', 'opt', 'srv'] as const
+
+export interface LabOptions {
+  name?: string
+  net?: string
+  dir?: string
+}
+
+export interface Lab extends LabIdentity {
+  dir: string
+}
+
+export interface LabRecord {
+  name: string
+  net: LabNet
+  hosts: number
+}
+
+export const labPaths = (dir: string) => ({
+  record: join(dir, 'lab.json'),
+  key: join(dir, 'id_ed25519'),
+  knownHosts: join(dir, 'known_hosts'),
+  inventory: join(dir, 'inventory.yaml'),
+  sshConfig: join(dir, 'ssh_config'),
+  base: join(dir, 'base'),
+  hosts: join(dir, 'hosts'),
+})
+
+export const hostPaths = (dir: string, host: string) => {
+  const root = join(dir, 'hosts', host)
+  return {
+    root,
+    upper: join(root, 'upper'),
+    work: join(root, 'work'),
+    pid: join(root, 'pid'),
+    log: join(root, 'boot.log'),
+    status: join(root, 'boot.status'),
+  }
+}
+
+/**
+ * Resolves the lab's name, network and directory from the options, the
+ * environment and the record of a lab already in that directory.
+ */
+export function resolveLab(opts: LabOptions = {}): Lab {
+  const name = validateLabName(opts.name ?? process.env.KVMPLAY_LAB ?? 'lab')
+  const dir = resolve(opts.dir ?? process.env.KVMPLAY_LAB_DIR ?? `/tmp/kvmplay-${name}`)
+  for (const d of OVERLAID_DIRS) {
+    if (dir === `/${d}` || dir.startsWith(`/${d}${sep}`)) {
+      throw new Error(
+        `lab directory ${dir} is under /${d}, which every lab host overlays; choose one elsewhere, e.g. --dir /tmp/kvmplay-${name}`,
+      )
+    }
+  }
+  const record = readRecord(dir)
+  if (record && record.name !== name && opts.name) {
+    throw new Error(`${dir} holds lab '${record.name}', not '${name}': pass --name ${record.name} or another --dir`)
+  }
+  const net = validateLabNet(opts.net ?? record?.net ?? process.env.KVMPLAY_LAB_NET ?? '198.18')
+  if (record && record.net !== net) {
+    throw new Error(`lab '${record.name}' in ${dir} uses ${record.net}.0.0/16; bring it down before moving it to ${net}.0.0/16`)
+  }
+  return { name: record?.name ?? name, net, dir }
+}
+
+export function readRecord(dir: string): LabRecord | undefined {
+  const path = labPaths(dir).record
+  if (!existsSync(path)) return undefined
+  return JSON.parse(readFileSync(path, 'utf8')) as LabRecord
+}
+
+export function writeRecord(lab: Lab, hosts: number): void {
+  mkdirSync(lab.dir, { recursive: true })
+  const record: LabRecord = { name: lab.name, net: lab.net, hosts }
+  writeFileSync(labPaths(lab.dir).record, JSON.stringify(record, null, 2) + '\n')
+}

@@ -1,0 +1,50 @@
+/** The command line as a user meets it: help, bad input, exit codes. */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const BIN = fileURLToPath(new URL('../bin/kvmplay.mjs', import.meta.url))
+
+function kvmplay(args: string[], opts: { asNobody?: boolean } = {}) {
+  const argv = opts.asNobody
+    ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN, ...args]
+    : [process.execPath, BIN, ...args]
+  const res = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, KVMPLAY_LAB_DIR: '/tmp/kvmplay-cli-test' } })
+  return { code: res.status, out: res.stdout, err: res.stderr }
+}
+
+test('--help lists the commands and the exit codes', () => {
+  const { code, out } = kvmplay(['--help'])
+  assert.is(code, 0)
+  assert.match(out, 'kvmplay lab <command>')
+  assert.match(out, 'Exit codes: 0 ok')
+})
+
+test('lab --help shows up, down, status, stop and ssh with examples', () => {
+  const { code, out } = kvmplay(['lab', '--help'])
+  assert.is(code, 0)
+  for (const cmd of ['lab up', 'lab down', 'lab status', 'lab stop', 'lab ssh']) assert.match(out, cmd)
+  assert.match(out, 'Examples:')
+})
+
+test('an unknown command is bad input (exit 4) and points to --help', () => {
+  const { code, err } = kvmplay(['lob'])
+  assert.is(code, 4)
+  assert.match(err, "kvmplay --help")
+})
+
+test('an impossible host count is bad input naming the range', () => {
+  const { code, err } = kvmplay(['lab', 'up', '300'])
+  assert.is(code, 4)
+  assert.match(err, 'a lab holds 1 to 254 hosts')
+})
+
+test('without root, lab up stops at once and says to use sudo, creating nothing', () => {
+  if (process.getuid?.() !== 0) return // setpriv needs root to drop to nobody
+  const { code, err } = kvmplay(['lab', 'up', '1'], { asNobody: true })
+  assert.is(code, 4, err)
+  assert.match(err, 'run it with sudo')
+})
+
+test.run()

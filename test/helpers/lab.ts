@@ -1,0 +1,29 @@
+/**
+ * The lab the integration tests run against: its own name, directory and
+ * network (198.19.0.0/16), so a developer's lab on 198.18 is left alone.
+ */
+import { $ } from 'zx'
+import { labUp } from '../../src/lab/lab.ts'
+import { resolveLab, labPaths } from '../../src/lab/state.ts'
+import { hostPlan } from '../../src/lab/addressing.ts'
+import type { HostPlan } from '../../src/lab/addressing.ts'
+
+$.quiet = true
+
+export const TEST_LAB = { name: 'test', net: '198.19', dir: process.env.KVMPLAY_TEST_LAB_DIR ?? '/tmp/kvmplay-test' }
+
+export const testLab = () => resolveLab(TEST_LAB)
+
+/** Brings the test lab to `count` healthy hosts (keeping the ones that are). */
+export async function useLab(count: number) {
+  const res = await labUp(count, TEST_LAB)
+  const hosts = Array.from({ length: count }, (_, i) => hostPlan(res.lab, i + 1))
+  return { ...res, hosts }
+}
+
+/** Runs a command on a lab host with the system ssh client, strict host-key checking on. */
+export async function onHost(host: HostPlan, command: string): Promise<string> {
+  const { sshConfig } = labPaths(testLab().dir)
+  const out = await $`ssh -F ${sshConfig} ${host.name} ${command}`
+  return out.stdout
+}

@@ -1,0 +1,59 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { hostPlan, hostIndex, validateLabName, validateLabNet, validateHostCount, MAX_HOSTS } from '../../src/lab/addressing.ts'
+
+const lab = { name: 'lab', net: '198.18' } as const
+
+test('host N is addressed from its own /24 of the lab net, gateway on the root side', () => {
+  const h = hostPlan(lab, 7)
+  assert.is(h.name, 'h7')
+  assert.is(h.address, '198.18.7.2')
+  assert.is(h.gateway, '198.18.7.1')
+  assert.is(h.prefix, 24)
+  assert.is(h.uplink, 'eth0')
+})
+
+test('names fit Linux interface names (15 chars) even for the longest lab name and host index', () => {
+  const h = hostPlan({ name: 'abcdef', net: '198.19' }, MAX_HOSTS)
+  assert.ok(h.vethRoot.length <= 15, h.vethRoot)
+  assert.is(h.netns, 'kvmplay-abcdef-h254')
+})
+
+test('MACs are stable, unique across hosts and labs, locally administered for the uplink', () => {
+  const macs = new Set<string>()
+  for (const net of ['198.18', '198.19'] as const) {
+    for (let i = 1; i <= MAX_HOSTS; i++) {
+      const h = hostPlan({ name: 'lab', net }, i)
+      for (const mac of [h.mac, ...h.domains.map((d) => d.mac)]) {
+        assert.ok(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac), mac)
+        assert.not.ok(macs.has(mac), `duplicate ${mac}`)
+        macs.add(mac)
+      }
+      assert.is(parseInt(h.mac.slice(0, 2), 16) & 0b11, 0b10, 'unicast, locally administered')
+    }
+  }
+  assert.equal(hostPlan(lab, 3), hostPlan(lab, 3))
+})
+
+test('each host has one running and one shut-off guest on fixed MACs', () => {
+  const h = hostPlan(lab, 2)
+  assert.equal(h.domains.map((d) => [d.name, d.running]), [['vm1', true], ['vm2', false]])
+  assert.is(h.domains[0].mac, '52:54:00:12:02:01')
+})
+
+test('hostIndex accepts h1..h254 only', () => {
+  assert.is(hostIndex('h1'), 1)
+  assert.is(hostIndex('h254'), 254)
+  for (const bad of ['h0', 'h255', 'h01', 'x1', 'h1; rm -rf /', '']) assert.is(hostIndex(bad), undefined, bad)
+})
+
+test('bad lab names, nets and counts are refused with the reason', () => {
+  assert.throws(() => validateLabName('Lab'), /invalid lab name/)
+  assert.throws(() => validateLabName('toolongname'), /15 characters/)
+  assert.throws(() => validateLabNet('192.168'), /198\.18\.0\.0\/15/)
+  assert.throws(() => validateHostCount(0), /1 to 254/)
+  assert.throws(() => validateHostCount(255), /1 to 254/)
+  assert.throws(() => validateHostCount(2.5), /1 to 254/)
+})
+
+test.run()

@@ -1,0 +1,34 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { parse } from 'yaml'
+import { hostPlan } from '../../src/lab/addressing.ts'
+import { inventoryYaml, knownHostsText, sshConfigText } from '../../src/lab/inventory.ts'
+
+const lab = { name: 'lab', net: '198.18', dir: '/tmp/kvmplay-lab' } as const
+const hosts = [1, 2].map((i) => hostPlan(lab, i))
+
+test('the inventory is Ansible YAML: group hypervisors, ansible_host/user/key per host', () => {
+  const inv = parse(inventoryYaml(lab, hosts))
+  const group = inv.all.children.hypervisors
+  assert.equal(Object.keys(group.hosts), ['h1', 'h2'])
+  assert.equal(group.hosts.h2, {
+    ansible_host: '198.18.2.2',
+    ansible_user: 'root',
+    ansible_ssh_private_key_file: '/tmp/kvmplay-lab/id_ed25519',
+  })
+  assert.match(group.vars.ansible_ssh_common_args, '-o UserKnownHostsFile=/tmp/kvmplay-lab/known_hosts -o StrictHostKeyChecking=yes')
+})
+
+test('known_hosts has one line per host address with its key', () => {
+  const text = knownHostsText([{ address: '198.18.1.2', key: 'ssh-ed25519 AAAAC3Nza' }])
+  assert.is(text, '198.18.1.2 ssh-ed25519 AAAAC3Nza\n')
+})
+
+test('ssh_config keeps host-key checking strict', () => {
+  const text = sshConfigText(lab, hosts)
+  assert.match(text, 'Host h1\n  HostName 198.18.1.2\n')
+  assert.match(text, 'StrictHostKeyChecking yes')
+  assert.not.match(text, /StrictHostKeyChecking no/)
+})
+
+test.run()

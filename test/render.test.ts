@@ -1,0 +1,31 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { renderString, renderTemplate, TemplateError } from '../src/render.ts'
+
+test('renders variables as given, without HTML escaping', () => {
+  assert.is(renderString('IPADDR={{ip}}\n', { ip: '198.18.1.2' }), 'IPADDR=198.18.1.2\n')
+})
+
+test('a missing variable is an error that names it', () => {
+  assert.throws(
+    () => renderString('GATEWAY={{gateway}}', {}, 'ifcfg-br0'),
+    (e: Error) => e instanceof TemplateError && /ifcfg-br0: variable 'gateway' is not defined/.test(e.message),
+  )
+})
+
+test('a templates/ folder given first overrides the built-in template of the same name', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-tpl-'))
+  mkdirSync(join(dir, 'lab'))
+  writeFileSync(join(dir, 'lab/sshd_config.hbs'), 'custom {{x}}')
+  assert.is(renderTemplate('lab/sshd_config.hbs', { x: 1 }, [dir]), 'custom 1')
+  assert.match(renderTemplate('lab/sshd_config.hbs', {}), 'PermitRootLogin prohibit-password')
+})
+
+test('an unknown template is an error naming where it looked', () => {
+  assert.throws(() => renderTemplate('nope.hbs', {}), /template 'nope.hbs' not found/)
+})
+
+test.run()

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Runs the uvu suites (TypeScript through tsx) and ends with the plain
+// "N passed, N failed" line that CI reads. `--unit` skips the lab tests
+// (*.lab.test.ts), which need root and the lab's Debian packages.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const unit = process.argv.includes('--unit')
+const uvu = fileURLToPath(new URL('../node_modules/uvu/bin.js', import.meta.url))
+const pattern = unit ? '(?<!\\.lab)\\.test\\.ts$' : '\\.test\\.ts$'
+
+const env = { ...process.env }
+if (!process.stdout.isTTY) {
+  env.NO_COLOR = '1'
+  delete env.FORCE_COLOR
+}
+const child = spawn(process.execPath, ['--import', 'tsx', uvu, 'test', pattern], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env,
+})
+let out = ''
+child.stdout.on('data', (chunk) => {
+  out += chunk
+  process.stdout.write(chunk)
+})
+child.on('close', (code) => {
+  // uvu prints "Total: N", "Passed: N", "Skipped: N" at the end (with ANSI colours).
+  const plain = out.replace(/\x1b\[[0-9;]*m/g, '')
+  const num = (label) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(plain)?.[1] ?? 0)
+  const total = num('Total')
+  const passed = num('Passed')
+  const skipped = num('Skipped')
+  console.log(`\n${passed} passed, ${total - passed - skipped} failed, ${skipped} skipped`)
+  process.exit(code ?? 1)
+})
