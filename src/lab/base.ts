@@ -7,7 +7,7 @@
  */
 import { readFileSync, existsSync, mkdirSync, statSync, chmodSync } from 'node:fs'
 import { join } from 'node:path'
-import { $ } from 'zx'
+import { $ } from './sh.ts'
 import { renderTemplate } from '../render.ts'
 import { writeIfChanged, symlinkIfChanged } from './files.ts'
 import { labPaths } from './state.ts'

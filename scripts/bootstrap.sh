@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what kvmplay, its lab, its tests and its benchmarks need on a fresh
+# Debian 12 machine, as root. Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node >/dev/null || (( $(node -p 'process.versions.node.split(".")[0]') < 20 )); then
+  echo "kvmplay needs Node.js >= 20 (with npm) first: see https://nodejs.org or your distribution's nodejs package." >&2
+  exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "bootstrap installs Debian packages and the lab needs namespaces: run it as root (sudo bash $0)." >&2
+  exit 1
+fi
+
+# node_modules first: the lab's own preflight is the one list of the packages it needs.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+lab_pkgs=$(node --import tsx -e "import('./src/lab/preflight.ts').then((m) => console.log(Object.keys(m.LAB_PACKAGES).join(' ')))")
+# ansible-core: the tests check the lab's inventory with it; bench/ compares against it.
+pkgs="$lab_pkgs ansible-core python3"
+
+missing=()
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  # Keep package scripts from starting daemons (sshd, libvirtd) on the machine
+  # itself: the lab runs its own, one per host.
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && guard=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$guard" ] || rm -f /usr/sbin/policy-rc.d
+fi
+echo "bootstrap: ready (node $(node --version), $(virsh --version | sed 's/^/libvirt /'), $(ansible --version | head -1))"
