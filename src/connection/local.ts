@@ -1,0 +1,32 @@
+/** `ansible_connection: local`: commands run on this machine through /bin/sh. */
+import { spawn } from 'node:child_process'
+import { KvmplayError } from '../core/errors.ts'
+import type { Connection, ExecResult } from './types.ts'
+import type { LocalTarget } from './target.ts'
+
+export function connectLocal(t: LocalTarget): Connection {
+  return {
+    host: t.host,
+    exec: (command, opts = {}) =>
+      new Promise<ExecResult>((resolve, reject) => {
+        const timeoutMs = opts.timeoutMs ?? t.commandTimeoutMs
+        const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] })
+        const out: Buffer[] = []
+        const err: Buffer[] = []
+        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+        let timedOut = false
+        child.on('exit', (_c, signal) => (timedOut = signal === 'SIGKILL' && !child.exitCode))
+        child.stdout.on('data', (d: Buffer) => out.push(d))
+        child.stderr.on('data', (d: Buffer) => err.push(d))
+        child.on('error', (e) => reject(new KvmplayError('command', `${t.host}: cannot run /bin/sh: ${e.message}`)))
+        child.on('close', (code, signal) => {
+          clearTimeout(timer)
+          if (timedOut) return reject(new KvmplayError('timeout', `${t.host}: command timed out after ${timeoutMs / 1000} s`))
+          resolve({ code: code ?? (signal ? 137 : 255), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })
+        })
+        child.stdin.on('error', () => {}) // a command that does not read its stdin
+        child.stdin.end(opts.stdin ?? undefined)
+      }),
+    close: async () => {},
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * SSH connections: node-ssh opens them (keys, agent, password), one per host,
+ * reused for every command of the run; commands run on ssh2 channels directly
+ * so output is collected as bytes (no trimming, no split UTF-8).
+ * Host keys are checked against known_hosts before authentication.
+ */
+import { NodeSSH } from 'node-ssh'
+import type { Client, ClientChannel } from 'ssh2'
+import { KvmplayError } from '../core/errors.ts'
+import { appendKnownHost, hostKeyName, keyTypeOf, readKnownHosts, verifyHostKey } from './known-hosts.ts'
+import type { Connection, ExecOptions, ExecResult } from './types.ts'
+import type { SshTarget } from './target.ts'
+
+/** A dead link is noticed within about 15 s even when no command is running. */
+const KEEPALIVE = { keepaliveInterval: 5_000, keepaliveCountMax: 3 }
+
+function hostKeyChecker(t: SshTarget, reject: (e: KvmplayError) => void) {
+  const entries = readKnownHosts(t.knownHostsFiles)
+  const name = hostKeyName(t.address, t.port)
+  const files = t.knownHostsFiles.join(', ')
+  return (key: Buffer): boolean => {
+    const verdict = verifyHostKey(entries, name, key)
+    switch (verdict.status) {
+      case 'known':
+        return true
+      case 'unknown':
+        if (t.acceptNewHostKeys) {
+          appendKnownHost(t.knownHostsFiles[0], name, key)
+          return true
+        }
+        reject(
+          new KvmplayError(
+            'hostkey',
+            `${t.host}: host key of ${name} (${keyTypeOf(key)}) is not in ${files}; refusing to connect. ` +
+              `Check the key, then add it (ssh-keyscan ${t.port === 22 ? '' : `-p ${t.port} `}${t.address} >> ${t.knownHostsFiles[0]}) ` +
+              `or run again with --accept-new-host-keys to trust it on first use.`,
+          ),
+        )
+        return false
+      case 'changed':
+        reject(
+          new KvmplayError(
+            'hostkey',
+            `${t.host}: HOST KEY OF ${name} HAS CHANGED (it differs from ${verdict.entry.file}:${verdict.entry.line}); refusing to connect. ` +
+              `Someone could be intercepting the connection, or the host was reinstalled. If you know why, remove the old key ` +
+              `(ssh-keygen -R ${name} -f ${verdict.entry.file}) and connect again.`,
+          ),
+        )
+        return false
+      case 'revoked':
+        reject(new KvmplayError('hostkey', `${t.host}: host key of ${name} is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}; refusing to connect.`))
+        return false
+    }
+  }
+}
+
+function runOnChannel(client: Client, t: SshTarget, command: string, opts: ExecOptions, closed: () => Error | undefined): Promise<ExecResult> {
+  const timeoutMs = opts.timeoutMs ?? t.commandTimeoutMs
+  return new Promise((resolve, reject) => {
+    const dead = closed()
+    if (dead) return reject(dead)
+    client.exec(command, (err: Error | undefined, channel: ClientChannel) => {
+      if (err) return reject(new KvmplayError('connect', `${t.host}: cannot run a command: ${err.message}`, { cause: err }))
+      const out: Buffer[] = []
+      const errOut: Buffer[] = []
+      let code: number | undefined
+      let timedOut = false
+      const timer = setTimeout(() => {
+        timedOut = true
+        channel.signal('KILL')
+        channel.close()
+      }, timeoutMs)
+      channel.on('data', (d: Buffer) => out.push(d))
+      channel.stderr.on('data', (d: Buffer) => errOut.push(d))
+      channel.on('exit', (c: number | null, signal?: string) => {
+        code = c ?? (signal ? 128 + 9 : 255)
+      })
+      channel.on('close', () => {
+        clearTimeout(timer)
+        if (timedOut) {
+          return reject(new KvmplayError('timeout', `${t.host}: command timed out after ${timeoutMs / 1000} s: ${command.slice(0, 200)}`))
+        }
+        if (code === undefined) {
+          return reject(closed() ?? new KvmplayError('connect', `${t.host}: the connection closed before the command finished`))
+        }
+        resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') })
+      })
+      channel.end(opts.stdin ?? undefined)
+    })
+  })
+}
+
+export async function connectSsh(t: SshTarget): Promise<Connection> {
+  const ssh = new NodeSSH()
+  let refusal: KvmplayError | undefined
+  try {
+    await ssh.connect({
+      host: t.address,
+      port: t.port,
+      username: t.user,
+      privateKeyPath: t.privateKeyPath,
+      password: t.password,
+      agent: t.privateKeyPath ? undefined : process.env.SSH_AUTH_SOCK,
+      readyTimeout: t.connectTimeoutMs,
+      ...KEEPALIVE,
+      hostVerifier: hostKeyChecker(t, (e) => (refusal = e)),
+    } as Parameters<NodeSSH['connect']>[0])
+  } catch (err) {
+    ssh.dispose()
+    if (refusal) throw refusal
+    const msg = (err as Error).message
+    const hint = /authentication/i.test(msg)
+      ? ` — check ansible_user and ansible_ssh_private_key_file (or your ssh-agent)`
+      : /timed out|ETIMEDOUT|EHOSTUNREACH|ECONNREFUSED|ENETUNREACH/i.test(msg)
+        ? ` — is the host up and sshd listening on port ${t.port}?`
+        : ''
+    throw new KvmplayError('connect', `${t.host}: cannot connect to ${t.user}@${t.address}:${t.port}: ${msg}${hint}`, { cause: err })
+  }
+  const client = ssh.connection as Client
+  let lost: Error | undefined
+  const markLost = (why: string) => (lost ??= new KvmplayError('connect', `${t.host}: connection lost (${why})`))
+  client.on('close', () => markLost('closed'))
+  client.on('error', (e: Error) => markLost(e.message))
+  client.on('end', () => markLost('ended'))
+  let closing = false
+  return {
+    host: t.host,
+    exec: (command, opts = {}) => runOnChannel(client, t, command, opts, () => (closing ? new KvmplayError('connect', `${t.host}: connection closed`) : lost)),
+    close: async () => {
+      closing = true
+      ssh.dispose()
+    },
+  }
+}
