@@ -4,15 +4,17 @@
  */
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
-import { labCommand } from './lab/command.ts'
+import { labCommand } from './commands/lab.ts'
+import { runCommand } from './commands/run.ts'
 import { EXIT } from './core/exit-codes.ts'
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('kvmplay')
     .usage('kvmplay — converge KVM hypervisors with TypeScript playbooks over SSH\n\nUsage: $0 <command> [options]')
+    .command(runCommand)
     .command(labCommand)
-    .demandCommand(1, 'Name a command: kvmplay lab --help')
+    .demandCommand(1, 'Name a command: kvmplay run --help, kvmplay lab --help')
     .strict()
     .recommendCommands()
     .help()

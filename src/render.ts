@@ -7,12 +7,15 @@ import { readFileSync, existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Handlebars from 'handlebars'
+import { KvmplayError } from './core/errors.ts'
 
 /** templates/ at the package root: the built-in templates. */
 export const BUILTIN_TEMPLATES = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'templates')
 
-export class TemplateError extends Error {
-  override name = 'TemplateError'
+export class TemplateError extends KvmplayError {
+  constructor(message: string) {
+    super('template', message)
+  }
 }
 
 const hb = Handlebars.create()

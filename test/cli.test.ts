@@ -1,18 +1,9 @@
 /** The command line as a user meets it: help, bad input, exit codes. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { kvmplay as run } from './helpers/cli.ts'
 
-const BIN = fileURLToPath(new URL('../bin/kvmplay.mjs', import.meta.url))
-
-function kvmplay(args: string[], opts: { asNobody?: boolean } = {}) {
-  const argv = opts.asNobody
-    ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN, ...args]
-    : [process.execPath, BIN, ...args]
-  const res = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, KVMPLAY_LAB_DIR: '/tmp/kvmplay-cli-test' } })
-  return { code: res.status, out: res.stdout, err: res.stderr }
-}
+const kvmplay = (args: string[], opts: { asNobody?: boolean } = {}) => run(args, { ...opts, env: { KVMPLAY_LAB_DIR: '/tmp/kvmplay-cli-test' } })
 
 test('--help lists the commands and the exit codes', () => {
   const { code, out } = kvmplay(['--help'])

@@ -1,10 +1,10 @@
 /** `kvmplay lab …`: the yargs face of src/lab/lab.ts. */
 import { spawnSync } from 'node:child_process'
 import type { Argv, CommandModule } from 'yargs'
-import { labDown, labHost, labStatus, labStop, labUp, sshArgs } from './lab.ts'
-import { hostMemoryKiB } from './host.ts'
-import { hostPlan } from './addressing.ts'
-import { PreflightError } from './preflight.ts'
+import { labDown, labHost, labStatus, labStop, labUp, sshArgs } from '../lab/lab.ts'
+import { hostMemoryKiB } from '../lab/host.ts'
+import { hostPlan } from '../lab/addressing.ts'
+import { PreflightError } from '../lab/preflight.ts'
 import { EXIT } from '../core/exit-codes.ts'
 
 interface LabArgs {

@@ -1,0 +1,108 @@
+/** `kvmplay run PLAYBOOK -i INVENTORY`: the yargs face of the runner. */
+import { dirname } from 'node:path'
+import type { Argv, CommandModule } from 'yargs'
+import { loadPlaybook } from '../core/load-playbook.ts'
+import { loadInventory, selectHosts } from '../inventory/index.ts'
+import { parseExtraVars } from '../core/extra-vars.ts'
+import { runPlaybook, DEFAULT_FORKS } from '../core/runner.ts'
+import type { RunHost } from '../core/runner.ts'
+import { humanReporter, jsonReporter } from '../core/report.ts'
+import { connect, targetFromVars } from '../connection/index.ts'
+import { KvmplayError, BAD_INPUT_KINDS, isKvmplayError } from '../core/errors.ts'
+import { EXIT } from '../core/exit-codes.ts'
+
+export interface RunArgs {
+  playbook: string
+  inventory: string
+  check?: boolean
+  diff?: boolean
+  limit?: string
+  forks: number
+  extraVars?: string[]
+  json?: boolean
+  verbose: number
+  knownHosts?: string
+  acceptNewHostKeys?: boolean
+  timeout: number
+  commandTimeout: number
+}
+
+/** Everything that can be wrong with the input, found before any host is contacted. */
+export async function prepareRun(args: RunArgs) {
+  const { playbook, file } = await loadPlaybook(args.playbook)
+  const inventory = loadInventory(args.inventory)
+  const extraVars = parseExtraVars(args.extraVars ?? [])
+  let names = selectHosts(inventory, playbook.hosts)
+  if (args.limit) {
+    const limited = new Set(selectHosts(inventory, args.limit))
+    names = names.filter((n) => limited.has(n))
+  }
+  if (names.length === 0) {
+    throw new KvmplayError(
+      'usage',
+      `no host of ${args.inventory} matches the playbook's hosts '${playbook.hosts}'${args.limit ? ` and --limit '${args.limit}'` : ''}; known hosts: ${[...inventory.hosts.keys()].slice(0, 20).join(', ') || 'none'}`,
+    )
+  }
+  const hosts: RunHost[] = names.map((name) => {
+    const h = inventory.hosts.get(name)!
+    const vars = { ...h.vars, ...playbook.vars, ...extraVars }
+    return {
+      name,
+      vars: h.vars,
+      groups: h.groups,
+      target: targetFromVars(name, vars, {
+        knownHostsFile: args.knownHosts,
+        acceptNewHostKeys: args.acceptNewHostKeys,
+        connectTimeoutMs: args.timeout * 1000,
+        commandTimeoutMs: args.commandTimeout * 1000,
+      }),
+    }
+  })
+  return { playbook, file, hosts, extraVars }
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run <playbook>',
+  describe: 'Converge the hosts of an inventory with a TypeScript playbook',
+  builder: (y) =>
+    (y as Argv)
+      .positional('playbook', { type: 'string', demandOption: true, describe: 'Playbook file (*.play.ts), loaded as it is' })
+      .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Ansible inventory (YAML or INI)' })
+      .option('check', { alias: 'C', type: 'boolean', describe: 'Plan only: report what would change, change nothing' })
+      .option('diff', { alias: 'D', type: 'boolean', describe: 'Show unified diffs of the files and XML that change (or would)' })
+      .option('limit', { alias: 'l', type: 'string', describe: "Only hosts matching this pattern too (e.g. 'h1:h2', 'web*:!web3', 'kvm:&dc1')" })
+      .option('forks', { alias: 'f', type: 'number', default: DEFAULT_FORKS, describe: 'Hosts worked on at once' })
+      .option('extra-vars', { alias: 'e', type: 'string', array: true, describe: 'Extra vars: key=value, a JSON/YAML object, or @file (repeatable; win over all others)' })
+      .option('json', { type: 'boolean', describe: 'Print events as JSON, one object a line, ending with the recap' })
+      .option('verbose', { alias: 'v', type: 'count', describe: 'More detail: reasons for ok tasks, the steps of changed ones (-vv: more)' })
+      .option('known-hosts', { type: 'string', describe: "known_hosts file to check host keys against (instead of the inventory's UserKnownHostsFile or ~/.ssh/known_hosts)" })
+      .option('accept-new-host-keys', { type: 'boolean', describe: 'Trust unknown host keys on first use and record them (changed keys are still refused)' })
+      .option('timeout', { alias: 'T', type: 'number', default: 10, describe: 'SSH connect timeout, seconds' })
+      .option('command-timeout', { type: 'number', default: 600, describe: 'Timeout of one remote command, seconds' })
+      .example('$0 run playbooks/bridge.play.ts -i inventory/hosts.yaml', 'converge every host of the playbook')
+      .example('$0 run site.play.ts -i hosts.yaml --check --diff -l h1', 'what would change on h1, as diffs')
+      .example("$0 run nat.play.ts -i hosts.yaml -e dhcp_start=192.168.122.100", 'with an extra var') as unknown as Argv<RunArgs>,
+  handler: async (args) => {
+    let prepared
+    try {
+      prepared = await prepareRun(args)
+    } catch (err) {
+      const e = err as Error & { exitCode?: number }
+      e.exitCode = isKvmplayError(e) && BAD_INPUT_KINDS.has(e.kind) ? EXIT.BAD_INPUT : EXIT.ERROR
+      throw e
+    }
+    const write = (line: string) => process.stdout.write(line + '\n')
+    const onEvent = args.json
+      ? jsonReporter(write)
+      : humanReporter({ diff: args.diff ?? false, verbose: args.verbose ?? 0, color: process.stdout.isTTY === true && !process.env.NO_COLOR, write })
+    const summary = await runPlaybook(prepared.playbook, prepared.hosts, {
+      check: args.check,
+      forks: args.forks,
+      extraVars: prepared.extraVars,
+      playbookDir: dirname(prepared.file),
+      connect,
+      onEvent,
+    })
+    process.exitCode = summary.exitCode
+  },
+}

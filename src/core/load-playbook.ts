@@ -1,0 +1,58 @@
+/**
+ * Loads a TypeScript playbook as it is (tsx compiles it on import) and
+ * reports anything wrong with it — syntax, a throw, a missing or wrong
+ * default export — with file and line, before any host is contacted.
+ */
+import { existsSync } from 'node:fs'
+import { register } from 'node:module'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { KvmplayError, isKvmplayError } from './errors.ts'
+import { isPlaybook } from './playbook.ts'
+import type { Playbook } from './playbook.ts'
+
+let hooked = false
+
+/** file:line:column of the first stack frame in the playbook (tsx maps it to the .ts source). */
+function locate(err: Error, file: string): string | undefined {
+  const url = pathToFileURL(file).href
+  for (const line of (err.stack ?? '').split('\n')) {
+    const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim())
+    if (m && (m[1] === file || m[1] === url)) return `${file}:${m[2]}:${m[3]}`
+  }
+  return undefined
+}
+
+export async function loadPlaybook(path: string): Promise<{ playbook: Playbook; file: string }> {
+  const file = resolve(path)
+  if (!existsSync(file)) throw new KvmplayError('playbook', `playbook ${path} does not exist`)
+  if (!hooked) {
+    register('./resolve-hook.mjs', import.meta.url)
+    hooked = true
+  }
+  let mod: Record<string, unknown>
+  try {
+    mod = await import(pathToFileURL(file).href)
+  } catch (err) {
+    const e = err as Error & { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }
+    if (e.errors?.length) {
+      // esbuild's TransformError: a syntax error, with its location.
+      const first = e.errors[0]
+      const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}` : file
+      throw new KvmplayError('playbook', `${where}: syntax error in playbook: ${first.text}`)
+    }
+    const syntax = /^(?:.*\n)*?(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(e.message ?? '')
+    if (syntax) throw new KvmplayError('playbook', `${syntax[1]}:${syntax[2]}:${syntax[3]}: syntax error in playbook: ${syntax[4]}`)
+    const where = locate(e, file) ?? file
+    const what = isKvmplayError(e) ? e.message : `${e.name ?? 'Error'}: ${e.message ?? String(err)}`
+    throw new KvmplayError('playbook', `${where}: the playbook threw while loading: ${what}`, { cause: err })
+  }
+  const exported = (mod.default as { default?: unknown } | undefined)?.default ?? mod.default
+  if (exported === undefined) {
+    throw new KvmplayError('playbook', `${file}: no default export; end the file with \`export default playbook({ name, hosts, tasks })\``)
+  }
+  if (!isPlaybook(exported)) {
+    throw new KvmplayError('playbook', `${file}: the default export is not a playbook; wrap it: \`export default playbook({ ... })\` (import { playbook } from 'kvmplay')`)
+  }
+  return { playbook: exported, file }
+}

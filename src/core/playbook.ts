@@ -1,0 +1,84 @@
+/**
+ * A playbook: which hosts, which vars, which tasks, which handlers.
+ * `playbook()` checks the shape when the file is loaded, so a mistake is
+ * reported before any host is contacted.
+ */
+import { KvmplayError } from './errors.ts'
+import type { Host } from './host.ts'
+import type { Task } from './task.ts'
+
+export interface PlaybookSpec {
+  /** Shown in reports. */
+  name: string
+  /** Ansible host pattern: a group, host names, globs, `a:b`, `a:&b`, `a:!b`. */
+  hosts: string
+  /** Play vars: over inventory vars, under extra vars (-e). */
+  vars?: Record<string, unknown>
+  /** The tasks, in order; a function to vary them per host (by its name, vars or groups). */
+  tasks: Task[] | ((host: Host) => Task[] | Promise<Task[]>)
+  /** Tasks run once at the end of a host's play when a task that names them in `notify` changed something. */
+  handlers?: Record<string, Task>
+}
+
+export interface Playbook extends Required<Omit<PlaybookSpec, 'vars' | 'handlers'>> {
+  readonly kind: 'kvmplay-playbook'
+  vars: Record<string, unknown>
+  handlers: Record<string, Task>
+}
+
+const isTask = (t: unknown): t is Task => typeof t === 'object' && t !== null && typeof (t as Task).plan === 'function'
+
+/**
+ * Defines a playbook; the default export of a `*.play.ts` file.
+ *
+ * @example
+ * ```ts
+ * import { playbook } from 'kvmplay'
+ * import { enableIpForward, template } from 'kvmplay/tasks'
+ *
+ * export default playbook({
+ *   name: 'prepare hypervisors',
+ *   hosts: 'hypervisors',
+ *   vars: { motd: 'managed by kvmplay' },
+ *   tasks: [
+ *     enableIpForward(),
+ *     template({ src: 'motd.hbs', dest: '/etc/motd' }),
+ *   ],
+ * })
+ * ```
+ */
+export function playbook(spec: PlaybookSpec): Playbook {
+  const bad = (what: string) => new KvmplayError('playbook', `playbook ${JSON.stringify(spec?.name ?? '')}: ${what}`)
+  if (typeof spec !== 'object' || spec === null) throw new KvmplayError('playbook', 'playbook() takes an object: { name, hosts, tasks }')
+  if (typeof spec.name !== 'string' || !spec.name) throw bad("'name' must be a non-empty string")
+  if (typeof spec.hosts !== 'string' || !spec.hosts) throw bad("'hosts' must be a host pattern such as 'hypervisors'")
+  if (!Array.isArray(spec.tasks) && typeof spec.tasks !== 'function') throw bad("'tasks' must be a list of tasks or a function (host) => tasks")
+  if (Array.isArray(spec.tasks)) {
+    spec.tasks.forEach((t, i) => {
+      if (!isTask(t)) throw bad(`tasks[${i}] is not a task (did you forget to call it, e.g. enableIpForward()?)`)
+    })
+  }
+  for (const [name, t] of Object.entries(spec.handlers ?? {})) if (!isTask(t)) throw bad(`handler '${name}' is not a task`)
+  if (spec.vars !== undefined && (typeof spec.vars !== 'object' || spec.vars === null || Array.isArray(spec.vars))) {
+    throw bad("'vars' must be an object")
+  }
+  return { kind: 'kvmplay-playbook', name: spec.name, hosts: spec.hosts, tasks: spec.tasks, vars: spec.vars ?? {}, handlers: spec.handlers ?? {} }
+}
+
+export const isPlaybook = (v: unknown): v is Playbook => typeof v === 'object' && v !== null && (v as Playbook).kind === 'kvmplay-playbook'
+
+/** The host's task list, checked: every task is a task, every notify names a handler. */
+export async function tasksFor(play: Playbook, host: Host): Promise<Task[]> {
+  const tasks = typeof play.tasks === 'function' ? await play.tasks(host) : play.tasks
+  if (!Array.isArray(tasks)) throw new KvmplayError('playbook', `playbook '${play.name}': tasks(${host.name}) must return a list of tasks`)
+  tasks.forEach((t, i) => {
+    if (!isTask(t)) throw new KvmplayError('playbook', `playbook '${play.name}': tasks(${host.name})[${i}] is not a task`)
+    for (const h of t.notify) {
+      if (!play.handlers[h]) {
+        const known = Object.keys(play.handlers)
+        throw new KvmplayError('playbook', `task '${t.name}' notifies '${h}', which is not a handler of playbook '${play.name}' (handlers: ${known.join(', ') || 'none'})`)
+      }
+    }
+  })
+  return tasks
+}

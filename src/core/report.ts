@@ -1,0 +1,67 @@
+/**
+ * Printing a run: a line per task as it finishes (hosts interleave, since
+ * they do not wait for each other), diffs under changed tasks with --diff,
+ * and a recap like Ansible's PLAY RECAP. --json prints the events instead,
+ * one JSON object a line.
+ */
+import { unifiedDiff } from './diff.ts'
+import type { RunEvent } from './result.ts'
+
+export interface ReportOptions {
+  diff: boolean
+  verbose: number
+  color: boolean
+  write: (line: string) => void
+}
+
+const COLORS = { ok: 32, changed: 33, failed: 31, skipped: 36, unreachable: 31, bold: 1, dim: 2 } as const
+
+export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
+  const paint = (what: keyof typeof COLORS, s: string) => (opts.color ? `\x1b[${COLORS[what]}m${s}\x1b[0m` : s)
+  let width = 4
+  return (e) => {
+    switch (e.type) {
+      case 'play':
+        width = Math.max(4, ...e.hosts.map((h) => h.length))
+        opts.write(paint('bold', `PLAY ${e.play}${e.check ? ' (check: nothing will change)' : ''} — ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`))
+        break
+      case 'task': {
+        const status = e.status === 'changed' && e.check ? 'would change' : e.status
+        const label = paint(e.status, status.padEnd(e.check ? 12 : 7))
+        const handler = e.handler ? ' (handler)' : ''
+        const why = e.reason && (e.status !== 'ok' || opts.verbose > 0) ? ` — ${e.reason}` : ''
+        opts.write(`${e.host.padEnd(width)}  ${label}  ${e.task}${handler}${why}`)
+        if (e.status === 'changed' && opts.verbose > 0) for (const s of e.steps) opts.write(`${' '.repeat(width)}    ${paint('dim', '· ' + s)}`)
+        if (opts.diff) for (const d of e.diffs) opts.write(colorDiff(unifiedDiff(d), opts.color))
+        break
+      }
+      case 'unreachable':
+        opts.write(`${e.host.padEnd(width)}  ${paint('unreachable', 'unreachable')}  ${e.reason}`)
+        break
+      case 'recap': {
+        opts.write(paint('bold', '\nRECAP'))
+        for (const [host, r] of Object.entries(e.hosts)) {
+          const cell = (k: keyof typeof r) => {
+            const text = `${k}=${r[k]}`
+            return r[k] > 0 && k !== 'ok' ? paint(k, text) : text
+          }
+          opts.write(`${host.padEnd(width)}  ${[cell('ok'), cell('changed'), cell('failed'), cell('unreachable'), cell('skipped')].map((c) => c.padEnd(opts.color && c.includes('\x1b') ? 22 : 13)).join(' ')}`)
+        }
+        opts.write(`(${(e.durationMs / 1000).toFixed(2)} s, exit ${e.exitCode})`)
+        break
+      }
+    }
+  }
+}
+
+function colorDiff(text: string, color: boolean): string {
+  if (!color) return text
+  return text
+    .split('\n')
+    .map((l) => (l.startsWith('+') && !l.startsWith('+++') ? `\x1b[32m${l}\x1b[0m` : l.startsWith('-') && !l.startsWith('---') ? `\x1b[31m${l}\x1b[0m` : l))
+    .join('\n')
+}
+
+export function jsonReporter(write: (line: string) => void): (e: RunEvent) => void {
+  return (e) => write(JSON.stringify(e))
+}

@@ -1,0 +1,168 @@
+/**
+ * Runs a playbook over hosts: every host runs its tasks in order as fast as
+ * it can (no lockstep across hosts), at most `forks` hosts at once. One
+ * host's failure or unreachability is that host's result; the others go on.
+ */
+import pLimit from 'p-limit'
+import type { Connection } from '../connection/types.ts'
+import type { Target } from '../connection/target.ts'
+import { isKvmplayError } from './errors.ts'
+import type { ErrorKind } from './errors.ts'
+import { createHost } from './host.ts'
+import type { HostRuntime } from './host.ts'
+import { tasksFor } from './playbook.ts'
+import type { Playbook } from './playbook.ts'
+import type { Task } from './task.ts'
+import { emptyRecap, exitCodeOf } from './result.ts'
+import type { HostRecap, RunEvent, TaskResult } from './result.ts'
+
+export interface RunHost {
+  name: string
+  vars: Record<string, unknown>
+  groups: string[]
+  target: Target
+}
+
+export interface RunOptions {
+  check?: boolean
+  forks?: number
+  extraVars?: Record<string, unknown>
+  playbookDir: string
+  connect: (target: Target) => Promise<Connection>
+  onEvent?: (event: RunEvent) => void
+}
+
+export interface RunSummary {
+  results: TaskResult[]
+  recap: Record<string, HostRecap>
+  exitCode: number
+  durationMs: number
+}
+
+export const DEFAULT_FORKS = 50
+
+/** Errors that mean the link, not the task, failed: the host is unreachable. */
+const LINK_KINDS: ReadonlySet<ErrorKind> = new Set(['connect', 'hostkey'])
+
+export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOptions): Promise<RunSummary> {
+  const started = performance.now()
+  const check = opts.check ?? false
+  const emit = opts.onEvent ?? (() => {})
+  const results: TaskResult[] = []
+  const recap: Record<string, HostRecap> = Object.fromEntries(hosts.map((h) => [h.name, emptyRecap()]))
+  emit({ type: 'play', play: play.name, hosts: hosts.map((h) => h.name), check })
+
+  const record = (r: TaskResult) => {
+    results.push(r)
+    recap[r.host][r.status]++
+    emit({ type: 'task', ...r })
+  }
+
+  const limit = pLimit(Math.max(1, opts.forks ?? DEFAULT_FORKS))
+  await Promise.all(
+    hosts.map((h) =>
+      limit(async () => {
+        const host = createHost({
+          name: h.name,
+          vars: { ...h.vars, ...play.vars, ...opts.extraVars },
+          groups: h.groups,
+          playbookDir: opts.playbookDir,
+          connect: () => opts.connect(h.target),
+        })
+        try {
+          await runHost(play, host, check, record)
+        } catch (err) {
+          const e = err as Error
+          recap[h.name].unreachable = 1
+          emit({ type: 'unreachable', host: h.name, reason: e.message, errorKind: isKvmplayError(e) ? e.kind : undefined })
+        } finally {
+          await host.connection().then((c) => c.close(), () => {})
+        }
+      }),
+    ),
+  )
+  const durationMs = performance.now() - started
+  const exitCode = exitCodeOf(results, recap)
+  emit({ type: 'recap', hosts: recap, exitCode, durationMs })
+  return { results, recap, exitCode, durationMs }
+}
+
+/**
+ * One host's play. Returns normally when tasks ran (failed or not);
+ * throws only when the host cannot be reached, which the caller records.
+ */
+async function runHost(play: Playbook, host: HostRuntime, check: boolean, record: (r: TaskResult) => void): Promise<void> {
+  const result = (task: Task, handler: boolean, started: number, fields: Partial<TaskResult> & Pick<TaskResult, 'status'>): TaskResult => ({
+    host: host.name,
+    task: task.name,
+    steps: [],
+    diffs: [],
+    handler,
+    check,
+    durationMs: performance.now() - started,
+    ...fields,
+  })
+
+  // Everything that can be checked without touching the host, first.
+  let tasks: Task[]
+  const started = performance.now()
+  try {
+    tasks = await tasksFor(play, host)
+    for (const t of [...tasks, ...Object.values(play.handlers)]) await t.prepare?.(host)
+  } catch (err) {
+    const e = err as Error
+    const pseudo = { name: 'prepare', notify: [], onChange: [], plan: async () => ({ steps: [] }) } as Task
+    record(result(pseudo, false, started, { status: 'failed', reason: e.message, errorKind: isKvmplayError(e) ? e.kind : undefined }))
+    return
+  }
+
+  // Connect, and read every fact the play declares in one round trip.
+  await host.connection()
+  await host.gather(tasks.flatMap((t) => t.facts?.(host) ?? [])).catch(() => {
+    // A fact that fails here fails again, with context, in its task's plan.
+  })
+
+  const notified: Task[] = []
+  const runTask = async (task: Task, handler: boolean): Promise<boolean> => {
+    const t0 = performance.now()
+    try {
+      if (task.when && !(await task.when(host))) {
+        record(result(task, handler, t0, { status: 'skipped', reason: 'condition (when) is false' }))
+        return true
+      }
+      const plan = await task.plan(host)
+      if (plan.steps.length === 0) {
+        record(result(task, handler, t0, { status: 'ok', reason: plan.reason }))
+        return true
+      }
+      const steps = plan.steps.map((s) => s.summary)
+      const diffs = plan.steps.flatMap((s) => (s.diff ? [s.diff] : []))
+      if (!check) {
+        const conn = await host.connection()
+        try {
+          for (const step of plan.steps) await step.run(conn)
+        } finally {
+          host.cache.clear()
+        }
+      }
+      record(result(task, handler, t0, { status: 'changed', reason: plan.reason, steps, diffs }))
+      for (const name of task.notify) if (!notified.includes(play.handlers[name])) notified.push(play.handlers[name])
+      for (const t of task.onChange) if (!notified.includes(t)) notified.push(t)
+      return true
+    } catch (err) {
+      if (isKvmplayError(err) && LINK_KINDS.has(err.kind)) throw err
+      const e = err as Error
+      record(result(task, handler, t0, { status: 'failed', reason: e.message, errorKind: isKvmplayError(e) ? e.kind : undefined }))
+      return false
+    }
+  }
+
+  for (const task of tasks) {
+    // Like Ansible: a failed task ends the host's play; the handlers it would have run do not run.
+    if (!(await runTask(task, false))) return
+  }
+  // Handlers run in the order the playbook defines them, inline onChange tasks after.
+  const named = Object.values(play.handlers)
+  const ordered = [...named.filter((h) => notified.includes(h)), ...notified.filter((t) => !named.includes(t))]
+  for (const handler of ordered) if (!(await runTask(handler, true))) return
+}

@@ -1,0 +1,17 @@
+/** Steps that run one remote command and fail with the host, command, exit code and stderr. */
+import type { Connection } from '../connection/types.ts'
+import { KvmplayError } from './errors.ts'
+import type { FileDiff, Step } from './task.ts'
+
+export async function runChecked(conn: Connection, command: string, what: string, stdin?: string): Promise<string> {
+  const res = await conn.exec(command, { stdin })
+  if (res.code !== 0) {
+    const err = res.stderr.trim() || res.stdout.trim()
+    throw new KvmplayError('command', `${conn.host}: ${what} failed (exit ${res.code})${err ? `: ${err}` : ''}`)
+  }
+  return res.stdout
+}
+
+export function commandStep(summary: string, command: string, opts: { stdin?: string; diff?: FileDiff } = {}): Step {
+  return { summary, diff: opts.diff, run: async (conn) => void (await runChecked(conn, command, summary, opts.stdin)) }
+}

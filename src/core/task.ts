@@ -1,0 +1,77 @@
+/**
+ * The unit of work. A task is plain data with a `plan`: read facts, return
+ * the steps that would converge the host. No steps means converged, with a
+ * reason. The runner — never the task — decides whether steps run (--check),
+ * shows their diffs (--diff), and drops the facts after a change.
+ */
+import type { Connection } from '../connection/types.ts'
+import type { FactRequest } from '../facts/fact.ts'
+import type { Host } from './host.ts'
+
+export interface FileDiff {
+  /** What changes: a path, or "network br0 (XML)". */
+  label: string
+  before: string
+  after: string
+}
+
+export interface Step {
+  /** One line for the report: "write /etc/sysctl.conf (mode 0644)". */
+  summary: string
+  diff?: FileDiff
+  run(conn: Connection): Promise<void>
+}
+
+export interface Plan {
+  steps: Step[]
+  /** Why nothing needs doing (shown for ok), or a note on what the steps do. */
+  reason?: string
+}
+
+/** Options every task takes. */
+export interface TaskOptions {
+  /** Shown in reports; each task has a sensible default. */
+  name?: string
+  /** Handlers (by name, from the playbook's `handlers`) to run once at the end of the host's play if this task changed something. */
+  notify?: string | string[]
+  /** Tasks to run once at the end of the host's play if this task changed something. */
+  onChange?: Task | Task[]
+  /** Run the task only on hosts where this is true; others report it skipped. */
+  when?: (host: Host) => boolean | Promise<boolean>
+}
+
+export interface Task {
+  readonly name: string
+  /** Everything this task reads, so the runner can fetch the whole play's facts in one round trip. */
+  facts?(host: Host): FactRequest[]
+  /** Local checks before any step runs on the host (e.g. render templates): errors here leave the host untouched. */
+  prepare?(host: Host): void | Promise<void>
+  plan(host: Host): Promise<Plan>
+  readonly notify: readonly string[]
+  readonly onChange: readonly Task[]
+  readonly when?: (host: Host) => boolean | Promise<boolean>
+}
+
+export interface TaskSpec {
+  name: string
+  facts?: Task['facts']
+  prepare?: Task['prepare']
+  plan: Task['plan']
+}
+
+/** Builds a task from its spec and the user's common options. */
+export function defineTask(spec: TaskSpec, opts: TaskOptions = {}): Task {
+  const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])
+  return {
+    name: opts.name ?? spec.name,
+    facts: spec.facts,
+    prepare: spec.prepare,
+    plan: spec.plan,
+    notify: list(opts.notify),
+    onChange: list(opts.onChange),
+    when: opts.when,
+  }
+}
+
+/** Converged: no steps, and why. */
+export const converged = (reason: string): Plan => ({ steps: [], reason })

@@ -1,0 +1,25 @@
+/**
+ * A fact is a read-only remote command plus a pure parser. Facts are read
+ * lazily, cached per host for the run, batched into one round trip when a
+ * task (or the runner's prefetch) asks for several, and dropped after any
+ * change on the host.
+ */
+import type { ExecResult } from '../connection/types.ts'
+
+export interface Fact<T, A = void> {
+  /** For messages: "file /etc/sysctl.conf". */
+  describe(args: A): string
+  /** Cache key: equal keys mean the same command and parser. */
+  key(args: A): string
+  command(args: A): string
+  /** Pure: canned output in, value out. Throws a 'fact' KvmplayError when the output makes no sense. */
+  parse(result: ExecResult, args: A): T
+}
+
+export interface FactRequest<T = unknown, A = unknown> {
+  fact: Fact<T, A>
+  args: A
+}
+
+/** Pairs a fact with its arguments, keeping the types. */
+export const factRequest = <T, A>(fact: Fact<T, A>, args: A): FactRequest<T, A> => ({ fact, args })

@@ -1,0 +1,48 @@
+/** A remote file: whether it exists, its type, mode, owner, group and content. */
+import { sh } from '../core/quote.ts'
+import { KvmplayError } from '../core/errors.ts'
+import type { Fact } from './fact.ts'
+
+export interface FileState {
+  exists: boolean
+  type?: 'file' | 'directory' | 'symlink' | 'other'
+  /** Octal, four digits: "0644". */
+  mode?: string
+  owner?: string
+  group?: string
+  size?: number
+  /** UTF-8 content of a regular file. */
+  content?: string
+}
+
+const TYPES: Record<string, FileState['type']> = {
+  'regular file': 'file',
+  'regular empty file': 'file',
+  directory: 'directory',
+  'symbolic link': 'symlink',
+}
+
+export const fileFact: Fact<FileState, string> = {
+  describe: (path) => `file ${path}`,
+  key: (path) => `file:${path}`,
+  // stat -L: a symlinked config file is judged (and written) by what it points to.
+  command: (path) =>
+    sh`if [ -e ${path} ]; then stat -L -c '%F|%a|%U|%G|%s' -- ${path} && if [ -f ${path} ]; then base64 < ${path} | tr -d '\n'; fi; else echo absent; fi`,
+  parse: (res, path) => {
+    if (res.code !== 0) throw new KvmplayError('fact', `cannot read ${path} (exit ${res.code}): ${res.stderr.trim()}`)
+    const [head, body = ''] = res.stdout.split('\n')
+    if (head === 'absent') return { exists: false }
+    const m = /^(.+)\|([0-7]+)\|([^|]*)\|([^|]*)\|(\d+)$/.exec(head)
+    if (!m) throw new KvmplayError('fact', `unexpected stat output for ${path}: ${JSON.stringify(head)}`)
+    const type = TYPES[m[1]] ?? 'other'
+    return {
+      exists: true,
+      type,
+      mode: m[2].padStart(4, '0'),
+      owner: m[3],
+      group: m[4],
+      size: Number(m[5]),
+      content: type === 'file' ? Buffer.from(body.trim(), 'base64').toString('utf8') : undefined,
+    }
+  },
+}

@@ -1,0 +1,133 @@
+/**
+ * file: a remote file with the given content, mode and owner. Written
+ * atomically (a temp file in the same directory, then rename) so a reader
+ * never sees half a file, keeping a backup of what it replaced.
+ */
+import { defineTask, converged } from '../src/core/task.ts'
+import type { Step, Task, TaskOptions } from '../src/core/task.ts'
+import type { Host } from '../src/core/host.ts'
+import { fileFact } from '../src/facts/file.ts'
+import type { FileState } from '../src/facts/file.ts'
+import { factRequest } from '../src/facts/fact.ts'
+import { commandStep } from '../src/core/step.ts'
+import { sh } from '../src/core/quote.ts'
+import { absolutePath, fileMode, owner as ownerName } from '../src/core/validate.ts'
+import { KvmplayError } from '../src/core/errors.ts'
+
+export interface FileOptions extends TaskOptions {
+  /** Absolute path on the host. */
+  path: string
+  /** The whole content; omit to manage only mode/owner of an existing file. */
+  content?: string
+  /** 'absent' removes the file. Default 'present'. */
+  state?: 'present' | 'absent'
+  /** Octal mode, '0644' or 0o644. New files default to 0644; existing ones keep theirs. */
+  mode?: string | number
+  owner?: string
+  group?: string
+  /** Keep the replaced file as PATH.YYYYMMDD-HHMMSS~ (ignored by sysctl.d and network-scripts). Default true. */
+  backup?: boolean
+}
+
+/** Backups end in "~": sysctl.d only reads *.conf, network-scripts and NetworkManager skip *~ files. */
+export const backupPath = (path: string, now = new Date()) =>
+  `${path}.${now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}~`
+
+export interface FileWish {
+  path: string
+  content?: string
+  state: 'present' | 'absent'
+  mode?: string
+  owner?: string
+  group?: string
+  backup: boolean
+}
+
+export function validateFileOptions(o: FileOptions): FileWish {
+  return {
+    path: absolutePath(o.path),
+    content: o.content === undefined ? undefined : String(o.content),
+    state: o.state ?? 'present',
+    mode: o.mode === undefined ? undefined : fileMode(o.mode),
+    owner: o.owner === undefined ? undefined : ownerName(o.owner),
+    group: o.group === undefined ? undefined : ownerName(o.group, 'group'),
+    backup: o.backup ?? true,
+  }
+}
+
+function writeStep(w: FileWish, current: FileState, content: string): Step {
+  const backup = current.exists && w.backup ? backupPath(w.path) : undefined
+  const mode = w.mode ?? (current.exists ? undefined : '0644')
+  const own = w.owner || w.group ? `${w.owner ?? ''}${w.group ? `:${w.group}` : ''}` : undefined
+  const script = [
+    'set -e',
+    sh`p=${w.path}`,
+    'd=$(dirname "$p")',
+    'mkdir -p "$d"',
+    't=$(mktemp "$d/.kvmplay.XXXXXX")',
+    `trap 'rm -f "$t"' EXIT`,
+    'cat > "$t"',
+    mode ? sh`chmod ${mode} "$t"` : 'chmod --reference="$p" "$t"',
+    own ? sh`chown ${own} "$t"` : current.exists ? 'chown --reference="$p" "$t"' : ':',
+    backup ? sh`cp -p "$p" ${backup}` : ':',
+    'mv -f "$t" "$p"',
+    'trap - EXIT',
+  ].join('\n')
+  const what = current.exists ? 'replace' : 'create'
+  return commandStep(`${what} ${w.path}${backup ? ` (backup ${backup})` : ''}`, script, {
+    stdin: content,
+    diff: { label: w.path, before: current.content ?? '', after: content },
+  })
+}
+
+/** The steps from a file's current state to the wish: shared by file, template, sysctl and the ifcfg tasks. */
+export function planFile(w: FileWish, current: FileState): Step[] {
+  if (w.state === 'absent') {
+    if (!current.exists) return []
+    return [commandStep(`remove ${w.path}`, sh`rm -f -- ${w.path}`, { diff: { label: w.path, before: current.content ?? '', after: '' } })]
+  }
+  if (current.exists && current.type !== 'file') {
+    throw new KvmplayError('validation', `${w.path} exists and is a ${current.type}, not a regular file; refusing to replace it`)
+  }
+  if (w.content !== undefined && (!current.exists || current.content !== w.content)) return [writeStep(w, current, w.content)]
+  if (!current.exists) throw new KvmplayError('validation', `${w.path} does not exist; give 'content' to create it`)
+  const steps: Step[] = []
+  if (w.mode && w.mode !== current.mode) steps.push(commandStep(`chmod ${w.mode} ${w.path} (was ${current.mode})`, sh`chmod ${w.mode} -- ${w.path}`))
+  const ownerDiffers = (w.owner && w.owner !== current.owner) || (w.group && w.group !== current.group)
+  if (ownerDiffers) {
+    const own = `${w.owner ?? current.owner}:${w.group ?? current.group}`
+    steps.push(commandStep(`chown ${own} ${w.path} (was ${current.owner}:${current.group})`, sh`chown ${own} -- ${w.path}`))
+  }
+  return steps
+}
+
+export function fileReason(w: FileWish): string {
+  return w.state === 'absent' ? `${w.path} is absent` : `${w.path} is as wished`
+}
+
+/** Plans a file wish against the host, for tasks that compute the content themselves. */
+export async function planFileOn(host: Host, w: FileWish) {
+  const current = await host.fact(fileFact, w.path)
+  const steps = planFile(w, current)
+  return steps.length ? { steps } : converged(fileReason(w))
+}
+
+/**
+ * A file with exactly this content (and mode, owner).
+ *
+ * @example
+ * ```ts
+ * file({ path: '/etc/modules-load.d/bridge.conf', content: 'br_netfilter\n', mode: '0644' })
+ * ```
+ */
+export function file(opts: FileOptions): Task {
+  const w = validateFileOptions(opts)
+  return defineTask(
+    {
+      name: w.state === 'absent' ? `remove ${w.path}` : `file ${w.path}`,
+      facts: () => [factRequest(fileFact, w.path)],
+      plan: (host) => planFileOn(host, w),
+    },
+    opts,
+  )
+}

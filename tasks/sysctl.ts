@@ -1,0 +1,104 @@
+/**
+ * sysctl: a kernel parameter, both running (/proc/sys) and persisted in a
+ * sysctl file so it survives a reboot. The persisted line is edited in
+ * place (other lines and comments kept), appended when missing.
+ */
+import { defineTask } from '../src/core/task.ts'
+import type { Step, Task, TaskOptions } from '../src/core/task.ts'
+import { sysctlFact, procSysPath, normaliseSysctl } from '../src/facts/sysctl.ts'
+import { fileFact } from '../src/facts/file.ts'
+import { factRequest } from '../src/facts/fact.ts'
+import { commandStep } from '../src/core/step.ts'
+import { sh } from '../src/core/quote.ts'
+import { absolutePath, sysctlKey } from '../src/core/validate.ts'
+import { KvmplayError } from '../src/core/errors.ts'
+import { planFile, validateFileOptions } from './file.ts'
+
+export interface SysctlOptions extends TaskOptions {
+  /** e.g. 'net.ipv4.ip_forward' (or with slashes). */
+  key: string
+  value: string | number
+  /**
+   * Where to persist it. Default /etc/sysctl.conf, which `sysctl --system`
+   * reads last, so its value wins at boot (and it is where the seed puts it).
+   */
+  file?: string
+  /** Also set the running value. Default true. */
+  apply?: boolean
+}
+
+const keyPattern = (key: string) => key.replace(/[.\/]/g, '[./]')
+
+/** The file's text with `key = value` set: every assignment of the key rewritten, or one appended. */
+export function setSysctlLine(text: string, key: string, value: string): string {
+  const re = new RegExp(`^(\\s*)${keyPattern(key)}\\s*=.*$`)
+  let found = false
+  const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n')
+  const out = lines.map((line) => {
+    if (!re.test(line)) return line
+    found = true
+    return `${key} = ${value}`
+  })
+  if (!found) out.push(`${key} = ${value}`)
+  return out.join('\n') + '\n'
+}
+
+/** The value a sysctl file gives the key (its last assignment wins), if any. */
+export function persistedSysctl(text: string, key: string): string | undefined {
+  const re = new RegExp(`^\\s*${keyPattern(key)}\\s*=\\s*(.*?)\\s*$`)
+  let value: string | undefined
+  for (const line of text.split('\n')) {
+    const m = re.exec(line)
+    if (m) value = normaliseSysctl(m[1])
+  }
+  return value
+}
+
+/**
+ * @example
+ * ```ts
+ * sysctl({ key: 'net.bridge.bridge-nf-call-iptables', value: 0, file: '/etc/sysctl.d/90-bridge.conf' })
+ * ```
+ */
+export function sysctl(opts: SysctlOptions): Task {
+  const key = sysctlKey(opts.key)
+  const value = normaliseSysctl(String(opts.value))
+  if (!value || /[\n=#;]/.test(String(opts.value))) {
+    throw new KvmplayError('validation', `invalid sysctl value ${JSON.stringify(opts.value)} for ${key}: expected a single line without '=', '#' or ';'`)
+  }
+  const file = absolutePath(opts.file ?? '/etc/sysctl.conf', 'sysctl file')
+  const apply = opts.apply ?? true
+  return defineTask(
+    {
+      name: `sysctl ${key} = ${value}`,
+      facts: () => [factRequest(sysctlFact, key), factRequest(fileFact, file)],
+      plan: async (host) => {
+        const [running, persisted] = (await host.gather([factRequest(sysctlFact, key), factRequest(fileFact, file)])) as [
+          string | undefined,
+          Awaited<ReturnType<typeof fileFact.parse>>,
+        ]
+        if (running === undefined) {
+          throw new KvmplayError('validation', `${host.name}: kernel parameter ${key} does not exist (${procSysPath(key)} is missing): is the module loaded?`)
+        }
+        const steps: Step[] = []
+        if (apply && running !== value) {
+          steps.push(commandStep(`set ${key} = ${value} now (was ${running})`, sh`printf '%s\n' ${value} > ${procSysPath(key)}`))
+        }
+        const text = persisted.content ?? ''
+        if (persistedSysctl(text, key) !== value) {
+          steps.push(...planFile(validateFileOptions({ path: file, content: setSysctlLine(text, key, value) }), persisted))
+        }
+        return { steps, reason: steps.length ? undefined : `${key} is ${value}, running and in ${file}` }
+      },
+    },
+    opts,
+  )
+}
+
+/**
+ * IPv4 forwarding on, now and after a reboot: what a hypervisor routing or
+ * NATing for its guests needs (the seed's `net.ipv4.ip_forward=1`).
+ */
+export function enableIpForward(opts: TaskOptions & { file?: string } = {}): Task {
+  return sysctl({ name: 'enable IPv4 forwarding', ...opts, key: 'net.ipv4.ip_forward', value: 1 })
+}

@@ -1,0 +1,27 @@
+/** Runs the real `kvmplay` command line, as a user would, and reads its JSON events. */
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const BIN = fileURLToPath(new URL('../../bin/kvmplay.mjs', import.meta.url))
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url))
+
+export function kvmplay(args: string[], opts: { asNobody?: boolean; env?: Record<string, string> } = {}) {
+  const argv = opts.asNobody
+    ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN, ...args]
+    : [process.execPath, BIN, ...args]
+  const res = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...opts.env } })
+  return { code: res.status, out: res.stdout, err: res.stderr }
+}
+
+export interface Recap {
+  hosts: Record<string, { ok: number; changed: number; failed: number; unreachable: number; skipped: number }>
+  exitCode: number
+}
+
+/** The recap event of a --json run (its last line). */
+export function recapOf(out: string): Recap {
+  const lines = out.trim().split('\n')
+  const recap = JSON.parse(lines[lines.length - 1])
+  if (recap.type !== 'recap') throw new Error(`the last line of --json output is not the recap:\n${out}`)
+  return recap
+}
