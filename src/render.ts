@@ -19,6 +19,8 @@ export class TemplateError extends KvmplayError {
 }
 
 const hb = Handlebars.create()
+hb.registerHelper('eq', (a: unknown, b: unknown) => a === b)
+hb.registerHelper('inc', (n: number) => n + 1)
 const compiled = new Map<string, HandlebarsTemplateDelegate>()
 
 /** First existing `name` in `dirs` (earlier dirs override later ones), then the built-ins. */

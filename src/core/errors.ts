@@ -14,6 +14,7 @@ export type ErrorKind =
   | 'command' // a remote command failed
   | 'fact' // a fact's output could not be parsed
   | 'timeout'
+  | 'precondition' // the host is not in a state where the task may act (e.g. a network still in use)
 
 export class KvmplayError extends Error {
   override name = 'KvmplayError'

@@ -90,3 +90,16 @@ export function owner(value: unknown, field = 'owner'): string {
   }
   return value
 }
+
+/** DHCP host names (libvirt <host name=…>): a hostname label sequence. */
+export function hostname(value: unknown, field = 'host name'): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/.test(value)) {
+    throw fail(field, value, 'a host name of letters, digits and "-", dot-separated')
+  }
+  return value
+}
+
+export function port(value: unknown, field = 'port'): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) throw fail(field, value, 'an integer from 1 to 65535')
+  return value
+}

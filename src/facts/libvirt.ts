@@ -1,0 +1,92 @@
+/**
+ * Everything libvirt knows of its networks and domains, in one round trip and
+ * three virsh processes: names first, then one virsh run of all the info and
+ * XML commands (virsh takes `;`-separated commands), framed by `echo`.
+ */
+import { KvmplayError } from '../core/errors.ts'
+import type { Fact } from './fact.ts'
+import { parseNetworkXml } from '../libvirt/network.ts'
+import type { NetworkIdentity, NetworkSpec } from '../libvirt/network.ts'
+import { domainInterfaces } from '../libvirt/domain.ts'
+import type { DomainInterface } from '../libvirt/domain.ts'
+
+export interface LibvirtNetwork {
+  name: string
+  active: boolean
+  autostart: boolean
+  persistent: boolean
+  bridge?: string
+  xml: string
+  spec: NetworkSpec
+  identity: NetworkIdentity
+}
+
+export interface LibvirtDomain {
+  name: string
+  /** running, shut off, paused … as virsh domstate says. */
+  state: string
+  xml: string
+  liveXml?: string
+  interfaces: DomainInterface[]
+  liveInterfaces?: DomainInterface[]
+}
+
+export interface LibvirtState {
+  available: boolean
+  networks: Map<string, LibvirtNetwork>
+  domains: Map<string, LibvirtDomain>
+}
+
+const SCRIPT = `command -v virsh >/dev/null 2>&1 || { echo @@NOVIRSH; exit 0; }
+c=''
+for n in $(virsh -q net-list --all --name); do c="$c echo @@NET $n; net-info $n; echo @@XML; net-dumpxml --inactive $n;"; done
+for d in $(virsh -q list --all --name); do c="$c echo @@DOM $d; domstate $d; echo @@XML; dumpxml --inactive $d; echo @@LIVE; dumpxml $d;"; done
+[ -z "$c" ] || virsh "$c"`
+
+export function parseLibvirtOutput(out: string): LibvirtState {
+  const state: LibvirtState = { available: !out.startsWith('@@NOVIRSH'), networks: new Map(), domains: new Map() }
+  for (const block of out.split(/^(?=@@(?:NET|DOM) )/m)) {
+    const head = /^@@(NET|DOM) (\S+)\n/.exec(block)
+    if (!head) continue
+    const [, kind, name] = head
+    const body = block.slice(head[0].length)
+    if (kind === 'NET') {
+      const [info, xml = ''] = body.split(/^@@XML\n/m)
+      const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(info)?.[1]?.trim()
+      const parsed = parseNetworkXml(xml, `network ${name}`)
+      state.networks.set(name, {
+        name,
+        active: field('Active') === 'yes',
+        autostart: field('Autostart') === 'yes',
+        persistent: field('Persistent') === 'yes',
+        bridge: field('Bridge'),
+        xml: xml.trim() + '\n',
+        ...parsed,
+      })
+    } else {
+      const [statePart, rest = ''] = body.split(/^@@XML\n/m)
+      const [xml, live = ''] = rest.split(/^@@LIVE\n/m)
+      const domState = statePart.trim()
+      const running = domState === 'running' || domState === 'paused'
+      state.domains.set(name, {
+        name,
+        state: domState,
+        xml: xml.trim() + '\n',
+        liveXml: running ? live.trim() + '\n' : undefined,
+        interfaces: domainInterfaces(xml, `domain ${name}`),
+        liveInterfaces: running ? domainInterfaces(live, `domain ${name} (live)`) : undefined,
+      })
+    }
+  }
+  return state
+}
+
+export const libvirtFact: Fact<LibvirtState, void> = {
+  describe: () => 'libvirt networks and domains',
+  key: () => 'libvirt',
+  command: () => SCRIPT,
+  parse: (res) => {
+    if (res.code !== 0) throw new KvmplayError('fact', `virsh failed (exit ${res.code}): ${res.stderr.trim()} — is libvirtd running?`)
+    return parseLibvirtOutput(res.stdout)
+  },
+}

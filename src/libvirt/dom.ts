@@ -1,0 +1,30 @@
+/** The one seam to @xmldom/xmldom: parse libvirt XML, read and edit elements, serialise. */
+import { DOMParser, XMLSerializer } from '@xmldom/xmldom'
+import type { Document, Element } from '@xmldom/xmldom'
+import { KvmplayError } from '../core/errors.ts'
+
+export type { Document, Element }
+
+export function parseXml(xml: string, what: string): Document {
+  const errors: string[] = []
+  const doc = new DOMParser({
+    onError: (level: string, msg: string) => {
+      if (level !== 'warning') errors.push(msg)
+    },
+  }).parseFromString(xml, 'text/xml')
+  if (errors.length || !doc.documentElement) throw new KvmplayError('fact', `${what}: not well-formed XML: ${errors[0] ?? 'empty'}`)
+  return doc
+}
+
+/** Direct children with this tag name. */
+export const children = (el: Element, tag: string): Element[] =>
+  Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).tagName === tag) as Element[]
+
+export const child = (el: Element, tag: string): Element | undefined => children(el, tag)[0]
+
+/** Attribute value, or undefined when absent. */
+export const attr = (el: Element | undefined, name: string): string | undefined => (el && el.hasAttribute(name) ? el.getAttribute(name)! : undefined)
+
+export const text = (el: Element | undefined): string | undefined => el?.textContent?.trim() || undefined
+
+export const serialize = (node: Element | Document): string => new XMLSerializer().serializeToString(node)

@@ -1,0 +1,8 @@
+/** virsh commands as shell strings: every value quoted, XML passed through a temp file. */
+import { sh } from '../core/quote.ts'
+
+/** `virsh SUBCOMMAND ARGS… FILE` with FILE holding stdin (virsh takes XML from files only). */
+export const virshWithXmlFile = (subcommand: string, args: string[], after: string[] = []) =>
+  `t=$(mktemp) || exit 1\ncat > "$t"\n${sh`virsh ${subcommand} ${args}`} "$t" ${sh`${after}`}\nrc=$?\nrm -f "$t"\nexit $rc`
+
+export const virsh = (...args: string[]) => sh`virsh ${args}`

@@ -1,0 +1,166 @@
+/**
+ * defineNetwork: a libvirt network — NAT (the seed's default.xml, with static
+ * DHCP leases), bridge-forward (the seed's br0.xml) or isolated — defined,
+ * started and autostarted as asked, changed in place when it exists:
+ * DHCP host entries through `net-update --live --config` (no restart, guests
+ * keep their link); anything else redefined keeping the uuid, and restarted
+ * only when it is running, saying so.
+ */
+import { defineTask } from '../src/core/task.ts'
+import type { Step, Task, TaskOptions } from '../src/core/task.ts'
+import { factRequest } from '../src/facts/fact.ts'
+import { libvirtFact } from '../src/facts/libvirt.ts'
+import type { LibvirtState } from '../src/facts/libvirt.ts'
+import { commandStep } from '../src/core/step.ts'
+import { renderTemplate, renderString } from '../src/render.ts'
+import { compareNetworks, isUnchanged, mergeWanted, networkTemplateVars } from '../src/libvirt/network.ts'
+import type { DhcpHost, ForwardMode, NetworkSpec } from '../src/libvirt/network.ts'
+import { virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
+import { hostname, interfaceName, ipv4, libvirtName, mac, netmaskToPrefix, port, prefixLength } from '../src/core/validate.ts'
+import { KvmplayError } from '../src/core/errors.ts'
+
+export interface DefineNetworkOptions extends TaskOptions {
+  name: string
+  /** nat (libvirt's default), route, bridge (an existing host bridge such as br0), or isolated. */
+  forward: ForwardMode
+  /** The Linux bridge: created by libvirt for nat/route/isolated (virbr0), an existing one for bridge. */
+  bridge: string
+  /** The host's address on the network (not for forward: 'bridge'). */
+  address?: string
+  prefix?: number
+  /** Alternative to prefix, as the seed writes it: '255.255.255.0'. */
+  netmask?: string
+  dhcp?: {
+    start: string
+    end: string
+    /** Static leases: exactly these (others are removed). Omit to leave the network's entries alone. */
+    hosts?: { mac: string; ip: string; name?: string }[]
+  }
+  natPorts?: { start: number; end: number }
+  stp?: boolean
+  delay?: number
+  /** Default true. */
+  autostart?: boolean
+  /** Default true: started. */
+  active?: boolean
+  /** Restart a running network whose definition changed (other than DHCP hosts). Default true; false leaves it for later, saying so. */
+  restart?: boolean
+}
+
+type Wanted = Partial<NetworkSpec> & Pick<NetworkSpec, 'name' | 'forward'>
+
+export function wantedNetwork(o: DefineNetworkOptions): Wanted {
+  const forward = o.forward
+  if (!['nat', 'route', 'bridge', 'isolated'].includes(forward)) {
+    throw new KvmplayError('validation', `invalid forward mode ${JSON.stringify(forward)}: expected nat, route, bridge or isolated`)
+  }
+  const w: Wanted = { name: libvirtName(o.name, 'network name'), forward, bridge: interfaceName(o.bridge, 'bridge name') }
+  if (forward === 'bridge') {
+    if (o.address || o.dhcp || o.natPorts) throw new KvmplayError('validation', `network ${o.name}: a bridge-forward network has no address, DHCP or NAT of its own`)
+    return w
+  }
+  if (o.address !== undefined) w.address = ipv4(o.address, 'network address')
+  if (o.prefix !== undefined) w.prefix = prefixLength(o.prefix)
+  else if (o.netmask !== undefined) w.prefix = netmaskToPrefix(o.netmask)
+  if (w.address && w.prefix === undefined) throw new KvmplayError('validation', `network ${o.name}: give prefix (e.g. 24) or netmask with the address`)
+  if (o.dhcp) {
+    if (!w.address) throw new KvmplayError('validation', `network ${o.name}: DHCP needs the network's address`)
+    w.dhcpRanges = [{ start: ipv4(o.dhcp.start, 'DHCP range start'), end: ipv4(o.dhcp.end, 'DHCP range end') }]
+    if (o.dhcp.hosts) {
+      const seen = new Set<string>()
+      w.dhcpHosts = o.dhcp.hosts.map((h) => {
+        const host: DhcpHost = { mac: mac(h.mac, 'DHCP host MAC'), ip: ipv4(h.ip, 'DHCP host IP'), name: h.name === undefined ? undefined : hostname(h.name, 'DHCP host name') }
+        if (seen.has(host.mac)) throw new KvmplayError('validation', `network ${o.name}: MAC ${host.mac} has two DHCP host entries`)
+        seen.add(host.mac)
+        return host
+      })
+    }
+  }
+  if (o.natPorts) {
+    if (forward !== 'nat') throw new KvmplayError('validation', `network ${o.name}: natPorts only apply to forward: 'nat'`)
+    w.natPorts = { start: port(o.natPorts.start, 'NAT port range start'), end: port(o.natPorts.end, 'NAT port range end') }
+    if (w.natPorts.start > w.natPorts.end) throw new KvmplayError('validation', `network ${o.name}: NAT port range ${w.natPorts.start}-${w.natPorts.end} is backwards`)
+  }
+  if (o.stp !== undefined) w.stp = Boolean(o.stp)
+  if (o.delay !== undefined) w.delay = Number(o.delay)
+  return w
+}
+
+/** The network as XML through our template: the same layout for before and after, so a diff shows meaning, not formatting. */
+export const networkXml = (spec: NetworkSpec, identity = {}) => renderTemplate('libvirt/network.xml.hbs', networkTemplateVars(spec, identity))
+
+const hostXml = (h: DhcpHost) => renderString("<host mac='{{mac}}'{{#if name}} name='{{name}}'{{/if}} ip='{{ip}}'/>", h)
+
+/** Names of the domains with an interface on this network (persistent or live). */
+export function domainsOn(state: LibvirtState, network: string): string[] {
+  return [...state.domains.values()]
+    .filter((d) => [...d.interfaces, ...(d.liveInterfaces ?? [])].some((i) => i.type === 'network' && i.source === network))
+    .map((d) => (d.state === 'running' ? `${d.name} (running)` : d.name))
+}
+
+export function defineNetwork(opts: DefineNetworkOptions): Task {
+  const partial = wantedNetwork(opts)
+  const autostart = opts.autostart ?? true
+  const active = opts.active ?? true
+  const restart = opts.restart ?? true
+  const name = partial.name
+  return defineTask(
+    {
+      name: `network ${name} (${partial.forward}, ${partial.bridge})`,
+      facts: () => [factRequest(libvirtFact, undefined)],
+      plan: async (host) => {
+        const state = await host.fact(libvirtFact, undefined)
+        if (!state.available) throw new KvmplayError('precondition', `${host.name}: virsh is not installed (libvirt-clients)`)
+        const current = state.networks.get(name)
+        const wanted = mergeWanted(current?.spec, partial)
+        const steps: Step[] = []
+        const notes: string[] = []
+        let isActive = current?.active ?? false
+        if (!current) {
+          const xml = networkXml(wanted)
+          steps.push(commandStep(`define network ${name}`, virshWithXmlFile('net-define', []), { stdin: xml, diff: { label: `network ${name} (XML)`, before: '', after: xml } }))
+        } else {
+          const change = compareNetworks(current.spec, wanted)
+          if (!isUnchanged(change)) {
+            const diff = { label: `network ${name} (XML)`, before: networkXml(current.spec, current.identity), after: networkXml(wanted, current.identity) }
+            if (change.structural) {
+              steps.push(commandStep(`redefine network ${name} (same uuid ${current.identity.uuid})`, virshWithXmlFile('net-define', []), { stdin: diff.after, diff }))
+              if (current.active && restart) {
+                const users = domainsOn(state, name)
+                steps.push(commandStep(`restart network ${name} to apply it${users.length ? ` (guests on it lose their link: ${users.join(', ')})` : ''}`, `${virsh('net-destroy', name)} && ${virsh('net-start', name)}`))
+                notes.push(`network ${name} restarted: its definition changed beyond DHCP hosts`)
+              } else if (current.active) {
+                notes.push(`network ${name} runs its old definition until restarted (restart: false)`)
+              }
+            } else {
+              // DHCP leases only: in place, live and persistent, no restart.
+              const where = current.active ? ['--live', '--config'] : ['--config']
+              const update = (op: string, h: DhcpHost) =>
+                commandStep(`${op} DHCP host ${h.mac} → ${h.ip}${h.name ? ` (${h.name})` : ''} in ${name}`, virsh('net-update', name, op, 'ip-dhcp-host', hostXml(h), ...where))
+              const hostSteps = [
+                ...change.removeHosts.map((h) => update('delete', h)),
+                ...change.modifyHosts.map((h) => update('modify', h)),
+                ...change.addHosts.map((h) => update('add', h)),
+              ]
+              hostSteps[0].diff = diff
+              steps.push(...hostSteps)
+            }
+          }
+        }
+        if (current?.autostart !== autostart) {
+          steps.push(commandStep(`${autostart ? 'autostart' : 'do not autostart'} network ${name}`, virsh('net-autostart', name, ...(autostart ? [] : ['--disable']))))
+        }
+        if (active && !isActive) steps.push(commandStep(`start network ${name}`, virsh('net-start', name)))
+        if (!active && isActive) {
+          const users = domainsOn(state, name)
+          if (users.length) throw new KvmplayError('precondition', `${host.name}: network ${name} cannot be stopped: in use by ${users.join(', ')}`)
+          steps.push(commandStep(`stop network ${name}`, virsh('net-destroy', name)))
+        }
+        const reason = steps.length ? notes.join('; ') || undefined : `network ${name} is defined as wished, ${active ? 'active' : 'inactive'}, ${autostart ? 'autostarted' : 'not autostarted'}`
+        return { steps, reason }
+      },
+    },
+    // `name` here is the network's; the task's display name is derived.
+    { ...opts, name: undefined },
+  )
+}

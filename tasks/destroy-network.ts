@@ -1,0 +1,38 @@
+/**
+ * destroyDefaultNet: stops and undefines libvirt's `default` NAT network (or
+ * another), the seed's last step — but refuses, naming them, while any
+ * domain, running or not, still has an interface on it. Ok when it is gone.
+ */
+import { defineTask } from '../src/core/task.ts'
+import type { Step, Task, TaskOptions } from '../src/core/task.ts'
+import { factRequest } from '../src/facts/fact.ts'
+import { libvirtFact } from '../src/facts/libvirt.ts'
+import { commandStep } from '../src/core/step.ts'
+import { virsh } from '../src/libvirt/virsh.ts'
+import { libvirtName } from '../src/core/validate.ts'
+import { KvmplayError } from '../src/core/errors.ts'
+import { domainsOn } from './define-network.ts'
+
+export function destroyDefaultNet(opts: TaskOptions & { network?: string } = {}): Task {
+  const name = libvirtName(opts.network ?? 'default', 'network name')
+  return defineTask(
+    {
+      name: `destroy network ${name}`,
+      facts: () => [factRequest(libvirtFact, undefined)],
+      plan: async (host) => {
+        const state = await host.fact(libvirtFact, undefined)
+        const net = state.networks.get(name)
+        if (!net) return { steps: [], reason: `network ${name} is not defined` }
+        const users = domainsOn(state, name)
+        if (users.length) {
+          throw new KvmplayError('precondition', `${host.name}: network ${name} is still used by ${users.join(', ')}; move them first (editDomainInterface) — nothing was destroyed`)
+        }
+        const steps: Step[] = []
+        if (net.active) steps.push(commandStep(`stop network ${name} (net-destroy)`, virsh('net-destroy', name), { diff: { label: `network ${name} (XML)`, before: net.xml, after: '' } }))
+        if (net.persistent) steps.push(commandStep(`undefine network ${name}`, virsh('net-undefine', name)))
+        return { steps }
+      },
+    },
+    opts,
+  )
+}
