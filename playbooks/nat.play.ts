@@ -2,6 +2,7 @@
 // leases for known MACs, and IP forwarding. The leases come from the host's
 // `leases` var when the inventory gives one; otherwise every guest NIC on
 // `default` gets one, in MAC order from .10, so a guest keeps its address.
+// The DHCP range can be moved with -e dhcp_start=… -e dhcp_end=….
 //   kvmplay run playbooks/nat.play.ts -i inventory.yaml
 import { playbook, libvirtFact } from 'kvmplay'
 import { defineNetwork, enableIpForward } from 'kvmplay/tasks'
@@ -25,7 +26,7 @@ export default playbook({
         bridge: 'virbr0',
         address: '192.168.122.1',
         netmask: '255.255.255.0',
-        dhcp: { start: '192.168.122.2', end: '192.168.122.254', hosts: leases },
+        dhcp: { start: String(host.vars.dhcp_start ?? '192.168.122.2'), end: String(host.vars.dhcp_end ?? '192.168.122.254'), hosts: leases },
       }),
       enableIpForward(),
     ]
