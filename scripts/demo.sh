@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# The main job, for now: a lab of three simulated hypervisors and a first
-# command across it. (`kvmplay run` of the migration playbooks comes next.)
+# The main job: a lab of simulated hypervisors (3 by default), then the seed's
+# fleet migration across it — bridge br0 over each uplink keeping its address,
+# every guest NIC moved from libvirt's NAT `default` network to br0 keeping its
+# MAC, `default` destroyed — checked first, then run, then run again (no change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kvmplay() { node bin/kvmplay.mjs "$@"; }
-
 count=${1:-3}
+play=playbooks/migrate-nat-to-bridge.play.ts
+
 kvmplay lab up "$count"
-kvmplay lab status
+inventory=$(node -e "console.log(require('path').join(process.env.KVMPLAY_LAB_DIR || '/tmp/kvmplay-lab', 'inventory.yaml'))")
+echo; echo "### what would change (--check):"
+kvmplay run "$play" -i "$inventory" --check
+echo; echo "### the migration:"
+kvmplay run "$play" -i "$inventory"
+echo; echo "### again — nothing left to change:"
+kvmplay run "$play" -i "$inventory"
+echo; echo "### on the hosts:"
 for i in $(seq 1 "$count"); do
-  kvmplay lab ssh "h$i" 'echo "== $(hostname): $(ip -br addr show eth0)"; virsh net-list --all | sed -n 3p; virsh list --all | sed -n "3,\$p"'
+  kvmplay lab ssh "h$i" 'echo "== $(hostname): $(ip -br addr show br0 | tr -s " ")"; virsh net-list --all --name | xargs echo " networks:"; for d in $(virsh -q list --all --name); do virsh -q domiflist $d | sed "s/^/  $d /"; done'
 done
 echo "The lab stays up for you: kvmplay lab ssh h1 · kvmplay lab down"
