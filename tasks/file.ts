@@ -80,8 +80,23 @@ function writeStep(w: FileWish, current: FileState, content: string): Step {
   })
 }
 
+/** Records the file as it was before the step changes it, for a later cutover's rollback. */
+function journaled(step: Step, current: FileState, path: string): Step {
+  return {
+    ...step,
+    run: async (conn, ctx) => {
+      ctx.journal.record({ path, content: current.exists ? current.content : undefined, mode: current.mode, owner: current.owner, group: current.group })
+      await step.run(conn, ctx)
+    },
+  }
+}
+
 /** The steps from a file's current state to the wish: shared by file, template, sysctl and the ifcfg tasks. */
 export function planFile(w: FileWish, current: FileState): Step[] {
+  return planFileSteps(w, current).map((s) => journaled(s, current, w.path))
+}
+
+function planFileSteps(w: FileWish, current: FileState): Step[] {
   if (w.state === 'absent') {
     if (!current.exists) return []
     return [commandStep(`remove ${w.path}`, sh`rm -f -- ${w.path}`, { diff: { label: w.path, before: current.content ?? '', after: '' } })]

@@ -23,6 +23,8 @@ import { sh } from '../src/core/quote.ts'
 import { interfaceName, ipv4, mac, netmaskToPrefix, prefixLength, prefixToNetmask } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { planFile, validateFileOptions } from './file.ts'
+import { confirmedApply, DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
+import { describeSnapshot, restoreScript, snapshotOf } from '../src/cutover/restore.ts'
 
 export interface BridgeOptions extends TaskOptions {
   /** The bridge to create, e.g. 'br0'. */
@@ -49,6 +51,10 @@ export interface BridgeOptions extends TaskOptions {
   delay?: number
   /** Default false: the network scripts (or kvmplay) manage these, not NetworkManager. */
   nmControlled?: boolean
+  /** applyIfcfg: seconds the host waits for kvmplay to come back and confirm before it rolls back by itself. Default 60. */
+  confirmTimeout?: number
+  /** applyIfcfg: extra shell commands that must succeed on the host after the change, before it is confirmed. */
+  probes?: string[]
 }
 
 /** The bridge as wished, on this host: options first, facts for the rest. */
@@ -172,20 +178,38 @@ export function iproute2Plan(w: BridgeWish, net: HostNetwork): string[] {
     const cidr = `${w.address}/${w.prefix}`
     const has = (l: typeof br) => l?.addresses.some((a) => a.address === w.address && a.prefix === w.prefix)
     if (!has(br)) cmds.push(`addr add ${cidr} dev ${w.bridge}`)
-    if (has(nic)) cmds.push(`addr del ${cidr} dev ${w.device}`)
+    // A bridge port carries no address of its own: whatever the NIC had goes.
+    for (const a of nic.addresses) cmds.push(`addr del ${a.address}/${a.prefix} dev ${w.device}`)
     const def = net.routes.find((r) => r.dst === 'default')
     if (w.gateway && (def?.dev !== w.bridge || def?.gateway !== w.gateway || cmds.length > 0)) cmds.push(`route replace default via ${w.gateway} dev ${w.bridge}`)
   }
   return cmds
 }
 
+/** The gateway answers and libvirtd answers (where the host has the tools), then the user's own probes. */
+function probesFor(w: BridgeWish, extra: string[]): string[] {
+  return [
+    ...(w.gateway ? [sh`! command -v ping >/dev/null 2>&1 || ping -c 1 -W 2 ${w.gateway}`] : []),
+    '! command -v virsh >/dev/null 2>&1 || virsh -q version',
+    ...extra,
+  ]
+}
+
+/** What decides whether a rollback worked: the global IPv4 addresses and the default route. */
+const VERIFY = "ip -4 -o addr show scope global | awk '{print $2, $4}' | sort; ip route show default"
+
 /**
- * Applies the bridge to the running host. The batch is one command, so the
- * address and default route move in one go and the SSH session survives.
- * (Issue 5 adds the confirmed apply with automatic rollback.)
+ * Applies the bridge to the running host, as a confirmed apply: the host arms
+ * its own rollback first, the change runs detached from the SSH session, and
+ * kvmplay confirms only after logging in again and probing. See
+ * src/cutover/confirmed-apply.ts.
  */
 export function applyIfcfg(opts: BridgeOptions): Task {
   validate(opts)
+  const timeoutSec = opts.confirmTimeout ?? DEFAULT_CONFIRM_TIMEOUT_SEC
+  if (!Number.isInteger(timeoutSec) || timeoutSec < 5 || timeoutSec > 3600) {
+    throw new KvmplayError('validation', `invalid confirmTimeout ${JSON.stringify(opts.confirmTimeout)}: expected whole seconds from 5 to 3600`)
+  }
   return defineTask(
     {
       name: `apply bridge ${opts.bridge}`,
@@ -195,16 +219,30 @@ export function applyIfcfg(opts: BridgeOptions): Task {
         const w = bridgeWish(opts, net)
         const cmds = iproute2Plan(w, net)
         if (cmds.length === 0) return { steps: [], reason: `${w.device} is a port of ${w.bridge}, which carries ${w.address ?? 'the address'}/${w.prefix ?? ''} and the default route` }
-        const summary = `bring up ${w.bridge} over ${w.device}${w.address ? `, moving ${w.address}/${w.prefix} and the default route` : ''} (${net.backend})`
-        switch (net.backend) {
-          case 'iproute2':
-            return { steps: [commandStep(summary, 'ip -batch -', { stdin: cmds.join('\n') + '\n' })], reason: cmds.join('; ') }
-          case 'networkmanager':
-            return { steps: [commandStep(summary, sh`nmcli connection reload && nmcli connection up ${w.bridge} && nmcli connection up ${w.device}`)] }
-          case 'network-scripts':
-            // ifdown cuts the session: run detached so it finishes whatever happens to us.
-            return { steps: [commandStep(summary, sh`nohup sh -c ${`ifdown ${w.device}; ifup ${w.bridge}; ifup ${w.device}`} >/dev/null 2>&1 & sleep 3`)] }
+        const snapshot = snapshotOf(net, [w.bridge, w.device])
+        const apply =
+          net.backend === 'iproute2'
+            ? `ip -batch - <<'KVMPLAY_IPBATCH'\n${cmds.join('\n')}\nKVMPLAY_IPBATCH`
+            : net.backend === 'networkmanager'
+              ? sh`nmcli connection reload && nmcli connection up ${w.bridge} && nmcli connection up ${w.device}`
+              : sh`ifdown ${w.device}; ifup ${w.bridge} && ifup ${w.device}`
+        const summary = `bring up ${w.bridge} over ${w.device}${w.address ? `, moving ${w.address}/${w.prefix} and the default route` : ''} (${net.backend}, confirmed within ${timeoutSec} s)`
+        const step: Step = {
+          summary,
+          run: async (conn, ctx) => {
+            const before = await conn.exec(VERIFY)
+            await confirmedApply(conn, ctx, {
+              apply,
+              restore: restoreScript(snapshot, ctx.journal.originals()),
+              timeoutSec,
+              probes: probesFor(w, opts.probes ?? []),
+              verify: VERIFY,
+              verifyBefore: before.stdout,
+            })
+          },
         }
+        const plan = `${net.backend === 'iproute2' ? cmds.join('; ') : apply}. Rollback unless confirmed within ${timeoutSec} s restores: ${describeSnapshot(snapshot, [])} and the files this run changed`
+        return { steps: [step], reason: plan }
       },
     },
     opts,

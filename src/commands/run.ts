@@ -4,6 +4,7 @@ import type { Argv, CommandModule } from 'yargs'
 import { loadPlaybook } from '../core/load-playbook.ts'
 import { loadInventory, selectHosts } from '../inventory/index.ts'
 import { parseExtraVars } from '../core/extra-vars.ts'
+import { batches, validateMaxFail } from '../core/batches.ts'
 import { runPlaybook, DEFAULT_FORKS } from '../core/runner.ts'
 import type { RunHost } from '../core/runner.ts'
 import { humanReporter, jsonReporter } from '../core/report.ts'
@@ -25,6 +26,8 @@ export interface RunArgs {
   acceptNewHostKeys?: boolean
   timeout: number
   commandTimeout: number
+  serial?: string
+  maxFailPercentage?: number
 }
 
 /** Everything that can be wrong with the input, found before any host is contacted. */
@@ -43,6 +46,8 @@ export async function prepareRun(args: RunArgs) {
       `no host of ${args.inventory} matches the playbook's hosts '${playbook.hosts}'${args.limit ? ` and --limit '${args.limit}'` : ''}; known hosts: ${[...inventory.hosts.keys()].slice(0, 20).join(', ') || 'none'}`,
     )
   }
+  if (args.serial !== undefined) batches(names, args.serial)
+  if (args.maxFailPercentage !== undefined) validateMaxFail(args.maxFailPercentage)
   const hosts: RunHost[] = names.map((name) => {
     const h = inventory.hosts.get(name)!
     const vars = { ...h.vars, ...playbook.vars, ...extraVars }
@@ -79,9 +84,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('accept-new-host-keys', { type: 'boolean', describe: 'Trust unknown host keys on first use and record them (changed keys are still refused)' })
       .option('timeout', { alias: 'T', type: 'number', default: 10, describe: 'SSH connect timeout, seconds' })
       .option('command-timeout', { type: 'number', default: 600, describe: 'Timeout of one remote command, seconds' })
+      .option('serial', { type: 'string', describe: "Rolling batches: hosts per batch, a percentage, or a list such as '1,10%,100%' (a canary first); overrides the playbook's" })
+      .option('max-fail-percentage', { type: 'number', describe: 'Stop the rollout when more than this percentage of a batch fails (default with --serial: 0)' })
       .example('$0 run playbooks/bridge.play.ts -i inventory/hosts.yaml', 'converge every host of the playbook')
       .example('$0 run site.play.ts -i hosts.yaml --check --diff -l h1', 'what would change on h1, as diffs')
-      .example("$0 run nat.play.ts -i hosts.yaml -e dhcp_start=192.168.122.100", 'with an extra var') as unknown as Argv<RunArgs>,
+      .example("$0 run nat.play.ts -i hosts.yaml -e dhcp_start=192.168.122.100", 'with an extra var')
+      .example("$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --serial 1,25%", 'one canary host, then a quarter of the fleet at a time') as unknown as Argv<RunArgs>,
   handler: async (args) => {
     let prepared
     try {
@@ -95,7 +103,18 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const onEvent = args.json
       ? jsonReporter(write)
       : humanReporter({ diff: args.diff ?? false, verbose: args.verbose ?? 0, color: process.stdout.isTTY === true && !process.env.NO_COLOR, write })
+    // Ctrl-C / SIGTERM: start no new host or task; a cutover in flight is confirmed or left to roll back.
+    const abort = new AbortController()
+    const onSignal = (sig: string) => {
+      if (abort.signal.aborted) process.exit(EXIT.INTERRUPTED)
+      process.stderr.write(`\nkvmplay: ${sig}: finishing what runs, starting nothing new (again to quit at once)\n`)
+      abort.abort()
+    }
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
     const summary = await runPlaybook(prepared.playbook, prepared.hosts, {
+      signal: abort.signal,
+      serial: args.serial,
+      maxFailPercentage: args.maxFailPercentage,
       check: args.check,
       forks: args.forks,
       extraVars: prepared.extraVars,

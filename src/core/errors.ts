@@ -14,6 +14,7 @@ export type ErrorKind =
   | 'command' // a remote command failed
   | 'fact' // a fact's output could not be parsed
   | 'timeout'
+  | 'rolled-back' // a cutover could not be confirmed; the host restored itself
   | 'precondition' // the host is not in a state where the task may act (e.g. a network still in use)
 
 export class KvmplayError extends Error {

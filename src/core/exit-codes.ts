@@ -13,4 +13,6 @@ export const EXIT = {
   UNREACHABLE: 3,
   /** Bad input: command line, inventory, playbook, variables. Nothing was touched. */
   BAD_INPUT: 4,
+  /** Interrupted (Ctrl-C, SIGTERM): no new host or task was started after it. */
+  INTERRUPTED: 99,
 } as const

@@ -5,6 +5,7 @@
 import type { Fact, FactRequest } from '../facts/fact.ts'
 import { FactCache } from '../facts/cache.ts'
 import type { Connection } from '../connection/types.ts'
+import type { FileJournal, FileOriginal } from './task.ts'
 
 export interface Host {
   readonly name: string
@@ -21,7 +22,12 @@ export interface Host {
 
 export interface HostRuntime extends Host {
   readonly cache: FactCache
+  readonly journal: FileJournal
   connection(): Promise<Connection>
+  /** Closes the connection if one was opened. */
+  close(): Promise<void>
+  /** Closes the connection (without waiting on a link that may be dead) and opens a new one. */
+  reconnect(opts?: { connectTimeoutMs?: number }): Promise<Connection>
 }
 
 export function createHost(init: {
@@ -29,11 +35,16 @@ export function createHost(init: {
   vars: Record<string, unknown>
   groups: string[]
   playbookDir: string
-  connect: () => Promise<Connection>
+  connect: (opts?: { connectTimeoutMs?: number }) => Promise<Connection>
 }): HostRuntime {
   let conn: Promise<Connection> | undefined
   const connection = () => (conn ??= init.connect())
   const cache = new FactCache(connection)
+  const originals = new Map<string, FileOriginal>()
+  const journal: FileJournal = {
+    record: (o) => void (originals.has(o.path) || originals.set(o.path, o)),
+    originals: () => [...originals.values()],
+  }
   return {
     name: init.name,
     vars: Object.freeze({ ...init.vars }),
@@ -42,6 +53,22 @@ export function createHost(init: {
     fact: (fact, args) => cache.get(fact, args),
     gather: (requests) => cache.gather(requests),
     cache,
+    journal,
     connection,
+    close: async () => {
+      const c = conn
+      conn = undefined
+      await c?.then((x) => x.close(), () => {})
+    },
+    reconnect: async (opts) => {
+      const old = conn
+      conn = undefined
+      old?.then((c) => c.close(), () => {})
+      const fresh = init.connect(opts)
+      conn = fresh
+      // A failed attempt must not stick: the next reconnect tries again.
+      fresh.catch(() => conn === fresh && (conn = undefined))
+      return fresh
+    },
   }
 }

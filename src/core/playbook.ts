@@ -6,6 +6,8 @@
 import { KvmplayError } from './errors.ts'
 import type { Host } from './host.ts'
 import type { Task } from './task.ts'
+import { batches, validateMaxFail } from './batches.ts'
+import type { Serial } from './batches.ts'
 
 export interface PlaybookSpec {
   /** Shown in reports. */
@@ -18,9 +20,21 @@ export interface PlaybookSpec {
   tasks: Task[] | ((host: Host) => Task[] | Promise<Task[]>)
   /** Tasks run once at the end of a host's play when a task that names them in `notify` changed something. */
   handlers?: Record<string, Task>
+  /**
+   * Rolling batches: a number of hosts, a percentage, or a list (`[1, '10%', '100%']`: a
+   * canary first). A batch starts when the one before it has finished.
+   */
+  serial?: Serial
+  /**
+   * Stop the rollout when more than this percentage of a batch fails (failed, unreachable
+   * or rolled back). Default with serial: 0 — any failure stops it.
+   */
+  maxFailPercentage?: number
 }
 
-export interface Playbook extends Required<Omit<PlaybookSpec, 'vars' | 'handlers'>> {
+export interface Playbook extends Required<Omit<PlaybookSpec, 'vars' | 'handlers' | 'serial' | 'maxFailPercentage'>> {
+  serial?: Serial
+  maxFailPercentage?: number
   readonly kind: 'kvmplay-playbook'
   vars: Record<string, unknown>
   handlers: Record<string, Task>
@@ -62,7 +76,18 @@ export function playbook(spec: PlaybookSpec): Playbook {
   if (spec.vars !== undefined && (typeof spec.vars !== 'object' || spec.vars === null || Array.isArray(spec.vars))) {
     throw bad("'vars' must be an object")
   }
-  return { kind: 'kvmplay-playbook', name: spec.name, hosts: spec.hosts, tasks: spec.tasks, vars: spec.vars ?? {}, handlers: spec.handlers ?? {} }
+  if (spec.serial !== undefined) batches([1], spec.serial) // throws on a bad value, at load time
+  if (spec.maxFailPercentage !== undefined) validateMaxFail(spec.maxFailPercentage)
+  return {
+    kind: 'kvmplay-playbook',
+    name: spec.name,
+    hosts: spec.hosts,
+    tasks: spec.tasks,
+    vars: spec.vars ?? {},
+    handlers: spec.handlers ?? {},
+    serial: spec.serial,
+    maxFailPercentage: spec.maxFailPercentage,
+  }
 }
 
 export const isPlaybook = (v: unknown): v is Playbook => typeof v === 'object' && v !== null && (v as Playbook).kind === 'kvmplay-playbook'

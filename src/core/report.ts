@@ -14,7 +14,7 @@ export interface ReportOptions {
   write: (line: string) => void
 }
 
-const COLORS = { ok: 32, changed: 33, failed: 31, skipped: 36, unreachable: 31, bold: 1, dim: 2 } as const
+const COLORS = { ok: 32, changed: 33, failed: 31, skipped: 36, unreachable: 31, rolled_back: 35, bold: 1, dim: 2 } as const
 
 export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
   const paint = (what: keyof typeof COLORS, s: string) => (opts.color ? `\x1b[${COLORS[what]}m${s}\x1b[0m` : s)
@@ -26,7 +26,7 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
         opts.write(paint('bold', `PLAY ${e.play}${e.check ? ' (check: nothing will change)' : ''} — ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`))
         break
       case 'task': {
-        const status = e.status === 'changed' && e.check ? 'would change' : e.status
+        const status = e.status === 'changed' && e.check ? 'would change' : e.status === 'rolled_back' ? 'rolled back' : e.status
         const label = paint(e.status, status.padEnd(e.check ? 12 : 7))
         const handler = e.handler ? ' (handler)' : ''
         const why = e.reason && (e.status !== 'ok' || opts.verbose > 0) ? ` — ${e.reason}` : ''
@@ -35,6 +35,9 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
         if (opts.diff) for (const d of e.diffs) opts.write(colorDiff(unifiedDiff(d), opts.color))
         break
       }
+      case 'batch':
+        opts.write(paint('bold', `BATCH ${e.index}/${e.of}: ${e.hosts.join(', ')}`))
+        break
       case 'unreachable':
         opts.write(`${e.host.padEnd(width)}  ${paint('unreachable', 'unreachable')}  ${e.reason}`)
         break
@@ -45,8 +48,10 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
             const text = `${k}=${r[k]}`
             return r[k] > 0 && k !== 'ok' ? paint(k, text) : text
           }
-          opts.write(`${host.padEnd(width)}  ${[cell('ok'), cell('changed'), cell('failed'), cell('unreachable'), cell('skipped')].map((c) => c.padEnd(opts.color && c.includes('\x1b') ? 22 : 13)).join(' ')}`)
+          const cells = [cell('ok'), cell('changed'), cell('failed'), cell('unreachable'), cell('skipped'), ...(r.rolled_back ? [cell('rolled_back')] : [])]
+          opts.write(`${host.padEnd(width)}  ${cells.map((c) => c.padEnd(opts.color && c.includes('\x1b') ? 22 : 13)).join(' ')}`)
         }
+        if (e.untouched.length) opts.write(paint('failed', `not started (${e.stopReason ?? 'stopped'}): ${e.untouched.join(', ')}`))
         opts.write(`(${(e.durationMs / 1000).toFixed(2)} s, exit ${e.exitCode})`)
         break
       }

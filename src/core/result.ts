@@ -4,7 +4,8 @@ import type { ErrorKind } from './errors.ts'
 import { BAD_INPUT_KINDS } from './errors.ts'
 import { EXIT } from './exit-codes.ts'
 
-export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped'
+/** rolled_back: a cutover was not confirmed and the host restored itself. */
+export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'rolled_back'
 
 export interface TaskResult {
   host: string
@@ -27,20 +28,22 @@ export interface HostRecap {
   failed: number
   unreachable: number
   skipped: number
+  rolled_back: number
 }
 
 export type RunEvent =
   | { type: 'play'; play: string; hosts: string[]; check: boolean }
   | ({ type: 'task' } & TaskResult)
   | { type: 'unreachable'; host: string; reason: string; errorKind?: ErrorKind }
-  | { type: 'recap'; hosts: Record<string, HostRecap>; exitCode: number; durationMs: number }
+  | { type: 'batch'; index: number; of: number; hosts: string[] }
+  | { type: 'recap'; hosts: Record<string, HostRecap>; untouched: string[]; stopReason?: string; exitCode: number; durationMs: number }
 
-export const emptyRecap = (): HostRecap => ({ ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 })
+export const emptyRecap = (): HostRecap => ({ ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0, rolled_back: 0 })
 
 /** Bad input beats task failure beats unreachable: the most actionable code wins. */
 export function exitCodeOf(results: TaskResult[], recaps: Record<string, HostRecap>): number {
   if (results.some((r) => r.status === 'failed' && r.errorKind && BAD_INPUT_KINDS.has(r.errorKind))) return EXIT.BAD_INPUT
-  if (Object.values(recaps).some((r) => r.failed > 0)) return EXIT.TASK_FAILED
+  if (Object.values(recaps).some((r) => r.failed > 0 || r.rolled_back > 0)) return EXIT.TASK_FAILED
   if (Object.values(recaps).some((r) => r.unreachable > 0)) return EXIT.UNREACHABLE
   return EXIT.OK
 }

@@ -14,6 +14,9 @@ import { tasksFor } from './playbook.ts'
 import type { Playbook } from './playbook.ts'
 import type { Task } from './task.ts'
 import { emptyRecap, exitCodeOf } from './result.ts'
+import { batches } from './batches.ts'
+import type { Serial } from './batches.ts'
+import { EXIT } from './exit-codes.ts'
 import type { HostRecap, RunEvent, TaskResult } from './result.ts'
 
 export interface RunHost {
@@ -28,13 +31,22 @@ export interface RunOptions {
   forks?: number
   extraVars?: Record<string, unknown>
   playbookDir: string
-  connect: (target: Target) => Promise<Connection>
+  connect: (target: Target, opts?: { connectTimeoutMs?: number }) => Promise<Connection>
   onEvent?: (event: RunEvent) => void
+  /** Overrides the playbook's serial (--serial). */
+  serial?: Serial
+  /** Overrides the playbook's maxFailPercentage (--max-fail-percentage). */
+  maxFailPercentage?: number
+  /** Aborted on Ctrl-C / SIGTERM: no new host or task starts. */
+  signal?: AbortSignal
 }
 
 export interface RunSummary {
   results: TaskResult[]
   recap: Record<string, HostRecap>
+  /** Hosts that never started: the rollout stopped (maxFailPercentage) or was interrupted. */
+  untouched: string[]
+  stopReason?: string
   exitCode: number
   durationMs: number
 }
@@ -58,40 +70,69 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
     emit({ type: 'task', ...r })
   }
 
+  const runOne = async (h: RunHost) => {
+    const host = createHost({
+      name: h.name,
+      vars: { ...h.vars, ...play.vars, ...opts.extraVars },
+      groups: h.groups,
+      playbookDir: opts.playbookDir,
+      connect: (o) => opts.connect(o?.connectTimeoutMs && h.target.kind === 'ssh' ? { ...h.target, connectTimeoutMs: o.connectTimeoutMs } : h.target),
+    })
+    try {
+      await runHost(play, host, check, record, stopped)
+    } catch (err) {
+      const e = err as Error
+      recap[h.name].unreachable = 1
+      emit({ type: 'unreachable', host: h.name, reason: e.message, errorKind: isKvmplayError(e) ? e.kind : undefined })
+    } finally {
+      await host.close()
+    }
+  }
+
+  // Interrupted (Ctrl-C, SIGTERM): no new host, no new task; what runs finishes.
+  const stopped = () => opts.signal?.aborted === true
+  const serial = opts.serial ?? play.serial
+  const maxFail = opts.maxFailPercentage ?? play.maxFailPercentage ?? (serial === undefined ? 100 : 0)
   const limit = pLimit(Math.max(1, opts.forks ?? DEFAULT_FORKS))
-  await Promise.all(
-    hosts.map((h) =>
-      limit(async () => {
-        const host = createHost({
-          name: h.name,
-          vars: { ...h.vars, ...play.vars, ...opts.extraVars },
-          groups: h.groups,
-          playbookDir: opts.playbookDir,
-          connect: () => opts.connect(h.target),
-        })
-        try {
-          await runHost(play, host, check, record)
-        } catch (err) {
-          const e = err as Error
-          recap[h.name].unreachable = 1
-          emit({ type: 'unreachable', host: h.name, reason: e.message, errorKind: isKvmplayError(e) ? e.kind : undefined })
-        } finally {
-          await host.connection().then((c) => c.close(), () => {})
-        }
-      }),
-    ),
-  )
+  const started_ = new Set<string>()
+  let stopReason: string | undefined
+  const all = batches(hosts, serial)
+  for (const [index, batch] of all.entries()) {
+    if (stopped()) {
+      stopReason = 'interrupted'
+      break
+    }
+    if (all.length > 1) emit({ type: 'batch', index: index + 1, of: all.length, hosts: batch.map((h) => h.name) })
+    await Promise.all(
+      batch.map((h) =>
+        limit(async () => {
+          if (stopped()) return
+          started_.add(h.name)
+          await runOne(h)
+        }),
+      ),
+    )
+    const failed = batch.filter((h) => recap[h.name].failed + recap[h.name].unreachable + recap[h.name].rolled_back > 0)
+    const pct = (failed.length / batch.length) * 100
+    if (failed.length > 0 && pct > maxFail && index < all.length - 1) {
+      stopReason = `batch ${index + 1} of ${all.length}: ${failed.length} of ${batch.length} host(s) failed (${failed.map((h) => h.name).join(', ')}), over maxFailPercentage ${maxFail}`
+      break
+    }
+  }
+  if (stopped()) stopReason ??= 'interrupted'
+  const untouched = hosts.map((h) => h.name).filter((n) => !started_.has(n))
+  for (const n of untouched) delete recap[n]
   const durationMs = performance.now() - started
-  const exitCode = exitCodeOf(results, recap)
-  emit({ type: 'recap', hosts: recap, exitCode, durationMs })
-  return { results, recap, exitCode, durationMs }
+  const exitCode = stopped() ? EXIT.INTERRUPTED : untouched.length && exitCodeOf(results, recap) === EXIT.OK ? EXIT.TASK_FAILED : exitCodeOf(results, recap)
+  emit({ type: 'recap', hosts: recap, untouched, stopReason, exitCode, durationMs })
+  return { results, recap, untouched, stopReason, exitCode, durationMs }
 }
 
 /**
  * One host's play. Returns normally when tasks ran (failed or not);
  * throws only when the host cannot be reached, which the caller records.
  */
-async function runHost(play: Playbook, host: HostRuntime, check: boolean, record: (r: TaskResult) => void): Promise<void> {
+async function runHost(play: Playbook, host: HostRuntime, check: boolean, record: (r: TaskResult) => void, stopped: () => boolean): Promise<void> {
   const result = (task: Task, handler: boolean, started: number, fields: Partial<TaskResult> & Pick<TaskResult, 'status'>): TaskResult => ({
     host: host.name,
     task: task.name,
@@ -141,9 +182,10 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
       const steps = plan.steps.map((s) => s.summary)
       const diffs = plan.steps.flatMap((s) => (s.diff ? [s.diff] : []))
       if (!check) {
-        const conn = await host.connection()
+        const ctx = { host: host.name, journal: host.journal, reconnect: host.reconnect }
         try {
-          for (const step of plan.steps) await step.run(conn)
+          // Each step gets the current connection: a cutover step may have replaced it.
+          for (const step of plan.steps) await step.run(await host.connection(), ctx)
         } finally {
           host.cache.clear()
         }
@@ -156,6 +198,10 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
     } catch (err) {
       if (isKvmplayError(err) && LINK_KINDS.has(err.kind)) throw err
       const e = err as Error
+      if (isKvmplayError(e, 'rolled-back')) {
+        record(result(task, handler, t0, { status: 'rolled_back', reason: e.message, errorKind: e.kind }))
+        return false
+      }
       if (check && wouldChange && isKvmplayError(e, 'precondition')) {
         record(result(task, handler, t0, { status: 'skipped', reason: `depends on the changes above, which --check does not make: ${e.message}` }))
         return true
@@ -166,6 +212,7 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
   }
 
   for (const task of tasks) {
+    if (stopped()) return
     // Like Ansible: a failed task ends the host's play; the handlers it would have run do not run.
     if (!(await runTask(task, false))) return
   }

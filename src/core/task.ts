@@ -15,11 +15,34 @@ export interface FileDiff {
   after: string
 }
 
+/** A file as it was before this run first changed it (undefined content: it did not exist). */
+export interface FileOriginal {
+  path: string
+  content?: string
+  mode?: string
+  owner?: string
+  group?: string
+}
+
+/** What a step may use besides the connection. */
+export interface StepContext {
+  host: string
+  /** Records a file's original before the run first changes it: a cutover's rollback restores it. */
+  journal: FileJournal
+  /** Drops the host's connection and opens a new one (after a change to how the host is reached). */
+  reconnect(opts?: { connectTimeoutMs?: number }): Promise<Connection>
+}
+
+export interface FileJournal {
+  record(original: FileOriginal): void
+  originals(): FileOriginal[]
+}
+
 export interface Step {
   /** One line for the report: "write /etc/sysctl.conf (mode 0644)". */
   summary: string
   diff?: FileDiff
-  run(conn: Connection): Promise<void>
+  run(conn: Connection, ctx: StepContext): Promise<void>
 }
 
 export interface Plan {

@@ -16,6 +16,8 @@ export const LAB_PACKAGES: Record<string, string> = {
   'dnsmasq-base': '/usr/sbin/dnsmasq',
   iptables: '/usr/sbin/iptables',
   'qemu-system-x86': '/usr/bin/qemu-system-x86_64',
+  // Hypervisors have ping; kvmplay's confirmed apply probes the gateway with it.
+  'iputils-ping': '/usr/bin/ping',
   // PID 1 of each host: reaps orphans (without it `virsh define` stalls for 40 s).
   tini: '/usr/bin/tini',
 }

@@ -49,12 +49,12 @@ test('check reports the changes and changes nothing; then a run converges; then 
   assert.not.ok(existsSync(join(dir, 'a.conf')))
 
   const first = await runPlaybook(site(dir), [local('a')], options())
-  assert.equal(first.recap.a, { ok: 0, changed: 3, failed: 0, unreachable: 0, skipped: 0 })
+  assert.equal(first.recap.a, { ok: 0, changed: 3, failed: 0, unreachable: 0, skipped: 0, rolled_back: 0 })
   assert.is(readFileSync(join(dir, 'a.conf'), 'utf8'), 'host a\n')
   assert.is(readFileSync(join(dir, 'handler.log'), 'utf8'), 'x\n', 'the handler runs once for two notifications')
 
   const second = await runPlaybook(site(dir), [local('a')], options())
-  assert.equal(second.recap.a, { ok: 2, changed: 0, failed: 0, unreachable: 0, skipped: 0 })
+  assert.equal(second.recap.a, { ok: 2, changed: 0, failed: 0, unreachable: 0, skipped: 0, rolled_back: 0 })
   assert.is(second.exitCode, 0)
 })
 

@@ -14,7 +14,9 @@ export function kvmplay(args: string[], opts: { asNobody?: boolean; env?: Record
 }
 
 export interface Recap {
-  hosts: Record<string, { ok: number; changed: number; failed: number; unreachable: number; skipped: number }>
+  hosts: Record<string, { ok: number; changed: number; failed: number; unreachable: number; skipped: number; rolled_back: number }>
+  untouched: string[]
+  stopReason?: string
   exitCode: number
 }
 

@@ -67,7 +67,7 @@ run('the second run changes nothing, and says so', async () => {
   const res = kvmplay(['run', SITE, '-i', inventory, '--json'])
   assert.is(res.code, 0, res.err)
   const recap = recapOf(res.out)
-  for (const h of hosts) assert.equal(recap.hosts[h.name], { ok: 5, changed: 0, failed: 0, unreachable: 0, skipped: 0 })
+  for (const h of hosts) assert.equal(recap.hosts[h.name], { ok: 5, changed: 0, failed: 0, unreachable: 0, skipped: 0, rolled_back: 0 })
   assert.equal(await Promise.all(hosts.map(fingerprint)), before)
 })
 

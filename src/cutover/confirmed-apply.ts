@@ -1,0 +1,145 @@
+/**
+ * Confirmed apply, for changes to how a host is reached. Before the change
+ * the host gets its own rollback (a snapshot restore script) and a timer
+ * that runs it — systemd-run where systemd runs, a detached process
+ * otherwise — so it needs no controller. The change runs detached from the
+ * SSH session. The controller then reconnects over a new connection, probes
+ * (login, the gateway answers, libvirtd answers, the user's probes) and only
+ * then confirms, which disarms the timer. If it cannot get back in within the
+ * confirm timeout, the host restores itself; the controller waits for that,
+ * reconnects and verifies, and the task reads "rolled back", with why.
+ */
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { KvmplayError } from '../core/errors.ts'
+import { quote } from '../core/quote.ts'
+import type { Connection } from '../connection/types.ts'
+import type { StepContext } from '../core/task.ts'
+
+export interface Cutover {
+  /** Shell commands that make the change. */
+  apply: string
+  /** Shell script that undoes it (restore.ts). */
+  restore: string
+  /** Seconds the host waits for the confirmation before it restores itself. */
+  timeoutSec: number
+  /** Shell commands that must succeed on the new connection before confirming. */
+  probes: string[]
+  /** A command whose output shows the state that matters, compared after a rollback. */
+  verify: string
+  /** Its output before the change. */
+  verifyBefore: string
+}
+
+export const DEFAULT_CONFIRM_TIMEOUT_SEC = 60
+
+const heredoc = (path: string, body: string) => {
+  const tag = `KVMPLAY_${randomBytes(6).toString('hex')}`
+  return `cat > ${path} <<'${tag}'\n${body}\n${tag}`
+}
+
+export function armScript(id: string, c: Cutover): string {
+  const d = `/run/kvmplay/cutover-${id}`
+  return [
+    'set -e',
+    `d=${d}`,
+    'mkdir -p "$d"',
+    heredoc('"$d/restore.sh"', c.restore),
+    heredoc('"$d/apply.sh"', c.apply),
+    // fire.sh runs the rollback at most once, whoever calls it first.
+    heredoc('"$d/fire.sh"', `d=${d}\nrm "$d/armed" 2>/dev/null || exit 0\nsh "$d/restore.sh" > "$d/restore.log" 2>&1\necho $? > "$d/restore.rc"`),
+    'touch "$d/armed"',
+    `if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then`,
+    `  systemd-run --quiet --unit=kvmplay-rollback-${id} --on-active=${c.timeoutSec}s /bin/sh "$d/fire.sh"; echo systemd > "$d/timer"`,
+    'else',
+    `  setsid /bin/sh -c 'sleep ${c.timeoutSec}; exec /bin/sh "$0/fire.sh"' "$d" </dev/null >/dev/null 2>&1 & echo $! > "$d/timer"`,
+    'fi',
+    // The change itself, out of this session's reach: a dropped link cannot stop it halfway.
+    `setsid /bin/sh -c 'sh "$0/apply.sh" > "$0/apply.log" 2>&1; echo $? > "$0/apply.rc"' "$d" </dev/null >/dev/null 2>&1 &`,
+    'echo armed',
+  ].join('\n')
+}
+
+/** On the new connection: wait for the change to finish, then run the probes; prints what failed. */
+export function probeScript(id: string, c: Cutover): string {
+  const d = `/run/kvmplay/cutover-${id}`
+  return [
+    `d=${d}`,
+    'i=0; while [ ! -e "$d/apply.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+    'rc=$(cat "$d/apply.rc" 2>/dev/null || echo unfinished)',
+    '[ "$rc" = 0 ] || { echo "the change failed (exit $rc): $(tail -n 3 "$d/apply.log" 2>/dev/null | tr \'\\n\' \' \')"; exit 0; }',
+    ...c.probes.map((p) => `( ${p} ) >/dev/null 2>&1 || echo ${quote(`probe failed: ${p}`)}`),
+  ].join('\n')
+}
+
+export function confirmScript(id: string): string {
+  const d = `/run/kvmplay/cutover-${id}`
+  return [
+    `d=${d}`,
+    'rm "$d/armed" 2>/dev/null || { echo too-late; exit 0; }',
+    't=$(cat "$d/timer")',
+    `if [ "$t" = systemd ]; then systemctl stop kvmplay-rollback-${id}.timer >/dev/null 2>&1; else kill "$t" 2>/dev/null; fi`,
+    'echo confirmed',
+  ].join('\n')
+}
+
+/** Rolls back now (a probe failed): detached, since the restore may drop this session too. */
+export const fireNowScript = (id: string) => `setsid /bin/sh /run/kvmplay/cutover-${id}/fire.sh </dev/null >/dev/null 2>&1 &`
+
+/** Tries to log in again until the deadline; undefined when the host stayed out of reach. */
+async function reconnectUntil(ctx: StepContext, deadline: number): Promise<{ conn?: Connection; error?: string }> {
+  let error = 'no attempt'
+  while (Date.now() < deadline) {
+    const left = deadline - Date.now()
+    try {
+      return { conn: await ctx.reconnect({ connectTimeoutMs: Math.max(1000, Math.min(3000, left)) }) }
+    } catch (err) {
+      error = (err as Error).message
+      await sleep(Math.min(500, Math.max(0, deadline - Date.now())))
+    }
+  }
+  return { error }
+}
+
+export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cutover): Promise<string> {
+  const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
+  const started = Date.now()
+  const armed = await conn.exec('sh -s', { stdin: armScript(id, c) })
+  if (armed.code !== 0 || !armed.stdout.includes('armed')) {
+    throw new KvmplayError('command', `${ctx.host}: could not arm the rollback (exit ${armed.code}): ${armed.stderr.trim()} — nothing was changed`)
+  }
+  // Confirm with a margin before the host's own timer would fire.
+  const confirmBy = started + c.timeoutSec * 1000 - 2000
+  await sleep(300)
+  let why: string
+  const back = await reconnectUntil(ctx, confirmBy)
+  if (back.conn) {
+    const probe = await back.conn.exec(probeScript(id, c)).catch((e: Error) => ({ code: -1, stdout: `the new connection failed: ${e.message}`, stderr: '' }))
+    const failures = probe.stdout.trim()
+    if (!failures) {
+      const confirm = await back.conn.exec(confirmScript(id))
+      if (confirm.stdout.includes('confirmed')) return `confirmed after ${((Date.now() - started) / 1000).toFixed(1)} s`
+      why = `confirmation came too late (after ${c.timeoutSec} s): the host had started its rollback`
+    } else {
+      why = failures.split('\n').join('; ')
+      await back.conn.exec(fireNowScript(id)).catch(() => {})
+    }
+  } else {
+    why = `could not log in again within ${c.timeoutSec} s (${back.error})`
+  }
+  // The host restores itself (now, or when its timer fires); wait for that, then verify.
+  const restoredBy = Math.max(Date.now(), started + c.timeoutSec * 1000) + 30_000
+  await sleep(Math.max(0, started + c.timeoutSec * 1000 - Date.now()))
+  const again = await reconnectUntil(ctx, restoredBy)
+  if (!again.conn) {
+    throw new KvmplayError('connect', `${ctx.host}: cutover failed (${why}) and the host is still unreachable after its rollback should have run: ${again.error}`)
+  }
+  const d = `/run/kvmplay/cutover-${id}`
+  const state = await again.conn.exec(`i=0; while [ ! -e ${d}/restore.rc ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; cat ${d}/restore.rc 2>/dev/null; echo @@; ${c.verify}`)
+  const [rc, now = ''] = state.stdout.split('@@\n')
+  const restored = now.trim() === c.verifyBefore.trim()
+  throw new KvmplayError(
+    'rolled-back',
+    `${ctx.host}: rolled back — ${why}. The host restored its previous state by itself (restore exit ${rc.trim() || '?'})${restored ? ', verified' : `, but it differs: now ${now.trim()}`}`,
+  )
+}

@@ -1,0 +1,59 @@
+/**
+ * The rollback a host runs by itself: the links, addresses and default route
+ * it had before a cutover, and the files this run changed, as they were.
+ * Pure: built from facts read before the change.
+ */
+import type { HostNetwork } from '../facts/network.ts'
+import type { FileOriginal } from '../core/task.ts'
+import { sh } from '../core/quote.ts'
+
+export interface NetworkSnapshot {
+  /** The links the change touches, as they were (absent: the change creates it). */
+  links: { name: string; existed: boolean; master?: string; up: boolean; addresses: { address: string; prefix: number }[] }[]
+  defaultRoute?: { gateway?: string; dev: string }
+}
+
+export function snapshotOf(net: HostNetwork, involved: string[]): NetworkSnapshot {
+  return {
+    links: involved.map((name) => {
+      const l = net.links.find((x) => x.name === name)
+      return l ? { name, existed: true, master: l.master, up: l.up, addresses: l.addresses } : { name, existed: false, up: false, addresses: [] }
+    }),
+    defaultRoute: net.routes.find((r) => r.dst === 'default'),
+  }
+}
+
+/** A script that puts the snapshot back; every command may fail (a step already undone) without stopping the rest. */
+export function restoreScript(snap: NetworkSnapshot, files: FileOriginal[]): string {
+  const lines = ['# kvmplay rollback: puts back what the cutover changed', 'set +e']
+  // Links the change created go first (deleting a bridge frees its ports).
+  for (const l of snap.links.filter((l) => !l.existed)) lines.push(sh`ip link del ${l.name} 2>/dev/null`)
+  for (const l of snap.links.filter((l) => l.existed)) {
+    lines.push(l.master ? sh`ip link set ${l.name} master ${l.master}` : sh`ip link set ${l.name} nomaster 2>/dev/null`)
+    lines.push(sh`ip -4 addr flush dev ${l.name} scope global`)
+    for (const a of l.addresses) lines.push(sh`ip addr add ${`${a.address}/${a.prefix}`} dev ${l.name}`)
+    lines.push(sh`ip link set ${l.name} ${l.up ? 'up' : 'down'}`)
+  }
+  const r = snap.defaultRoute
+  if (r) lines.push(r.gateway ? sh`ip route replace default via ${r.gateway} dev ${r.dev}` : sh`ip route replace default dev ${r.dev}`)
+  for (const f of files) {
+    if (f.content === undefined) {
+      lines.push(sh`rm -f -- ${f.path}`)
+    } else {
+      lines.push(sh`printf '%s' ${Buffer.from(f.content).toString('base64')} | base64 -d > ${f.path}`)
+      if (f.mode) lines.push(sh`chmod ${f.mode} ${f.path}`)
+      if (f.owner) lines.push(sh`chown ${`${f.owner}:${f.group ?? f.owner}`} ${f.path}`)
+    }
+  }
+  return lines.join('\n') + '\n'
+}
+
+/** One line a human reads in --check: what the rollback would put back. */
+export function describeSnapshot(snap: NetworkSnapshot, files: FileOriginal[]): string {
+  const links = snap.links.map((l) =>
+    l.existed ? `${l.name} ${l.addresses.map((a) => `${a.address}/${a.prefix}`).join(',') || 'no address'}${l.master ? ` in ${l.master}` : ''}` : `no ${l.name}`,
+  )
+  const route = snap.defaultRoute ? [`default via ${snap.defaultRoute.gateway ?? '-'} dev ${snap.defaultRoute.dev}`] : []
+  const fileList = files.length ? [`${files.length} file(s) as before the run: ${files.map((f) => f.path).join(', ')}`] : []
+  return [...links, ...route, ...fileList].join('; ')
+}

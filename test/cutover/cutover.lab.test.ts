@@ -1,0 +1,135 @@
+/**
+ * Fault injection on the lab: the bridge cutover over each host's only link,
+ * done right, done wrong (a wrong address, a wrong prefix), with the
+ * controller killed in the middle, in rolling batches, and interrupted.
+ * Every verdict is checked on the hosts themselves.
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { labDown } from '../../src/lab/lab.ts'
+import { TEST_LAB, onHost, useLab } from '../helpers/lab.ts'
+import { BIN, FIXTURES, kvmplay, recapOf } from '../helpers/cli.ts'
+import type { HostPlan } from '../../src/lab/addressing.ts'
+
+const cut = suite('cutover')
+const CUTOVER = join(FIXTURES, 'cutover.play.ts')
+const TIMEOUT = 6
+let hosts: HostPlan[]
+let inventory: string
+
+/** Addresses, default route, bridge, ifcfg files: what a cutover changes and a rollback restores. */
+const netState = (h: HostPlan) =>
+  onHost(h, "ip -4 -o addr show scope global | awk '{print $2, $4}' | sort; ip route show default; ip -br link show type bridge | awk '{print $1}' | sort; cat /etc/sysconfig/network-scripts/ifcfg-br0 /etc/sysconfig/network-scripts/ifcfg-eth0 2>&1 | md5sum")
+const events = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l))
+const cutover = (...args: string[]) => kvmplay(['run', CUTOVER, '-i', inventory, '-e', `confirm_timeout=${TIMEOUT}`, '--json', ...args])
+
+cut.before(async () => {
+  await labDown(TEST_LAB)
+  const lab = await useLab(3)
+  hosts = lab.hosts
+  inventory = lab.inventory
+})
+
+cut('--check shows the cutover plan — the change, what the rollback restores, the timeout — and arms nothing', async () => {
+  const res = kvmplay(['run', CUTOVER, '-i', inventory, '-e', `confirm_timeout=${TIMEOUT}`, '--check', '-l', 'h1'])
+  assert.is(res.code, 0, res.out + res.err)
+  assert.match(res.out, 'link set eth0 master br0; addr add 198.19.1.2/24 dev br0; addr del 198.19.1.2/24 dev eth0')
+  assert.match(res.out, `Rollback unless confirmed within ${TIMEOUT} s restores: no br0; eth0 198.19.1.2/24; default via 198.19.1.1 dev eth0`)
+  assert.is((await onHost(hosts[0], 'ls -d /run/kvmplay 2>/dev/null | wc -l')).trim(), '0')
+})
+
+cut('one batch: the right change is confirmed; a wrong address and a wrong prefix roll back by themselves; each host says which', async () => {
+  const [h1, h2, h3] = hosts
+  const before = await Promise.all([h2, h3].map(netState))
+  const started = Date.now()
+  const res = cutover('-e', 'h2_br_address=198.19.2.99', '-e', 'h3_br_prefix=32')
+  const seconds = (Date.now() - started) / 1000
+  assert.is(res.code, 2, res.out + res.err)
+  const recap = recapOf(res.out)
+  assert.is(recap.hosts.h1.rolled_back, 0)
+  assert.is(recap.hosts.h2.rolled_back, 1)
+  assert.is(recap.hosts.h3.rolled_back, 1)
+  const why = Object.fromEntries(events(res.out).filter((e) => e.status === 'rolled_back').map((e) => [e.host, e.reason]))
+  assert.match(why.h2, /rolled back — could not log in again within 6 s.*restored its previous state by itself \(restore exit 0\), verified/)
+  assert.match(why.h3, /rolled back — .*(invalid gateway|could not log in again)/)
+  // Lost host → verdict is bounded by the confirm timeout (plus reconnecting after the rollback).
+  assert.ok(seconds < TIMEOUT + 20, `${seconds} s`)
+  // h1: bridged, reachable (we are talking to it), confirmed.
+  assert.match(await onHost(h1, 'ip -br addr show br0'), h1.address)
+  // h2, h3: as they were, files included.
+  assert.equal(await Promise.all([h2, h3].map(netState)), before)
+  assert.match(await onHost(h2, 'cat /etc/sysconfig/network-scripts/ifcfg-eth0'), 'IPADDR=198.19.2.2')
+})
+
+cut('a confirmed cutover stays: nothing rolls back after the timeout has passed', async () => {
+  const h1 = hosts[0]
+  await sleep((TIMEOUT + 2) * 1000)
+  assert.match(await onHost(h1, 'ip -br addr show br0'), h1.address)
+  assert.is((await onHost(h1, 'ls /run/kvmplay/cutover-*/armed /run/kvmplay/cutover-*/restore.rc 2>/dev/null | wc -l')).trim(), '0')
+  assert.match(await onHost(h1, 'cat /run/kvmplay/cutover-*/apply.rc'), '0')
+})
+
+cut('the controller killed during the apply: the host finishes the change, then, unconfirmed, rolls it back — never half-done', async () => {
+  const h2 = hosts[1]
+  const before = await netState(h2)
+  const child = spawn(process.execPath, [BIN, 'run', CUTOVER, '-i', inventory, '-l', 'h2', '-e', `confirm_timeout=${TIMEOUT}`], { stdio: 'ignore' })
+  // Wait until the host has armed its rollback (the change starts right after), then kill kvmplay outright.
+  for (let i = 0; i < 100; i++) {
+    if ((await onHost(h2, 'ls /run/kvmplay/cutover-*/armed 2>/dev/null | wc -l')).trim() === '1') break
+    await sleep(100)
+  }
+  child.kill('SIGKILL')
+  await new Promise((r) => child.on('exit', r))
+  await sleep(1000)
+  assert.match(await onHost(h2, 'cat /run/kvmplay/cutover-*/apply.rc'), '0', 'the change completed though its session died')
+  await sleep(TIMEOUT * 1000 + 1000)
+  assert.is(await netState(h2), before)
+  assert.match(await onHost(h2, 'cat /run/kvmplay/cutover-*/restore.rc'), '0')
+})
+
+cut('a failing canary stops the rollout before the next batch; the recap names the hosts never touched', async () => {
+  const [, h2, h3] = hosts
+  const before = await netState(h3)
+  const res = cutover('-l', 'h2:h3', '--serial', '1,100%', '-e', 'h2_br_prefix=32')
+  assert.is(res.code, 2, res.out + res.err)
+  const recap = recapOf(res.out)
+  assert.equal(Object.keys(recap.hosts), ['h2'])
+  assert.equal(recap.untouched, ['h3'])
+  assert.match(recap.stopReason ?? '', 'batch 1 of 2: 1 of 1 host(s) failed (h2), over maxFailPercentage 0')
+  assert.is(await netState(h3), before)
+  assert.match(await onHost(h2, 'ip -4 -br addr show eth0'), h2.address)
+})
+
+cut('maxFailPercentage: a batch failing within it lets the rollout go on; beyond it, stops', async () => {
+  const [, , h3] = hosts
+  const before = await netState(h3)
+  // Batches [h1, h2], [h3]: h1 is already bridged (ok), h2 fails: 50 % of the batch.
+  const stop = cutover('--serial', '2', '--max-fail-percentage', '49', '-e', 'h2_br_prefix=32')
+  assert.equal(recapOf(stop.out).untouched, ['h3'])
+  assert.is(await netState(h3), before)
+  const go = cutover('--serial', '2', '--max-fail-percentage', '50', '-e', 'h2_br_prefix=32')
+  const recap = recapOf(go.out)
+  assert.equal(recap.untouched, [])
+  assert.is(recap.hosts.h3.changed, 2)
+  assert.match(await onHost(h3, 'ip -br addr show br0'), h3.address)
+})
+
+cut('Ctrl-C: what runs finishes, nothing new starts, exit 99', async () => {
+  const child = spawn(process.execPath, [BIN, 'run', join(FIXTURES, 'slow.play.ts'), '-i', inventory, '--serial', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  for (let i = 0; i < 100 && !out.includes('"type":"task"'); i++) await sleep(100)
+  child.kill('SIGINT')
+  const code = await new Promise((r) => child.on('exit', r))
+  assert.is(code, 99)
+  const recap = recapOf(out)
+  assert.equal(Object.keys(recap.hosts), ['h1'])
+  assert.equal(recap.untouched, ['h2', 'h3'])
+  assert.is(recap.stopReason, 'interrupted')
+  assert.is((await onHost(hosts[1], 'test -e /var/tmp/kvmplay-slow && echo yes || echo no')).trim(), 'no')
+})
+
+cut.run()

@@ -1,0 +1,50 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { readFileSync } from 'node:fs'
+import { parseHostNetwork } from '../../src/facts/network.ts'
+import { snapshotOf, restoreScript, describeSnapshot } from '../../src/cutover/restore.ts'
+import { armScript, probeScript, confirmScript } from '../../src/cutover/confirmed-apply.ts'
+
+const fresh = parseHostNetwork(readFileSync(new URL('../fixtures/canned/network-fresh.txt', import.meta.url), 'utf8'))
+const snap = snapshotOf(fresh, ['br0', 'eth0'])
+
+test('the snapshot holds what the bridge cutover touches: no br0 yet, eth0 with its address, the default route', () => {
+  assert.equal(snap.links, [
+    { name: 'br0', existed: false, up: false, addresses: [] },
+    { name: 'eth0', existed: true, master: undefined, up: true, addresses: [{ address: '198.19.3.2', prefix: 24 }] },
+  ])
+  assert.equal(snap.defaultRoute, { dst: 'default', gateway: '198.19.3.1', dev: 'eth0' })
+  assert.is(describeSnapshot(snap, []), 'no br0; eth0 198.19.3.2/24; default via 198.19.3.1 dev eth0')
+})
+
+test('the restore script deletes what the change created, then puts links, addresses, route and files back', () => {
+  const script = restoreScript(snap, [
+    { path: '/etc/sysconfig/network-scripts/ifcfg-br0' },
+    { path: '/etc/sysconfig/network-scripts/ifcfg-eth0', content: "IPADDR=198.19.3.2\n# it's\n", mode: '0644', owner: 'root', group: 'root' },
+  ])
+  const lines = script.split('\n')
+  assert.ok(lines.indexOf('ip link del br0 2>/dev/null') < lines.indexOf('ip link set eth0 nomaster 2>/dev/null'))
+  assert.ok(lines.includes('ip addr add 198.19.3.2/24 dev eth0'))
+  assert.ok(lines.includes('ip route replace default via 198.19.3.1 dev eth0'))
+  assert.ok(lines.includes('rm -f -- /etc/sysconfig/network-scripts/ifcfg-br0'))
+  assert.match(script, `printf '%s' ${Buffer.from("IPADDR=198.19.3.2\n# it's\n").toString('base64')} | base64 -d > /etc/sysconfig/network-scripts/ifcfg-eth0`)
+  assert.ok(lines.includes('set +e'), 'a step already undone must not stop the rest')
+})
+
+const cutover = { apply: 'ip link add br0 type bridge', restore: 'ip link del br0', timeoutSec: 30, probes: ["ping -c 1 '198.19.3.1'"], verify: 'ip -br addr', verifyBefore: '' }
+
+test('arming: a timer that needs no controller (systemd-run, else a detached sleep), the change detached too', () => {
+  const s = armScript('abc', cutover)
+  assert.match(s, 'systemd-run --quiet --unit=kvmplay-rollback-abc --on-active=30s')
+  assert.match(s, "setsid /bin/sh -c 'sleep 30; exec /bin/sh \"$0/fire.sh\"' \"$d\"")
+  assert.match(s, `setsid /bin/sh -c 'sh "$0/apply.sh" > "$0/apply.log" 2>&1; echo $? > "$0/apply.rc"' "$d"`)
+  assert.ok(s.indexOf('touch "$d/armed"') < s.indexOf('apply.sh" >'), 'armed before the change starts')
+})
+
+test('the rollback fires at most once; confirming disarms it or says it is too late', () => {
+  assert.match(armScript('abc', cutover), 'rm "$d/armed" 2>/dev/null || exit 0')
+  assert.match(confirmScript('abc'), 'rm "$d/armed" 2>/dev/null || { echo too-late; exit 0; }')
+  assert.match(probeScript('abc', cutover), `( ping -c 1 '198.19.3.1' ) >/dev/null 2>&1 || echo 'probe failed: ping -c 1 '\\''198.19.3.1'\\'''`)
+})
+
+test.run()
