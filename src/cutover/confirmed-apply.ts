@@ -104,18 +104,22 @@ async function reconnectUntil(ctx: StepContext, deadline: number): Promise<{ con
 export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cutover): Promise<string> {
   const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
   const started = Date.now()
+  const T = (m: string) => process.env.KVMPLAY_DEBUG_CUTOVER && console.error(`[cutover ${ctx.host}] ${m} +${Date.now() - started}ms`)
   const armed = await conn.exec('sh -s', { stdin: armScript(id, c) })
   if (armed.code !== 0 || !armed.stdout.includes('armed')) {
     throw new KvmplayError('command', `${ctx.host}: could not arm the rollback (exit ${armed.code}): ${armed.stderr.trim()} — nothing was changed`)
   }
   // Confirm with a margin before the host's own timer would fire.
   const confirmBy = started + c.timeoutSec * 1000 - 2000
+  T('armed')
   await sleep(300)
   let why: string
   const back = await reconnectUntil(ctx, confirmBy)
+  T('reconnected')
   if (back.conn) {
     const probe = await back.conn.exec(probeScript(id, c)).catch((e: Error) => ({ code: -1, stdout: `the new connection failed: ${e.message}`, stderr: '' }))
     const failures = probe.stdout.trim()
+    T('probed')
     if (!failures) {
       const confirm = await back.conn.exec(confirmScript(id))
       if (confirm.stdout.includes('confirmed')) return `confirmed after ${((Date.now() - started) / 1000).toFixed(1)} s`

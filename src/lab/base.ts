@@ -75,6 +75,12 @@ export async function buildBase(lab: Lab): Promise<void> {
   )
   symlinkIfChanged('/etc/libvirt/qemu/networks/default.xml', join(etc, 'libvirt/qemu/networks/autostart/default.xml'))
 
+  // root's dotfiles as a fresh install has them, not this machine's (whose
+  // .bashrc may start tools on every SSH command: 100 ms each, seen here).
+  for (const dot of ['.bashrc', '.profile']) {
+    const skel = join('/etc/skel', dot)
+    writeIfChanged(join(base, 'root', dot), existsSync(skel) ? readFileSync(skel) : '')
+  }
   mkdirSync(join(base, 'root/.ssh'), { recursive: true })
   chmodSync(join(base, 'root/.ssh'), 0o700)
   writeIfChanged(join(base, 'root/.ssh/authorized_keys'), pub, 0o600)

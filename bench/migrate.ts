@@ -1,0 +1,163 @@
+/**
+ * kvmplay against tuned Ansible, side by side on the same lab, in one run:
+ * the seed's NAT-to-bridge migration from a fresh lab, then a no-op re-run,
+ * for each tool; then the floor (one SSH session per host, in parallel,
+ * running the reads a no-op check needs). Both tools' end states are
+ * verified on every host. Prints a table and the ratios; with several sizes,
+ * writes an SVG chart of time against host count.
+ *
+ *   node --import tsx bench/migrate.ts [N=20] [--sizes 1,5,10,20] [--tools kvmplay,ansible]
+ *
+ * A benchmark, not a test: it never fails on timing (only on a wrong end state).
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { labDown, labUp } from '../src/lab/lab.ts'
+import { labPaths } from '../src/lab/state.ts'
+import { hostPlan } from '../src/lab/addressing.ts'
+import type { HostPlan } from '../src/lab/addressing.ts'
+import { verifyMigrated } from './verify.ts'
+import { chartSvg } from './chart.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const LAB = { name: 'bench', net: '198.19', dir: '/tmp/kvmplay-bench' }
+const args = process.argv.slice(2)
+const opt = (name: string) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? args[i + 1] : undefined
+}
+const sizes = (opt('sizes') ?? args.find((a) => /^\d+$/.test(a)) ?? '20').split(',').map(Number)
+const tools = (opt('tools') ?? 'kvmplay,ansible').split(',') as Tool[]
+type Tool = 'kvmplay' | 'ansible'
+
+export interface Measure {
+  wall: number
+  cpu: number
+  peakMiB: number
+  code: number
+}
+
+/** Sum of the RSS of a process and all its descendants, in KiB. */
+function treeRssKiB(root: number): number {
+  const parent = new Map<number, number>()
+  const rss = new Map<number, number>()
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      parent.set(Number(p), Number(fields[1]))
+      rss.set(Number(p), Number(fields[21]) * 4)
+    } catch {
+      // exited
+    }
+  }
+  let sum = 0
+  for (const [pid, kib] of rss) {
+    for (let p: number | undefined = pid; p && p > 1; p = parent.get(p)) {
+      if (p === root) {
+        sum += kib
+        break
+      }
+    }
+  }
+  return sum
+}
+
+/** Runs a command under GNU time (CPU of the whole tree) while sampling the tree's memory. */
+async function measure(cmd: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Measure> {
+  const timing = `/tmp/kvmplay-bench-time-${process.pid}`
+  const started = performance.now()
+  const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timing, ...cmd], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (out += d))
+  let peak = 0
+  const sampler = setInterval(() => (peak = Math.max(peak, treeRssKiB(child.pid!))), 25)
+  const code: number = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)))
+  clearInterval(sampler)
+  const wall = (performance.now() - started) / 1000
+  const [user, sys] = readFileSync(timing, 'utf8').trim().split('\n').pop()!.split(' ').map(Number)
+  rmSync(timing, { force: true })
+  if (code !== 0) console.error(`  (${cmd.slice(0, 3).join(' ')} … exited ${code})\n${out.split('\n').slice(-15).join('\n')}`)
+  return { wall, cpu: user + sys, peakMiB: peak / 1024, code }
+}
+
+const runTool = (tool: Tool, inventory: string) =>
+  tool === 'kvmplay'
+    ? measure([process.execPath, join(ROOT, 'bin/kvmplay.mjs'), 'run', join(ROOT, 'playbooks/migrate-nat-to-bridge.play.ts'), '-i', inventory, '--forks', '100'])
+    : measure(['ansible-playbook', '-i', inventory, '-f', '100', 'migrate.yml'], { ANSIBLE_CONFIG: join(ROOT, 'bench/ansible/ansible.cfg') }, join(ROOT, 'bench/ansible'))
+
+/** The reads a no-op check of the migration needs, in one script. */
+const FLOOR_SCRIPT = [
+  'cat /etc/sysconfig/network-scripts/ifcfg-* /etc/sysctl.conf /proc/sys/net/ipv4/ip_forward',
+  'ip -j -d addr show; ip -j route show',
+  'for n in $(virsh -q net-list --all --name); do virsh net-info $n; virsh net-dumpxml --inactive $n; done',
+  'for d in $(virsh -q list --all --name); do virsh domstate $d; virsh dumpxml --inactive $d; virsh dumpxml $d; done',
+].join('\n')
+
+/** The floor: one OpenSSH session per host, all in parallel, each running the read script once. */
+function floor(hosts: HostPlan[]): Promise<Measure> {
+  const { sshConfig } = labPaths(LAB.dir)
+  const script = hosts.map((h) => `ssh -F ${sshConfig} ${h.name} '${FLOOR_SCRIPT.replace(/'/g, `'\\''`)}' >/dev/null &`).join('\n') + '\nwait'
+  return measure(['sh', '-c', script])
+}
+
+async function freshLab(n: number): Promise<{ hosts: HostPlan[]; inventory: string }> {
+  await labDown(LAB)
+  const up = await labUp(n, LAB)
+  return { hosts: Array.from({ length: n }, (_, i) => hostPlan(up.lab, i + 1)), inventory: up.inventory }
+}
+
+interface Row {
+  n: number
+  tool: Tool | 'floor'
+  first?: Measure
+  noop: Measure
+}
+
+const rows: Row[] = []
+for (const n of sizes) {
+  for (const tool of tools) {
+    const { hosts, inventory } = await freshLab(n)
+    const first = await runTool(tool, inventory)
+    const problems = await verifyMigrated(hosts, labPaths(LAB.dir).sshConfig)
+    if (problems.length) throw new Error(`${tool} at N=${n} did not reach the end state:\n${problems.slice(0, 10).join('\n')}`)
+    const noop = await runTool(tool, inventory)
+    rows.push({ n, tool, first, noop })
+    console.error(`N=${n} ${tool}: first ${first.wall.toFixed(2)} s, no-op ${noop.wall.toFixed(2)} s (end state verified on ${n} hosts)`)
+    if (tool === tools[tools.length - 1]) {
+      const { hosts: h } = { hosts }
+      rows.push({ n, tool: 'floor', noop: await floor(h) })
+    }
+  }
+}
+await labDown(LAB)
+
+const f = (x: number | undefined, d = 2) => (x === undefined ? '-' : x.toFixed(d))
+const lines: string[] = []
+lines.push(`| N | tool | first run: wall s | CPU s | peak MiB | no-op: wall s | CPU s | peak MiB |`)
+lines.push(`|---|---|---|---|---|---|---|---|`)
+for (const r of rows) {
+  lines.push(`| ${r.n} | ${r.tool} | ${f(r.first?.wall)} | ${f(r.first?.cpu)} | ${f(r.first?.peakMiB, 0)} | ${f(r.noop.wall)} | ${f(r.noop.cpu)} | ${f(r.noop.peakMiB, 0)} |`)
+}
+for (const n of sizes) {
+  const k = rows.find((r) => r.n === n && r.tool === 'kvmplay')
+  const a = rows.find((r) => r.n === n && r.tool === 'ansible')
+  const fl = rows.find((r) => r.n === n && r.tool === 'floor')
+  const parts: string[] = []
+  if (k && a) parts.push(`first run Ansible/kvmplay ${f(a.first!.wall / k.first!.wall, 1)}×`, `no-op Ansible/kvmplay ${f(a.noop.wall / k.noop.wall, 1)}×`)
+  if (k && fl) parts.push(`kvmplay no-op/floor ${f(k.noop.wall / fl.noop.wall, 2)}×`)
+  if (parts.length) lines.push(`\nN=${n}: ${parts.join(', ')}`)
+}
+console.log(lines.join('\n'))
+
+mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
+const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+writeFileSync(join(ROOT, 'bench/results', `migrate-${stamp}.json`), JSON.stringify(rows, null, 2) + '\n')
+if (sizes.length > 1) {
+  writeFileSync(join(ROOT, 'bench/results/time-vs-hosts.svg'), chartSvg(rows))
+  console.log('\nchart: bench/results/time-vs-hosts.svg')
+}
