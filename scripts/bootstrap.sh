@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what kvmplay, its lab, its tests and its benchmarks need on a fresh
-# Debian 12 machine, as root. Safe to run again: it installs only what is missing.
+# Installs what kvmplay, its lab and its tests need on a fresh Debian 12 machine,
+# as root; with --bench also what bench/ compares against (Ansible with
+# community.libvirt). Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,9 @@ fi
 lab_pkgs=$(node --import tsx -e "import('./src/lab/preflight.ts').then((m) => console.log(Object.keys(m.LAB_PACKAGES).join(' ')))")
 # ansible-core: the tests check the lab's inventory with it; bench/ compares against it.
 pkgs="$lab_pkgs ansible-core python3"
+# bench/: the full ansible package (ansible.posix, community.libvirt), the libvirt
+# bindings its modules need on the hosts, and GNU time for CPU accounting.
+[ "${1:-}" != --bench ] || pkgs="$pkgs ansible python3-libvirt python3-lxml time"
 
 missing=()
 for p in $pkgs; do
