@@ -1,5 +1,5 @@
 /** Runs the real `kvmplay` command line, as a user would, and reads its JSON events. */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 export const BIN = fileURLToPath(new URL('../../bin/kvmplay.mjs', import.meta.url))
@@ -11,6 +11,16 @@ export function kvmplay(args: string[], opts: { asNobody?: boolean; env?: Record
     : [process.execPath, BIN, ...args]
   const res = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...opts.env } })
   return { code: res.status, out: res.stdout, err: res.stderr }
+}
+
+/** The same, without blocking the test's event loop (to act on the lab while it runs). */
+export function kvmplayAsync(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (err += d))
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })))
 }
 
 export interface Recap {

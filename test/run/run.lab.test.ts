@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { labDown, labUp, labStop } from '../../src/lab/lab.ts'
 import { TEST_LAB, onHost, useLab } from '../helpers/lab.ts'
-import { kvmplay, recapOf, FIXTURES } from '../helpers/cli.ts'
+import { kvmplay, kvmplayAsync, recapOf, FIXTURES } from '../helpers/cli.ts'
+import { $ } from 'zx'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 
 const run = suite('run')
@@ -107,6 +108,24 @@ run('an unreachable host is reported unreachable while the others converge', asy
   const events = res.out.trim().split('\n').map((l) => JSON.parse(l))
   assert.match(events.find((e) => e.type === 'unreachable').reason, /h3: cannot connect/)
   await labUp(3, TEST_LAB) // rebuilds h3
+})
+
+run('a link that dies mid-run: that host is unreachable within the keepalive bound, the others converge', async () => {
+  const [h1, h2] = hosts
+  const child = kvmplayAsync(['run', join(FIXTURES, 'slow.play.ts'), '-i', inventory, '-l', 'h1:h2', '--json'])
+  await new Promise((r) => setTimeout(r, 2000))
+  await $`ip link set ${h1.vethRoot} down`
+  const started = Date.now()
+  const res = await child
+  await $`ip link set ${h1.vethRoot} up`
+  assert.is(res.code, 3, res.out)
+  assert.ok((Date.now() - started) / 1000 < 30, 'noticed within the keepalive bound')
+  const recap = recapOf(res.out)
+  assert.is(recap.hosts.h1.unreachable, 1)
+  assert.match(res.out, 'h1: connection lost')
+  assert.is(recap.hosts.h2.failed, 0)
+  assert.is((await onHost(h2, 'test -e /var/tmp/kvmplay-slow && echo yes')).trim(), 'yes')
+  assert.is((await onHost(h1, 'test -e /var/tmp/kvmplay-slow && echo yes || echo no')).trim(), 'no')
 })
 
 run('a host whose key is not in known_hosts is refused and stays untouched', async () => {
