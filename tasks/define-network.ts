@@ -115,7 +115,7 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
         const wanted = mergeWanted(current?.spec, partial)
         const steps: Step[] = []
         const notes: string[] = []
-        let isActive = current?.active ?? false
+        const isActive = current?.active ?? false
         if (!current) {
           const xml = networkXml(wanted)
           steps.push(commandStep(`define network ${name}`, virshWithXmlFile('net-define', []), { stdin: xml, diff: { label: `network ${name} (XML)`, before: '', after: xml } }))

@@ -31,7 +31,7 @@ export interface RunOptions {
   forks?: number
   extraVars?: Record<string, unknown>
   playbookDir: string
-  connect: (target: Target, opts?: { connectTimeoutMs?: number }) => Promise<Connection>
+  connect: (target: Target) => Promise<Connection>
   onEvent?: (event: RunEvent) => void
   /** Overrides the playbook's serial (--serial). */
   serial?: Serial
@@ -94,7 +94,7 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
   const serial = opts.serial ?? play.serial
   const maxFail = opts.maxFailPercentage ?? play.maxFailPercentage ?? (serial === undefined ? 100 : 0)
   const limit = pLimit(Math.max(1, opts.forks ?? DEFAULT_FORKS))
-  const started_ = new Set<string>()
+  const begun = new Set<string>()
   let stopReason: string | undefined
   const all = batches(hosts, serial)
   for (const [index, batch] of all.entries()) {
@@ -107,7 +107,7 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
       batch.map((h) =>
         limit(async () => {
           if (stopped()) return
-          started_.add(h.name)
+          begun.add(h.name)
           await runOne(h)
         }),
       ),
@@ -120,7 +120,7 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
     }
   }
   if (stopped()) stopReason ??= 'interrupted'
-  const untouched = hosts.map((h) => h.name).filter((n) => !started_.has(n))
+  const untouched = hosts.map((h) => h.name).filter((n) => !begun.has(n))
   for (const n of untouched) delete recap[n]
   const durationMs = performance.now() - started
   const exitCode = stopped() ? EXIT.INTERRUPTED : untouched.length && exitCodeOf(results, recap) === EXIT.OK ? EXIT.TASK_FAILED : exitCodeOf(results, recap)

@@ -76,7 +76,10 @@ export function confirmScript(id: string): string {
   const d = `/run/kvmplay/cutover-${id}`
   return [
     `d=${d}`,
+    // A confirmation whose answer was lost is asked again: say it was confirmed, not too late.
+    '[ ! -e "$d/confirmed" ] || { echo confirmed; exit 0; }',
     'rm "$d/armed" 2>/dev/null || { echo too-late; exit 0; }',
+    'touch "$d/confirmed"',
     't=$(cat "$d/timer")',
     `if [ "$t" = systemd ]; then systemctl stop kvmplay-rollback-${id}.timer >/dev/null 2>&1; else kill "$t" 2>/dev/null; fi`,
     'echo confirmed',
@@ -113,23 +116,39 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
   const confirmBy = started + c.timeoutSec * 1000 - 2000
   T('armed')
   await sleep(300)
-  let why: string
-  const back = await reconnectUntil(ctx, confirmBy)
-  T('reconnected')
-  if (back.conn) {
-    const probe = await back.conn.exec(probeScript(id, c)).catch((e: Error) => ({ code: -1, stdout: `the new connection failed: ${e.message}`, stderr: '' }))
-    const failures = probe.stdout.trim()
+  let why = `could not log in again within ${c.timeoutSec} s`
+  // Log in again and probe; a new connection that the change itself drops
+  // (it may still be running) is retried, not taken for a failed probe.
+  while (Date.now() < confirmBy) {
+    const back = await reconnectUntil(ctx, confirmBy)
+    T('reconnected')
+    if (!back.conn) {
+      why = `could not log in again within ${c.timeoutSec} s (${back.error})`
+      break
+    }
+    let failures: string
+    try {
+      failures = (await back.conn.exec(probeScript(id, c))).stdout.trim()
+    } catch (err) {
+      why = `the new connection dropped while probing (${(err as Error).message})`
+      continue
+    }
     T('probed')
     if (!failures) {
-      const confirm = await back.conn.exec(confirmScript(id))
+      let confirm
+      try {
+        confirm = await back.conn.exec(confirmScript(id))
+      } catch (err) {
+        why = `the connection dropped while confirming (${(err as Error).message})`
+        continue
+      }
       if (confirm.stdout.includes('confirmed')) return `confirmed after ${((Date.now() - started) / 1000).toFixed(1)} s`
       why = `confirmation came too late (after ${c.timeoutSec} s): the host had started its rollback`
     } else {
       why = failures.split('\n').join('; ')
       await back.conn.exec(fireNowScript(id)).catch(() => {})
     }
-  } else {
-    why = `could not log in again within ${c.timeoutSec} s (${back.error})`
+    break
   }
   // The host restores itself (now, or when its timer fires); wait for that, then verify.
   const restoredBy = Math.max(Date.now(), started + c.timeoutSec * 1000) + 30_000
