@@ -15,7 +15,7 @@ import { commandStep } from '../src/core/step.ts'
 import { renderTemplate, renderString } from '../src/render.ts'
 import { compareNetworks, isUnchanged, mergeWanted, networkTemplateVars } from '../src/libvirt/network.ts'
 import type { DhcpHost, ForwardMode, NetworkSpec } from '../src/libvirt/network.ts'
-import { virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
+import { LIBVIRT_STALE, virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
 import { hostname, interfaceName, ipv4, libvirtName, mac, netmaskToPrefix, port, prefixLength } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 
@@ -118,16 +118,16 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
         const isActive = current?.active ?? false
         if (!current) {
           const xml = networkXml(wanted)
-          steps.push(commandStep(`define network ${name}`, virshWithXmlFile('net-define', []), { stdin: xml, diff: { label: `network ${name} (XML)`, before: '', after: xml } }))
+          steps.push(commandStep(`define network ${name}`, virshWithXmlFile('net-define', []), { invalidates: LIBVIRT_STALE, stdin: xml, diff: { label: `network ${name} (XML)`, before: '', after: xml } }))
         } else {
           const change = compareNetworks(current.spec, wanted)
           if (!isUnchanged(change)) {
             const diff = { label: `network ${name} (XML)`, before: networkXml(current.spec, current.identity), after: networkXml(wanted, current.identity) }
             if (change.structural) {
-              steps.push(commandStep(`redefine network ${name} (same uuid ${current.identity.uuid})`, virshWithXmlFile('net-define', []), { stdin: diff.after, diff }))
+              steps.push(commandStep(`redefine network ${name} (same uuid ${current.identity.uuid})`, virshWithXmlFile('net-define', []), { invalidates: LIBVIRT_STALE, stdin: diff.after, diff }))
               if (current.active && restart) {
                 const users = domainsOn(state, name)
-                steps.push(commandStep(`restart network ${name} to apply it${users.length ? ` (guests on it lose their link: ${users.join(', ')})` : ''}`, `${virsh('net-destroy', name)} && ${virsh('net-start', name)}`))
+                steps.push(commandStep(`restart network ${name} to apply it${users.length ? ` (guests on it lose their link: ${users.join(', ')})` : ''}`, `${virsh('net-destroy', name)} && ${virsh('net-start', name)}`, { invalidates: LIBVIRT_STALE }))
                 notes.push(`network ${name} restarted: its definition changed beyond DHCP hosts`)
               } else if (current.active) {
                 notes.push(`network ${name} runs its old definition until restarted (restart: false)`)
@@ -136,7 +136,7 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
               // DHCP leases only: in place, live and persistent, no restart.
               const where = current.active ? ['--live', '--config'] : ['--config']
               const update = (op: string, h: DhcpHost) =>
-                commandStep(`${op} DHCP host ${h.mac} → ${h.ip}${h.name ? ` (${h.name})` : ''} in ${name}`, virsh('net-update', name, op, 'ip-dhcp-host', hostXml(h), ...where))
+                commandStep(`${op} DHCP host ${h.mac} → ${h.ip}${h.name ? ` (${h.name})` : ''} in ${name}`, virsh('net-update', name, op, 'ip-dhcp-host', hostXml(h), ...where), { invalidates: LIBVIRT_STALE })
               const hostSteps = [
                 ...change.removeHosts.map((h) => update('delete', h)),
                 ...change.modifyHosts.map((h) => update('modify', h)),
@@ -148,13 +148,13 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
           }
         }
         if (current?.autostart !== autostart) {
-          steps.push(commandStep(`${autostart ? 'autostart' : 'do not autostart'} network ${name}`, virsh('net-autostart', name, ...(autostart ? [] : ['--disable']))))
+          steps.push(commandStep(`${autostart ? 'autostart' : 'do not autostart'} network ${name}`, virsh('net-autostart', name, ...(autostart ? [] : ['--disable'])), { invalidates: LIBVIRT_STALE }))
         }
-        if (active && !isActive) steps.push(commandStep(`start network ${name}`, virsh('net-start', name)))
+        if (active && !isActive) steps.push(commandStep(`start network ${name}`, virsh('net-start', name), { invalidates: LIBVIRT_STALE }))
         if (!active && isActive) {
           const users = domainsOn(state, name)
           if (users.length) throw new KvmplayError('precondition', `${host.name}: network ${name} cannot be stopped: in use by ${users.join(', ')}`)
-          steps.push(commandStep(`stop network ${name}`, virsh('net-destroy', name)))
+          steps.push(commandStep(`stop network ${name}`, virsh('net-destroy', name), { invalidates: LIBVIRT_STALE }))
         }
         const reason = steps.length ? notes.join('; ') || undefined : `network ${name} is defined as wished, ${active ? 'active' : 'inactive'}, ${autostart ? 'autostarted' : 'not autostarted'}`
         return { steps, reason }

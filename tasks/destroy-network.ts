@@ -8,7 +8,7 @@ import type { Step, Task, TaskOptions } from '../src/core/task.ts'
 import { factRequest } from '../src/facts/fact.ts'
 import { libvirtFact } from '../src/facts/libvirt.ts'
 import { commandStep } from '../src/core/step.ts'
-import { virsh } from '../src/libvirt/virsh.ts'
+import { LIBVIRT_STALE, virsh } from '../src/libvirt/virsh.ts'
 import { libvirtName } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { domainsOn } from './define-network.ts'
@@ -28,8 +28,8 @@ export function destroyDefaultNet(opts: TaskOptions & { network?: string } = {})
           throw new KvmplayError('precondition', `${host.name}: network ${name} is still used by ${users.join(', ')}; move them first (editDomainInterface) — nothing was destroyed`)
         }
         const steps: Step[] = []
-        if (net.active) steps.push(commandStep(`stop network ${name} (net-destroy)`, virsh('net-destroy', name), { diff: { label: `network ${name} (XML)`, before: net.xml, after: '' } }))
-        if (net.persistent) steps.push(commandStep(`undefine network ${name}`, virsh('net-undefine', name)))
+        if (net.active) steps.push(commandStep(`stop network ${name} (net-destroy)`, virsh('net-destroy', name), { invalidates: LIBVIRT_STALE, diff: { label: `network ${name} (XML)`, before: net.xml, after: '' } }))
+        if (net.persistent) steps.push(commandStep(`undefine network ${name}`, virsh('net-undefine', name), { invalidates: LIBVIRT_STALE }))
         return { steps }
       },
     },

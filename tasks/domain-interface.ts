@@ -14,8 +14,8 @@ import { libvirtFact } from '../src/facts/libvirt.ts'
 import type { LibvirtDomain } from '../src/facts/libvirt.ts'
 import { isAt, movedInterfaceXml } from '../src/libvirt/domain.ts'
 import type { DomainInterface, InterfaceTarget } from '../src/libvirt/domain.ts'
-import { virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
-import { runChecked } from '../src/core/step.ts'
+import { LIBVIRT_STALE, virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
+import { ALWAYS_STALE, runChecked } from '../src/core/step.ts'
 import { interfaceName, libvirtName, mac as macAddress } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import type { Connection } from '../src/connection/types.ts'
@@ -54,6 +54,7 @@ function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, liv
   const summary = `move ${d.name} ${i.mac} (${i.model ?? 'nic'}${i.pci ? ` @ ${i.pci}` : ''}): ${where(i)} → ${label(to)}${live ? ', live and persistent' : ', persistent'}`
   return {
     summary,
+    invalidates: [...LIBVIRT_STALE, ...ALWAYS_STALE],
     diff: { label: `${d.name} interface ${i.mac} (XML)`, before: movedInterfaceXml(d.xml, i.mac, here(i)) + '\n', after: xml + '\n' },
     run: async (conn) => {
       if (!live) return void (await runChecked(conn, virshWithXmlFile('update-device', [d.name], ['--config']), summary, xml))

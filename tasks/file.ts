@@ -29,6 +29,9 @@ export interface FileOptions extends TaskOptions {
   backup?: boolean
 }
 
+/** What writing a file can make stale: that file, path probes (mkdir -p makes parents), the ifcfg listing. */
+const fileStale = (path: string) => [`file:${path}`, 'exists:', 'ifcfg-files']
+
 /** Backups end in "~": sysctl.d only reads *.conf, network-scripts and NetworkManager skip *~ files. */
 export const backupPath = (path: string, now = new Date()) =>
   `${path}.${now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}~`
@@ -75,6 +78,7 @@ function writeStep(w: FileWish, current: FileState, content: string): Step {
   ].join('\n')
   const what = current.exists ? 'replace' : 'create'
   return commandStep(`${what} ${w.path}${backup ? ` (backup ${backup})` : ''}`, script, {
+    invalidates: fileStale(w.path),
     stdin: content,
     diff: { label: w.path, before: current.content ?? '', after: content },
   })
@@ -99,7 +103,7 @@ export function planFile(w: FileWish, current: FileState): Step[] {
 function planFileSteps(w: FileWish, current: FileState): Step[] {
   if (w.state === 'absent') {
     if (!current.exists) return []
-    return [commandStep(`remove ${w.path}`, sh`rm -f -- ${w.path}`, { diff: { label: w.path, before: current.content ?? '', after: '' } })]
+    return [commandStep(`remove ${w.path}`, sh`rm -f -- ${w.path}`, { invalidates: fileStale(w.path), diff: { label: w.path, before: current.content ?? '', after: '' } })]
   }
   if (current.exists && current.type !== 'file') {
     throw new KvmplayError('validation', `${w.path} exists and is a ${current.type}, not a regular file; refusing to replace it`)
@@ -107,11 +111,11 @@ function planFileSteps(w: FileWish, current: FileState): Step[] {
   if (w.content !== undefined && (!current.exists || current.content !== w.content)) return [writeStep(w, current, w.content)]
   if (!current.exists) throw new KvmplayError('validation', `${w.path} does not exist; give 'content' to create it`)
   const steps: Step[] = []
-  if (w.mode && w.mode !== current.mode) steps.push(commandStep(`chmod ${w.mode} ${w.path} (was ${current.mode})`, sh`chmod ${w.mode} -- ${w.path}`))
+  if (w.mode && w.mode !== current.mode) steps.push(commandStep(`chmod ${w.mode} ${w.path} (was ${current.mode})`, sh`chmod ${w.mode} -- ${w.path}`, { invalidates: fileStale(w.path) }))
   const ownerDiffers = (w.owner && w.owner !== current.owner) || (w.group && w.group !== current.group)
   if (ownerDiffers) {
     const own = `${w.owner ?? current.owner}:${w.group ?? current.group}`
-    steps.push(commandStep(`chown ${own} ${w.path} (was ${current.owner}:${current.group})`, sh`chown ${own} -- ${w.path}`))
+    steps.push(commandStep(`chown ${own} ${w.path} (was ${current.owner}:${current.group})`, sh`chown ${own} -- ${w.path}`, { invalidates: fileStale(w.path) }))
   }
   return steps
 }

@@ -18,7 +18,7 @@ import { hostNetworkFact, uplinkOf } from '../src/facts/network.ts'
 import type { HostNetwork } from '../src/facts/network.ts'
 import { NETWORK_SCRIPTS } from '../src/facts/ifcfg.ts'
 import { renderTemplate } from '../src/render.ts'
-import { commandStep } from '../src/core/step.ts'
+import { ALWAYS_STALE } from '../src/core/step.ts'
 import { sh } from '../src/core/quote.ts'
 import { interfaceName, ipv4, mac, netmaskToPrefix, prefixLength, prefixToNetmask } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
@@ -229,6 +229,7 @@ export function applyIfcfg(opts: BridgeOptions): Task {
         const summary = `bring up ${w.bridge} over ${w.device}${w.address ? `, moving ${w.address}/${w.prefix} and the default route` : ''} (${net.backend}, confirmed within ${timeoutSec} s)`
         const step: Step = {
           summary,
+          invalidates: ['network', ...ALWAYS_STALE],
           run: async (conn, ctx) => {
             const before = await conn.exec(VERIFY)
             await confirmedApply(conn, ctx, {

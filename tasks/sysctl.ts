@@ -82,7 +82,7 @@ export function sysctl(opts: SysctlOptions): Task {
         }
         const steps: Step[] = []
         if (apply && running !== value) {
-          steps.push(commandStep(`set ${key} = ${value} now (was ${running})`, sh`printf '%s\n' ${value} > ${procSysPath(key)}`))
+          steps.push(commandStep(`set ${key} = ${value} now (was ${running})`, sh`printf '%s\n' ${value} > ${procSysPath(key)}`, { invalidates: ['sysctl:'] }))
         }
         const text = persisted.content ?? ''
         if (persistedSysctl(text, key) !== value) {

@@ -187,7 +187,9 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
           // Each step gets the current connection: a cutover step may have replaced it.
           for (const step of plan.steps) await step.run(await host.connection(), ctx)
         } finally {
-          host.cache.clear()
+          // Drop what the steps can have changed; a step that does not say drops everything.
+          const stale = plan.steps.every((st) => st.invalidates) ? plan.steps.flatMap((st) => st.invalidates ?? []) : undefined
+          host.cache.clear(stale)
         }
       }
       wouldChange = true

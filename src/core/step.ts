@@ -12,6 +12,14 @@ export async function runChecked(conn: Connection, command: string, what: string
   return res.stdout
 }
 
-export function commandStep(summary: string, command: string, opts: { stdin?: string; diff?: FileDiff } = {}): Step {
-  return { summary, diff: opts.diff, run: async (conn) => void (await runChecked(conn, command, summary, opts.stdin)) }
+/** Guards (`unless`, `onlyIf`) run the user's commands, which may read anything: any change can flip them. */
+export const ALWAYS_STALE = ['succeeds:'] as const
+
+export function commandStep(summary: string, command: string, opts: { stdin?: string; diff?: FileDiff; invalidates?: readonly string[] } = {}): Step {
+  return {
+    summary,
+    diff: opts.diff,
+    invalidates: opts.invalidates && [...opts.invalidates, ...ALWAYS_STALE],
+    run: async (conn) => void (await runChecked(conn, command, summary, opts.stdin)),
+  }
 }

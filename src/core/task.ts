@@ -42,6 +42,11 @@ export interface Step {
   /** One line for the report: "write /etc/sysctl.conf (mode 0644)". */
   summary: string
   diff?: FileDiff
+  /**
+   * Fact keys (prefixes) this step can make stale. Left out, every fact of
+   * the host is dropped after it runs: always correct, never the fastest.
+   */
+  invalidates?: readonly string[]
   run(conn: Connection, ctx: StepContext): Promise<void>
 }
 

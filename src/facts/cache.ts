@@ -36,8 +36,12 @@ export class FactCache {
     return Promise.all(requests.map((r) => this.values.get(r.fact.key(r.args))))
   }
 
-  /** After a change the host is no longer what the cache says. */
-  clear(): void {
-    this.values.clear()
+  /**
+   * After a change the host is no longer what the cache says: drop the facts
+   * whose keys start with one of these prefixes, or all of them.
+   */
+  clear(prefixes?: readonly string[]): void {
+    if (!prefixes) return this.values.clear()
+    for (const key of [...this.values.keys()]) if (prefixes.some((p) => key.startsWith(p))) this.values.delete(key)
   }
 }

@@ -6,3 +6,6 @@ export const virshWithXmlFile = (subcommand: string, args: string[], after: stri
   `t=$(mktemp) || exit 1\ncat > "$t"\n${sh`virsh ${subcommand} ${args}`} "$t" ${sh`${after}`}\nrc=$?\nrm -f "$t"\nexit $rc`
 
 export const virsh = (...args: string[]) => sh`virsh ${args}`
+
+/** What a libvirt change can make stale: libvirt's state, and the host's links (virbr0, vnet ports). */
+export const LIBVIRT_STALE = ['libvirt', 'network'] as const
