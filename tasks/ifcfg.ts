@@ -231,14 +231,12 @@ export function applyIfcfg(opts: BridgeOptions): Task {
           summary,
           invalidates: ['network', ...ALWAYS_STALE],
           run: async (conn, ctx) => {
-            const before = await conn.exec(VERIFY)
             await confirmedApply(conn, ctx, {
               apply,
               restore: restoreScript(snapshot, ctx.journal.originals()),
               timeoutSec,
               probes: probesFor(w, opts.probes ?? []),
               verify: VERIFY,
-              verifyBefore: before.stdout,
             })
           },
         }

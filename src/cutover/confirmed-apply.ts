@@ -25,10 +25,8 @@ export interface Cutover {
   timeoutSec: number
   /** Shell commands that must succeed on the new connection before confirming. */
   probes: string[]
-  /** A command whose output shows the state that matters, compared after a rollback. */
+  /** A command whose output shows the state that matters: read when arming, compared after a rollback. */
   verify: string
-  /** Its output before the change. */
-  verifyBefore: string
 }
 
 export const DEFAULT_CONFIRM_TIMEOUT_SEC = 60
@@ -41,6 +39,9 @@ const heredoc = (path: string, body: string) => {
 export function armScript(id: string, c: Cutover): string {
   const d = `/run/kvmplay/cutover-${id}`
   return [
+    // The state before the change, for checking a rollback later.
+    `( ${c.verify} ) || true`,
+    'echo @@ARMING',
     'set -e',
     `d=${d}`,
     'mkdir -p "$d"',
@@ -60,7 +61,11 @@ export function armScript(id: string, c: Cutover): string {
   ].join('\n')
 }
 
-/** On the new connection: wait for the change to finish, then run the probes; prints what failed. */
+/**
+ * On the new connection, in one round trip: wait for the change to finish,
+ * run the probes, and if all pass, confirm. Prints what failed, or
+ * `confirmed`, or `too-late` (the host's timer had fired).
+ */
 export function probeScript(id: string, c: Cutover): string {
   const d = `/run/kvmplay/cutover-${id}`
   return [
@@ -68,7 +73,10 @@ export function probeScript(id: string, c: Cutover): string {
     'i=0; while [ ! -e "$d/apply.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
     'rc=$(cat "$d/apply.rc" 2>/dev/null || echo unfinished)',
     '[ "$rc" = 0 ] || { echo "the change failed (exit $rc): $(tail -n 3 "$d/apply.log" 2>/dev/null | tr \'\\n\' \' \')"; exit 0; }',
-    ...c.probes.map((p) => `( ${p} ) >/dev/null 2>&1 || echo ${quote(`probe failed: ${p}`)}`),
+    'f=0',
+    ...c.probes.map((p) => `( ${p} ) >/dev/null 2>&1 || { echo ${quote(`probe failed: ${p}`)}; f=1; }`),
+    '[ $f = 0 ] || exit 0',
+    confirmScript(id),
   ].join('\n')
 }
 
@@ -109,16 +117,16 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
   const started = Date.now()
   const T = (m: string) => process.env.KVMPLAY_DEBUG_CUTOVER && console.error(`[cutover ${ctx.host}] ${m} +${Date.now() - started}ms`)
   const armed = await conn.exec('sh -s', { stdin: armScript(id, c) })
-  if (armed.code !== 0 || !armed.stdout.includes('armed')) {
+  const [verifyBefore, armedOut = ''] = armed.stdout.split('@@ARMING\n')
+  if (armed.code !== 0 || !armedOut.includes('armed')) {
     throw new KvmplayError('command', `${ctx.host}: could not arm the rollback (exit ${armed.code}): ${armed.stderr.trim()} — nothing was changed`)
   }
   // Confirm with a margin before the host's own timer would fire.
   const confirmBy = started + c.timeoutSec * 1000 - 2000
   T('armed')
-  await sleep(300)
   let why = `could not log in again within ${c.timeoutSec} s`
-  // Log in again and probe; a new connection that the change itself drops
-  // (it may still be running) is retried, not taken for a failed probe.
+  // Log in again, probe and confirm; a new connection that the change itself
+  // drops (it may still be running) is retried, not taken for a failed probe.
   while (Date.now() < confirmBy) {
     const back = await reconnectUntil(ctx, confirmBy)
     T('reconnected')
@@ -126,26 +134,19 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
       why = `could not log in again within ${c.timeoutSec} s (${back.error})`
       break
     }
-    let failures: string
+    let answer: string
     try {
-      failures = (await back.conn.exec(probeScript(id, c))).stdout.trim()
+      answer = (await back.conn.exec(probeScript(id, c))).stdout.trim()
     } catch (err) {
       why = `the new connection dropped while probing (${(err as Error).message})`
       continue
     }
     T('probed')
-    if (!failures) {
-      let confirm
-      try {
-        confirm = await back.conn.exec(confirmScript(id))
-      } catch (err) {
-        why = `the connection dropped while confirming (${(err as Error).message})`
-        continue
-      }
-      if (confirm.stdout.includes('confirmed')) return `confirmed after ${((Date.now() - started) / 1000).toFixed(1)} s`
+    if (answer === 'confirmed') return `confirmed after ${((Date.now() - started) / 1000).toFixed(1)} s`
+    if (answer === 'too-late') {
       why = `confirmation came too late (after ${c.timeoutSec} s): the host had started its rollback`
     } else {
-      why = failures.split('\n').join('; ')
+      why = answer.split('\n').join('; ')
       await back.conn.exec(fireNowScript(id)).catch(() => {})
     }
     break
@@ -160,7 +161,7 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
   const d = `/run/kvmplay/cutover-${id}`
   const state = await again.conn.exec(`i=0; while [ ! -e ${d}/restore.rc ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; cat ${d}/restore.rc 2>/dev/null; echo @@; ${c.verify}`)
   const [rc, now = ''] = state.stdout.split('@@\n')
-  const restored = now.trim() === c.verifyBefore.trim()
+  const restored = now.trim() === verifyBefore.trim()
   throw new KvmplayError(
     'rolled-back',
     `${ctx.host}: rolled back — ${why}. The host restored its previous state by itself (restore exit ${rc.trim() || '?'})${restored ? ', verified' : `, but it differs: now ${now.trim()}`}`,

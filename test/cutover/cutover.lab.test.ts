@@ -75,7 +75,9 @@ cut('a confirmed cutover stays: nothing rolls back after the timeout has passed'
 cut('the controller killed during the apply: the host finishes the change, then, unconfirmed, rolls it back — never half-done', async () => {
   const h2 = hosts[1]
   const before = await netState(h2)
-  const child = spawn(process.execPath, [BIN, 'run', CUTOVER, '-i', inventory, '-l', 'h2', '-e', `confirm_timeout=${TIMEOUT}`], { stdio: 'ignore' })
+  // A slow probe holds the confirmation back for 8 s: the window to kill kvmplay in.
+  const timeout = 15
+  const child = spawn(process.execPath, [BIN, 'run', CUTOVER, '-i', inventory, '-l', 'h2', '-e', `confirm_timeout=${timeout} probe_delay=8`], { stdio: 'ignore' })
   // Wait until the host has armed its rollback (the change starts right after), then kill kvmplay outright.
   for (let i = 0; i < 100; i++) {
     if ((await onHost(h2, 'ls /run/kvmplay/cutover-*/armed 2>/dev/null | wc -l')).trim() === '1') break
@@ -84,8 +86,10 @@ cut('the controller killed during the apply: the host finishes the change, then,
   child.kill('SIGKILL')
   await new Promise((r) => child.on('exit', r))
   await sleep(1000)
+  const armedAt = Date.now()
   assert.match(await onHost(h2, 'cat /run/kvmplay/cutover-*/apply.rc'), '0', 'the change completed though its session died')
-  await sleep(TIMEOUT * 1000 + 1000)
+  assert.is((await onHost(h2, 'ls /run/kvmplay/cutover-*/confirmed 2>/dev/null | wc -l')).trim(), '0', 'killed before confirming')
+  await sleep(Math.max(0, armedAt + timeout * 1000 + 2000 - Date.now()))
   assert.is(await netState(h2), before)
   assert.match(await onHost(h2, 'cat /run/kvmplay/cutover-*/restore.rc'), '0')
 })

@@ -31,7 +31,7 @@ test('the restore script deletes what the change created, then puts links, addre
   assert.ok(lines.includes('set +e'), 'a step already undone must not stop the rest')
 })
 
-const cutover = { apply: 'ip link add br0 type bridge', restore: 'ip link del br0', timeoutSec: 30, probes: ["ping -c 1 '198.19.3.1'"], verify: 'ip -br addr', verifyBefore: '' }
+const cutover = { apply: 'ip link add br0 type bridge', restore: 'ip link del br0', timeoutSec: 30, probes: ["ping -c 1 '198.19.3.1'"], verify: 'ip -br addr' }
 
 test('arming: a timer that needs no controller (systemd-run, else a detached sleep), the change detached too', () => {
   const s = armScript('abc', cutover)
@@ -44,7 +44,9 @@ test('arming: a timer that needs no controller (systemd-run, else a detached sle
 test('the rollback fires at most once; confirming disarms it or says it is too late', () => {
   assert.match(armScript('abc', cutover), 'rm "$d/armed" 2>/dev/null || exit 0')
   assert.match(confirmScript('abc'), 'rm "$d/armed" 2>/dev/null || { echo too-late; exit 0; }')
-  assert.match(probeScript('abc', cutover), `( ping -c 1 '198.19.3.1' ) >/dev/null 2>&1 || echo 'probe failed: ping -c 1 '\\''198.19.3.1'\\'''`)
+  const probe = probeScript('abc', cutover)
+  assert.match(probe, `( ping -c 1 '198.19.3.1' ) >/dev/null 2>&1 || { echo 'probe failed: ping -c 1 '\\''198.19.3.1'\\'''; f=1; }`)
+  assert.ok(probe.indexOf('[ $f = 0 ] || exit 0') < probe.indexOf('rm "$d/armed"'), 'confirms only when every probe passed')
 })
 
 test.run()
