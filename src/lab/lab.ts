@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { cpus } from 'node:os'
 import pLimit from 'p-limit'
+import { $ } from './sh.ts'
 import { hostPlan, hostIndex, validateHostCount } from './addressing.ts'
 import type { HostPlan } from './addressing.ts'
 import { buildBase } from './base.ts'
@@ -29,6 +30,23 @@ export interface UpResult {
 /** Booting is CPU-bound (libvirtd, iptables, dnsmasq, qemu): a little over the core count keeps both busy. */
 const bootParallelism = () => Math.max(2, cpus().length * 2)
 
+/**
+ * Two labs on the same /16 (say the tests' and the benchmark's) would route
+ * each other's hosts: refuse, naming the interface that already holds an address.
+ */
+async function refuseForeignAddresses(lab: Lab, count: number): Promise<void> {
+  const links = JSON.parse((await $`ip -j -4 addr show`).stdout) as { ifname: string; addr_info: { local: string }[] }[]
+  for (let i = 1; i <= count; i++) {
+    const host = hostPlan(lab, i)
+    const other = links.find((l) => l.ifname !== host.vethRoot && l.addr_info.some((a) => a.local === host.gateway))
+    if (other) {
+      throw new Error(
+        `invalid lab network: ${host.gateway} (the gateway of ${host.name}) is already on ${other.ifname}, probably another lab on ${lab.net}.0.0/16: bring it down (kvmplay lab down --name …) or use --net`,
+      )
+    }
+  }
+}
+
 /** Host names this lab has anything of: directories, namespaces, the record. */
 async function knownHostIndexes(lab: Lab): Promise<number[]> {
   const found = new Set<number>()
@@ -47,6 +65,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   preflight()
   validateHostCount(count)
   const lab = resolveLab(opts)
+  await refuseForeignAddresses(lab, count)
   const started = performance.now()
   writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0))
   await buildBase(lab)

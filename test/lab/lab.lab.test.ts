@@ -102,6 +102,18 @@ lab('ansible -i uses the inventory unchanged (when ansible is installed)', async
   for (const host of fleet.hosts) assert.match(out.stdout, `${host.name} | SUCCESS`)
 })
 
+lab('a second lab on the same network is refused, naming the interface, and creates nothing', async () => {
+  const other = { name: 'other', net: '198.19', dir: '/tmp/kvmplay-other' }
+  try {
+    await labUp(1, other)
+    assert.unreachable('should have been refused')
+  } catch (e) {
+    assert.match((e as Error).message, '198.19.1.1 (the gateway of h1) is already on kvtest-h1')
+  }
+  assert.not.ok(existsSync('/run/netns/kvmplay-other-h1'))
+  assert.not.ok(existsSync(other.dir))
+})
+
 lab('up again is idempotent: every healthy host is kept as it is', async () => {
   const before = await labStatus(TEST_LAB)
   const again = await labUp(3, TEST_LAB)
