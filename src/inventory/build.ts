@@ -7,86 +7,111 @@ import type { Inventory, InventoryGroup, InventoryHost } from './types.ts'
 
 export class RawInventory {
   readonly groups = new Map<string, InventoryGroup>()
+  /** Each host's own vars, in order of first appearance. */
   readonly hostVars = new Map<string, Record<string, unknown>>()
-  readonly hostOrder: string[] = []
+  /** Where each parent → child link was written, to point at a cycle. */
+  private readonly linkLines = new Map<string, number>()
 
   constructor(readonly source: string) {
     this.group('all')
   }
 
+  fail(line: number, what: string): never {
+    throw new KvmplayError('inventory', `${this.source}:${line}: ${what}`)
+  }
+
   group(name: string): InventoryGroup {
     let g = this.groups.get(name)
     if (!g) {
-      g = { name, vars: {}, children: [], parents: [], hosts: [] }
+      g = { name, vars: {}, children: [], parents: [], hosts: [], priority: 1 }
       this.groups.set(name, g)
     }
     return g
   }
 
-  addHost(group: string, host: string, vars: Record<string, unknown> = {}): void {
-    if (!this.hostVars.has(host)) {
-      this.hostVars.set(host, {})
-      this.hostOrder.push(host)
+  /** `ansible_group_priority` sets the group's priority, as in Ansible, and is not a var. */
+  setGroupVar(group: string, key: string, value: unknown, line: number): void {
+    if (key !== 'ansible_group_priority') {
+      this.group(group).vars[key] = value
+      return
     }
+    const priority = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value
+    if (typeof priority !== 'number' || !Number.isInteger(priority)) {
+      this.fail(line, `ansible_group_priority of group '${group}' must be an integer (got ${JSON.stringify(value)})`)
+    }
+    this.group(group).priority = priority
+  }
+
+  /** A host listed again (in the same or another group) stays one host; later vars win. */
+  addHost(group: string, host: string, vars: Record<string, unknown>): void {
+    if (!this.hostVars.has(host)) this.hostVars.set(host, {})
     Object.assign(this.hostVars.get(host)!, vars)
     const g = this.group(group)
     if (!g.hosts.includes(host)) g.hosts.push(host)
   }
 
-  addChild(parent: string, child: string): void {
+  addChild(parent: string, child: string, line: number): void {
     const p = this.group(parent)
     const c = this.group(child)
     if (!p.children.includes(child)) p.children.push(child)
     if (!c.parents.includes(parent)) c.parents.push(parent)
+    if (!this.linkLines.has(`${parent}\0${child}`)) this.linkLines.set(`${parent}\0${child}`, line)
   }
-}
 
-/** `h[1:3]` → h1 h2 h3; `db-[a:c]` → db-a db-b db-c; `web[01:10:2]` keeps the zero padding. */
-export function expandHostPattern(pattern: string): string[] {
-  const m = /^(.*?)\[([0-9a-z]+):([0-9a-z]+)(?::(\d+))?\](.*)$/i.exec(pattern)
-  if (!m) return [pattern]
-  const [, head, from, to, stepText, tail] = m
-  const step = stepText ? Number(stepText) : 1
-  const out: string[] = []
-  if (/^\d+$/.test(from) && /^\d+$/.test(to)) {
-    const width = from.startsWith('0') ? from.length : 0
-    for (let i = Number(from); i <= Number(to); i += step) out.push(String(i).padStart(width, '0'))
-  } else if (/^[a-z]$/i.test(from) && /^[a-z]$/i.test(to)) {
-    for (let c = from.charCodeAt(0); c <= to.charCodeAt(0); c += step) out.push(String.fromCharCode(c))
-  } else {
-    throw new Error(`invalid host range [${from}:${to}] in '${pattern}'`)
-  }
-  return out.flatMap((mid) => expandHostPattern(`${head}${mid}${tail}`))
-}
-
-/** Groups from the root down, each listed once, with its depth (longest path from 'all'). */
-function depths(raw: RawInventory): Map<string, number> {
-  const depth = new Map<string, number>()
-  const visit = (name: string, d: number, path: string[]) => {
-    if (path.includes(name)) {
-      throw new KvmplayError('inventory', `${raw.source}: group '${name}' is its own ancestor (${[...path, name].join(' → ')})`)
+  /** A group that is its own ancestor, named by its cycle, at the line of the link that closes it. */
+  checkCycles(): void {
+    const done = new Set<string>()
+    const path: string[] = []
+    const visit = (name: string) => {
+      const at = path.indexOf(name)
+      if (at >= 0) {
+        const cycle = [...path.slice(at), name]
+        const line = this.linkLines.get(`${path.at(-1)}\0${name}`) ?? 1
+        this.fail(line, `group '${name}' is its own ancestor (${cycle.join(' → ')}); a group's children cannot include its ancestors`)
+      }
+      if (done.has(name)) return
+      path.push(name)
+      for (const c of this.group(name).children) visit(c)
+      path.pop()
+      done.add(name)
     }
-    if ((depth.get(name) ?? -1) >= d) return
-    depth.set(name, d)
-    for (const c of raw.group(name).children) visit(c, d + 1, [...path, name])
+    for (const name of [...this.groups.keys()]) visit(name)
   }
-  visit('all', 0, [])
-  return depth
 }
+
+/** Ansible sorts names as Python does: by code point, not by locale. */
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 export function buildInventory(raw: RawInventory): Inventory {
   // Every group hangs somewhere under 'all'; hosts in no group but 'all' are 'ungrouped'.
-  for (const g of raw.groups.values()) if (g.name !== 'all' && g.parents.length === 0) raw.addChild('all', g.name)
-  for (const h of raw.hostOrder) {
-    const inSome = [...raw.groups.values()].some((g) => g.name !== 'all' && g.hosts.includes(h))
-    if (!inSome) raw.addHost('ungrouped', h)
+  raw.group('ungrouped')
+  for (const g of raw.groups.values()) if (g.name !== 'all' && g.parents.length === 0) raw.addChild('all', g.name, 1)
+  // After linking to 'all', so that `[web:children] all` is caught too.
+  raw.checkCycles()
+  const ungrouped = raw.group('ungrouped')
+  for (const host of raw.hostVars.keys()) {
+    const direct = [...raw.groups.values()].filter((g) => g.hosts.includes(host)).map((g) => g.name)
+    const elsewhere = direct.some((g) => g !== 'all' && g !== 'ungrouped')
+    if (elsewhere && direct.includes('ungrouped')) ungrouped.hosts.splice(ungrouped.hosts.indexOf(host), 1)
+    if (!elsewhere && !direct.includes('ungrouped')) ungrouped.hosts.push(host)
   }
-  if (raw.group('ungrouped').parents.length === 0) raw.addChild('all', 'ungrouped')
-  const depth = depths(raw)
-  const priority = (g: InventoryGroup) => Number(g.vars.ansible_group_priority ?? 1)
+
+  // A group's depth is its longest path from 'all', as Ansible computes it.
+  const depths = new Map<string, number>()
+  const depth = (name: string): number => {
+    let d = depths.get(name)
+    if (d === undefined) {
+      d = Math.max(-1, ...raw.group(name).parents.map(depth)) + 1
+      depths.set(name, d)
+    }
+    return d
+  }
+  // Ansible's merge order: shallower groups first, then lower priority, then by name; later wins.
+  const mergeOrder = (a: string, b: string) =>
+    depth(a) - depth(b) || raw.group(a).priority - raw.group(b).priority || byCodePoint(a, b)
 
   const hosts = new Map<string, InventoryHost>()
-  for (const name of raw.hostOrder) {
+  for (const [name, own] of raw.hostVars) {
     const member = new Set<string>(['all'])
     const climb = (group: string) => {
       if (member.has(group)) return
@@ -94,17 +119,12 @@ export function buildInventory(raw: RawInventory): Inventory {
       for (const p of raw.group(group).parents) climb(p)
     }
     for (const g of raw.groups.values()) if (g.hosts.includes(name)) climb(g.name)
-    // Ansible's order: shallower groups first, then lower priority, then by name; later wins.
-    const groups = [...member].sort((a, b) => {
-      const ga = raw.group(a)
-      const gb = raw.group(b)
-      return (depth.get(a) ?? 0) - (depth.get(b) ?? 0) || priority(ga) - priority(gb) || a.localeCompare(b)
-    })
+    const groups = [...member].sort(mergeOrder)
     const vars: Record<string, unknown> = {}
     for (const g of groups) Object.assign(vars, raw.group(g).vars)
-    Object.assign(vars, raw.hostVars.get(name))
-    delete vars.ansible_group_priority
-    hosts.set(name, { name, vars, groups })
+    Object.assign(vars, own)
+    // A host's vars are its own: no object shared with a group or another host.
+    hosts.set(name, { name, vars: structuredClone(vars), groups })
   }
   return { source: raw.source, hosts, groups: raw.groups }
 }

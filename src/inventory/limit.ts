@@ -1,11 +1,19 @@
 /**
- * Ansible host patterns: `all`/`*`, names, groups, globs, `~regex`; terms
- * joined by `:` or `,`; `&x` intersects, `!x` excludes (applied after the
- * unions, in that order, as Ansible does). Hosts come back in inventory order.
+ * Ansible host patterns: `all`/`*`, host and group names, fnmatch globs
+ * (`web*`, `h[12]`), `~regex` (matched from the start of a name, as Python's
+ * re.match does); terms joined by `:` or `,`. As in Ansible, the plain terms
+ * are united first, then `&x` terms intersect, then `!x` terms exclude, and
+ * a pattern of only `&`/`!` terms starts from all hosts. Hosts come back in
+ * inventory order, each once.
  */
 import { KvmplayError } from '../core/errors.ts'
 import type { Inventory } from './types.ts'
 
+const usage = (message: string): never => {
+  throw new KvmplayError('usage', message)
+}
+
+/** Python's fnmatch.translate: `*`, `?`, `[seq]`, `[!seq]`; a `[` with no `]` is literal. */
 function globToRegExp(glob: string): RegExp {
   let re = ''
   for (let i = 0; i < glob.length; i++) {
@@ -13,63 +21,61 @@ function globToRegExp(glob: string): RegExp {
     if (c === '*') re += '.*'
     else if (c === '?') re += '.'
     else if (c === '[') {
-      const end = glob.indexOf(']', i + 1)
+      let end = i + 1
+      if (glob[end] === '!') end++
+      if (glob[end] === ']') end++ // a leading ']' is part of the set
+      end = glob.indexOf(']', end)
       if (end < 0) re += '\\['
       else {
-        re += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`
+        const set = glob.slice(i + 1, end).replace(/[\\[\]]/g, '\\$&')
+        re += `[${set.startsWith('!') ? `^${set.slice(1)}` : set.startsWith('^') ? `\\${set}` : set}]`
         i = end
       }
-    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&')
+    } else re += c.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')
   }
-  return new RegExp(`^${re}$`)
+  try {
+    return new RegExp(`^${re}$`, 's')
+  } catch (err) {
+    return usage(`host pattern '${glob}' is not a valid glob: ${(err as Error).message}`)
+  }
 }
 
-function matchTerm(inv: Inventory, term: string): Set<string> {
-  const all = [...inv.hosts.keys()]
-  if (term === 'all' || term === '*') return new Set(all)
-  const group = inv.groups.get(term)
-  if (group) return new Set(all.filter((h) => inv.hosts.get(h)!.groups.includes(term)))
-  if (inv.hosts.has(term)) return new Set([term])
-  let re: RegExp
+function termRegExp(term: string): RegExp | undefined {
   if (term.startsWith('~')) {
     try {
-      re = new RegExp(term.slice(1))
+      return new RegExp(`^(?:${term.slice(1)})`)
     } catch (err) {
-      throw new KvmplayError('usage', `host pattern '${term}' is not a valid regular expression: ${(err as Error).message}`)
+      return usage(`host pattern '${term}' is not a valid regular expression: ${(err as Error).message}`)
     }
-  } else re = globToRegExp(term)
-  const out = new Set<string>()
-  for (const h of all) if (re.test(h)) out.add(h)
-  for (const g of inv.groups.keys()) if (re.test(g)) for (const h of matchTerm(inv, g)) out.add(h)
+  }
+  return /[*?[]/.test(term) ? globToRegExp(term) : undefined
+}
+
+/** The hosts one term names. Like Ansible: groups first; hosts too when no group matched or the term is a glob, a regex or has a dot. */
+function matchTerm(inv: Inventory, term: string): Set<string> {
+  const all = [...inv.hosts.values()]
+  if (term === 'all' || term === '*') return new Set(inv.hosts.keys())
+  const re = termRegExp(term)
+  const matches = (name: string) => (re ? re.test(name) : name === term)
+  const groups = [...inv.groups.keys()].filter(matches)
+  const out = new Set(all.filter((h) => h.groups.some((g) => groups.includes(g))).map((h) => h.name))
+  if (groups.length === 0 || re || term.includes('.')) for (const h of all) if (matches(h.name)) out.add(h.name)
   return out
 }
 
-/** Splits on ':' and ',' except inside [..] ranges and after '~' (a regex may contain ':'). */
-function terms(pattern: string): string[] {
-  if (pattern.includes(',')) return pattern.split(',').map((t) => t.trim()).filter(Boolean)
-  const out: string[] = []
-  let cur = ''
-  let depth = 0
-  for (const c of pattern) {
-    if (c === '[') depth++
-    if (c === ']') depth--
-    if (c === ':' && depth === 0 && !cur.replace(/^[&!]/, '').startsWith('~')) {
-      out.push(cur)
-      cur = ''
-    } else cur += c
-  }
-  out.push(cur)
-  return out.map((t) => t.trim()).filter(Boolean)
+/** Ansible's split: on ',' when there is one, else on ':' (and blanks) outside [..], so `h[1:3]` stays one term. */
+export function splitPattern(pattern: string): string[] {
+  const parts = pattern.includes(',') ? pattern.split(',') : (pattern.match(/(?:[^\s:[]|\[[^\]]*\]|\[)+/g) ?? [])
+  return parts.map((p) => p.trim()).filter(Boolean)
 }
 
 export function selectHosts(inv: Inventory, pattern: string): string[] {
-  const union = new Set<string>()
-  const intersections: Set<string>[] = []
-  const exclusions: Set<string>[] = []
-  for (const term of terms(pattern)) {
-    if (term.startsWith('&')) intersections.push(matchTerm(inv, term.slice(1)))
-    else if (term.startsWith('!')) exclusions.push(matchTerm(inv, term.slice(1)))
-    else for (const h of matchTerm(inv, term)) union.add(h)
-  }
+  const terms = splitPattern(pattern)
+  const plain = terms.filter((t) => !t.startsWith('&') && !t.startsWith('!'))
+  const operand = (t: string) => t.slice(1) || usage(`host pattern '${pattern}' has '${t}' with nothing after it; write ${t}NAME`)
+  const intersections = terms.filter((t) => t.startsWith('&')).map((t) => matchTerm(inv, operand(t)))
+  const exclusions = terms.filter((t) => t.startsWith('!')).map((t) => matchTerm(inv, operand(t)))
+  if (terms.length === 0) return []
+  const union = new Set((plain.length ? plain : ['all']).flatMap((t) => [...matchTerm(inv, t)]))
   return [...inv.hosts.keys()].filter((h) => union.has(h) && intersections.every((s) => s.has(h)) && !exclusions.some((s) => s.has(h)))
 }

@@ -14,6 +14,8 @@ export interface InventoryGroup {
   parents: string[]
   /** Host names directly in this group. */
   hosts: string[]
+  /** `ansible_group_priority` (default 1): among groups of the same depth, a higher one merges later and wins. Not kept in vars, as in Ansible. */
+  priority: number
 }
 
 export interface Inventory {

@@ -1,81 +1,104 @@
 /**
  * Ansible's YAML inventory: groups with `hosts`, `children` and `vars`, any
  * depth. Every error names file:line, what is wrong and what is expected.
+ *
+ * Read as YAML 1.1, as Ansible (PyYAML) reads it: `yes`/`no`/`on`/`off` are
+ * booleans and `<<` merge keys work; dates stay strings.
  */
-import { LineCounter, parseDocument, isMap, isScalar, isSeq } from 'yaml'
-import type { Node, YAMLMap } from 'yaml'
-import { KvmplayError } from '../core/errors.ts'
-import { RawInventory, buildInventory, expandHostPattern } from './build.ts'
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml'
+import type { Document, Node, YAMLMap } from 'yaml'
+import { RawInventory, buildInventory } from './build.ts'
+import { parseHostEntry } from './hostnames.ts'
 import type { Inventory } from './types.ts'
 
 const GROUP_KEYS = ['hosts', 'children', 'vars']
+const VARS = 'a mapping of variable names to values'
+
+/** What a node is, for "(got …)" in messages. */
+function describe(node: unknown): string {
+  if (isSeq(node)) return 'a list'
+  if (isMap(node)) return 'a mapping'
+  if (!isScalar(node) || node.value === null) return 'nothing'
+  return typeof node.value === 'string' ? `the string ${JSON.stringify(node.value)}` : `the ${typeof node.value} ${String(node.value)}`
+}
 
 export function parseYamlInventory(text: string, source: string): Inventory {
   const lines = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true })
-  const lineOf = (node: Node | null | undefined) => (node?.range ? lines.linePos(node.range[0]).line : 1)
-  const fail = (node: Node | null | undefined, what: string): never => {
-    throw new KvmplayError('inventory', `${source}:${lineOf(node)}: ${what}`)
-  }
-  const kind = (node: unknown) => (isSeq(node) ? 'a list' : isScalar(node) ? `the value ${JSON.stringify(node.value)}` : 'something else')
-  if (doc.errors.length) {
-    const e = doc.errors[0]
-    throw new KvmplayError('inventory', `${source}:${e.linePos?.[0].line ?? 1}: not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`)
-  }
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    version: '1.1',
+    uniqueKeys: true,
+    customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+  })
   const raw = new RawInventory(source)
-  /** null (`hosts:` with nothing after it) is an empty mapping, as Ansible takes it. */
-  const mapOrEmpty = (node: unknown, what: string, holder: Node | null | undefined): YAMLMap | undefined => {
-    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return undefined
-    if (!isMap(node)) fail((node as Node) ?? holder, `${what} must be a mapping (got ${kind(node)})`)
-    return node as YAMLMap
+  const lineOf = (node: unknown, holder?: unknown): number => {
+    const range = (node as Node | null)?.range ?? (holder as Node | null)?.range
+    return range ? lines.linePos(range[0]).line : 1
   }
-  const keyName = (key: unknown, what: string): string => {
-    if (!isScalar(key) || (typeof key.value !== 'string' && typeof key.value !== 'number')) fail(key as Node, `${what} must be a name`)
-    return String((key as { value: unknown }).value)
-  }
-  const varsOf = (node: unknown, what: string, holder: Node | null | undefined): Record<string, unknown> => {
-    const m = mapOrEmpty(node, what, holder)
-    return m ? (m.toJSON() as Record<string, unknown>) : {}
+  const fail = (node: unknown, what: string, holder?: unknown): never => raw.fail(lineOf(node, holder), what)
+
+  const syntax = doc.errors[0]
+  if (syntax?.code === 'DUPLICATE_KEY') {
+    // yaml reports it where the previous entry ends; point at the repeated key itself.
+    const at = syntax.pos[0] + (/^(?:\s|#.*)*/.exec(text.slice(syntax.pos[0]))?.[0].length ?? 0)
+    const key = /^([^:,{}\n]+?)\s*:/.exec(text.slice(at))?.[1]
+    raw.fail(lines.linePos(at).line, `not valid YAML: ${key ? `'${key}' appears twice in the same mapping` : 'a key appears twice in the same mapping'}`)
+  } else if (syntax) {
+    const what = syntax.code === 'MULTIPLE_DOCS' ? "one YAML document is expected (found a second '---')" : syntax.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
+    raw.fail(syntax.linePos?.[0].line ?? 1, `not valid YAML: ${what}`)
   }
 
-  const group = (name: string, node: unknown, holder: Node | null | undefined) => {
+  /** A mapping, or undefined for an empty value (`hosts:` with nothing after it), as Ansible takes it. */
+  const mapping = (node: unknown, holder: unknown, what: string): YAMLMap | undefined => {
+    const value = isAlias(node) ? node.resolve(doc as Document) : node
+    if (value === null || value === undefined || (isScalar(value) && value.value === null)) return undefined
+    if (!isMap(value)) return fail(node, `${what} (got ${describe(value)})`, holder)
+    return value
+  }
+  const nameOf = (key: unknown, what: string): string => {
+    if (!isScalar(key) || typeof key.value !== 'string' || key.value === '') {
+      return fail(key, `${what} must be a string (got ${describe(key)}${isScalar(key) && key.value !== null && typeof key.value !== 'string' ? '; quote it' : ''})`)
+    }
+    return key.value
+  }
+  const varsOf = (map: YAMLMap | undefined): Record<string, unknown> => (map ? (map.toJS(doc as Document) as Record<string, unknown>) : {})
+
+  const group = (name: string, node: unknown, holder: unknown) => {
     raw.group(name)
-    const block = mapOrEmpty(node, `group '${name}'`, holder)
-    if (!block) return
-    for (const pair of block.items) {
-      const key = keyName(pair.key, `a key of group '${name}'`)
-      if (!GROUP_KEYS.includes(key)) fail(pair.key as Node, `unknown key '${key}' in group '${name}' (expected hosts, children or vars)`)
-      if (key === 'hosts') {
-        const hosts = mapOrEmpty(pair.value, `'hosts' of group '${name}'`, pair.key as Node)
+    const block = mapping(node, holder, `group '${name}' must be a mapping with hosts, children or vars`)
+    for (const { key, value } of block?.items ?? []) {
+      const field = nameOf(key, `a key of group '${name}'`)
+      if (!GROUP_KEYS.includes(field)) fail(key, `unknown key '${field}' in group '${name}' (expected hosts, children or vars)`)
+      if (field === 'hosts') {
+        const hosts = mapping(value, key, `'hosts' of group '${name}' must be a mapping of host names`)
         for (const h of hosts?.items ?? []) {
-          const pattern = keyName(h.key, `a host of group '${name}'`)
-          let names: string[]
-          try {
-            names = expandHostPattern(pattern)
-          } catch (err) {
-            return fail(h.key as Node, (err as Error).message)
-          }
-          const vars = varsOf(h.value, `the vars of host '${pattern}'`, h.key as Node)
-          for (const n of names) raw.addHost(name, n, vars)
+          const entry = nameOf(h.key, `a host name in group '${name}'`)
+          const { names, port } = parseHostEntry(entry, (what) => fail(h.key, what))
+          const vars = varsOf(mapping(h.value, h.key, `the vars of host '${entry}' in group '${name}' must be ${VARS}, or empty`))
+          for (const n of names) raw.addHost(name, n, port ? { ansible_port: port, ...vars } : vars)
         }
-      } else if (key === 'children') {
-        const children = mapOrEmpty(pair.value, `'children' of group '${name}'`, pair.key as Node)
+      } else if (field === 'children') {
+        const children = mapping(value, key, `'children' of group '${name}' must be a mapping of group names`)
         for (const c of children?.items ?? []) {
-          const child = keyName(c.key, `a child group of '${name}'`)
-          raw.addChild(name, child)
-          group(child, c.value, c.key as Node)
+          const child = nameOf(c.key, `a child group name of group '${name}'`)
+          raw.addChild(name, child, lineOf(c.key))
+          group(child, c.value, c.key)
         }
       } else {
-        Object.assign(raw.group(name).vars, varsOf(pair.value, `'vars' of group '${name}'`, pair.key as Node))
+        const block = mapping(value, key, `'vars' of group '${name}' must be ${VARS}`)
+        for (const [k, v] of Object.entries(varsOf(block))) {
+          const pair = block!.items.find((p) => isScalar(p.key) && p.key.value === k)
+          raw.setGroupVar(name, k, v, lineOf(pair?.key, key))
+        }
       }
     }
   }
 
   const top = doc.contents
   if (top === null || (isScalar(top) && top.value === null)) {
-    throw new KvmplayError('inventory', `${source}:1: the inventory is empty; start with 'all:' and its 'hosts' or 'children'`)
+    raw.fail(1, "the inventory is empty; start with 'all:' and its 'hosts' or 'children'")
   }
-  if (!isMap(top)) fail(top, `the inventory must be a mapping of groups, such as 'all:' (got ${kind(top)})`)
-  for (const pair of (top as YAMLMap).items) group(keyName(pair.key, 'a top-level group'), pair.value, pair.key as Node)
+  const groups = mapping(top, undefined, "the inventory must be a mapping of group names, such as 'all:'")
+  for (const pair of groups?.items ?? []) group(nameOf(pair.key, 'a top-level group name'), pair.value, pair.key)
   return buildInventory(raw)
 }
