@@ -62,9 +62,10 @@ export function armScript(id: string, c: Cutover): string {
 }
 
 /**
- * On the new connection, in one round trip: wait for the change to finish,
- * run the probes, and if all pass, confirm. Prints what failed, or
- * `confirmed`, or `too-late` (the host's timer had fired).
+ * On the new connection: wait for the change to finish, then run the probes;
+ * prints what failed. The confirmation is a separate command, sent only by a
+ * controller that saw the probes pass: a probe script left running by a
+ * controller that died must not confirm on its behalf.
  */
 export function probeScript(id: string, c: Cutover): string {
   const d = `/run/kvmplay/cutover-${id}`
@@ -73,10 +74,7 @@ export function probeScript(id: string, c: Cutover): string {
     'i=0; while [ ! -e "$d/apply.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
     'rc=$(cat "$d/apply.rc" 2>/dev/null || echo unfinished)',
     '[ "$rc" = 0 ] || { echo "the change failed (exit $rc): $(tail -n 3 "$d/apply.log" 2>/dev/null | tr \'\\n\' \' \')"; exit 0; }',
-    'f=0',
-    ...c.probes.map((p) => `( ${p} ) >/dev/null 2>&1 || { echo ${quote(`probe failed: ${p}`)}; f=1; }`),
-    '[ $f = 0 ] || exit 0',
-    confirmScript(id),
+    ...c.probes.map((p) => `( ${p} ) >/dev/null 2>&1 || echo ${quote(`probe failed: ${p}`)}`),
   ].join('\n')
 }
 
@@ -134,19 +132,26 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
       why = `could not log in again within ${c.timeoutSec} s (${back.error})`
       break
     }
-    let answer: string
+    let failures: string
     try {
-      answer = (await back.conn.exec(probeScript(id, c))).stdout.trim()
+      failures = (await back.conn.exec(probeScript(id, c))).stdout.trim()
     } catch (err) {
       why = `the new connection dropped while probing (${(err as Error).message})`
       continue
     }
     T('probed')
-    if (answer === 'confirmed') return `confirmed after ${((Date.now() - started) / 1000).toFixed(1)} s`
-    if (answer === 'too-late') {
+    if (!failures) {
+      let confirm
+      try {
+        confirm = await back.conn.exec(confirmScript(id))
+      } catch (err) {
+        why = `the connection dropped while confirming (${(err as Error).message})`
+        continue
+      }
+      if (confirm.stdout.includes('confirmed')) return `confirmed after ${((Date.now() - started) / 1000).toFixed(1)} s`
       why = `confirmation came too late (after ${c.timeoutSec} s): the host had started its rollback`
     } else {
-      why = answer.split('\n').join('; ')
+      why = failures.split('\n').join('; ')
       await back.conn.exec(fireNowScript(id)).catch(() => {})
     }
     break

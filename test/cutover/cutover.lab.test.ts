@@ -90,7 +90,8 @@ cut('the controller killed during the apply: the host finishes the change, then,
   assert.match(await onHost(h2, 'cat /run/kvmplay/cutover-*/apply.rc'), '0', 'the change completed though its session died')
   assert.is((await onHost(h2, 'ls /run/kvmplay/cutover-*/confirmed 2>/dev/null | wc -l')).trim(), '0', 'killed before confirming')
   await sleep(Math.max(0, armedAt + timeout * 1000 + 2000 - Date.now()))
-  assert.is(await netState(h2), before)
+  const traces = await onHost(h2, 'for d in /run/kvmplay/cutover-*; do echo "$d: $(ls $d | tr "\\n" " ")"; cat $d/restore.log 2>/dev/null; done; ps -eo pid,args | grep -v grep | grep -E "sleep|fire" || true')
+  assert.is(await netState(h2), before, traces)
   assert.match(await onHost(h2, 'cat /run/kvmplay/cutover-*/restore.rc'), '0')
 })
 
