@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { detectFormat, loadInventory, parseInventory } from '../../src/inventory/index.ts'
-import { isKvmplayError } from '../../src/core/errors.ts'
+import { errorMessageOf } from '../helpers/errors.ts'
 
 const INI = `
 # hypervisors of site par1
@@ -27,15 +27,7 @@ dc=par1
 `
 
 const inv = (text: string) => parseInventory(text, 'inventory/hosts', 'ini')
-const errorOf = (text: string) => {
-  try {
-    inv(text)
-  } catch (e) {
-    assert.ok(isKvmplayError(e, 'inventory'), String(e))
-    return (e as Error).message
-  }
-  throw new Error('expected an inventory error')
-}
+const errorOf = (text: string) => errorMessageOf('inventory', () => inv(text))
 
 test('groups, inline host vars, group vars, children; hosts before any section are ungrouped', () => {
   const i = inv(INI)
@@ -177,15 +169,7 @@ test('the format is told by extension, else by content', () => {
 
 test('loadInventory: a missing file or a directory is an inventory error naming it and asking for -i', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-inventory-'))
-  const messageOf = (path: string) => {
-    try {
-      loadInventory(path)
-    } catch (e) {
-      assert.ok(isKvmplayError(e, 'inventory'), String(e))
-      return (e as Error).message
-    }
-    throw new Error('expected an inventory error')
-  }
+  const messageOf = (path: string) => errorMessageOf('inventory', () => loadInventory(path))
   assert.is(messageOf(join(dir, 'nope.yaml')), `inventory file ${join(dir, 'nope.yaml')} does not exist; pass -i with an existing inventory file (Ansible YAML or INI)`)
   assert.match(messageOf(dir), `inventory file ${dir} is a directory`)
   writeFileSync(join(dir, 'hosts'), '[web]\nw1\n')

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseInventory, selectHosts } from '../../src/inventory/index.ts'
-import { isKvmplayError } from '../../src/core/errors.ts'
+import { errorMessageOf } from '../helpers/errors.ts'
 
 const inv = parseInventory(
   `
@@ -82,15 +82,7 @@ test('nothing matches: an empty list', () => {
 })
 
 test("a bad regex, or a lone '!' / '&', is a usage error saying so", () => {
-  const usage = (p: string) => {
-    try {
-      sel(p)
-    } catch (e) {
-      assert.ok(isKvmplayError(e, 'usage'), String(e))
-      return (e as Error).message
-    }
-    throw new Error('expected a usage error')
-  }
+  const usage = (p: string) => errorMessageOf('usage', () => sel(p))
   assert.match(usage('~h[1'), "host pattern '~h[1' is not a valid regular expression: ")
   assert.match(usage('web:!'), "host pattern 'web:!' has '!' with nothing after it")
 })

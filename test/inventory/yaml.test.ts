@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseInventory } from '../../src/inventory/index.ts'
-import { isKvmplayError } from '../../src/core/errors.ts'
+import { errorMessageOf } from '../helpers/errors.ts'
 
 /** Exactly what `kvmplay lab up` writes (src/lab/inventory.ts). */
 const LAB = `# Written by \`kvmplay lab up\` for lab 'lab' (198.18.0.0/16). Works with kvmplay and ansible -i alike.
@@ -23,15 +23,7 @@ all:
 `
 
 const inv = (text: string) => parseInventory(text, 'inventory/hosts.yaml')
-const errorOf = (text: string) => {
-  try {
-    inv(text)
-  } catch (e) {
-    assert.ok(isKvmplayError(e, 'inventory'), String(e))
-    return (e as Error).message
-  }
-  throw new Error('expected an inventory error')
-}
+const errorOf = (text: string) => errorMessageOf('inventory', () => inv(text))
 
 test("the lab's own inventory: two hypervisors with their connection vars and the group's", () => {
   const i = inv(LAB)
