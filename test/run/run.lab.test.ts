@@ -4,7 +4,8 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { labDown, labUp, labStop } from '../../src/lab/lab.ts'
@@ -126,6 +127,26 @@ run('a link that dies mid-run: that host is unreachable within the keepalive bou
   assert.is(recap.hosts.h2.failed, 0)
   assert.is((await onHost(h2, 'test -e /var/tmp/kvmplay-slow && echo yes')).trim(), 'yes')
   assert.is((await onHost(h1, 'test -e /var/tmp/kvmplay-slow && echo yes || echo no')).trim(), 'no')
+})
+
+run('without a key file in the inventory, the ssh-agent logs in', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-agent-'))
+  const sock = join(dir, 'agent.sock')
+  const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' })
+  try {
+    for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50))
+    const keyFile = readFileSync(inventory, 'utf8').match(/ansible_ssh_private_key_file: (\S+)/)![1]
+    await $({ env: { ...process.env, SSH_AUTH_SOCK: sock } })`ssh-add -q ${keyFile}`
+    const keyless = join(dir, 'hosts.yaml')
+    writeFileSync(keyless, readFileSync(inventory, 'utf8').replace(/^\s*ansible_ssh_private_key_file: .*\n/gm, ''))
+    const res = kvmplay(['run', SITE, '-i', keyless, '-l', 'h1', '--check', '--json'], { env: { SSH_AUTH_SOCK: sock } })
+    assert.is(res.code, 0, res.out + res.err)
+    assert.is(recapOf(res.out).hosts.h1.unreachable, 0)
+    const none = kvmplay(['run', SITE, '-i', keyless, '-l', 'h1', '--check', '--json'], { env: { SSH_AUTH_SOCK: '' } })
+    assert.is(none.code, 3, 'and without the agent, no way in')
+  } finally {
+    agent.kill()
+  }
 })
 
 run('a host whose key is not in known_hosts is refused and stays untouched', async () => {
