@@ -126,7 +126,7 @@ run('a link that dies mid-run: that host is unreachable within the keepalive bou
   // The link can die during a command (connection lost) or between two (a channel that cannot open).
   const lost = res.out.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.type === 'unreachable')
   assert.is(lost.host, 'h1')
-  assert.match(lost.reason, /^h1: (connection lost|cannot run a command|connection closed)/)
+  assert.match(lost.reason, /^h1: .*(connection|cannot run a command)/)
   assert.is(recap.hosts.h2.failed, 0)
   assert.is((await onHost(h2, 'test -e /var/tmp/kvmplay-slow && echo yes')).trim(), 'yes')
   assert.is((await onHost(h1, 'test -e /var/tmp/kvmplay-slow && echo yes || echo no')).trim(), 'no')
