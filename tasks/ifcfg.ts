@@ -190,7 +190,10 @@ export function iproute2Plan(w: BridgeWish, net: HostNetwork): string[] {
 function probesFor(w: BridgeWish, extra: string[]): string[] {
   return [
     ...(w.gateway ? [sh`! command -v ping >/dev/null 2>&1 || ping -c 1 -W 2 ${w.gateway}`] : []),
-    '! command -v virsh >/dev/null 2>&1 || virsh -q version',
+    // Not `virsh version`: on a libvirtd whose capability cache is cold, that
+    // probes every qemu binary (about 1 CPU-second); listing guests asks the
+    // same daemon and driver without it.
+    '! command -v virsh >/dev/null 2>&1 || virsh -q list --all --name >/dev/null',
     ...extra,
   ]
 }
