@@ -1,6 +1,6 @@
 /**
  * Everything libvirt knows of its networks and domains, in one round trip and
- * three virsh processes: names first, then one virsh run of all the info and
+ * two virsh processes: the names first, then one virsh run of all the info and
  * XML commands (virsh takes `;`-separated commands), framed by `echo`.
  */
 import { KvmplayError } from '../core/errors.ts'
@@ -37,10 +37,18 @@ export interface LibvirtState {
   domains: Map<string, LibvirtDomain>
 }
 
+// Two virsh processes, not three: each costs ~20 ms of host CPU (mostly
+// loading libvirt's shared libraries), the bulk of a no-op run's host work.
+// A failing listing (libvirtd down) fails the fact, not "no networks".
 const SCRIPT = `command -v virsh >/dev/null 2>&1 || { echo @@NOVIRSH; exit 0; }
-c=''
-for n in $(virsh -q net-list --all --name); do c="$c echo @@NET $n; net-info $n; echo @@XML; net-dumpxml --inactive $n;"; done
-for d in $(virsh -q list --all --name); do c="$c echo @@DOM $d; domstate $d; echo @@XML; dumpxml --inactive $d; echo @@LIVE; dumpxml $d;"; done
+names=$(virsh 'net-list --all --name; echo @@DOMAINS; list --all --name') || exit
+c=''; kind=NET
+for x in $names; do
+  if [ "$x" = @@DOMAINS ]; then kind=DOM
+  elif [ $kind = NET ]; then c="$c echo @@NET $x; net-info $x; echo @@XML; net-dumpxml --inactive $x;"
+  else c="$c echo @@DOM $x; domstate $x; echo @@XML; dumpxml --inactive $x; echo @@LIVE; dumpxml $x;"
+  fi
+done
 [ -z "$c" ] || virsh "$c"`
 
 export function parseLibvirtOutput(out: string): LibvirtState {
