@@ -88,9 +88,9 @@ function writeStep(w: FileWish, current: FileState, content: string): Step {
 function journaled(step: Step, current: FileState, path: string): Step {
   return {
     ...step,
-    run: async (conn, ctx) => {
+    prepare: (ctx) => {
+      step.prepare?.(ctx)
       ctx.journal.record({ path, content: current.exists ? current.content : undefined, mode: current.mode, owner: current.owner, group: current.group })
-      await step.run(conn, ctx)
     },
   }
 }

@@ -18,6 +18,7 @@ import { batches } from './batches.ts'
 import type { Serial } from './batches.ts'
 import { EXIT } from './exit-codes.ts'
 import type { HostRecap, RunEvent, TaskResult } from './result.ts'
+import { runSteps } from './run-steps.ts'
 
 export interface RunHost {
   name: string
@@ -184,8 +185,7 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
       if (!check) {
         const ctx = { host: host.name, journal: host.journal, reconnect: host.reconnect }
         try {
-          // Each step gets the current connection: a cutover step may have replaced it.
-          for (const step of plan.steps) await step.run(await host.connection(), ctx)
+          await runSteps(plan.steps, () => host.connection(), ctx)
         } finally {
           // Drop what the steps can have changed; a step that does not say drops everything.
           const stale = plan.steps.every((st) => st.invalidates) ? plan.steps.flatMap((st) => st.invalidates ?? []) : undefined

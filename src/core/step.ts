@@ -20,6 +20,7 @@ export function commandStep(summary: string, command: string, opts: { stdin?: st
     summary,
     diff: opts.diff,
     invalidates: opts.invalidates && [...opts.invalidates, ...ALWAYS_STALE],
+    shell: { command, stdin: opts.stdin },
     run: async (conn) => void (await runChecked(conn, command, summary, opts.stdin)),
   }
 }

@@ -47,6 +47,13 @@ export interface Step {
    * the host is dropped after it runs: always correct, never the fastest.
    */
   invalidates?: readonly string[]
+  /** Controller-side bookkeeping before the step runs (e.g. journaling a file's original). */
+  prepare?(ctx: StepContext): void
+  /**
+   * Set when the step is nothing but this remote command (and run() just runs
+   * it): the runner may then send it with its neighbours in one exec.
+   */
+  shell?: { command: string; stdin?: string }
   run(conn: Connection, ctx: StepContext): Promise<void>
 }
 
