@@ -15,7 +15,8 @@ import type { LibvirtDomain } from '../src/facts/libvirt.ts'
 import { isAt, movedInterfaceXml } from '../src/libvirt/domain.ts'
 import type { DomainInterface, InterfaceTarget } from '../src/libvirt/domain.ts'
 import { LIBVIRT_STALE, virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
-import { ALWAYS_STALE, runChecked } from '../src/core/step.ts'
+import { ALWAYS_STALE, commandStep, runChecked } from '../src/core/step.ts'
+import { quote } from '../src/core/quote.ts'
 import { interfaceName, libvirtName, mac as macAddress } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import type { Connection } from '../src/connection/types.ts'
@@ -49,22 +50,41 @@ async function waitShutOff(conn: Connection, domain: string, seconds: number): P
   return res.code === 0
 }
 
+/**
+ * Live and persistent under restart: 'never': one shell script, so it batches
+ * with the task's other moves. When libvirt refuses the live change, the
+ * persistent config still moves (the guest takes it at its next boot) and the
+ * step fails, saying so.
+ */
+function liveOrNextBootScript(d: LibvirtDomain, to: InterfaceTarget): string {
+  const cantLive = `${d.name}: persistent config moved to ${label(to)}, but the running guest could not be changed live`
+  const hint = "it moves at its next boot, or use restart: 'shutdown-edit-start'"
+  return [
+    't=$(mktemp) || exit 1',
+    'cat > "$t"',
+    `if why=$(${virsh('update-device', d.name)} "$t" --live --config 2>&1 >/dev/null); then rm -f "$t"; exit 0; fi`,
+    `${virsh('update-device', d.name)} "$t" --config; rc=$?; rm -f "$t"`,
+    '[ $rc -eq 0 ] || exit $rc',
+    `printf '%s (%s); %s\n' ${quote(cantLive)} "$why" ${quote(hint)} >&2`,
+    'exit 3',
+  ].join('\n')
+}
+
 function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, live: boolean, policy: RestartPolicy, timeout: number): Step {
   const xml = movedInterfaceXml(d.xml, i.mac, to)
   const summary = `move ${d.name} ${i.mac} (${i.model ?? 'nic'}${i.pci ? ` @ ${i.pci}` : ''}): ${where(i)} → ${label(to)}${live ? ', live and persistent' : ', persistent'}`
+  const invalidates = LIBVIRT_STALE
+  const diff = { label: `${d.name} interface ${i.mac} (XML)`, before: movedInterfaceXml(d.xml, i.mac, here(i)) + '\n', after: xml + '\n' }
+  if (!live) return commandStep(summary, virshWithXmlFile('update-device', [d.name], ['--config']), { invalidates, stdin: xml, diff })
+  if (policy === 'never') return commandStep(summary, liveOrNextBootScript(d, to), { invalidates, stdin: xml, diff })
   return {
     summary,
-    invalidates: [...LIBVIRT_STALE, ...ALWAYS_STALE],
-    diff: { label: `${d.name} interface ${i.mac} (XML)`, before: movedInterfaceXml(d.xml, i.mac, here(i)) + '\n', after: xml + '\n' },
+    invalidates: [...invalidates, ...ALWAYS_STALE],
+    diff,
     run: async (conn) => {
-      if (!live) return void (await runChecked(conn, virshWithXmlFile('update-device', [d.name], ['--config']), summary, xml))
       const res = await conn.exec(virshWithXmlFile('update-device', [d.name], ['--live', '--config']), { stdin: xml })
       if (res.code === 0) return
       const why = res.stderr.trim()
-      if (policy === 'never') {
-        await runChecked(conn, virshWithXmlFile('update-device', [d.name], ['--config']), summary, xml)
-        throw new KvmplayError('command', `${conn.host}: ${d.name}: persistent config moved to ${label(to)}, but the running guest could not be changed live (${why}); it moves at its next boot, or use restart: 'shutdown-edit-start'`)
-      }
       await runChecked(conn, virsh('shutdown', d.name), `shut down ${d.name}`)
       if (!(await waitShutOff(conn, d.name, timeout))) {
         throw new KvmplayError('timeout', `${conn.host}: ${d.name} did not shut down within ${timeout} s (live change failed: ${why}); nothing was changed — shut it down yourself or raise shutdownTimeout`)

@@ -154,6 +154,23 @@ pb('a running guest that cannot be changed live is shut down within the bounded 
   await onHost(h2, 'virsh domstate vm1 | grep -q running || virsh start vm1')
 })
 
+pb("restart: 'never' and a live change libvirt refuses: the running guest is left alone, its persistent config moves, and the task says so", async () => {
+  const h2 = hosts[1]
+  const before = await onHost(h2, 'virsh dumpxml --inactive vm1')
+  try {
+    const res = kvmplay(['run', join(FIXTURES, 'move-nowhere-never.play.ts'), '-i', inventory, '-l', 'h2'])
+    assert.is(res.code, 2, res.out + res.err)
+    assert.match(res.out, 'vm1: persistent config moved to bridge nobr0, but the running guest could not be changed live')
+    assert.match(res.out, "it moves at its next boot, or use restart: 'shutdown-edit-start'")
+    assert.match(await onHost(h2, 'virsh domstate vm1'), 'running')
+    assert.match(await onHost(h2, 'virsh domiflist vm1'), /network\s+default/)
+    assert.match(await onHost(h2, 'virsh dumpxml --inactive vm1'), "<source bridge='nobr0'/>")
+  } finally {
+    await onHost(h2, `t=$(mktemp); cat > "$t" <<'KVMPLAY_EOF'\n${before}KVMPLAY_EOF\nvirsh define "$t" >/dev/null; rm -f "$t"`)
+  }
+  assert.is(await onHost(h2, 'virsh dumpxml --inactive vm1'), before)
+})
+
 pb('migrate-nat-to-bridge.play.ts: bridged host, every guest NIC on br0 with its MAC, model and PCI slot, default gone', async () => {
   const h3 = hosts[2]
   const xmlBefore = await Promise.all(['vm1', 'vm2'].map((d) => onHost(h3, `virsh dumpxml --inactive ${d}`)))
