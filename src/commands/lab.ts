@@ -1,11 +1,16 @@
 /** `kvmplay lab …`: the yargs face of src/lab/lab.ts. */
 import { spawnSync } from 'node:child_process'
 import type { Argv, CommandModule } from 'yargs'
-import { labDown, labHost, labStatus, labStop, labUp, sshArgs } from '../lab/lab.ts'
-import { hostMemoryKiB } from '../lab/host.ts'
-import { hostPlan } from '../lab/addressing.ts'
-import { PreflightError } from '../lab/preflight.ts'
 import { EXIT } from '../core/exit-codes.ts'
+
+// The lab's modules (and zx) load only when a lab command runs: `kvmplay run`
+// starts ~0.15 s sooner without them.
+const labModules = async () => ({
+  ...(await import('../lab/lab.ts')),
+  ...(await import('../lab/host.ts')),
+  ...(await import('../lab/addressing.ts')),
+  ...(await import('../lab/preflight.ts')),
+})
 
 interface LabArgs {
   name?: string
@@ -37,6 +42,7 @@ async function guarded(fn: () => Promise<void>): Promise<void> {
   try {
     await fn()
   } catch (err) {
+    const { PreflightError } = await labModules()
     const e = err as Error & { exitCode?: number }
     e.exitCode ??= err instanceof PreflightError || /^invalid /.test(e.message) ? EXIT.BAD_INPUT : EXIT.ERROR
     throw e
@@ -52,6 +58,7 @@ const up: CommandModule<LabArgs, LabArgs & { count: number; json?: boolean }> = 
       .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<LabArgs & { count: number; json?: boolean }>,
   handler: (args) =>
     guarded(async () => {
+      const { labUp } = await labModules()
       const res = await labUp(args.count, args, args.json ? undefined : (line) => console.error(line))
       if (args.json) {
         console.log(JSON.stringify(res, null, 2))
@@ -71,6 +78,7 @@ const down: CommandModule<LabArgs, LabArgs> = {
   builder: (y) => labOptions(y as Argv<LabArgs>) as Argv<LabArgs>,
   handler: (args) =>
     guarded(async () => {
+      const { labDown } = await labModules()
       const res = await labDown(args)
       console.log(`lab '${res.lab.name}': removed ${res.removed.length} hosts and ${res.lab.dir}`)
     }),
@@ -83,6 +91,7 @@ const status: CommandModule<LabArgs, LabArgs & { json?: boolean }> = {
     labOptions(y as Argv<LabArgs>).option('json', { type: 'boolean', describe: 'Print as JSON' }) as Argv<LabArgs & { json?: boolean }>,
   handler: (args) =>
     guarded(async () => {
+      const { labStatus, hostMemoryKiB, hostPlan } = await labModules()
       const res = await labStatus(args)
       const rows = await Promise.all(
         res.hosts.map(async (h) => {
@@ -116,6 +125,7 @@ const stop: CommandModule<LabArgs, LabArgs & { hosts: string[] }> = {
     labOptions(y as Argv<LabArgs>).positional('hosts', { type: 'string', array: true, demandOption: true, describe: 'Host names, e.g. h2 h3' }) as Argv<LabArgs & { hosts: string[] }>,
   handler: (args) =>
     guarded(async () => {
+      const { labStop } = await labModules()
       await labStop(args.hosts, args)
       console.log(`powered off: ${args.hosts.join(' ')}`)
     }),
@@ -132,6 +142,7 @@ const ssh: CommandModule<LabArgs, LabArgs & { host: string; cmd?: string[] }> = 
       .example("$0 lab ssh h2 virsh net-list --all", "list h2's libvirt networks") as Argv<LabArgs & { host: string; cmd?: string[] }>,
   handler: (args) =>
     guarded(async () => {
+      const { labHost, sshArgs } = await labModules()
       const { lab, host } = await labHost(args.host, args)
       const res = spawnSync('ssh', sshArgs(lab, host, args.cmd ?? []), { stdio: 'inherit' })
       process.exitCode = res.status ?? EXIT.ERROR
