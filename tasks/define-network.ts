@@ -15,7 +15,7 @@ import { commandStep } from '../src/core/step.ts'
 import { renderTemplate, renderString } from '../src/render.ts'
 import { compareNetworks, isUnchanged, mergeWanted, networkTemplateVars } from '../src/libvirt/network.ts'
 import type { DhcpHost, ForwardMode, NetworkSpec } from '../src/libvirt/network.ts'
-import { LIBVIRT_STALE, virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
+import { LIBVIRT_STALE, virsh, virshSequence, virshWithXmlFile } from '../src/libvirt/virsh.ts'
 import { hostname, interfaceName, ipv4, libvirtName, mac, netmaskToPrefix, port, prefixLength } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 
@@ -117,8 +117,12 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
         const notes: string[] = []
         const isActive = current?.active ?? false
         if (!current) {
+          // A new network: defined, autostarted and started by one virsh process.
           const xml = networkXml(wanted)
-          steps.push(commandStep(`define network ${name}`, virshWithXmlFile('net-define', []), { invalidates: LIBVIRT_STALE, stdin: xml, diff: { label: `network ${name} (XML)`, before: '', after: xml } }))
+          const then = [...(autostart ? [['net-autostart', name]] : []), ...(active ? [['net-start', name]] : [])]
+          const summary = `define network ${name}${autostart ? ', autostart it' : ''}${active ? ', start it' : ''}`
+          steps.push(commandStep(summary, virshSequence([['net-define', '$t'], ...then]), { invalidates: LIBVIRT_STALE, stdin: xml, diff: { label: `network ${name} (XML)`, before: '', after: xml } }))
+          return { steps }
         } else {
           const change = compareNetworks(current.spec, wanted)
           if (!isUnchanged(change)) {
