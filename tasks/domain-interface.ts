@@ -65,7 +65,7 @@ function liveOrNextBootScript(d: LibvirtDomain, to: InterfaceTarget): string {
     `if why=$(${virsh('update-device', d.name)} "$t" --live --config 2>&1 >/dev/null); then rm -f "$t"; exit 0; fi`,
     `${virsh('update-device', d.name)} "$t" --config; rc=$?; rm -f "$t"`,
     '[ $rc -eq 0 ] || exit $rc',
-    `printf '%s (%s); %s\n' ${quote(cantLive)} "$why" ${quote(hint)} >&2`,
+    `printf '%s (%s); %s\\n' ${quote(cantLive)} "$why" ${quote(hint)} >&2`,
     'exit 3',
   ].join('\n')
 }
