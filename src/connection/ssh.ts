@@ -117,6 +117,10 @@ export async function connectSsh(t: SshTarget): Promise<Connection> {
     throw new KvmplayError('connect', `${t.host}: cannot connect to ${t.user}@${t.address}:${t.port}: ${msg}${hint}`, { cause: err })
   }
   const client = ssh.connection as Client
+  // Without it, Nagle's algorithm holds a command's second small packet (its
+  // stdin, its EOF) until the host's delayed ACK: ~40 ms per exchange, 88 ms
+  // per command with stdin instead of 4 (measured on the lab).
+  client.setNoDelay(true)
   let lost: Error | undefined
   const markLost = (why: string) => (lost ??= new KvmplayError('connect', `${t.host}: connection lost (${why})`))
   client.on('close', () => markLost('closed'))
@@ -126,6 +130,12 @@ export async function connectSsh(t: SshTarget): Promise<Connection> {
   return {
     host: t.host,
     exec: (command, opts = {}) => runOnChannel(client, t, command, opts, () => (closing ? new KvmplayError('connect', `${t.host}: connection closed`) : lost)),
+    openUnixSocket: (path) =>
+      new Promise((resolve, reject) => {
+        const dead = closing ? new KvmplayError('connect', `${t.host}: connection closed`) : lost
+        if (dead) return reject(dead)
+        client.openssh_forwardOutStreamLocal(path, (err, stream) => (err ? reject(new KvmplayError('connect', `${t.host}: cannot open ${path}: ${err.message}`)) : resolve(stream)))
+      }),
     close: async () => {
       closing = true
       ssh.dispose()
