@@ -1,10 +1,13 @@
 /** `ansible_connection: local`: commands run on this machine through /bin/sh. */
 import { spawn } from 'node:child_process'
+import { connect } from 'node:net'
+import type { Socket } from 'node:net'
 import { KvmplayError } from '../core/errors.ts'
 import type { Connection, ExecResult } from './types.ts'
 import type { LocalTarget } from './target.ts'
 
 export function connectLocal(t: LocalTarget): Connection {
+  const sockets = new Set<Socket>()
   return {
     host: t.host,
     exec: (command, opts = {}) =>
@@ -27,6 +30,18 @@ export function connectLocal(t: LocalTarget): Connection {
         child.stdin.on('error', () => {}) // a command that does not read its stdin
         child.stdin.end(opts.stdin ?? undefined)
       }),
-    close: async () => {},
+    openUnixSocket: (path) =>
+      new Promise((resolve, reject) => {
+        const socket = connect(path)
+        socket.once('connect', () => {
+          sockets.add(socket)
+          socket.once('close', () => sockets.delete(socket))
+          resolve(socket)
+        })
+        socket.once('error', (e) => reject(new KvmplayError('connect', `${t.host}: cannot open ${path}: ${e.message}`)))
+      }),
+    close: async () => {
+      for (const s of sockets) s.destroy()
+    },
   }
 }

@@ -3,6 +3,7 @@
  * is data (ExecResult.code), never an exception: the task decides what it
  * means. Exceptions are for the link itself (connect, timeout, dropped).
  */
+import type { Duplex } from 'node:stream'
 export interface ExecResult {
   code: number
   stdout: string
@@ -19,5 +20,11 @@ export interface Connection {
   /** Inventory name of the host, for messages. */
   readonly host: string
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>
+  /**
+   * A byte stream to a unix socket on the host (SSH streamlocal forwarding),
+   * for protocols spoken without a process on the host (libvirt's RPC).
+   * Rejects when the host does not allow it.
+   */
+  openUnixSocket?(path: string): Promise<Duplex>
   close(): Promise<void>
 }

@@ -21,19 +21,31 @@ export class FactCache {
       const key = req.fact.key(req.args)
       if (!this.values.has(key) && !missing.some((m) => m.key === key)) missing.push({ req, key })
     }
-    if (missing.length > 0) {
-      const batch = (async () => {
-        const conn = await this.conn()
-        this.roundTrips++
-        return runBatch(conn, missing.map((m) => m.req.fact.command(m.req.args)))
-      })()
-      missing.forEach((m, i) => {
-        const value = batch.then((results) => m.req.fact.parse(results[i], m.req.args))
-        value.catch(() => this.values.delete(m.key)) // a failed read is retried next time
-        this.values.set(m.key, value)
-      })
+    // Facts with a direct reader use it, alongside one batch of commands for the rest.
+    const direct = missing.filter((m) => m.req.fact.read)
+    const commands = missing.filter((m) => !m.req.fact.read)
+    for (const m of direct) {
+      const value = this.conn().then(async (conn) => (await m.req.fact.read!(conn, m.req.args)) ?? this.viaCommands([m.req]).then(([v]) => v))
+      this.remember(m.key, value)
+    }
+    if (commands.length > 0) {
+      const batch = this.viaCommands(commands.map((m) => m.req))
+      commands.forEach((m, i) => this.remember(m.key, batch.then((values) => values[i])))
     }
     return Promise.all(requests.map((r) => this.values.get(r.fact.key(r.args))))
+  }
+
+  private remember(key: string, value: Promise<unknown>): void {
+    value.catch(() => this.values.delete(key)) // a failed read is retried next time
+    this.values.set(key, value)
+  }
+
+  /** One round trip: the facts' commands in one exec, each output parsed (a parse error rejects). */
+  private async viaCommands(requests: FactRequest[]): Promise<Promise<unknown>[]> {
+    const conn = await this.conn()
+    this.roundTrips++
+    const results = await runBatch(conn, requests.map((r) => r.fact.command(r.args)))
+    return requests.map((r, i) => Promise.resolve().then(() => r.fact.parse(results[i], r.args)))
   }
 
   /**

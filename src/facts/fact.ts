@@ -4,7 +4,7 @@
  * task (or the runner's prefetch) asks for several, and dropped after any
  * change on the host.
  */
-import type { ExecResult } from '../connection/types.ts'
+import type { Connection, ExecResult } from '../connection/types.ts'
 
 export interface Fact<T, A = void> {
   /** For messages: "file /etc/sysctl.conf". */
@@ -14,6 +14,12 @@ export interface Fact<T, A = void> {
   command(args: A): string
   /** Pure: canned output in, value out. Throws a 'fact' KvmplayError when the output makes no sense. */
   parse(result: ExecResult, args: A): T
+  /**
+   * A way to read the fact without running a command on the host (e.g. a
+   * protocol over a forwarded socket). Resolves undefined where that is not
+   * possible: the command is run instead.
+   */
+  read?(conn: Connection, args: A): Promise<T | undefined>
 }
 
 export interface FactRequest<T = unknown, A = unknown> {

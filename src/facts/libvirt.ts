@@ -1,10 +1,12 @@
 /**
- * Everything libvirt knows of its networks and domains, in one round trip and
- * two virsh processes: the names first, then one virsh run of all the info and
+ * Everything libvirt knows of its networks and domains. Read over libvirt's
+ * RPC protocol where the host allows it (libvirt-remote.ts); otherwise in one
+ * round trip and two virsh processes: the names first, then one virsh run of all the info and
  * XML commands (virsh takes `;`-separated commands), framed by `echo`.
  */
 import { KvmplayError } from '../core/errors.ts'
 import type { Fact } from './fact.ts'
+import { readLibvirtRemote } from './libvirt-remote.ts'
 import { parseNetworkXml } from '../libvirt/network.ts'
 import type { NetworkIdentity, NetworkSpec } from '../libvirt/network.ts'
 import { domainInterfaces } from '../libvirt/domain.ts'
@@ -51,6 +53,24 @@ for x in $names; do
 done
 [ -z "$c" ] || virsh "$c"`
 
+/** One network's entry, from what virsh net-info (or the RPC calls behind it) says and its inactive XML. */
+export function networkEntry(name: string, info: { active: boolean; autostart: boolean; persistent: boolean; bridge?: string }, xml: string): LibvirtNetwork {
+  return { name, ...info, xml: xml.trim() + '\n', ...parseNetworkXml(xml, `network ${name}`) }
+}
+
+/** One domain's entry: its state as virsh domstate words it, its inactive XML and (running or paused) its live XML. */
+export function domainEntry(name: string, state: string, xml: string, live: string): LibvirtDomain {
+  const running = state === 'running' || state === 'paused'
+  return {
+    name,
+    state,
+    xml: xml.trim() + '\n',
+    liveXml: running ? live.trim() + '\n' : undefined,
+    interfaces: domainInterfaces(xml, `domain ${name}`),
+    liveInterfaces: running ? domainInterfaces(live, `domain ${name} (live)`) : undefined,
+  }
+}
+
 export function parseLibvirtOutput(out: string): LibvirtState {
   const state: LibvirtState = { available: !out.startsWith('@@NOVIRSH'), networks: new Map(), domains: new Map() }
   for (const block of out.split(/^(?=@@(?:NET|DOM) )/m)) {
@@ -61,29 +81,12 @@ export function parseLibvirtOutput(out: string): LibvirtState {
     if (kind === 'NET') {
       const [info, xml = ''] = body.split(/^@@XML\n/m)
       const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(info)?.[1]?.trim()
-      const parsed = parseNetworkXml(xml, `network ${name}`)
-      state.networks.set(name, {
-        name,
-        active: field('Active') === 'yes',
-        autostart: field('Autostart') === 'yes',
-        persistent: field('Persistent') === 'yes',
-        bridge: field('Bridge'),
-        xml: xml.trim() + '\n',
-        ...parsed,
-      })
+      const flags = { active: field('Active') === 'yes', autostart: field('Autostart') === 'yes', persistent: field('Persistent') === 'yes', bridge: field('Bridge') }
+      state.networks.set(name, networkEntry(name, flags, xml))
     } else {
       const [statePart, rest = ''] = body.split(/^@@XML\n/m)
       const [xml, live = ''] = rest.split(/^@@LIVE\n/m)
-      const domState = statePart.trim()
-      const running = domState === 'running' || domState === 'paused'
-      state.domains.set(name, {
-        name,
-        state: domState,
-        xml: xml.trim() + '\n',
-        liveXml: running ? live.trim() + '\n' : undefined,
-        interfaces: domainInterfaces(xml, `domain ${name}`),
-        liveInterfaces: running ? domainInterfaces(live, `domain ${name} (live)`) : undefined,
-      })
+      state.domains.set(name, domainEntry(name, statePart.trim(), xml, live))
     }
   }
   return state
@@ -92,6 +95,8 @@ export function parseLibvirtOutput(out: string): LibvirtState {
 export const libvirtFact: Fact<LibvirtState, void> = {
   describe: () => 'libvirt networks and domains',
   key: () => 'libvirt',
+  // Over libvirt's RPC protocol where the host allows it (no process on the host); the virsh script otherwise.
+  read: (conn) => readLibvirtRemote(conn),
   command: () => SCRIPT,
   parse: (res) => {
     if (res.code !== 0) throw new KvmplayError('fact', `virsh failed (exit ${res.code}): ${res.stderr.trim()} — is libvirtd running?`)
