@@ -16,6 +16,7 @@ import { renderTemplate, renderString } from '../src/render.ts'
 import { compareNetworks, isUnchanged, mergeWanted, networkTemplateVars } from '../src/libvirt/network.ts'
 import type { DhcpHost, ForwardMode, NetworkSpec } from '../src/libvirt/network.ts'
 import { LIBVIRT_STALE, virsh, virshSequence, virshWithXmlFile } from '../src/libvirt/virsh.ts'
+import { libvirtStep } from '../src/libvirt/step.ts'
 import { hostname, interfaceName, ipv4, libvirtName, mac, netmaskToPrefix, port, prefixLength } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 
@@ -121,17 +122,42 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
           const xml = networkXml(wanted)
           const then = [...(autostart ? [['net-autostart', name]] : []), ...(active ? [['net-start', name]] : [])]
           const summary = `define network ${name}${autostart ? ', autostart it' : ''}${active ? ', start it' : ''}`
-          steps.push(commandStep(summary, virshSequence([['net-define', '$t'], ...then]), { invalidates: LIBVIRT_STALE, stdin: xml, diff: { label: `network ${name} (XML)`, before: '', after: xml } }))
+          steps.push(
+            libvirtStep(summary, {
+              shell: { command: virshSequence([['net-define', '$t'], ...then]), stdin: xml },
+              api: async (api) => {
+                const net = await api.defineNetwork(xml)
+                if (autostart) await api.setNetworkAutostart(net, true)
+                if (active) await api.startNetwork(net)
+              },
+              diff: { label: `network ${name} (XML)`, before: '', after: xml },
+            }),
+          )
           return { steps }
         } else {
           const change = compareNetworks(current.spec, wanted)
           if (!isUnchanged(change)) {
             const diff = { label: `network ${name} (XML)`, before: networkXml(current.spec, current.identity), after: networkXml(wanted, current.identity) }
             if (change.structural) {
-              steps.push(commandStep(`redefine network ${name} (same uuid ${current.identity.uuid})`, virshWithXmlFile('net-define', []), { invalidates: LIBVIRT_STALE, stdin: diff.after, diff }))
+              steps.push(
+                libvirtStep(`redefine network ${name} (same uuid ${current.identity.uuid})`, {
+                  shell: { command: virshWithXmlFile('net-define', []), stdin: diff.after },
+                  api: async (api) => void (await api.defineNetwork(diff.after)),
+                  diff,
+                }),
+              )
               if (current.active && restart) {
                 const users = domainsOn(state, name)
-                steps.push(commandStep(`restart network ${name} to apply it${users.length ? ` (guests on it lose their link: ${users.join(', ')})` : ''}`, `${virsh('net-destroy', name)} && ${virsh('net-start', name)}`, { invalidates: LIBVIRT_STALE }))
+                steps.push(
+                  libvirtStep(`restart network ${name} to apply it${users.length ? ` (guests on it lose their link: ${users.join(', ')})` : ''}`, {
+                    shell: { command: `${virsh('net-destroy', name)} && ${virsh('net-start', name)}` },
+                    api: async (api) => {
+                      const net = await api.lookupNetwork(name)
+                      await api.destroyNetwork(net)
+                      await api.startNetwork(net)
+                    },
+                  }),
+                )
                 notes.push(`network ${name} restarted: its definition changed beyond DHCP hosts`)
               } else if (current.active) {
                 notes.push(`network ${name} runs its old definition until restarted (restart: false)`)
@@ -152,13 +178,20 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
           }
         }
         if (current?.autostart !== autostart) {
-          steps.push(commandStep(`${autostart ? 'autostart' : 'do not autostart'} network ${name}`, virsh('net-autostart', name, ...(autostart ? [] : ['--disable'])), { invalidates: LIBVIRT_STALE }))
+          steps.push(
+            libvirtStep(`${autostart ? 'autostart' : 'do not autostart'} network ${name}`, {
+              shell: { command: virsh('net-autostart', name, ...(autostart ? [] : ['--disable'])) },
+              api: async (api) => api.setNetworkAutostart(await api.lookupNetwork(name), autostart),
+            }),
+          )
         }
-        if (active && !isActive) steps.push(commandStep(`start network ${name}`, virsh('net-start', name), { invalidates: LIBVIRT_STALE }))
+        if (active && !isActive) {
+          steps.push(libvirtStep(`start network ${name}`, { shell: { command: virsh('net-start', name) }, api: async (api) => api.startNetwork(await api.lookupNetwork(name)) }))
+        }
         if (!active && isActive) {
           const users = domainsOn(state, name)
           if (users.length) throw new KvmplayError('precondition', `${host.name}: network ${name} cannot be stopped: in use by ${users.join(', ')}`)
-          steps.push(commandStep(`stop network ${name}`, virsh('net-destroy', name), { invalidates: LIBVIRT_STALE }))
+          steps.push(libvirtStep(`stop network ${name}`, { shell: { command: virsh('net-destroy', name) }, api: async (api) => api.destroyNetwork(await api.lookupNetwork(name)) }))
         }
         const reason = steps.length ? notes.join('; ') || undefined : `network ${name} is defined as wished, ${active ? 'active' : 'inactive'}, ${autostart ? 'autostarted' : 'not autostarted'}`
         return { steps, reason }

@@ -7,8 +7,8 @@ import { defineTask } from '../src/core/task.ts'
 import type { Step, Task, TaskOptions } from '../src/core/task.ts'
 import { factRequest } from '../src/facts/fact.ts'
 import { libvirtFact } from '../src/facts/libvirt.ts'
-import { commandStep } from '../src/core/step.ts'
-import { LIBVIRT_STALE, virshSequence } from '../src/libvirt/virsh.ts'
+import { virshSequence } from '../src/libvirt/virsh.ts'
+import { libvirtStep } from '../src/libvirt/step.ts'
 import { libvirtName } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { domainsOn } from './define-network.ts'
@@ -27,11 +27,21 @@ export function destroyDefaultNet(opts: TaskOptions & { network?: string } = {})
         if (users.length) {
           throw new KvmplayError('precondition', `${host.name}: network ${name} is still used by ${users.join(', ')}; move them first (editDomainInterface) — nothing was destroyed`)
         }
-        // One virsh process for both: if the stop fails, the undefine that
-        // still runs leaves a transient network, which a re-run stops.
+        // By virsh, one process for both: if the stop fails, the undefine
+        // that still runs leaves a transient network, which a re-run stops.
         const commands = [...(net.active ? [['net-destroy', name]] : []), ...(net.persistent ? [['net-undefine', name]] : [])]
         const summary = [net.active ? `stop network ${name} (net-destroy)` : '', net.persistent ? `undefine network ${name}` : ''].filter(Boolean).join(', ')
-        const steps: Step[] = [commandStep(summary, virshSequence(commands), { invalidates: LIBVIRT_STALE, diff: { label: `network ${name} (XML)`, before: net.xml, after: '' } })]
+        const steps: Step[] = [
+          libvirtStep(summary, {
+            shell: { command: virshSequence(commands) },
+            api: async (api) => {
+              const ref = await api.lookupNetwork(name)
+              if (net.active) await api.destroyNetwork(ref)
+              if (net.persistent) await api.undefineNetwork(ref)
+            },
+            diff: { label: `network ${name} (XML)`, before: net.xml, after: '' },
+          }),
+        ]
         return { steps }
       },
     },

@@ -15,7 +15,11 @@ import type { LibvirtDomain } from '../src/facts/libvirt.ts'
 import { isAt, movedInterfaceXml } from '../src/libvirt/domain.ts'
 import type { DomainInterface, InterfaceTarget } from '../src/libvirt/domain.ts'
 import { LIBVIRT_STALE, virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
-import { ALWAYS_STALE, commandStep, runChecked } from '../src/core/step.ts'
+import { ALWAYS_STALE, runChecked } from '../src/core/step.ts'
+import { libvirtStep } from '../src/libvirt/step.ts'
+import { LibvirtCallError } from '../src/libvirt/rpc.ts'
+import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from '../src/libvirt/remote.ts'
+import type { LibvirtRemote } from '../src/libvirt/remote.ts'
 import { quote } from '../src/core/quote.ts'
 import { interfaceName, libvirtName, mac as macAddress } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
@@ -50,24 +54,37 @@ async function waitShutOff(conn: Connection, domain: string, seconds: number): P
   return res.code === 0
 }
 
+const cantLive = (d: LibvirtDomain, to: InterfaceTarget) => `${d.name}: persistent config moved to ${label(to)}, but the running guest could not be changed live`
+const NEXT_BOOT_HINT = "it moves at its next boot, or use restart: 'shutdown-edit-start'"
+
 /**
- * Live and persistent under restart: 'never': one shell script, so it batches
- * with the task's other moves. When libvirt refuses the live change, the
- * persistent config still moves (the guest takes it at its next boot) and the
- * step fails, saying so.
+ * Live and persistent under restart: 'never', by virsh: one shell script, so
+ * it batches with the task's other moves. When libvirt refuses the live
+ * change, the persistent config still moves (the guest takes it at its next
+ * boot) and the step fails, saying so.
  */
 function liveOrNextBootScript(d: LibvirtDomain, to: InterfaceTarget): string {
-  const cantLive = `${d.name}: persistent config moved to ${label(to)}, but the running guest could not be changed live`
-  const hint = "it moves at its next boot, or use restart: 'shutdown-edit-start'"
   return [
     't=$(mktemp) || exit 1',
     'cat > "$t"',
     `if why=$(${virsh('update-device', d.name)} "$t" --live --config 2>&1 >/dev/null); then rm -f "$t"; exit 0; fi`,
     `${virsh('update-device', d.name)} "$t" --config; rc=$?; rm -f "$t"`,
     '[ $rc -eq 0 ] || exit $rc',
-    `printf '%s (%s); %s\\n' ${quote(cantLive)} "$why" ${quote(hint)} >&2`,
+    `printf '%s (%s); %s\\n' ${quote(cantLive(d, to))} "$why" ${quote(NEXT_BOOT_HINT)} >&2`,
     'exit 3',
   ].join('\n')
+}
+
+/** The same through libvirt's API. */
+async function liveOrNextBoot(api: LibvirtRemote, d: LibvirtDomain, to: InterfaceTarget, xml: string): Promise<void> {
+  const ref = await api.lookupDomain(d.name)
+  try {
+    return await api.updateDevice(ref, xml, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG)
+  } catch (err) {
+    if (!(err instanceof LibvirtCallError)) throw err
+    await api.updateDevice(ref, xml, VIR_DOMAIN_AFFECT_CONFIG)
+    throw new LibvirtCallError(`${cantLive(d, to)} (${err.message}); ${NEXT_BOOT_HINT}`, err.code)
+  }
 }
 
 function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, live: boolean, policy: RestartPolicy, timeout: number): Step {
@@ -75,8 +92,14 @@ function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, liv
   const summary = `move ${d.name} ${i.mac} (${i.model ?? 'nic'}${i.pci ? ` @ ${i.pci}` : ''}): ${where(i)} → ${label(to)}${live ? ', live and persistent' : ', persistent'}`
   const invalidates = LIBVIRT_STALE
   const diff = { label: `${d.name} interface ${i.mac} (XML)`, before: movedInterfaceXml(d.xml, i.mac, here(i)) + '\n', after: xml + '\n' }
-  if (!live) return commandStep(summary, virshWithXmlFile('update-device', [d.name], ['--config']), { invalidates, stdin: xml, diff })
-  if (policy === 'never') return commandStep(summary, liveOrNextBootScript(d, to), { invalidates, stdin: xml, diff })
+  if (!live) {
+    return libvirtStep(summary, {
+      shell: { command: virshWithXmlFile('update-device', [d.name], ['--config']), stdin: xml },
+      api: async (api) => api.updateDevice(await api.lookupDomain(d.name), xml, VIR_DOMAIN_AFFECT_CONFIG),
+      diff,
+    })
+  }
+  if (policy === 'never') return libvirtStep(summary, { shell: { command: liveOrNextBootScript(d, to), stdin: xml }, api: (api) => liveOrNextBoot(api, d, to, xml), diff })
   return {
     summary,
     invalidates: [...invalidates, ...ALWAYS_STALE],

@@ -25,6 +25,8 @@ import { KvmplayError } from '../src/core/errors.ts'
 import { planFile, validateFileOptions } from './file.ts'
 import { confirmedApply, DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
 import { describeSnapshot, restoreScript, snapshotOf } from '../src/cutover/restore.ts'
+import { libvirtSession } from '../src/libvirt/remote.ts'
+import type { Connection } from '../src/connection/types.ts'
 
 export interface BridgeOptions extends TaskOptions {
   /** The bridge to create, e.g. 'br0'. */
@@ -186,16 +188,21 @@ export function iproute2Plan(w: BridgeWish, net: HostNetwork): string[] {
   return cmds
 }
 
-/** The gateway answers and libvirtd answers (where the host has the tools), then the user's own probes. */
+/** The gateway answers (where the host has ping), then the user's own probes. */
 function probesFor(w: BridgeWish, extra: string[]): string[] {
-  return [
-    ...(w.gateway ? [sh`! command -v ping >/dev/null 2>&1 || ping -c 1 -W 2 ${w.gateway}`] : []),
-    // Not `virsh version`: on a libvirtd whose capability cache is cold, that
-    // probes every qemu binary (about 1 CPU-second); listing guests asks the
-    // same daemon and driver without it.
-    '! command -v virsh >/dev/null 2>&1 || virsh -q list --all --name >/dev/null',
-    ...extra,
-  ]
+  return [...(w.gateway ? [sh`! command -v ping >/dev/null 2>&1 || ping -c 1 -W 2 ${w.gateway}`] : []), ...extra]
+}
+
+/**
+ * libvirtd answers on the new connection: a libvirt session opens over it
+ * (no process on the host), or else `virsh list` works (where the host has
+ * virsh). Not `virsh version`: on a cold capability cache that probes every
+ * qemu binary, about a CPU-second.
+ */
+async function libvirtAnswers(conn: Connection): Promise<string | undefined> {
+  if (await libvirtSession(conn, 'ro')) return undefined
+  const virshList = '! command -v virsh >/dev/null 2>&1 || virsh -q list --all --name >/dev/null'
+  return (await conn.exec(virshList)).code === 0 ? undefined : `probe failed: ${virshList}`
 }
 
 /** What decides whether a rollback worked: the global IPv4 addresses and the default route. */
@@ -239,6 +246,7 @@ export function applyIfcfg(opts: BridgeOptions): Task {
               restore: restoreScript(snapshot, ctx.journal.originals()),
               timeoutSec,
               probes: probesFor(w, opts.probes ?? []),
+              checks: [libvirtAnswers],
               verify: VERIFY,
             })
           },

@@ -69,8 +69,25 @@ async function runBatch(conn: Connection, steps: ShellStep[], ctx: StepContext, 
   }
 }
 
-/** Groups consecutive batchable steps (up to the size bound); any other step runs alone, in order. */
+/**
+ * Runs the steps in order: natively where a step can and the host allows,
+ * else consecutive batchable steps together (up to the size bound), and any
+ * other step alone.
+ */
 export async function runSteps(steps: Step[], connection: () => Promise<Connection>, ctx: StepContext): Promise<void> {
+  const rest: Step[] = []
+  for (const step of steps) {
+    if (step.native) {
+      // What came before runs first; a native step that cannot joins the rest.
+      await runShellSteps(rest.splice(0), connection, ctx)
+      if (await step.native(await connection(), ctx)) continue
+    }
+    rest.push(step)
+  }
+  await runShellSteps(rest, connection, ctx)
+}
+
+async function runShellSteps(steps: Step[], connection: () => Promise<Connection>, ctx: StepContext): Promise<void> {
   const tag = `KVMPLAY_STDIN_${randomBytes(6).toString('hex')}`
   for (let i = 0; i < steps.length; ) {
     const group: ShellStep[] = []

@@ -54,6 +54,12 @@ export interface Step {
    * it): the runner may then send it with its neighbours in one exec.
    */
   shell?: { command: string; stdin?: string }
+  /**
+   * Does the step without a shell where the host allows it (libvirt's API
+   * over a forwarded socket); resolves false where it does not, and the
+   * step then runs as usual (prepare, then shell or run()).
+   */
+  native?(conn: Connection, ctx: StepContext): Promise<boolean>
   run(conn: Connection, ctx: StepContext): Promise<void>
 }
 

@@ -4,7 +4,7 @@
  * that runs it — systemd-run where systemd runs, a detached process
  * otherwise — so it needs no controller. The change runs detached from the
  * SSH session. The controller then reconnects over a new connection, probes
- * (login, the gateway answers, libvirtd answers, the user's probes) and only
+ * (login, the gateway answers, the user's probes, libvirtd answers) and only
  * then confirms, which disarms the timer. If it cannot get back in within the
  * confirm timeout, the host restores itself; the controller waits for that,
  * reconnects and verifies, and the task reads "rolled back", with why.
@@ -25,6 +25,8 @@ export interface Cutover {
   timeoutSec: number
   /** Shell commands that must succeed on the new connection before confirming. */
   probes: string[]
+  /** Checks made from the controller on the new connection after the probes pass: each answers what failed, or undefined. */
+  checks?: ((conn: Connection) => Promise<string | undefined>)[]
   /** A command whose output shows the state that matters: read when arming, compared after a rollback. */
   verify: string
 }
@@ -135,6 +137,7 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
     let failures: string
     try {
       failures = (await back.conn.exec(probeScript(id, c))).stdout.trim()
+      for (const check of failures ? [] : (c.checks ?? [])) failures ||= (await check(back.conn)) ?? ''
     } catch (err) {
       why = `the new connection dropped while probing (${(err as Error).message})`
       continue

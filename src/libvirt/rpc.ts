@@ -34,6 +34,8 @@ export class LibvirtCallError extends Error {
   }
 }
 
+export class LibvirtTimeoutError extends Error {}
+
 interface Pending {
   resolve(body: XdrReader): void
   reject(err: Error): void
@@ -47,7 +49,11 @@ export class LibvirtRpc {
   /** The call before: the next one is sent when it is answered. */
   private queue: Promise<void> = Promise.resolve()
 
-  constructor(private readonly stream: Duplex) {
+  /** A call unanswered this long fails, and the session with it (libvirtd hung, or the link). */
+  constructor(
+    private readonly stream: Duplex,
+    private readonly callTimeoutMs = 120_000,
+  ) {
     stream.on('data', (chunk: Buffer) => this.receive(chunk))
     stream.on('error', (e: Error) => this.fail(e))
     stream.on('close', () => this.fail(new Error('libvirt connection closed')))
@@ -68,20 +74,26 @@ export class LibvirtRpc {
     const serial = ++this.serial
     const header = new XdrWriter().u32(HEADER_BYTES + args.length).u32(REMOTE_PROGRAM).u32(REMOTE_VERSION).i32(proc).i32(TYPE.CALL).u32(serial).i32(STATUS.OK)
     return new Promise((resolve, reject) => {
-      this.pending.set(serial, { resolve, reject })
+      const timer = setTimeout(() => this.fail(new LibvirtTimeoutError(`libvirt did not answer within ${this.callTimeoutMs / 1000} s`)), this.callTimeoutMs)
+      const done = () => clearTimeout(timer)
+      this.pending.set(serial, {
+        resolve: (r) => (done(), resolve(r)),
+        reject: (e) => (done(), reject(e)),
+      })
       this.stream.write(Buffer.concat([header.toBuffer(), args]))
     })
   }
 
   close(): void {
     this.fail(new Error('libvirt connection closed'))
-    this.stream.destroy()
   }
 
   private fail(err: Error): void {
+    const first = !this.failure
     this.failure ??= err
     for (const p of this.pending.values()) p.reject(this.failure)
     this.pending.clear()
+    if (first) this.stream.destroy()
   }
 
   private receive(chunk: Buffer): void {

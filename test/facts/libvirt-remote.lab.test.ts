@@ -1,14 +1,18 @@
 /**
  * libvirt read over its RPC protocol (an SSH channel forwarded to the host's
  * read-only libvirt socket) against the virsh script, on a lab host: the same
- * state, field for field. Where sshd refuses the forwarding, the fact falls
- * back to virsh and reads the same.
+ * state, field for field. Where sshd refuses the forwarding, facts and
+ * changes fall back to virsh: the same state, and the migration playbook
+ * works and converges. (Everywhere else, the lab tests run over RPC.)
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { isDeepStrictEqual } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { onHost, useLab } from '../helpers/lab.ts'
+import { TEST_LAB, onHost, useLab } from '../helpers/lab.ts'
+import { labDown } from '../../src/lab/lab.ts'
+import { kvmplay, recapOf } from '../helpers/cli.ts'
+import { fileURLToPath } from 'node:url'
 import { loadInventory } from '../../src/inventory/index.ts'
 import { connect, targetFromVars } from '../../src/connection/index.ts'
 import type { Connection } from '../../src/connection/types.ts'
@@ -31,6 +35,7 @@ const viaVirsh = async (conn: Connection): Promise<LibvirtState> => libvirtFact.
 const names = (s: LibvirtState) => [...s.networks.keys(), '|', ...s.domains.keys()]
 
 rpc.before(async () => {
+  await labDown(TEST_LAB)
   const lab = await useLab(3)
   h1 = lab.hosts[0]
   inventory = lab.inventory
@@ -59,7 +64,7 @@ rpc('reads what the virsh script reads: names, order, flags, states, inactive an
   }
 })
 
-rpc('where sshd refuses socket forwarding, the fact falls back to virsh and reads the same', async () => {
+rpc('where sshd refuses socket forwarding, kvmplay reads and changes libvirt by virsh: same state, same migration', async () => {
   await onHost(h1, "echo 'AllowStreamLocalForwarding no' >> /etc/ssh/sshd_config && kill -HUP $(cat /run/sshd.pid)")
   try {
     await sleep(500) // sshd re-executes itself on SIGHUP
@@ -74,6 +79,17 @@ rpc('where sshd refuses socket forwarding, the fact falls back to virsh and read
     } finally {
       await conn.close()
     }
+    // The whole migration by virsh (define+autostart+start, live NIC moves, destroy+undefine, the probe), twice.
+    const migrate = fileURLToPath(new URL('../../playbooks/migrate-nat-to-bridge.play.ts', import.meta.url))
+    const res = kvmplay(['run', migrate, '-i', inventory, '-l', 'h1', '--json'])
+    assert.is(res.code, 0, res.out + res.err)
+    assert.match(await onHost(h1, 'virsh net-list --all'), /br0\s+active\s+yes\s+yes/)
+    assert.not.match(await onHost(h1, 'virsh net-list --all'), /\bdefault\b/)
+    assert.match(await onHost(h1, 'virsh domiflist vm1'), /vnet\d+\s+bridge\s+br0/)
+    assert.match(await onHost(h1, 'virsh dumpxml --inactive vm2'), "<source bridge='br0'/>")
+    const again = kvmplay(['run', migrate, '-i', inventory, '-l', 'h1', '--json'])
+    assert.is(again.code, 0, again.out + again.err)
+    assert.is(recapOf(again.out).hosts.h1.changed, 0)
   } finally {
     await onHost(h1, "sed -i '/^AllowStreamLocalForwarding no$/d' /etc/ssh/sshd_config && kill -HUP $(cat /run/sshd.pid)")
     await sleep(500)

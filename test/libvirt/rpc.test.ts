@@ -8,7 +8,7 @@ import type { Server, Socket } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
-import { LibvirtCallError, LibvirtRpc } from '../../src/libvirt/rpc.ts'
+import { LibvirtCallError, LibvirtRpc, LibvirtTimeoutError } from '../../src/libvirt/rpc.ts'
 import { XdrReader, XdrWriter } from '../../src/libvirt/xdr.ts'
 
 const PROGRAM = 0x20008086
@@ -53,6 +53,7 @@ async function fakeLibvirtd(answer: (c: Call) => { status: 0 | 1; body: Buffer }
   const stream = connect(path)
   await new Promise((r) => stream.once('connect', r))
   return {
+    path,
     rpc: new LibvirtRpc(stream),
     stats,
     dropClients: () => clients.forEach((c) => c.destroy()),
@@ -101,6 +102,19 @@ test('a link that closes fails the pending and later calls', async () => {
     setTimeout(f.dropClients, 20)
     assert.is(await pending, 'libvirt connection closed')
     assert.is(await f.rpc.call(2).then(() => 'answered', (e: Error) => e.message), 'libvirt connection closed')
+  } finally {
+    f.close()
+  }
+})
+
+test('a call unanswered within the timeout fails, and the session with it', async () => {
+  const f = await fakeLibvirtd(echoProc, 1_000)
+  try {
+    const rpc = new LibvirtRpc(connect(f.path), 50)
+    const err = await rpc.call(1).then(() => undefined, (e: Error) => e)
+    assert.ok(err instanceof LibvirtTimeoutError, String(err))
+    assert.match(err!.message, 'libvirt did not answer within 0.05 s')
+    assert.ok((await rpc.call(2).then(() => undefined, (e: Error) => e)) instanceof LibvirtTimeoutError)
   } finally {
     f.close()
   }

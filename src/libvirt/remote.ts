@@ -1,0 +1,124 @@
+/**
+ * libvirt's API over its RPC protocol, through an SSH channel forwarded to
+ * the host's libvirt socket: the calls virsh makes, without starting virsh
+ * (or anything) on the host. A read-only session for facts, a read-write one
+ * for changes, each opened once per SSH connection. Undefined where the host
+ * does not allow it (no socket, sshd refuses forwarding, authentication
+ * kvmplay does not speak): callers then run virsh.
+ */
+import type { Connection } from '../connection/types.ts'
+import { LibvirtRpc } from './rpc.ts'
+import { XdrReader, XdrWriter } from './xdr.ts'
+
+/** Served by libvirtd, or by virtproxyd with the modular daemons. */
+const SOCKETS = { ro: '/run/libvirt/libvirt-sock-ro', rw: '/run/libvirt/libvirt-sock' } as const
+const URI = 'qemu:///system'
+
+// Procedure numbers and flags from libvirt's remote_protocol.x and public headers.
+const PROC = {
+  CONNECT_OPEN: 1,
+  DOMAIN_GET_XML_DESC: 14,
+  DOMAIN_LOOKUP_BY_NAME: 23,
+  NETWORK_CREATE: 39,
+  NETWORK_DEFINE_XML: 41,
+  NETWORK_DESTROY: 42,
+  NETWORK_GET_XML_DESC: 43,
+  NETWORK_GET_AUTOSTART: 44,
+  NETWORK_GET_BRIDGE_NAME: 45,
+  NETWORK_LOOKUP_BY_NAME: 46,
+  NETWORK_SET_AUTOSTART: 48,
+  NETWORK_UNDEFINE: 49,
+  AUTH_LIST: 66,
+  NETWORK_IS_ACTIVE: 152,
+  NETWORK_IS_PERSISTENT: 153,
+  DOMAIN_UPDATE_DEVICE_FLAGS: 174,
+  DOMAIN_GET_STATE: 212,
+  CONNECT_LIST_ALL_DOMAINS: 273,
+  CONNECT_LIST_ALL_NETWORKS: 283,
+} as const
+const VIR_CONNECT_RO = 1
+const AUTH_NONE = 0
+export const VIR_NETWORK_XML_INACTIVE = 1
+export const VIR_DOMAIN_XML_INACTIVE = 2
+export const VIR_DOMAIN_AFFECT_LIVE = 1
+export const VIR_DOMAIN_AFFECT_CONFIG = 2
+
+export interface NetRef {
+  name: string
+  uuid: Buffer
+}
+export interface DomRef extends NetRef {
+  /** -1 when not running. */
+  id: number
+}
+
+const net = (n: NetRef) => new XdrWriter().string(n.name).fixed(n.uuid)
+const dom = (d: DomRef) => new XdrWriter().string(d.name).fixed(d.uuid).i32(d.id)
+const readNet = (r: XdrReader): NetRef => ({ name: r.string(), uuid: r.fixed(16) })
+const readDom = (r: XdrReader): DomRef => ({ name: r.string(), uuid: r.fixed(16), id: r.i32() })
+
+/** The API calls kvmplay makes; each is the one behind the virsh command named. */
+export class LibvirtRemote {
+  constructor(private readonly rpc: LibvirtRpc) {}
+
+  private call(proc: number, args?: XdrWriter): Promise<XdrReader> {
+    return this.rpc.call(proc, args?.toBuffer())
+  }
+
+  close(): void {
+    this.rpc.close()
+  }
+
+  // Reads (net-list, list, net-dumpxml, net-info, dumpxml, domstate).
+  listNetworks = async () => (await this.call(PROC.CONNECT_LIST_ALL_NETWORKS, new XdrWriter().i32(1).u32(0))).array(readNet)
+  listDomains = async () => (await this.call(PROC.CONNECT_LIST_ALL_DOMAINS, new XdrWriter().i32(1).u32(0))).array(readDom)
+  networkXml = async (n: NetRef, flags: number) => (await this.call(PROC.NETWORK_GET_XML_DESC, net(n).u32(flags))).string()
+  networkIsActive = async (n: NetRef) => (await this.call(PROC.NETWORK_IS_ACTIVE, net(n))).i32() === 1
+  networkIsPersistent = async (n: NetRef) => (await this.call(PROC.NETWORK_IS_PERSISTENT, net(n))).i32() === 1
+  networkAutostart = async (n: NetRef) => (await this.call(PROC.NETWORK_GET_AUTOSTART, net(n))).i32() === 1
+  networkBridge = async (n: NetRef) => (await this.call(PROC.NETWORK_GET_BRIDGE_NAME, net(n))).string()
+  domainXml = async (d: DomRef, flags: number) => (await this.call(PROC.DOMAIN_GET_XML_DESC, dom(d).u32(flags))).string()
+  /** virDomainState: 1 running, 3 paused, 5 shut off, … */
+  domainState = async (d: DomRef) => (await this.call(PROC.DOMAIN_GET_STATE, dom(d).u32(0))).i32()
+
+  // Changes (net-define, net-start, net-autostart, net-destroy, net-undefine, update-device).
+  lookupNetwork = async (name: string) => readNet(await this.call(PROC.NETWORK_LOOKUP_BY_NAME, new XdrWriter().string(name)))
+  lookupDomain = async (name: string) => readDom(await this.call(PROC.DOMAIN_LOOKUP_BY_NAME, new XdrWriter().string(name)))
+  defineNetwork = async (xml: string) => readNet(await this.call(PROC.NETWORK_DEFINE_XML, new XdrWriter().string(xml)))
+  startNetwork = async (n: NetRef) => void (await this.call(PROC.NETWORK_CREATE, net(n)))
+  setNetworkAutostart = async (n: NetRef, on: boolean) => void (await this.call(PROC.NETWORK_SET_AUTOSTART, net(n).i32(on ? 1 : 0)))
+  destroyNetwork = async (n: NetRef) => void (await this.call(PROC.NETWORK_DESTROY, net(n)))
+  undefineNetwork = async (n: NetRef) => void (await this.call(PROC.NETWORK_UNDEFINE, net(n)))
+  updateDevice = async (d: DomRef, xml: string, flags: number) => void (await this.call(PROC.DOMAIN_UPDATE_DEVICE_FLAGS, dom(d).string(xml).u32(flags)))
+}
+
+async function open(conn: Connection, mode: 'ro' | 'rw'): Promise<LibvirtRemote | undefined> {
+  if (!conn.openUnixSocket) return undefined
+  let rpc: LibvirtRpc | undefined
+  try {
+    rpc = new LibvirtRpc(await conn.openUnixSocket(SOCKETS[mode]))
+    const auth = (await rpc.call(PROC.AUTH_LIST)).array((r) => r.i32())
+    // libvirtd lets root in on the unix socket without polkit; others would need an auth exchange.
+    if (auth.length > 0 && !auth.includes(AUTH_NONE)) throw new Error(`libvirt wants authentication (${auth.join(',')})`)
+    await rpc.call(PROC.CONNECT_OPEN, new XdrWriter().optString(URI).u32(mode === 'ro' ? VIR_CONNECT_RO : 0).toBuffer())
+    return new LibvirtRemote(rpc)
+  } catch {
+    rpc?.close()
+    return undefined
+  }
+}
+
+const sessions = { ro: new WeakMap<Connection, Promise<LibvirtRemote | undefined>>(), rw: new WeakMap<Connection, Promise<LibvirtRemote | undefined>>() }
+
+/** This connection's session (opened on first use), or undefined where the host does not allow one. */
+export function libvirtSession(conn: Connection, mode: 'ro' | 'rw'): Promise<LibvirtRemote | undefined> {
+  let s = sessions[mode].get(conn)
+  if (!s) sessions[mode].set(conn, (s = open(conn, mode)))
+  return s
+}
+
+/** Drops a session that broke: the next use opens a new one. */
+export function dropLibvirtSession(conn: Connection, mode: 'ro' | 'rw', remote: LibvirtRemote): void {
+  remote.close()
+  sessions[mode].delete(conn)
+}

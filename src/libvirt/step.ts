@@ -1,0 +1,40 @@
+/**
+ * A libvirt change as a step: made through libvirt's API over the SSH
+ * connection where the host allows it (remote.ts: no virsh process, no
+ * shell), else by its virsh command, which batches with the task's other
+ * shell steps.
+ */
+import type { Connection } from '../connection/types.ts'
+import { KvmplayError } from '../core/errors.ts'
+import { commandStep } from '../core/step.ts'
+import type { FileDiff, Step } from '../core/task.ts'
+import { LibvirtCallError } from './rpc.ts'
+import { dropLibvirtSession, libvirtSession } from './remote.ts'
+import type { LibvirtRemote } from './remote.ts'
+import { LIBVIRT_STALE } from './virsh.ts'
+
+export interface LibvirtStepOptions {
+  /** The virsh script that does the same, where the API cannot be reached. */
+  shell: { command: string; stdin?: string }
+  /** The API calls; a LibvirtCallError fails the step with libvirt's message. */
+  api(api: LibvirtRemote, conn: Connection): Promise<void>
+  diff?: FileDiff
+}
+
+export function libvirtStep(summary: string, opts: LibvirtStepOptions): Step {
+  return {
+    ...commandStep(summary, opts.shell.command, { stdin: opts.shell.stdin, invalidates: LIBVIRT_STALE, diff: opts.diff }),
+    native: async (conn) => {
+      const api = await libvirtSession(conn, 'rw')
+      if (!api) return false
+      try {
+        await opts.api(api, conn)
+      } catch (err) {
+        if (err instanceof KvmplayError) throw err
+        if (!(err instanceof LibvirtCallError)) dropLibvirtSession(conn, 'rw', api)
+        throw new KvmplayError('command', `${conn.host}: ${summary} failed: ${(err as Error).message}`)
+      }
+      return true
+    },
+  }
+}
