@@ -65,8 +65,9 @@ function writeStep(w: FileWish, current: FileState, content: string): Step {
   const script = [
     'set -e',
     sh`p=${w.path}`,
-    'd=$(dirname "$p")',
-    'mkdir -p "$d"',
+    // Shell, not dirname and mkdir: every process counts on a busy host (the path is absolute).
+    'd=${p%/*}; d=${d:-/}',
+    '[ -d "$d" ] || mkdir -p "$d"',
     't=$(mktemp "$d/.kvmplay.XXXXXX")',
     `trap 'rm -f "$t"' EXIT`,
     'cat > "$t"',
