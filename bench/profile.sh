@@ -12,9 +12,9 @@ out=$(mktemp -d /tmp/kvmplay-profile.XXXXXX)
 kvmplay() { node bin/kvmplay.mjs "$@"; }
 for tool in perf accton sa; do command -v $tool >/dev/null || { echo "needs $tool: apt-get install linux-perf acct" >&2; exit 4; }; done
 
-kvmplay lab down --name bench >/dev/null
-kvmplay lab up "$n" --name bench --net 198.19 --dir /tmp/kvmplay-bench >/dev/null
 trap 'accton off >/dev/null 2>&1 || true; kvmplay lab down --name bench >/dev/null; rm -rf "$out"' EXIT
+kvmplay lab down --name bench >/dev/null
+kvmplay lab up "$n" --name bench --net 198.19 --dir /tmp/kvmplay-bench >/dev/null 2>&1
 
 touch "$out/pacct"
 perf record -a -F 499 -o "$out/perf.data" >/dev/null 2>&1 &
@@ -27,6 +27,7 @@ kvmplay run playbooks/migrate-nat-to-bridge.play.ts -i /tmp/kvmplay-bench/invent
 end=$(date +%s%N)
 read -r _ u1 n1 s1 i1 _ </proc/stat
 accton off >/dev/null
+sync "$out/pacct"
 kill -INT $perf_pid
 wait $perf_pid || true
 
