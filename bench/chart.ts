@@ -16,10 +16,13 @@ export function chartSvg(rows: Point[]): string {
   }
   const W = 640, H = 400, L = 60, R = 170, T = 30, B = 50
   const maxN = Math.max(...rows.map((r) => r.n))
-  const maxY = Math.max(...[...series.values()].flat().map(([, y]) => y)) * 1.1
+  // A round step (1, 2 or 5 × 10^k) for about five grid lines, the top one above the data.
+  const top = Math.max(...[...series.values()].flat().map(([, y]) => y)) * 1.05
+  const step = [1, 2, 5].map((m) => m * 10 ** Math.floor(Math.log10(top / 5))).find((st) => top / st <= 5) ?? 10 ** Math.ceil(Math.log10(top / 5))
+  const maxY = Math.ceil(top / step) * step
   const x = (n: number) => L + (n / maxN) * (W - L - R)
   const y = (v: number) => H - B - (v / maxY) * (H - T - B)
-  const ticks = Array.from({ length: 6 }, (_, i) => (maxY / 5) * i)
+  const ticks = Array.from({ length: Math.round(maxY / step) + 1 }, (_, i) => step * i)
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
