@@ -31,7 +31,11 @@ export function libvirtStep(summary: string, opts: LibvirtStepOptions): Step {
         await opts.api(api, conn)
       } catch (err) {
         if (err instanceof KvmplayError) throw err
-        if (!(err instanceof LibvirtCallError)) dropLibvirtSession(conn, 'rw', api)
+        if (!(err instanceof LibvirtCallError)) {
+          // The libvirt channel broke: if the SSH link went with it, say that (the host is unreachable).
+          dropLibvirtSession(conn, 'rw', api)
+          await conn.exec(':')
+        }
         throw new KvmplayError('command', `${conn.host}: ${summary} failed: ${(err as Error).message}`)
       }
       return true
