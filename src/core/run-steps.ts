@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Connection, ExecResult } from '../connection/types.ts'
+import { frameAfter, splitFramed } from '../connection/framing.ts'
 import { KvmplayError } from './errors.ts'
 import type { Step, StepContext } from './task.ts'
 
@@ -24,32 +25,9 @@ export function batchScript(steps: ShellStep[], marker: string, tag: string): st
   return steps
     .map((s, i) => {
       const input = s.shell.stdin === undefined ? '</dev/null' : `<<'${tag}'\n${s.shell.stdin}${tag}`
-      return [
-        `(\n${s.shell.command}\n) ${input}`,
-        'rc=$?',
-        // On both streams, after a newline of our own: each stream splits cleanly per step.
-        `printf '\\n${marker} ${i} %d\\n' $rc; printf '\\n${marker} ${i} %d\\n' $rc >&2`,
-        '[ $rc -eq 0 ] || exit 0',
-      ].join('\n')
+      return [`(\n${s.shell.command}\n) ${input}`, 'rc=$?', frameAfter(marker, i), '[ $rc -eq 0 ] || exit 0'].join('\n')
     })
     .join('\n')
-}
-
-/** Per-step results from a batch's output; steps after a failure (or a lost link) have none. */
-export function splitBatch(out: ExecResult, marker: string): ExecResult[] {
-  const split = (text: string) => {
-    const parts: { body: string; code: number }[] = []
-    const re = new RegExp(`\\n${marker} (\\d+) (\\d+)\\n`, 'g')
-    let from = 0
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-      parts.push({ body: text.slice(from, m.index), code: Number(m[2]) })
-      from = re.lastIndex
-    }
-    return parts
-  }
-  const stdout = split(out.stdout)
-  const stderr = split(out.stderr)
-  return stdout.map((o, i) => ({ code: o.code, stdout: o.body, stderr: stderr[i]?.body ?? '' }))
 }
 
 const failed = (conn: Connection, step: Step, res: ExecResult) => {
@@ -61,7 +39,7 @@ async function runBatch(conn: Connection, steps: ShellStep[], ctx: StepContext, 
   for (const s of steps) s.prepare?.(ctx)
   const marker = `@@KVMPLAY-STEP-${randomBytes(6).toString('hex')}`
   const out = await conn.exec(batchScript(steps, marker, tag))
-  const results = splitBatch(out, marker)
+  const results = splitFramed(out, marker)
   for (const [i, res] of results.entries()) if (res.code !== 0) throw failed(conn, steps[i], res)
   if (results.length < steps.length) {
     const err = out.stderr.trim() || out.stdout.trim()

@@ -35,7 +35,10 @@ test('output that looks like framing, or has no trailing newline, is kept exactl
 test('truncated output is an error, not a silent empty fact', () => {
   const script = batchScript(['true'], 'M')
   assert.ok(script.includes('M'))
-  assert.throws(() => parseBatchOutput('M 0\nhalf', 1, 'M'), /no framed output/)
+  assert.throws(() => parseBatchOutput({ code: 0, stdout: 'half', stderr: '' }, 1, 'M'), /no framed output/)
+  assert.throws(() => parseBatchOutput({ code: 0, stdout: 'a\nM 0 0\nb', stderr: '\nM 0 0\n' }, 2, 'M'), /batched command 1 produced no framed output/)
+  // The streams must agree on each command's exit code.
+  assert.throws(() => parseBatchOutput({ code: 0, stdout: 'a\nM 0 0\n', stderr: '\nM 0 1\n' }, 1, 'M'), /batched command 0/)
 })
 
 test.run()
