@@ -33,10 +33,8 @@ export interface Cutover {
 
 export const DEFAULT_CONFIRM_TIMEOUT_SEC = 60
 
-const heredoc = (path: string, body: string) => {
-  const tag = `KVMPLAY_${randomBytes(6).toString('hex')}`
-  return `cat > ${path} <<'${tag}'\n${body}\n${tag}`
-}
+/** printf is a shell builtin: no process for each file written (a here-document needs cat). */
+const writeFile = (path: string, body: string) => `printf '%s\\n' ${quote(body)} > ${path}`
 
 export function armScript(id: string, c: Cutover): string {
   const d = `/run/kvmplay/cutover-${id}`
@@ -47,11 +45,11 @@ export function armScript(id: string, c: Cutover): string {
     'set -e',
     `d=${d}`,
     'mkdir -p "$d"',
-    heredoc('"$d/restore.sh"', c.restore),
-    heredoc('"$d/apply.sh"', c.apply),
+    writeFile('"$d/restore.sh"', c.restore),
+    writeFile('"$d/apply.sh"', c.apply),
     // fire.sh runs the rollback at most once, whoever calls it first.
-    heredoc('"$d/fire.sh"', `d=${d}\nrm "$d/armed" 2>/dev/null || exit 0\nsh "$d/restore.sh" > "$d/restore.log" 2>&1\necho $? > "$d/restore.rc"`),
-    'touch "$d/armed"',
+    writeFile('"$d/fire.sh"', `d=${d}\nrm "$d/armed" 2>/dev/null || exit 0\nsh "$d/restore.sh" > "$d/restore.log" 2>&1\necho $? > "$d/restore.rc"`),
+    ': > "$d/armed"',
     `if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then`,
     `  systemd-run --quiet --unit=kvmplay-rollback-${id} --on-active=${c.timeoutSec}s /bin/sh "$d/fire.sh"; echo systemd > "$d/timer"`,
     'else',
@@ -74,7 +72,7 @@ export function probeScript(id: string, c: Cutover): string {
   return [
     `d=${d}`,
     'i=0; while [ ! -e "$d/apply.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
-    'rc=$(cat "$d/apply.rc" 2>/dev/null || echo unfinished)',
+    '{ read -r rc < "$d/apply.rc"; } 2>/dev/null || rc=unfinished',
     '[ "$rc" = 0 ] || { echo "the change failed (exit $rc): $(tail -n 3 "$d/apply.log" 2>/dev/null | tr \'\\n\' \' \')"; exit 0; }',
     ...c.probes.map((p) => `( ${p} ) >/dev/null 2>&1 || echo ${quote(`probe failed: ${p}`)}`),
   ].join('\n')
@@ -88,7 +86,7 @@ export function confirmScript(id: string): string {
     '[ ! -e "$d/confirmed" ] || { echo confirmed; exit 0; }',
     'rm "$d/armed" 2>/dev/null || { echo too-late; exit 0; }',
     'touch "$d/confirmed"',
-    't=$(cat "$d/timer")',
+    'read -r t < "$d/timer"',
     `if [ "$t" = systemd ]; then systemctl stop kvmplay-rollback-${id}.timer >/dev/null 2>&1; else kill "$t" 2>/dev/null; fi`,
     'echo confirmed',
   ].join('\n')
