@@ -90,7 +90,6 @@ async function liveOrNextBoot(api: LibvirtRemote, d: LibvirtDomain, to: Interfac
 function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, live: boolean, policy: RestartPolicy, timeout: number): Step {
   const xml = movedInterfaceXml(d.xml, i.mac, to)
   const summary = `move ${d.name} ${i.mac} (${i.model ?? 'nic'}${i.pci ? ` @ ${i.pci}` : ''}): ${where(i)} → ${label(to)}${live ? ', live and persistent' : ', persistent'}`
-  const invalidates = LIBVIRT_STALE
   const diff = { label: `${d.name} interface ${i.mac} (XML)`, before: movedInterfaceXml(d.xml, i.mac, here(i)) + '\n', after: xml + '\n' }
   if (!live) {
     return libvirtStep(summary, {
@@ -102,7 +101,7 @@ function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, liv
   if (policy === 'never') return libvirtStep(summary, { shell: { command: liveOrNextBootScript(d, to), stdin: xml }, api: (api) => liveOrNextBoot(api, d, to, xml), diff })
   return {
     summary,
-    invalidates: [...invalidates, ...ALWAYS_STALE],
+    invalidates: [...LIBVIRT_STALE, ...ALWAYS_STALE],
     diff,
     run: async (conn) => {
       const res = await conn.exec(virshWithXmlFile('update-device', [d.name], ['--live', '--config']), { stdin: xml })

@@ -127,13 +127,15 @@ export async function connectSsh(t: SshTarget): Promise<Connection> {
   client.on('error', (e: Error) => markLost(e.message))
   client.on('end', () => markLost('ended'))
   let closing = false
+  /** Why the connection can no longer be used, if it cannot. */
+  const dead = () => (closing ? new KvmplayError('connect', `${t.host}: connection closed`) : lost)
   return {
     host: t.host,
-    exec: (command, opts = {}) => runOnChannel(client, t, command, opts, () => (closing ? new KvmplayError('connect', `${t.host}: connection closed`) : lost)),
+    exec: (command, opts = {}) => runOnChannel(client, t, command, opts, dead),
     openUnixSocket: (path) =>
       new Promise((resolve, reject) => {
-        const dead = closing ? new KvmplayError('connect', `${t.host}: connection closed`) : lost
-        if (dead) return reject(dead)
+        const gone = dead()
+        if (gone) return reject(gone)
         client.openssh_forwardOutStreamLocal(path, (err, stream) => (err ? reject(new KvmplayError('connect', `${t.host}: cannot open ${path}: ${err.message}`)) : resolve(stream)))
       }),
     close: async () => {

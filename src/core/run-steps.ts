@@ -7,9 +7,10 @@
  * reads exactly as it would have alone.
  */
 import { randomBytes } from 'node:crypto'
-import type { Connection, ExecResult } from '../connection/types.ts'
+import type { Connection } from '../connection/types.ts'
 import { frameAfter, splitFramed } from '../connection/framing.ts'
 import { KvmplayError } from './errors.ts'
+import { commandFailed } from './step.ts'
 import type { Step, StepContext } from './task.ts'
 
 /** Past this, a script is sent as several execs: an SSH exec request is one packet. */
@@ -30,17 +31,12 @@ export function batchScript(steps: ShellStep[], marker: string, tag: string): st
     .join('\n')
 }
 
-const failed = (conn: Connection, step: Step, res: ExecResult) => {
-  const err = res.stderr.trim() || res.stdout.trim()
-  return new KvmplayError('command', `${conn.host}: ${step.summary} failed (exit ${res.code})${err ? `: ${err}` : ''}`)
-}
-
 async function runBatch(conn: Connection, steps: ShellStep[], ctx: StepContext, tag: string): Promise<void> {
   for (const s of steps) s.prepare?.(ctx)
   const marker = `@@KVMPLAY-STEP-${randomBytes(6).toString('hex')}`
   const out = await conn.exec(batchScript(steps, marker, tag))
   const results = splitFramed(out, marker)
-  for (const [i, res] of results.entries()) if (res.code !== 0) throw failed(conn, steps[i], res)
+  for (const [i, res] of results.entries()) if (res.code !== 0) throw commandFailed(conn.host, steps[i].summary, res)
   if (results.length < steps.length) {
     const err = out.stderr.trim() || out.stdout.trim()
     throw new KvmplayError('command', `${conn.host}: ${steps[results.length].summary} did not finish (exit ${out.code})${err ? `: ${err}` : ''}`)

@@ -1,14 +1,17 @@
 /** Steps that run one remote command and fail with the host, command, exit code and stderr. */
-import type { Connection } from '../connection/types.ts'
+import type { Connection, ExecResult } from '../connection/types.ts'
 import { KvmplayError } from './errors.ts'
 import type { FileDiff, Step } from './task.ts'
 
+/** "h1: WHAT failed (exit N): what it printed", for a command that exited non-zero. */
+export function commandFailed(host: string, what: string, res: ExecResult): KvmplayError {
+  const err = res.stderr.trim() || res.stdout.trim()
+  return new KvmplayError('command', `${host}: ${what} failed (exit ${res.code})${err ? `: ${err}` : ''}`)
+}
+
 export async function runChecked(conn: Connection, command: string, what: string, stdin?: string): Promise<string> {
   const res = await conn.exec(command, { stdin })
-  if (res.code !== 0) {
-    const err = res.stderr.trim() || res.stdout.trim()
-    throw new KvmplayError('command', `${conn.host}: ${what} failed (exit ${res.code})${err ? `: ${err}` : ''}`)
-  }
+  if (res.code !== 0) throw commandFailed(conn.host, what, res)
   return res.stdout
 }
 

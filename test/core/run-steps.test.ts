@@ -28,12 +28,21 @@ function counting(): Connection & { execs: number } {
   return c
 }
 
+/** Runs `fn` with a fresh temporary directory, removed afterwards. */
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-steps-'))
+  try {
+    await fn(dir)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 const ctx = (prepared: string[] = []): StepContext =>
   ({ host: 'here', journal: { record: (o: { path: string }) => prepared.push(o.path), originals: () => [] }, reconnect: async () => { throw new Error('no') } }) as never
 
 test('consecutive command steps run in one exec, each with its own exact stdin', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-steps-'))
-  try {
+  await withDir(async (dir) => {
     const conn = counting()
     const contents = ["first line\nit's $HOME `id`\n", 'second\n', '\n\n']
     const steps = contents.map((c, i) => commandStep(`write ${i}`, `cat > ${dir}/f${i}`, { stdin: c }))
@@ -43,14 +52,11 @@ test('consecutive command steps run in one exec, each with its own exact stdin',
     assert.is(conn.execs, 1)
     contents.forEach((c, i) => assert.is(readFileSync(`${dir}/f${i}`, 'utf8'), c))
     assert.is(readFileSync(`${dir}/empty`, 'utf8'), '')
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  })
 })
 
 test('the first failing step stops the rest and is named with its exit code and stderr', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-steps-'))
-  try {
+  await withDir(async (dir) => {
     const conn = counting()
     const steps = [
       commandStep('one', `echo noise; echo noise >&2; touch ${dir}/one`),
@@ -62,14 +68,11 @@ test('the first failing step stops the rest and is named with its exit code and 
     assert.is(err!.message, 'here: two failed (exit 3): it broke')
     assert.ok(readFileSync(`${dir}/one`, 'utf8') === '')
     assert.throws(() => readFileSync(`${dir}/three`))
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  })
 })
 
 test('stdin without a final newline, and steps with their own run(), go alone, in order', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-steps-'))
-  try {
+  await withDir(async (dir) => {
     const conn = counting()
     const order: string[] = []
     const custom: Step = { summary: 'custom', run: async (c) => void order.push(`custom after ${(await c.exec(`ls ${dir}`)).stdout.trim().split('\n').join(',')}`) }
@@ -82,9 +85,7 @@ test('stdin without a final newline, and steps with their own run(), go alone, i
     assert.equal(prepared, ['/a'])
     // a, b alone (b's stdin), custom's own exec, then c+d together.
     assert.is(conn.execs, 4)
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  })
 })
 
 test.run()
