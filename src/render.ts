@@ -4,13 +4,13 @@
  * string in a network config.
  */
 import { readFileSync, existsSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import Handlebars from 'handlebars'
 import { KvmplayError } from './core/errors.ts'
+import { PACKAGE_ROOT } from './paths.ts'
 
 /** templates/ at the package root: the built-in templates. */
-export const BUILTIN_TEMPLATES = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'templates')
+export const BUILTIN_TEMPLATES = join(PACKAGE_ROOT, 'templates')
 
 export class TemplateError extends KvmplayError {
   constructor(message: string) {

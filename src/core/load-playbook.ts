@@ -1,19 +1,28 @@
 /**
- * Loads a TypeScript playbook as it is (tsx compiles it on import) and
- * reports anything wrong with it — syntax, a throw, a missing or wrong
- * default export — with file and line, before any host is contacted.
+ * Loads a TypeScript playbook as it is (playbook-hooks.mjs compiles it on
+ * import) and reports anything wrong with it — syntax, a throw, a missing or
+ * wrong default export — with file and line, before any host is contacted.
  */
 import { existsSync } from 'node:fs'
 import { register } from 'node:module'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { KvmplayError, isKvmplayError } from './errors.ts'
+import { BUNDLED, PACKAGE_ROOT } from '../paths.ts'
 import { isPlaybook } from './playbook.ts'
 import type { Playbook } from './playbook.ts'
 
 let hooked = false
 
-/** file:line:column of the first stack frame in the playbook (tsx maps it to the .ts source). */
+/** What a playbook's `import … from 'kvmplay'` gets: the running kvmplay's own modules, so there is one of each. */
+function entries(): Record<string, string> {
+  const url = (path: string) => pathToFileURL(path).href
+  return BUNDLED
+    ? { kvmplay: new URL('./index.mjs', import.meta.url).href, 'kvmplay/tasks': new URL('./tasks.mjs', import.meta.url).href }
+    : { kvmplay: url(join(PACKAGE_ROOT, 'src/index.ts')), 'kvmplay/tasks': url(join(PACKAGE_ROOT, 'tasks/index.ts')) }
+}
+
+/** file:line:column of the first stack frame in the playbook (the source map points it at the .ts source). */
 function locate(err: Error, file: string): string | undefined {
   const url = pathToFileURL(file).href
   for (const line of (err.stack ?? '').split('\n')) {
@@ -27,7 +36,9 @@ export async function loadPlaybook(path: string): Promise<{ playbook: Playbook; 
   const file = resolve(path)
   if (!existsSync(file)) throw new KvmplayError('playbook', `playbook ${path} does not exist`)
   if (!hooked) {
-    register('./resolve-hook.mjs', import.meta.url)
+    // Stack traces through the playbook's inline source map: errors name its .ts lines.
+    process.setSourceMapsEnabled(true)
+    register(pathToFileURL(join(PACKAGE_ROOT, 'src/core/playbook-hooks.mjs')), { data: { entries: entries() } })
     hooked = true
   }
   let mod: Record<string, unknown>

@@ -5,17 +5,17 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join, dirname } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
 import { sleep } from 'zx'
 import { $ } from './sh.ts'
 import { renderTemplate } from '../render.ts'
+import { PACKAGE_ROOT } from '../paths.ts'
 import { writeIfChanged } from './files.ts'
 import { hostPaths, labPaths } from './state.ts'
 import type { Lab } from './state.ts'
 import type { HostPlan } from './addressing.ts'
 
-const BOOT_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'boot.sh')
+const BOOT_SCRIPT = join(PACKAGE_ROOT, 'src', 'lab', 'boot.sh')
 const BOOT_TIMEOUT_MS = 90_000
 
 export type HostState = 'running' | 'booting' | 'down' | 'broken'

@@ -1,0 +1,67 @@
+/**
+ * The bundle kvmplay runs from (bin/bundle.mjs): built from the sources,
+ * rebuilt when one changes, and safe when several runs build it at once.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawn } from 'node:child_process'
+import { existsSync, rmSync, statSync, utimesSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const BUNDLE = pathToFileURL(join(ROOT, 'bin/bundle.mjs')).href
+
+/** bundle() in a fresh Node process, as bin/kvmplay.mjs calls it: its directory. */
+function bundleInChild(): Promise<string> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `const { bundle } = await import(${JSON.stringify(BUNDLE)}); console.log(await bundle())`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (err += d))
+  return new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(err)))))
+}
+
+test('the bundle has the command line, the library and the tasks, and knows the package root', async () => {
+  const dir = await bundleInChild()
+  for (const entry of ['cli.mjs', 'index.mjs', 'tasks.mjs']) assert.ok(existsSync(join(dir, entry)), entry)
+  const lib = await import(pathToFileURL(join(dir, 'index.mjs')).href)
+  assert.type(lib.playbook, 'function')
+  const tasks = await import(pathToFileURL(join(dir, 'tasks.mjs')).href)
+  assert.type(tasks.editDomainInterface, 'function')
+})
+
+test('a changed source gives a new bundle; the same sources, the same one', async () => {
+  const source = join(ROOT, 'tasks/sysctl.ts')
+  const { atime, mtime } = statSync(source)
+  const before = await bundleInChild()
+  assert.is(await bundleInChild(), before)
+  try {
+    utimesSync(source, atime, new Date(mtime.getTime() + 1000))
+    const after = await bundleInChild()
+    assert.is.not(after, before)
+    assert.ok(existsSync(join(after, 'cli.mjs')))
+    rmSync(after, { recursive: true })
+  } finally {
+    utimesSync(source, atime, mtime)
+  }
+  assert.is(await bundleInChild(), before)
+})
+
+test('runs that build the same bundle at once all get a whole one', async () => {
+  const source = join(ROOT, 'tasks/sysctl.ts')
+  const { atime, mtime } = statSync(source)
+  try {
+    utimesSync(source, atime, new Date(mtime.getTime() + 2000))
+    const dirs = await Promise.all([bundleInChild(), bundleInChild(), bundleInChild()])
+    assert.is(new Set(dirs).size, 1)
+    for (const entry of ['cli.mjs', 'index.mjs', 'tasks.mjs']) assert.ok(existsSync(join(dirs[0], entry)), entry)
+    rmSync(dirs[0], { recursive: true })
+  } finally {
+    utimesSync(source, atime, mtime)
+  }
+})
+
+test.run()
