@@ -29,8 +29,8 @@ export interface LibvirtDomain {
   state: string
   xml: string
   liveXml?: string
-  interfaces: DomainInterface[]
-  liveInterfaces?: DomainInterface[]
+  interfaces: readonly DomainInterface[]
+  liveInterfaces?: readonly DomainInterface[]
 }
 
 export interface LibvirtState {

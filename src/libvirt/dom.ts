@@ -28,3 +28,32 @@ export const attr = (el: Element | undefined, name: string): string | undefined 
 export const text = (el: Element | undefined): string | undefined => el?.textContent?.trim() || undefined
 
 export const serialize = (node: Element | Document): string => new XMLSerializer().serializeToString(node)
+
+const MEMO_ENTRIES = 2048
+
+/**
+ * `read` memoised by the XML text, for readers of libvirt XML: a run reads the
+ * same domain and network XML again after every change (18 parses a host in
+ * the migration, 8 distinct texts), and parsing is most of the controller's
+ * CPU for a fact. Results are frozen, as they are shared; bounded, oldest out.
+ */
+export function memoByXml<T>(read: (xml: string, what: string) => T): (xml: string, what: string) => T {
+  const memo = new Map<string, T>()
+  return (xml, what) => {
+    let value = memo.get(xml)
+    if (value === undefined) {
+      value = deepFreeze(read(xml, what))
+      if (memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value!)
+      memo.set(xml, value)
+    }
+    return value
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}

@@ -1,5 +1,5 @@
 /** A domain's network interfaces, read from its XML and edited in place for a move. */
-import { attr, child, children, parseXml, serialize } from './dom.ts'
+import { attr, child, children, memoByXml, parseXml, serialize } from './dom.ts'
 import type { Element } from './dom.ts'
 
 export interface DomainInterface {
@@ -37,8 +37,10 @@ const interfaceElements = (xml: string, what: string) => {
   return devices ? children(devices, 'interface') : []
 }
 
-export function domainInterfaces(xml: string, what = 'domain XML'): DomainInterface[] {
-  return interfaceElements(xml, what).map(describe)
+const readInterfaces = memoByXml((xml, what): readonly DomainInterface[] => interfaceElements(xml, what).map(describe))
+
+export function domainInterfaces(xml: string, what = 'domain XML'): readonly DomainInterface[] {
+  return readInterfaces(xml, what)
 }
 
 export type InterfaceTarget = { bridge: string } | { network: string }

@@ -3,7 +3,7 @@
  * read out of `net-dumpxml --inactive`; what libvirt generates (uuid, the
  * bridge's MAC) and how the XML is laid out are ignored.
  */
-import { attr, child, children, parseXml, text } from './dom.ts'
+import { attr, child, children, memoByXml, parseXml, text } from './dom.ts'
 import { netmaskToPrefix, prefixToNetmask } from '../core/validate.ts'
 
 export type ForwardMode = 'nat' | 'route' | 'bridge' | 'isolated'
@@ -34,6 +34,10 @@ export interface NetworkIdentity {
 }
 
 export function parseNetworkXml(xml: string, what = 'network XML'): { spec: NetworkSpec; identity: NetworkIdentity } {
+  return readNetwork(xml, what)
+}
+
+const readNetwork = memoByXml((xml, what): { spec: NetworkSpec; identity: NetworkIdentity } => {
   const net = parseXml(xml, what).documentElement!
   const forwardEl = child(net, 'forward')
   const mode = forwardEl ? (attr(forwardEl, 'mode') ?? 'nat') : 'isolated'
@@ -61,7 +65,7 @@ export function parseNetworkXml(xml: string, what = 'network XML'): { spec: Netw
     },
     identity: { uuid: text(child(net, 'uuid')), mac: attr(child(net, 'mac'), 'address') },
   }
-}
+})
 
 const sortHosts = (hosts: DhcpHost[]) => [...hosts].sort((a, b) => a.mac.localeCompare(b.mac))
 
