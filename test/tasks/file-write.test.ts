@@ -1,0 +1,109 @@
+// The file write as the host runs it, through a real dash and a real bash
+// (the login shell sshd starts): exact content, the mode asked for or kept,
+// the backup, and what a second run finds (nothing to do).
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawn } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tmpdir } from 'node:os'
+import type { Connection, ExecResult } from '../../src/connection/types.ts'
+import { runSteps } from '../../src/core/run-steps.ts'
+import type { StepContext } from '../../src/core/task.ts'
+import { fileFact } from '../../src/facts/file.ts'
+import { planFile, validateFileOptions } from '../../tasks/file.ts'
+import type { FileOptions } from '../../tasks/file.ts'
+
+function shellConnection(shell: string): Connection {
+  return {
+    host: 'here',
+    exec: (command, opts = {}) =>
+      new Promise<ExecResult>((resolve) => {
+        const child = spawn(shell, ['-c', command])
+        let stdout = ''
+        let stderr = ''
+        child.stdout.on('data', (d) => (stdout += d))
+        child.stderr.on('data', (d) => (stderr += d))
+        child.on('close', (code) => resolve({ code: code ?? 255, stdout, stderr }))
+        child.stdin.on('error', () => {}) // a command that does not read its stdin
+        child.stdin.end(opts.stdin ?? '')
+      }),
+    close: async () => {},
+  }
+}
+
+const ctx = { host: 'here', journal: { record: () => {}, originals: () => [] }, reconnect: async () => { throw new Error('no') } } as unknown as StepContext
+
+/** Plans the file against what is on disk and runs the plan; the number of steps it took. */
+async function converge(conn: Connection, opts: FileOptions): Promise<number> {
+  const w = validateFileOptions(opts)
+  const current = fileFact.parse(await conn.exec(fileFact.command(w.path)), w.path)
+  const steps = planFile(w, current)
+  await runSteps(steps, async () => conn, ctx)
+  return steps.length
+}
+
+const mode = (path: string) => (statSync(path).mode & 0o7777).toString(8).padStart(4, '0')
+
+for (const shell of ['/bin/dash', '/bin/bash']) {
+  const conn = shellConnection(shell)
+
+  test(`${shell}: a new file gets exactly its content and mode, and a second run changes nothing`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvmplay-write-'))
+    try {
+      const path = join(dir, 'sub/ifcfg-br0')
+      const content = "it's 100% \\n literal: $HOME `id` \"q\"\n\tno trailing newline →"
+      assert.is(await converge(conn, { path, content, mode: '0640' }), 1)
+      assert.is(readFileSync(path, 'utf8'), content)
+      assert.is(mode(path), '0640')
+      assert.is(await converge(conn, { path, content, mode: '0640' }), 0)
+      assert.equal(readdirSync(join(dir, 'sub')), ['ifcfg-br0'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test(`${shell}: a replaced file keeps its mode, the old one is the backup; execute bits and big content too`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvmplay-write-'))
+    try {
+      const path = join(dir, 'sysctl.conf')
+      writeFileSync(path, 'old\n')
+      chmodSync(path, 0o600)
+      assert.is(await converge(conn, { path, content: 'new\n' }), 1)
+      assert.is(readFileSync(path, 'utf8'), 'new\n')
+      assert.is(mode(path), '0600')
+      const backups = readdirSync(dir).filter((f) => f.endsWith('~'))
+      assert.is(backups.length, 1)
+      assert.is(readFileSync(join(dir, backups[0]), 'utf8'), 'old\n')
+      assert.is(mode(join(dir, backups[0])), '0600')
+
+      const script = join(dir, 'hook.sh')
+      const big = '# line\n'.repeat(4000)
+      assert.is(await converge(conn, { path: script, content: big, mode: '0755' }), 1)
+      assert.is(readFileSync(script, 'utf8'), big)
+      assert.is(mode(script), '0755')
+      assert.is(await converge(conn, { path: script, content: big, mode: '0755' }), 0)
+      assert.not.ok(readdirSync(dir).some((f) => f.startsWith('.kvmplay.')), 'no temp file left')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test(`${shell}: a write that fails leaves the old file and no temp file`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvmplay-write-'))
+    try {
+      const path = join(dir, 'conf')
+      writeFileSync(path, 'old\n')
+      // An owner that does not exist: chown fails after the temp file is written.
+      const err = await converge(conn, { path, content: 'new\n', owner: 'no-such-user-kvmplay' }).then(() => undefined, (e: Error) => e)
+      assert.ok(err, 'the write failed')
+      assert.is(readFileSync(path, 'utf8'), 'old\n')
+      assert.equal(readdirSync(dir), ['conf'])
+      assert.ok(existsSync(path))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+}
+
+test.run()
