@@ -26,11 +26,13 @@ export const fileFact: Fact<FileState, string> = {
   describe: (path) => `file ${path}`,
   key: (path) => `file:${path}`,
   // stat -L: a symlinked config file is judged (and written) by what it points to.
-  command: (path) =>
-    sh`if [ -e ${path} ]; then stat -L -c '%F|%a|%U|%G|%s' -- ${path} && if [ -f ${path} ]; then base64 < ${path} | tr -d '\n'; fi; else echo absent; fi`,
+  // base64 wraps its lines, and no pipe to tr unwraps them: two processes a file, not three.
+  command: (path) => sh`if [ -e ${path} ]; then stat -L -c '%F|%a|%U|%G|%s' -- ${path} && if [ -f ${path} ]; then base64 < ${path}; fi; else echo absent; fi`,
   parse: (res, path) => {
     if (res.code !== 0) throw new KvmplayError('fact', `cannot read ${path} (exit ${res.code}): ${res.stderr.trim()}`)
-    const [head, body = ''] = res.stdout.split('\n')
+    const newline = res.stdout.indexOf('\n')
+    const head = newline === -1 ? res.stdout : res.stdout.slice(0, newline)
+    const body = newline === -1 ? '' : res.stdout.slice(newline + 1).replace(/\s+/g, '')
     if (head === 'absent') return { exists: false }
     const m = /^(.+)\|([0-7]+)\|([^|]*)\|([^|]*)\|(\d+)$/.exec(head)
     if (!m) throw new KvmplayError('fact', `unexpected stat output for ${path}: ${JSON.stringify(head)}`)
@@ -42,7 +44,7 @@ export const fileFact: Fact<FileState, string> = {
       owner: m[3],
       group: m[4],
       size: Number(m[5]),
-      content: type === 'file' ? Buffer.from(body.trim(), 'base64').toString('utf8') : undefined,
+      content: type === 'file' ? Buffer.from(body, 'base64').toString('utf8') : undefined,
     }
   },
 }

@@ -30,6 +30,13 @@ test('file: setuid modes keep four digits; non-UTF-8-safe content round-trips th
   assert.is(f.content, content)
 })
 
+test('file: base64 wrapped at 76 columns, as base64 prints it, reads back whole', () => {
+  const content = 'DEVICE=br0\nTYPE=Bridge\n'.repeat(20)
+  const wrapped = Buffer.from(content).toString('base64').replace(/(.{76})/g, '$1\n')
+  assert.ok(wrapped.split('\n').length > 5)
+  assert.is(fileFact.parse(ok(`regular file|644|root|root|${content.length}\n${wrapped}\n`), '/x').content, content)
+})
+
 test('file: a failing stat is a fact error naming the path', () => {
   assert.throws(() => fileFact.parse(ok('', 1, 'stat: Permission denied'), '/root/x'), /cannot read \/root\/x.*Permission denied/)
   assert.throws(() => fileFact.parse(ok('garbage\n'), '/x'), /unexpected stat output/)
