@@ -24,6 +24,7 @@ import { interfaceName, ipv4, mac, netmaskToPrefix, prefixLength, prefixToNetmas
 import { KvmplayError } from '../src/core/errors.ts'
 import { planFile, validateFileOptions } from './file.ts'
 import { confirmedApply, DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
+import type { Verify } from '../src/cutover/confirmed-apply.ts'
 import { describeSnapshot, restoreScript, snapshotOf } from '../src/cutover/restore.ts'
 import { libvirtSession } from '../src/libvirt/remote.ts'
 import type { Connection } from '../src/connection/types.ts'
@@ -205,8 +206,20 @@ async function libvirtAnswers(conn: Connection): Promise<string | undefined> {
   return (await conn.exec(virshList)).code === 0 ? undefined : `probe failed: ${virshList}`
 }
 
-/** What decides whether a rollback worked: the global IPv4 addresses and the default route. */
-const VERIFY = "ip -4 -o addr show scope global | awk '{print $2, $4}' | sort; ip route show default"
+/**
+ * What decides whether a rollback worked: the global IPv4 addresses (device
+ * and address, sorted: what `awk '{print $2, $4}' | sort` made of them on the
+ * host, without its two processes) and the default route.
+ */
+export const VERIFY: Verify = {
+  command: 'ip -4 -o addr show scope global; ip route show default',
+  digest: (out) => {
+    const lines = out.split('\n').filter((l) => l.trim())
+    const isAddress = (l: string) => /^\d+:\s/.test(l)
+    const addresses = lines.filter(isAddress).map((l) => l.trim().split(/\s+/)).map((f) => `${f[1]} ${f[3]}`).sort()
+    return [...addresses, ...lines.filter((l) => !isAddress(l))].join('\n')
+  },
+}
 
 /**
  * Applies the bridge to the running host, as a confirmed apply: the host arms
