@@ -8,13 +8,14 @@
 import type { Connection } from '../connection/types.ts'
 import { KvmplayError } from '../core/errors.ts'
 import { LibvirtCallError, LibvirtTimeoutError } from '../libvirt/rpc.ts'
-import { dropLibvirtSession, libvirtSession, VIR_DOMAIN_XML_INACTIVE, VIR_NETWORK_XML_INACTIVE } from '../libvirt/remote.ts'
+import { dropLibvirtSession, libvirtReader, VIR_DOMAIN_XML_INACTIVE, VIR_NETWORK_XML_INACTIVE } from '../libvirt/remote.ts'
 import type { DomRef, LibvirtRemote, NetRef } from '../libvirt/remote.ts'
 import { domainEntry, networkEntry } from './libvirt.ts'
 import type { LibvirtDomain, LibvirtNetwork, LibvirtState } from './libvirt.ts'
 
 /** virDomainState, worded as virsh domstate words it. */
 const DOMAIN_STATES = ['no state', 'running', 'idle', 'paused', 'in shutdown', 'shut off', 'crashed', 'pmsuspended']
+const SHUT_OFF = DOMAIN_STATES[5]
 
 /** virsh's own orders: networks by name; running domains by id, then the others by name. */
 const byName = (a: NetRef, b: NetRef) => a.name.toLowerCase().localeCompare(b.name.toLowerCase())
@@ -35,6 +36,8 @@ async function readState(api: LibvirtRemote): Promise<LibvirtState> {
     return networkEntry(n.name, { active, persistent, autostart, bridge }, xml)
   })
   const domains = doms.map(async (d): Promise<LibvirtDomain> => {
+    // A domain that is not running (no id) is shut off and has no live XML: two calls fewer.
+    if (d.id === -1) return domainEntry(d.name, SHUT_OFF, await api.domainXml(d, VIR_DOMAIN_XML_INACTIVE), '')
     const [state, xml, live] = await Promise.all([api.domainState(d), api.domainXml(d, VIR_DOMAIN_XML_INACTIVE), api.domainXml(d, 0)])
     return domainEntry(d.name, DOMAIN_STATES[state] ?? 'no state', xml, live)
   })
@@ -52,12 +55,12 @@ async function readState(api: LibvirtRemote): Promise<LibvirtState> {
  * the virsh script reads instead.
  */
 export async function readLibvirtRemote(conn: Connection): Promise<LibvirtState | undefined> {
-  const api = await libvirtSession(conn, 'ro')
-  if (!api) return undefined
+  const session = await libvirtReader(conn)
+  if (!session) return undefined
   try {
-    return await readState(api)
+    return await readState(session.api)
   } catch (err) {
-    dropLibvirtSession(conn, 'ro', api)
+    dropLibvirtSession(conn, session.mode, session.api)
     if (err instanceof LibvirtTimeoutError) throw new KvmplayError('timeout', `${conn.host}: ${err.message}`)
     return undefined
   }
