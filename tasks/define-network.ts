@@ -15,7 +15,7 @@ import { commandStep } from '../src/core/step.ts'
 import { renderTemplate, renderString } from '../src/render.ts'
 import { compareNetworks, isUnchanged, mergeWanted, networkTemplateVars } from '../src/libvirt/network.ts'
 import type { DhcpHost, ForwardMode, NetworkSpec } from '../src/libvirt/network.ts'
-import { LIBVIRT_STALE, virsh, virshSequence, virshWithXmlFile } from '../src/libvirt/virsh.ts'
+import { libvirtStale, virsh, virshSequence, virshWithXmlFile } from '../src/libvirt/virsh.ts'
 import { libvirtStep } from '../src/libvirt/step.ts'
 import { hostname, interfaceName, ipv4, libvirtName, mac, netmaskToPrefix, port, prefixLength } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
@@ -131,6 +131,7 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
                 if (active) await api.startNetwork(net)
               },
               diff: { label: `network ${name} (XML)`, before: '', after: xml },
+              touches: { network: name },
             }),
           )
           return { steps }
@@ -144,6 +145,7 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
                   shell: { command: virshWithXmlFile('net-define', []), stdin: diff.after },
                   api: async (api) => void (await api.defineNetwork(diff.after)),
                   diff,
+                  touches: { network: name },
                 }),
               )
               if (current.active && restart) {
@@ -166,7 +168,7 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
               // DHCP leases only: in place, live and persistent, no restart.
               const where = current.active ? ['--live', '--config'] : ['--config']
               const update = (op: string, h: DhcpHost) =>
-                commandStep(`${op} DHCP host ${h.mac} → ${h.ip}${h.name ? ` (${h.name})` : ''} in ${name}`, virsh('net-update', name, op, 'ip-dhcp-host', hostXml(h), ...where), { invalidates: LIBVIRT_STALE })
+                commandStep(`${op} DHCP host ${h.mac} → ${h.ip}${h.name ? ` (${h.name})` : ''} in ${name}`, virsh('net-update', name, op, 'ip-dhcp-host', hostXml(h), ...where), { invalidates: libvirtStale({ network: name }) })
               const hostSteps = [
                 ...change.removeHosts.map((h) => update('delete', h)),
                 ...change.modifyHosts.map((h) => update('modify', h)),
@@ -182,11 +184,14 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
             libvirtStep(`${autostart ? 'autostart' : 'do not autostart'} network ${name}`, {
               shell: { command: virsh('net-autostart', name, ...(autostart ? [] : ['--disable'])) },
               api: async (api) => api.setNetworkAutostart(await api.lookupNetwork(name), autostart),
+              touches: { network: name },
             }),
           )
         }
         if (active && !isActive) {
-          steps.push(libvirtStep(`start network ${name}`, { shell: { command: virsh('net-start', name) }, api: async (api) => api.startNetwork(await api.lookupNetwork(name)) }))
+          steps.push(
+            libvirtStep(`start network ${name}`, { shell: { command: virsh('net-start', name) }, api: async (api) => api.startNetwork(await api.lookupNetwork(name)), touches: { network: name } }),
+          )
         }
         if (!active && isActive) {
           const users = domainsOn(state, name)

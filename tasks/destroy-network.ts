@@ -40,6 +40,7 @@ export function destroyDefaultNet(opts: TaskOptions & { network?: string } = {})
               if (net.persistent) await api.undefineNetwork(ref)
             },
             diff: { label: `network ${name} (XML)`, before: net.xml, after: '' },
+            touches: { network: name },
           }),
         ]
         return { steps }

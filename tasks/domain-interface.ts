@@ -14,7 +14,7 @@ import { libvirtFact } from '../src/facts/libvirt.ts'
 import type { LibvirtDomain } from '../src/facts/libvirt.ts'
 import { isAt, movedInterfaceXml } from '../src/libvirt/domain.ts'
 import type { DomainInterface, InterfaceTarget } from '../src/libvirt/domain.ts'
-import { LIBVIRT_STALE, virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
+import { libvirtStale, virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
 import { ALWAYS_STALE, runChecked } from '../src/core/step.ts'
 import { libvirtStep } from '../src/libvirt/step.ts'
 import { LibvirtCallError } from '../src/libvirt/rpc.ts'
@@ -96,12 +96,15 @@ function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, liv
       shell: { command: virshWithXmlFile('update-device', [d.name], ['--config']), stdin: xml },
       api: async (api) => api.updateDevice(await api.lookupDomain(d.name), xml, VIR_DOMAIN_AFFECT_CONFIG),
       diff,
+      touches: { domain: d.name },
     })
   }
-  if (policy === 'never') return libvirtStep(summary, { shell: { command: liveOrNextBootScript(d, to), stdin: xml }, api: (api) => liveOrNextBoot(api, d, to, xml), diff })
+  if (policy === 'never') {
+    return libvirtStep(summary, { shell: { command: liveOrNextBootScript(d, to), stdin: xml }, api: (api) => liveOrNextBoot(api, d, to, xml), diff, touches: { domain: d.name } })
+  }
   return {
     summary,
-    invalidates: [...LIBVIRT_STALE, ...ALWAYS_STALE],
+    invalidates: [...libvirtStale({ domain: d.name }), ...ALWAYS_STALE],
     diff,
     run: async (conn) => {
       const res = await conn.exec(virshWithXmlFile('update-device', [d.name], ['--live', '--config']), { stdin: xml })

@@ -2,7 +2,7 @@
  * A fact is a read-only remote command plus a pure parser. Facts are read
  * lazily, cached per host for the run, batched into one round trip when a
  * task (or the runner's prefetch) asks for several, and dropped after any
- * change on the host.
+ * change on the host (or, where the change names a part, that part re-read).
  */
 import type { Connection, ExecResult } from '../connection/types.ts'
 
@@ -20,6 +20,12 @@ export interface Fact<T, A = void> {
    * possible: the command is run instead.
    */
   read?(conn: Connection, args: A): Promise<T | undefined>
+  /**
+   * Brings a cached value up to date when only parts of it went stale (a
+   * change invalidated `KEY:PART`, e.g. `libvirt:network:br0`), reading only
+   * those parts. Resolves undefined where it cannot: the whole fact is read.
+   */
+  refresh?(conn: Connection, current: T, parts: string[], args: A): Promise<T | undefined>
 }
 
 export interface FactRequest<T = unknown, A = unknown> {

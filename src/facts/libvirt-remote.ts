@@ -21,30 +21,78 @@ const SHUT_OFF = DOMAIN_STATES[5]
 const byName = (a: NetRef, b: NetRef) => a.name.toLowerCase().localeCompare(b.name.toLowerCase())
 const virshDomainOrder = (a: DomRef, b: DomRef) => (a.id !== -1 && b.id !== -1 ? a.id - b.id : a.id !== -1 ? -1 : b.id !== -1 ? 1 : byName(a, b))
 
+async function readNetwork(api: LibvirtRemote, n: NetRef): Promise<LibvirtNetwork> {
+  const [xml, active, persistent, autostart, bridge] = await Promise.all([
+    api.networkXml(n, VIR_NETWORK_XML_INACTIVE),
+    api.networkIsActive(n),
+    api.networkIsPersistent(n),
+    api.networkAutostart(n),
+    // net-info leaves Bridge out when the network has none.
+    api.networkBridge(n).catch((e) => (e instanceof LibvirtCallError ? undefined : Promise.reject(e))),
+  ])
+  return networkEntry(n.name, { active, persistent, autostart, bridge }, xml)
+}
+
+async function readDomain(api: LibvirtRemote, d: DomRef): Promise<LibvirtDomain> {
+  // A domain that is not running (no id) is shut off and has no live XML: two calls fewer.
+  if (d.id === -1) return domainEntry(d.name, SHUT_OFF, await api.domainXml(d, VIR_DOMAIN_XML_INACTIVE), '')
+  const [state, xml, live] = await Promise.all([api.domainState(d), api.domainXml(d, VIR_DOMAIN_XML_INACTIVE), api.domainXml(d, 0)])
+  return domainEntry(d.name, DOMAIN_STATES[state] ?? 'no state', xml, live)
+}
+
 async function readState(api: LibvirtRemote): Promise<LibvirtState> {
   const nets = (await api.listNetworks()).sort(byName)
   const doms = (await api.listDomains()).sort(virshDomainOrder)
-  const networks = nets.map(async (n): Promise<LibvirtNetwork> => {
-    const [xml, active, persistent, autostart, bridge] = await Promise.all([
-      api.networkXml(n, VIR_NETWORK_XML_INACTIVE),
-      api.networkIsActive(n),
-      api.networkIsPersistent(n),
-      api.networkAutostart(n),
-      // net-info leaves Bridge out when the network has none.
-      api.networkBridge(n).catch((e) => (e instanceof LibvirtCallError ? undefined : Promise.reject(e))),
-    ])
-    return networkEntry(n.name, { active, persistent, autostart, bridge }, xml)
-  })
-  const domains = doms.map(async (d): Promise<LibvirtDomain> => {
-    // A domain that is not running (no id) is shut off and has no live XML: two calls fewer.
-    if (d.id === -1) return domainEntry(d.name, SHUT_OFF, await api.domainXml(d, VIR_DOMAIN_XML_INACTIVE), '')
-    const [state, xml, live] = await Promise.all([api.domainState(d), api.domainXml(d, VIR_DOMAIN_XML_INACTIVE), api.domainXml(d, 0)])
-    return domainEntry(d.name, DOMAIN_STATES[state] ?? 'no state', xml, live)
-  })
+  const [networks, domains] = await Promise.all([Promise.all(nets.map((n) => readNetwork(api, n))), Promise.all(doms.map((d) => readDomain(api, d)))])
   return {
     available: true,
-    networks: new Map((await Promise.all(networks)).map((n) => [n.name, n])),
-    domains: new Map((await Promise.all(domains)).map((d) => [d.name, d])),
+    networks: new Map(networks.map((n) => [n.name, n])),
+    domains: new Map(domains.map((d) => [d.name, d])),
+  }
+}
+
+/** libvirt's codes for a lookup of a name it does not know (virerror.h). */
+const NO_DOMAIN = 42
+const NO_NETWORK = 43
+const missing = (code: number) => (e: unknown) => (e instanceof LibvirtCallError && e.code === code ? undefined : Promise.reject(e))
+
+/** The state with only the named networks and domains read again (or removed, when libvirt no longer has them). */
+async function refreshState(api: LibvirtRemote, current: LibvirtState, parts: string[]): Promise<LibvirtState | undefined> {
+  const networks = new Map(current.networks)
+  const domains = new Map(current.domains)
+  for (const part of parts) {
+    const [, kind, name] = /^(network|domain):(.+)$/.exec(part) ?? []
+    if (kind === 'network') {
+      const ref = await api.lookupNetwork(name).catch(missing(NO_NETWORK))
+      if (ref) networks.set(name, await readNetwork(api, ref))
+      else networks.delete(name)
+    } else if (kind === 'domain') {
+      const ref = await api.lookupDomain(name).catch(missing(NO_DOMAIN))
+      if (ref) domains.set(name, await readDomain(api, ref))
+      else domains.delete(name)
+    } else {
+      return undefined
+    }
+  }
+  // In virsh's order, as a whole read has them (a new network's place).
+  return { ...current, networks: new Map([...networks].sort(([a], [b]) => byName({ name: a } as NetRef, { name: b } as NetRef))), domains }
+}
+
+/**
+ * The state brought up to date over RPC where only some networks and
+ * domains changed (`network:NAME`, `domain:NAME`); undefined when that
+ * cannot be done here — the whole state is read instead.
+ */
+export async function refreshLibvirtRemote(conn: Connection, current: LibvirtState, parts: string[]): Promise<LibvirtState | undefined> {
+  if (!current.available) return undefined
+  const session = await libvirtReader(conn)
+  if (!session) return undefined
+  try {
+    return await refreshState(session.api, current, parts)
+  } catch (err) {
+    dropLibvirtSession(conn, session.mode, session.api)
+    if (err instanceof LibvirtTimeoutError) throw new KvmplayError('timeout', `${conn.host}: ${err.message}`)
+    return undefined
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { KvmplayError } from '../core/errors.ts'
 import type { Fact } from './fact.ts'
-import { readLibvirtRemote } from './libvirt-remote.ts'
+import { readLibvirtRemote, refreshLibvirtRemote } from './libvirt-remote.ts'
 import { parseNetworkXml } from '../libvirt/network.ts'
 import type { NetworkIdentity, NetworkSpec } from '../libvirt/network.ts'
 import { domainInterfaces } from '../libvirt/domain.ts'
@@ -97,6 +97,8 @@ export const libvirtFact: Fact<LibvirtState, void> = {
   key: () => 'libvirt',
   // Over libvirt's RPC protocol where the host allows it (no process on the host); the virsh script otherwise.
   read: (conn) => readLibvirtRemote(conn),
+  // After a change to one network or domain, only that one is read again.
+  refresh: (conn, current, parts) => refreshLibvirtRemote(conn, current, parts),
   command: () => SCRIPT,
   parse: (res) => {
     if (res.code !== 0) throw new KvmplayError('fact', `virsh failed (exit ${res.code}): ${res.stderr.trim()} — is libvirtd running?`)

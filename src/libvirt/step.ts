@@ -11,7 +11,7 @@ import type { FileDiff, Step } from '../core/task.ts'
 import { LibvirtCallError } from './rpc.ts'
 import { dropLibvirtSession, libvirtSession } from './remote.ts'
 import type { LibvirtRemote } from './remote.ts'
-import { LIBVIRT_STALE } from './virsh.ts'
+import { LIBVIRT_STALE, libvirtStale } from './virsh.ts'
 
 export interface LibvirtStepOptions {
   /** The virsh script that does the same, where the API cannot be reached. */
@@ -19,11 +19,13 @@ export interface LibvirtStepOptions {
   /** The API calls; a LibvirtCallError fails the step with libvirt's message. */
   api(api: LibvirtRemote, conn: Connection): Promise<void>
   diff?: FileDiff
+  /** The one network or domain the change touches (only it is read again after); otherwise all of libvirt's state. */
+  touches?: { network: string } | { domain: string }
 }
 
 export function libvirtStep(summary: string, opts: LibvirtStepOptions): Step {
   return {
-    ...commandStep(summary, opts.shell.command, { stdin: opts.shell.stdin, invalidates: LIBVIRT_STALE, diff: opts.diff }),
+    ...commandStep(summary, opts.shell.command, { stdin: opts.shell.stdin, invalidates: opts.touches ? libvirtStale(opts.touches) : LIBVIRT_STALE, diff: opts.diff }),
     native: async (conn) => {
       const api = await libvirtSession(conn, 'rw')
       if (!api) return false

@@ -32,3 +32,9 @@ export function virshSequence(commands: string[][]): string {
 
 /** What a libvirt change can make stale: libvirt's state, and the host's links (virbr0, vnet ports). */
 export const LIBVIRT_STALE = ['libvirt', 'network'] as const
+
+/** What a change to one network or domain makes stale: that one (re-read alone) and the host's links. */
+export const libvirtStale = (touches: { network: string } | { domain: string }): string[] => [
+  'network' in touches ? `libvirt:network:${touches.network}` : `libvirt:domain:${touches.domain}`,
+  'network',
+]

@@ -61,4 +61,54 @@ test('a direct reader that cannot (undefined) falls back to its command', async 
   assert.is(conn.execs.length, 2)
 })
 
+/** A direct fact that counts its whole reads and can refresh named parts of its value. */
+function partsFact(refreshes: boolean | 'cannot') {
+  const log: string[] = []
+  let reads = 0
+  const fact: Fact<string[], void> = {
+    describe: () => 'parts',
+    key: () => 'libvirt',
+    command: () => 'echo whole-by-command',
+    parse: () => ['by command'],
+    read: async () => {
+      log.push(`read ${++reads}`)
+      return [`whole ${reads}`]
+    },
+    ...(refreshes
+      ? {
+          refresh: async (_conn: Connection, current: string[], parts: string[]) => {
+            log.push(`refresh ${parts.join(',')}`)
+            return refreshes === 'cannot' ? undefined : [...current, ...parts]
+          },
+        }
+      : {}),
+  }
+  return { fact, log }
+}
+
+test('a change to one part of a fact refreshes only that part, where the fact can', async () => {
+  const { fact, log } = partsFact(true)
+  const cache = new FactCache(async () => counting())
+  assert.equal(await cache.get(fact, undefined), ['whole 1'])
+  cache.clear(['libvirt:domain:vm1', 'libvirt:network:br0', 'network'])
+  cache.clear(['libvirt:domain:vm1'])
+  assert.equal(await cache.get(fact, undefined), ['whole 1', 'domain:vm1', 'network:br0'])
+  assert.equal(await cache.get(fact, undefined), ['whole 1', 'domain:vm1', 'network:br0'], 'refreshed once, then cached')
+  assert.equal(log, ['read 1', 'refresh domain:vm1,network:br0'])
+  // A change that names the whole fact still drops it.
+  cache.clear(['libvirt'])
+  assert.equal(await cache.get(fact, undefined), ['whole 2'])
+})
+
+test('a part gone stale in a fact that cannot refresh it means a whole read', async () => {
+  for (const refreshes of [false, 'cannot'] as const) {
+    const { fact, log } = partsFact(refreshes)
+    const cache = new FactCache(async () => counting())
+    await cache.get(fact, undefined)
+    cache.clear(['libvirt:network:default'])
+    assert.equal(await cache.get(fact, undefined), ['whole 2'])
+    assert.equal(log, refreshes ? ['read 1', 'refresh network:default', 'read 2'] : ['read 1', 'read 2'])
+  }
+})
+
 test.run()

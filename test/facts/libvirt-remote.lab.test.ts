@@ -20,7 +20,7 @@ import { runBatch } from '../../src/connection/batch.ts'
 import { FactCache } from '../../src/facts/cache.ts'
 import { libvirtFact } from '../../src/facts/libvirt.ts'
 import type { LibvirtState } from '../../src/facts/libvirt.ts'
-import { readLibvirtRemote } from '../../src/facts/libvirt-remote.ts'
+import { readLibvirtRemote, refreshLibvirtRemote } from '../../src/facts/libvirt-remote.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 
 const rpc = suite('libvirt over RPC')
@@ -60,6 +60,30 @@ rpc('reads what the virsh script reads: names, order, flags, states, inactive an
     assert.is((await readLibvirtRemote(conn))!.networks.get('rpcnet')!.autostart, true)
   } finally {
     await conn.exec('virsh net-autostart --disable rpcnet >/dev/null').catch(() => {})
+    await conn.close()
+  }
+})
+
+rpc('a refresh of the networks and domains a change named equals a whole read, removed ones included', async () => {
+  const conn = await open()
+  try {
+    const before = (await readLibvirtRemote(conn))!
+    // Changes by virsh: a new network, one undefined, a domain's config edited (vm2 gets a description).
+    await conn.exec(
+      `t=$(mktemp); printf '%s' "<network><name>refnet</name><bridge name='refbr0'/></network>" > $t; virsh net-define $t >/dev/null; rm -f $t; ` +
+        `virsh net-undefine rpcnet >/dev/null; virsh desc vm2 --config 'refreshed' >/dev/null`,
+    )
+    const refreshed = await refreshLibvirtRemote(conn, before, ['network:refnet', 'network:rpcnet', 'domain:vm2'])
+    const whole = (await readLibvirtRemote(conn))!
+    assert.ok(refreshed, 'the refresh was not possible')
+    assert.equal(names(refreshed!), names(whole))
+    assert.ok(isDeepStrictEqual(refreshed, whole), 'the refreshed state and a whole read differ')
+    assert.match(refreshed!.domains.get('vm2')!.xml, 'refreshed')
+  } finally {
+    await conn.exec(
+      `virsh net-undefine refnet >/dev/null 2>&1; virsh desc vm2 --config '' >/dev/null; ` +
+        `t=$(mktemp); printf '%s' "<network><name>rpcnet</name><bridge name='rpcbr0'/></network>" > $t; virsh net-define $t >/dev/null; rm -f $t`,
+    ).catch(() => {})
     await conn.close()
   }
 })
