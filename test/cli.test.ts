@@ -1,6 +1,9 @@
 /** The command line as a user meets it: help, bad input, exit codes. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { kvmplay as run } from './helpers/cli.ts'
 
 const kvmplay = (args: string[], opts: { asNobody?: boolean } = {}) => run(args, { ...opts, env: { KVMPLAY_LAB_DIR: '/tmp/kvmplay-cli-test' } })
@@ -36,6 +39,23 @@ test('without root, lab up stops at once and says to use sudo, creating nothing'
   const { code, err } = kvmplay(['lab', 'up', '1'], { asNobody: true })
   assert.is(code, 4, err)
   assert.match(err, 'run it with sudo')
+})
+
+test('an edited playbook is loaded as edited, though compiled playbooks are kept between runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-edit-'))
+  try {
+    const play = join(dir, 'edit.play.ts')
+    const inventory = join(dir, 'hosts.yaml')
+    writeFileSync(inventory, 'all:\n  hosts:\n    h1:\n      ansible_host: 198.19.1.2\n')
+    for (const pattern of ['first', 'first', 'second']) {
+      writeFileSync(play, `import { playbook } from 'kvmplay'\nconst hosts: string = '${pattern}'\nexport default playbook({ name: 'x', hosts, tasks: [] })\n`)
+      const { code, err } = kvmplay(['run', play, '-i', inventory])
+      assert.is(code, 4, err)
+      assert.match(err, `matches the playbook's hosts '${pattern}'`)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 test.run()

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs'
 import { register } from 'node:module'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { KvmplayError, isKvmplayError } from './errors.ts'
 import { BUNDLED, PACKAGE_ROOT } from '../paths.ts'
 import { isPlaybook } from './playbook.ts'
@@ -38,7 +38,9 @@ export async function loadPlaybook(path: string): Promise<{ playbook: Playbook; 
   if (!hooked) {
     // Stack traces through the playbook's inline source map: errors name its .ts lines.
     process.setSourceMapsEnabled(true)
-    register(pathToFileURL(join(PACKAGE_ROOT, 'src/core/playbook-hooks.mjs')), { data: { entries: entries() } })
+    // The bundle keeps compiled playbooks beside it (a new bundle, new ones); from the sources, none are kept.
+    const cacheDir = BUNDLED ? fileURLToPath(new URL('./playbooks/', import.meta.url)) : undefined
+    register(pathToFileURL(join(PACKAGE_ROOT, 'src/core/playbook-hooks.mjs')), { data: { entries: entries(), cacheDir } })
     hooked = true
   }
   let mod: Record<string, unknown>

@@ -8,16 +8,23 @@
 //   stripped, an inline source map so errors point at the .ts lines), and
 //   loads as an ES module even where no package.json says "type": "module"
 //   (a playbook in ~/plays), so `import` and top-level `await` work everywhere.
-import { readFile } from 'node:fs/promises'
+// - Compiled playbooks are kept (by path and content) where the bundle says:
+//   a run of a playbook compiled before starts no esbuild (~40 ms).
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** @type {Record<string, string>} specifier → file URL */
 let entries = {}
+/** @type {string | undefined} where compiled playbooks are kept */
+let cacheDir
 /** @type {Promise<typeof import('esbuild')> | undefined} */
 let esbuild
 
 export function initialize(data) {
   entries = data?.entries ?? {}
+  cacheDir = data?.cacheDir
 }
 
 const isOwnTypeScript = (url) => /\.m?ts$/.test(url) && url.startsWith('file:') && !url.includes('/node_modules/')
@@ -32,13 +39,22 @@ export async function resolve(specifier, context, next) {
 export async function load(url, context, next) {
   if (!isOwnTypeScript(url)) return next(url, context)
   const file = fileURLToPath(url)
+  const source = await readFile(file, 'utf8')
+  const kept = cacheDir && join(cacheDir, `${createHash('sha256').update(`${file}\0${source}`).digest('hex').slice(0, 32)}.mjs`)
+  if (kept) {
+    const code = await readFile(kept, 'utf8').catch(() => undefined)
+    if (code !== undefined) return { format: 'module', source: code, shortCircuit: true }
+  }
   esbuild ??= import('esbuild')
-  const { code } = await (await esbuild).transform(await readFile(file, 'utf8'), {
-    loader: 'ts',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: 'inline',
-    sourcefile: file,
-  })
+  const { code } = await (await esbuild).transform(source, { loader: 'ts', format: 'esm', target: 'node20', sourcemap: 'inline', sourcefile: file })
+  if (kept) await keep(kept, code).catch(() => {}) // only a cache
   return { format: 'module', source: code, shortCircuit: true }
+}
+
+/** Written whole or not at all: runs at the same time may read it. */
+async function keep(path, code) {
+  await mkdir(cacheDir, { recursive: true })
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, code)
+  await rename(tmp, path)
 }
