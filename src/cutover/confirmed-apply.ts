@@ -142,8 +142,11 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
     }
     let failures: string
     try {
+      // The controller's checks run alongside the probes (one wait, not two); they count only when the probes pass.
+      const checks = Promise.all((c.checks ?? []).map((check) => check(back.conn!)))
+      checks.catch(() => {})
       failures = (await back.conn.exec(probeScript(id, c))).stdout.trim()
-      for (const check of failures ? [] : (c.checks ?? [])) failures ||= (await check(back.conn)) ?? ''
+      if (!failures) failures = (await checks).find((f) => f) ?? ''
     } catch (err) {
       why = `the new connection dropped while probing (${(err as Error).message})`
       continue
