@@ -4,13 +4,23 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawn } from 'node:child_process'
-import { existsSync, rmSync, statSync, utimesSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BUNDLE = pathToFileURL(join(ROOT, 'bin/bundle.mjs')).href
+
+/** A source file's modification time moved by `seconds` (0: back exactly, to the nanosecond, as git left it). */
+function withMtime(path: string) {
+  const ns = statSync(path, { bigint: true }).mtimeNs
+  const set = (seconds: number) => {
+    const t = ns + BigInt(seconds) * 1_000_000_000n
+    execFileSync('touch', ['-m', '-d', `@${t / 1_000_000_000n}.${(t % 1_000_000_000n).toString().padStart(9, '0')}`, path])
+  }
+  return { shift: set, restore: () => set(0) }
+}
 
 /** bundle() in a fresh Node process, as bin/kvmplay.mjs calls it: its directory. */
 function bundleInChild(): Promise<string> {
@@ -34,33 +44,31 @@ test('the bundle has the command line, the library and the tasks, and knows the 
 })
 
 test('a changed source gives a new bundle; the same sources, the same one', async () => {
-  const source = join(ROOT, 'tasks/sysctl.ts')
-  const { atime, mtime } = statSync(source)
+  const source = withMtime(join(ROOT, 'tasks/sysctl.ts'))
   const before = await bundleInChild()
   assert.is(await bundleInChild(), before)
   try {
-    utimesSync(source, atime, new Date(mtime.getTime() + 1000))
+    source.shift(1)
     const after = await bundleInChild()
     assert.is.not(after, before)
     assert.ok(existsSync(join(after, 'cli.mjs')))
     rmSync(after, { recursive: true })
   } finally {
-    utimesSync(source, atime, mtime)
+    source.restore()
   }
   assert.is(await bundleInChild(), before)
 })
 
 test('runs that build the same bundle at once all get a whole one', async () => {
-  const source = join(ROOT, 'tasks/sysctl.ts')
-  const { atime, mtime } = statSync(source)
+  const source = withMtime(join(ROOT, 'tasks/sysctl.ts'))
   try {
-    utimesSync(source, atime, new Date(mtime.getTime() + 2000))
+    source.shift(2)
     const dirs = await Promise.all([bundleInChild(), bundleInChild(), bundleInChild()])
     assert.is(new Set(dirs).size, 1)
     for (const entry of ['cli.mjs', 'index.mjs', 'tasks.mjs']) assert.ok(existsSync(join(dirs[0], entry)), entry)
     rmSync(dirs[0], { recursive: true })
   } finally {
-    utimesSync(source, atime, mtime)
+    source.restore()
   }
 })
 
