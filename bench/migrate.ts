@@ -100,9 +100,29 @@ function floor(hosts: HostPlan[]): Promise<Measure> {
   return measure(['sh', '-c', script])
 }
 
+/** Busy share of the machine's CPU over `ms`, from /proc/stat. */
+async function busyShare(ms: number): Promise<number> {
+  const read = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const a = read()
+  await new Promise((r) => setTimeout(r, ms))
+  const b = read()
+  const d = b.map((v, i) => v - a[i])
+  const idle = d[3] + d[4]
+  const total = d.reduce((x, y) => x + y, 0)
+  return total ? 1 - idle / total : 0
+}
+
+/**
+ * A fresh lab, settled: the hosts' guests finish booting after the lab says
+ * ready (the machine ~15 % busy for a second or two), which would land on
+ * whichever tool runs first — most of a 3 s run, little of a 30 s one. Each
+ * tool starts on a quiet machine (under 5 % busy over half a second; 15 s at most).
+ */
 async function freshLab(n: number): Promise<{ hosts: HostPlan[]; inventory: string }> {
   await labDown(LAB)
   const up = await labUp(n, LAB)
+  const until = Date.now() + 15_000
+  while (Date.now() < until && (await busyShare(500)) >= 0.05);
   return { hosts: Array.from({ length: n }, (_, i) => hostPlan(up.lab, i + 1)), inventory: up.inventory }
 }
 
