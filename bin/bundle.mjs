@@ -9,7 +9,7 @@
 // temporary one and renamed into place, so concurrent runs never see half a
 // bundle.
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,13 +17,23 @@ import { fileURLToPath } from 'node:url'
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SOURCES = ['src', 'tasks']
 // Packages that may carry native addons, found next to their own files, and
-// the lab's zx (loaded only by `kvmplay lab`): left to Node to load.
-const EXTERNAL = ['ssh2', 'node-ssh', 'cpu-features', 'zx', 'esbuild', 'tsx', '*.node']
+// the lab's zx (loaded only by `kvmplay lab`): left to Node to load, from
+// this package's node_modules by absolute URL, wherever the bundle is kept.
+const EXTERNAL_PACKAGES = /^(ssh2|node-ssh|cpu-features|zx|esbuild|tsx)(\/.*)?$/
+
+/** Imports of the external packages point at this package's copies (a bundle in a per-user directory has no node_modules beside it). */
+const externalsFromHere = {
+  name: 'kvmplay-externals',
+  setup(build) {
+    build.onResolve({ filter: EXTERNAL_PACKAGES }, (args) => ({ path: import.meta.resolve(args.path), external: true }))
+  },
+}
 const OLD_BUNDLE_MS = 24 * 3600_000
 
 function sourcesKey() {
   const hash = createHash('sha256').update(`${ROOT}\0${process.version}\0`)
-  for (const file of ['package.json', 'package-lock.json']) {
+  // The build's own settings (this file) and the dependencies count as sources too.
+  for (const file of ['bin/bundle.mjs', 'package.json', 'package-lock.json']) {
     const path = join(ROOT, file)
     if (existsSync(path)) hash.update(`${file}\0${Math.trunc(statSync(path).mtimeMs)}\0`)
   }
@@ -41,9 +51,10 @@ function cacheDir() {
   const inPackage = join(ROOT, 'node_modules', '.cache', 'kvmplay')
   try {
     mkdirSync(inPackage, { recursive: true })
+    accessSync(inPackage, constants.W_OK)
     return inPackage
   } catch {
-    // A read-only install: a per-user directory instead.
+    // A read-only install (or another user's): a per-user directory instead.
     const perUser = join(tmpdir(), `kvmplay-bundle-${process.getuid?.() ?? 'user'}`)
     mkdirSync(perUser, { recursive: true })
     return perUser
@@ -62,7 +73,8 @@ async function build(outdir) {
     target: 'node20',
     outdir,
     outExtension: { '.js': '.mjs' },
-    external: EXTERNAL,
+    external: ['*.node'],
+    plugins: [externalsFromHere],
     sourcemap: 'linked',
     define: { __KVMPLAY_ROOT__: JSON.stringify(ROOT) },
     // Bundled CommonJS dependencies call require() for Node's built-ins.

@@ -41,6 +41,20 @@ test('without root, lab up stops at once and says to use sudo, creating nothing'
   assert.match(err, 'run it with sudo')
 })
 
+test('a user who cannot write beside kvmplay gets a bundle of their own that works (not the slower sources)', () => {
+  if (process.getuid?.() !== 0) return // setpriv needs root to drop to nobody
+  const own = join(tmpdir(), 'kvmplay-bundle-65534') // nobody's uid, as bin/bundle.mjs names it
+  rmSync(own, { recursive: true, force: true })
+  try {
+    const { code, out, err } = kvmplay(['--help'], { asNobody: true })
+    assert.is(code, 0, err)
+    assert.match(out, 'kvmplay lab <command>')
+    assert.not.match(err, 'could not bundle')
+  } finally {
+    rmSync(own, { recursive: true, force: true })
+  }
+})
+
 test('an edited playbook is loaded as edited, though compiled playbooks are kept between runs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-edit-'))
   try {
