@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SOURCES = ['src', 'tasks']
+const OLD_BUNDLE_MS = 24 * 3600_000
 // Packages that may carry native addons, found next to their own files, and
 // the lab's zx (loaded only by `kvmplay lab`): left to Node to load, from
 // this package's node_modules by absolute URL, wherever the bundle is kept.
@@ -28,7 +29,6 @@ const externalsFromHere = {
     build.onResolve({ filter: EXTERNAL_PACKAGES }, (args) => ({ path: import.meta.resolve(args.path), external: true }))
   },
 }
-const OLD_BUNDLE_MS = 24 * 3600_000
 
 function sourcesKey() {
   const hash = createHash('sha256').update(`${ROOT}\0${process.version}\0`)

@@ -44,10 +44,7 @@ export class FactCache {
     const refresh = req.fact.refresh
     if (!old || !refresh) return void this.values.delete(key)
     const value = Promise.all([this.conn(), old]).then(([conn, current]) => refresh.call(req.fact, conn, current, [...parts], req.args))
-    this.remember(
-      key,
-      value.then((v) => v ?? this.viaDirectOrCommands(req)),
-    )
+    this.remember(key, value.then((v) => v ?? this.viaDirectOrCommands(req)))
   }
 
   private viaDirectOrCommands(req: FactRequest): Promise<unknown> {

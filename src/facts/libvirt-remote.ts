@@ -18,7 +18,7 @@ const DOMAIN_STATES = ['no state', 'running', 'idle', 'paused', 'in shutdown', '
 const SHUT_OFF = DOMAIN_STATES[5]
 
 /** virsh's own orders: networks by name; running domains by id, then the others by name. */
-const byName = (a: NetRef, b: NetRef) => a.name.toLowerCase().localeCompare(b.name.toLowerCase())
+const byName = (a: { name: string }, b: { name: string }) => a.name.toLowerCase().localeCompare(b.name.toLowerCase())
 const virshDomainOrder = (a: DomRef, b: DomRef) => (a.id !== -1 && b.id !== -1 ? a.id - b.id : a.id !== -1 ? -1 : b.id !== -1 ? 1 : byName(a, b))
 
 async function readNetwork(api: LibvirtRemote, n: NetRef): Promise<LibvirtNetwork> {
@@ -75,7 +75,25 @@ async function refreshState(api: LibvirtRemote, current: LibvirtState, parts: st
     }
   }
   // In virsh's order, as a whole read has them (a new network's place).
-  return { ...current, networks: new Map([...networks].sort(([a], [b]) => byName({ name: a } as NetRef, { name: b } as NetRef))), domains }
+  return { ...current, networks: new Map([...networks].sort(([, a], [, b]) => byName(a, b))), domains }
+}
+
+/**
+ * `read` over this connection's libvirt session, or undefined when the host
+ * does not allow one. A read that breaks (a guest undefined between the
+ * listing and its XML, a session that died) drops the session and answers
+ * undefined, so the caller reads another way.
+ */
+async function viaSession<T>(conn: Connection, read: (api: LibvirtRemote) => Promise<T | undefined>): Promise<T | undefined> {
+  const session = await libvirtReader(conn)
+  if (!session) return undefined
+  try {
+    return await read(session.api)
+  } catch (err) {
+    dropLibvirtSession(conn, session.mode, session.api)
+    if (err instanceof LibvirtTimeoutError) throw new KvmplayError('timeout', `${conn.host}: ${err.message}`)
+    return undefined
+  }
 }
 
 /**
@@ -84,32 +102,10 @@ async function refreshState(api: LibvirtRemote, current: LibvirtState, parts: st
  * cannot be done here — the whole state is read instead.
  */
 export async function refreshLibvirtRemote(conn: Connection, current: LibvirtState, parts: string[]): Promise<LibvirtState | undefined> {
-  if (!current.available) return undefined
-  const session = await libvirtReader(conn)
-  if (!session) return undefined
-  try {
-    return await refreshState(session.api, current, parts)
-  } catch (err) {
-    dropLibvirtSession(conn, session.mode, session.api)
-    if (err instanceof LibvirtTimeoutError) throw new KvmplayError('timeout', `${conn.host}: ${err.message}`)
-    return undefined
-  }
+  return current.available ? viaSession(conn, (api) => refreshState(api, current, parts)) : undefined
 }
 
-/**
- * The state over RPC, or undefined when this host's libvirt cannot be read
- * that way. A read that breaks (a guest undefined between the listing and
- * its XML, a session that died) drops the session and answers undefined, so
- * the virsh script reads instead.
- */
-export async function readLibvirtRemote(conn: Connection): Promise<LibvirtState | undefined> {
-  const session = await libvirtReader(conn)
-  if (!session) return undefined
-  try {
-    return await readState(session.api)
-  } catch (err) {
-    dropLibvirtSession(conn, session.mode, session.api)
-    if (err instanceof LibvirtTimeoutError) throw new KvmplayError('timeout', `${conn.host}: ${err.message}`)
-    return undefined
-  }
+/** The state over RPC, or undefined when this host's libvirt cannot be read that way: then the virsh script reads. */
+export function readLibvirtRemote(conn: Connection): Promise<LibvirtState | undefined> {
+  return viaSession(conn, readState)
 }

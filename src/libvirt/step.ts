@@ -11,7 +11,8 @@ import type { FileDiff, Step } from '../core/task.ts'
 import { LibvirtCallError } from './rpc.ts'
 import { dropLibvirtSession, libvirtSession } from './remote.ts'
 import type { LibvirtRemote } from './remote.ts'
-import { LIBVIRT_STALE, libvirtStale } from './virsh.ts'
+import { libvirtStale } from './virsh.ts'
+import type { LibvirtTouches } from './virsh.ts'
 
 export interface LibvirtStepOptions {
   /** The virsh script that does the same, where the API cannot be reached. */
@@ -20,12 +21,12 @@ export interface LibvirtStepOptions {
   api(api: LibvirtRemote, conn: Connection): Promise<void>
   diff?: FileDiff
   /** The one network or domain the change touches (only it is read again after); otherwise all of libvirt's state. */
-  touches?: { network: string } | { domain: string }
+  touches?: LibvirtTouches
 }
 
 export function libvirtStep(summary: string, opts: LibvirtStepOptions): Step {
   return {
-    ...commandStep(summary, opts.shell.command, { stdin: opts.shell.stdin, invalidates: opts.touches ? libvirtStale(opts.touches) : LIBVIRT_STALE, diff: opts.diff }),
+    ...commandStep(summary, opts.shell.command, { stdin: opts.shell.stdin, invalidates: libvirtStale(opts.touches), diff: opts.diff }),
     native: async (conn) => {
       const api = await libvirtSession(conn, 'rw')
       if (!api) return false

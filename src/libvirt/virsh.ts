@@ -30,11 +30,15 @@ export function virshSequence(commands: string[][]): string {
   ].join('\n')
 }
 
-/** What a libvirt change can make stale: libvirt's state, and the host's links (virbr0, vnet ports). */
-export const LIBVIRT_STALE = ['libvirt', 'network'] as const
+/** The one network or domain a libvirt change touches. */
+export type LibvirtTouches = { network: string } | { domain: string }
 
-/** What a change to one network or domain makes stale: that one (re-read alone) and the host's links. */
-export const libvirtStale = (touches: { network: string } | { domain: string }): string[] => [
-  'network' in touches ? `libvirt:network:${touches.network}` : `libvirt:domain:${touches.domain}`,
+/**
+ * What a libvirt change makes stale: the host's links (virbr0, vnet ports)
+ * and libvirt's state — only the network or domain it touches (re-read
+ * alone), or all of it when the change does not say.
+ */
+export const libvirtStale = (touches?: LibvirtTouches): string[] => [
+  !touches ? 'libvirt' : 'network' in touches ? `libvirt:network:${touches.network}` : `libvirt:domain:${touches.domain}`,
   'network',
 ]
