@@ -10,6 +10,8 @@ import { KvmplayError } from '../core/errors.ts'
 import { appendKnownHost, hostKeyName, keyTypeOf, readKnownHosts, verifyHostKey } from './known-hosts.ts'
 import type { Connection, ExecOptions, ExecResult } from './types.ts'
 import type { SshTarget } from './target.ts'
+import { openShellSession } from './shell-session.ts'
+import type { ShellChannel, ShellSession } from './shell-session.ts'
 
 /** A dead link is noticed within about 15 s even when no command is running. */
 const KEEPALIVE = { keepaliveInterval: 5_000, keepaliveCountMax: 3 }
@@ -90,6 +92,28 @@ function runOnChannel(client: Client, t: SshTarget, command: string, opts: ExecO
   })
 }
 
+/** A command longer than this goes to the shell on stdin: one argument of `sh -c` is limited to 128 KiB. */
+const LONGEST_ARGUMENT = 64 * 1024
+
+/** The connection's long-lived shell (shell-session.ts), on a channel of its own. */
+function shellChannel(client: Client, t: SshTarget): Promise<ShellChannel> {
+  return new Promise((resolve, reject) =>
+    client.exec('exec /bin/sh -s', (err: Error | undefined, channel: ClientChannel) => {
+      if (err) return reject(new KvmplayError('connect', `${t.host}: cannot run a command: ${err.message}`, { cause: err }))
+      resolve({
+        write: (text) => channel.write(text),
+        onStdout: (listener) => channel.on('data', listener),
+        onStderr: (listener) => channel.stderr.on('data', listener),
+        onClose: (listener) => channel.on('close', listener),
+        kill: () => {
+          channel.signal('KILL')
+          channel.close()
+        },
+      })
+    }),
+  )
+}
+
 /**
  * The authentication methods to try, in order, without ssh2's opening 'none'
  * attempt (which only asks the server for its list): one round trip less
@@ -144,9 +168,21 @@ export async function connectSsh(t: SshTarget): Promise<Connection> {
   let closing = false
   /** Why the connection can no longer be used, if it cannot. */
   const dead = () => (closing ? new KvmplayError('connect', `${t.host}: connection closed`) : lost)
+  let shell: ShellSession | undefined
+  const exec = (command: string, opts: ExecOptions = {}): Promise<ExecResult> => {
+    const gone = dead()
+    if (gone) return Promise.reject(gone)
+    // Commands without stdin go to the connection's shell, unless it is running one already.
+    if (opts.stdin === undefined) {
+      if (!shell?.alive) shell = openShellSession(shellChannel(client, t), { host: t.host, linkError: dead })
+      if (!shell.busy) return shell.run(command, opts.timeoutMs ?? t.commandTimeoutMs)
+      if (command.length > LONGEST_ARGUMENT) return runOnChannel(client, t, '/bin/sh -s', { ...opts, stdin: command }, dead)
+    }
+    return runOnChannel(client, t, command, opts, dead)
+  }
   return {
     host: t.host,
-    exec: (command, opts = {}) => runOnChannel(client, t, command, opts, dead),
+    exec,
     openUnixSocket: (path) =>
       new Promise((resolve, reject) => {
         const gone = dead()
@@ -155,6 +191,7 @@ export async function connectSsh(t: SshTarget): Promise<Connection> {
       }),
     close: async () => {
       closing = true
+      shell?.close()
       ssh.dispose()
     },
   }

@@ -122,7 +122,7 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
   const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
   const started = Date.now()
   const T = (m: string) => process.env.KVMPLAY_DEBUG_CUTOVER && console.error(`[cutover ${ctx.host}] ${m} +${Date.now() - started}ms`)
-  const armed = await conn.exec('sh -s', { stdin: armScript(id, c) })
+  const armed = await conn.exec(armScript(id, c))
   const [verifyBefore, armedOut = ''] = armed.stdout.split('@@ARMING\n')
   if (armed.code !== 0 || !armedOut.includes('armed')) {
     throw new KvmplayError('command', `${ctx.host}: could not arm the rollback (exit ${armed.code}): ${armed.stderr.trim()} — nothing was changed`)

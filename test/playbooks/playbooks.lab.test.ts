@@ -24,11 +24,16 @@ let hosts: HostPlan[]
 let inventory: string
 
 const json = async (h: HostPlan, cmd: string) => JSON.parse(await onHost(h, cmd))
-/** All that the playbooks touch, as one string. */
+/**
+ * All that the playbooks touch, as one string. Not the links' carrier (UP/DOWN,
+ * `linkdown`): virbr0 gets one by itself when the guest's tap comes up, which a
+ * slow machine may still be doing when the lab reports ready.
+ */
 const fingerprint = (h: HostPlan) =>
   onHost(
     h,
-    'ip -br addr; ip route; virsh net-list --all; for n in $(virsh -q net-list --all --name); do virsh net-dumpxml --inactive $n; done; ' +
+    "ip -br addr | awk '{ $2 = \"\"; print }'; ip route | sed 's/ linkdown//'; " +
+      'virsh net-list --all; for n in $(virsh -q net-list --all --name); do virsh net-dumpxml --inactive $n; done; ' +
       'for d in vm1 vm2; do virsh dumpxml --inactive $d | grep -A6 "<interface"; done; virsh domiflist vm1; ' +
       'cat /etc/sysconfig/network-scripts/ifcfg-* /etc/sysctl.conf | md5sum; cat /proc/sys/net/ipv4/ip_forward',
   )

@@ -1,0 +1,129 @@
+/**
+ * One long-lived /bin/sh per connection that runs the connection's commands
+ * one after another, instead of a new SSH session for each. Every new session
+ * costs the host a fork of sshd and a start of the user's login shell (about
+ * 30 ms of CPU each on the lab; kvmplay ran 7 per host in a migration); a
+ * command sent to a shell that is already running costs one fork.
+ *
+ * Each command runs as `( eval 'command' ) </dev/null`: in its own subshell
+ * (an `exit`, `cd`, `set -e` or variable stays inside it), with no stdin (it
+ * cannot eat the commands that follow), and parsed by `eval` (a syntax error
+ * in it fails that command with exit 2, as `sh -c` would, instead of
+ * swallowing the rest of the stream). Its end, with its exit code, is framed
+ * on both streams as framing.ts describes.
+ */
+import { randomBytes } from 'node:crypto'
+import { KvmplayError } from '../core/errors.ts'
+import { quote } from '../core/quote.ts'
+import { frameAfter } from './framing.ts'
+import type { ExecResult } from './types.ts'
+
+/** What the session needs of a running `/bin/sh -s`: an SSH channel, or a child process in tests. */
+export interface ShellChannel {
+  write(text: string): void
+  onStdout(listener: (chunk: Buffer) => void): void
+  onStderr(listener: (chunk: Buffer) => void): void
+  /** The shell or its channel has gone; called once. */
+  onClose(listener: () => void): void
+  /** Ends the shell now, whatever it runs. */
+  kill(): void
+}
+
+export interface ShellSession {
+  /** True while a command runs: a concurrent command must use its own session. */
+  readonly busy: boolean
+  /** False once the shell has gone (closed, killed after a timeout): open a new one. */
+  readonly alive: boolean
+  run(command: string, timeoutMs: number): Promise<ExecResult>
+  close(): void
+}
+
+export interface ShellSessionOptions {
+  host: string
+  /** Why the link is gone, if it is: a command cut short by it fails with that. */
+  linkError: () => Error | undefined
+}
+
+/** The shell's script for command `i`. */
+export const sessionCommand = (command: string, marker: string, i: number) => `( eval ${quote(command)}\n) </dev/null\nrc=$?\n${frameAfter(marker, i)}\n`
+
+/** Where command `i`'s frame ends in `buf`, and its exit code; undefined until it has arrived. */
+export function findFrame(buf: Buffer, marker: string, i: number): { body: Buffer; code: number } | undefined {
+  const head = `\n${marker} ${i} `
+  const at = buf.indexOf(head)
+  if (at < 0) return undefined
+  const eol = buf.indexOf('\n', at + head.length)
+  if (eol < 0) return undefined
+  return { body: buf.subarray(0, at), code: Number(buf.subarray(at + head.length, eol).toString('latin1')) }
+}
+
+export function openShellSession(channel: Promise<ShellChannel>, opts: ShellSessionOptions): ShellSession {
+  const marker = `KVMPLAY-${randomBytes(8).toString('hex')}`
+  let out: Buffer = Buffer.alloc(0)
+  let err: Buffer = Buffer.alloc(0)
+  let next = 0
+  let alive = true
+  let pending: { check: () => void; fail: (e: Error) => void } | undefined
+  let ch: ShellChannel | undefined
+
+  const gone = (why: Error) => {
+    alive = false
+    pending?.fail(why)
+    pending = undefined
+  }
+  channel.then(
+    (c) => {
+      ch = c
+      c.onStdout((d) => ((out = out.length ? Buffer.concat([out, d]) : d), pending?.check()))
+      c.onStderr((d) => ((err = err.length ? Buffer.concat([err, d]) : d), pending?.check()))
+      c.onClose(() => gone(opts.linkError() ?? new KvmplayError('connect', `${opts.host}: the remote shell ended before the command finished`)))
+      if (!alive) c.kill()
+    },
+    (e: Error) => gone(e),
+  )
+
+  const run = (command: string, timeoutMs: number): Promise<ExecResult> => {
+    if (!alive) return Promise.reject(opts.linkError() ?? new KvmplayError('connect', `${opts.host}: the remote shell has ended`))
+    if (pending) return Promise.reject(new Error('shell session busy: one command at a time'))
+    const i = next++
+    return new Promise<ExecResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // What the command left running cannot be told apart from the next command: end the shell.
+        gone(new KvmplayError('timeout', `${opts.host}: command timed out after ${timeoutMs / 1000} s: ${command.slice(0, 200)}`))
+        ch?.kill()
+      }, timeoutMs)
+      const settle = () => {
+        clearTimeout(timer)
+        pending = undefined
+      }
+      pending = {
+        check: () => {
+          const o = findFrame(out, marker, i)
+          const e = o && findFrame(err, marker, i)
+          if (!o || !e) return
+          settle()
+          // Nothing else runs in the shell now, so nothing follows the frames.
+          out = Buffer.alloc(0)
+          err = Buffer.alloc(0)
+          resolve({ code: o.code, stdout: o.body.toString('utf8'), stderr: e.body.toString('utf8') })
+        },
+        fail: (e) => (settle(), reject(e)),
+      }
+      channel.then((c) => alive && c.write(sessionCommand(command, marker, i)), () => {})
+    })
+  }
+
+  return {
+    get busy() {
+      return pending !== undefined
+    },
+    get alive() {
+      return alive
+    },
+    run,
+    close: () => {
+      alive = false
+      ch?.kill()
+    },
+  }
+}
