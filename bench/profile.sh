@@ -36,8 +36,8 @@ echo
 echo "CPU by command (perf, % of samples):"
 perf report -i "$out/perf.data" --sort comm --no-children -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
 echo
-echo "processes run (process accounting): count, CPU-s, command (* = forked, no exec)"
-sa -a -j "$out/pacct" 2>/dev/null | awk 'NR > 1 { for (i = 2; i < NF; i++) if ($i ~ /cp$/) cpu = $i + 0; printf "  %5d %6.2f %s\n", $1, cpu, $NF }' | sort -k2 -rn | head -20
+echo "processes run (process accounting): count, CPU-s (own, after exec), command (* = forked, no exec)"
+sa -a -j "$out/pacct" 2>/dev/null | awk 'NR > 1 { for (i = 2; i < NF; i++) if ($i ~ /cp$/) cpu = $i * $1; printf "  %5d %6.2f %s\n", $1, cpu, $NF }' | sort -k2 -rn | head -20
 echo
 echo "task means:"
 node -e '
