@@ -108,8 +108,11 @@ function shellChannel(client: Client, t: SshTarget): Promise<ShellChannel> {
         onStderr: (listener) => channel.stderr.on('data', listener),
         onClose: (listener) => channel.on('close', listener),
         kill: () => {
-          channel.signal('KILL')
-          channel.close()
+          // The link may be gone already: then there is nothing left to end.
+          try {
+            channel.signal('KILL')
+            channel.close()
+          } catch {}
         },
       })
     }),
