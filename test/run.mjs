@@ -2,7 +2,7 @@
 // Runs the uvu suites (TypeScript through tsx) and ends with the plain
 // "N passed, N failed" line that CI reads. `--unit` skips the lab tests
 // (*.lab.test.ts), which need root and the lab's Debian packages.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const unit = process.argv.includes('--unit')
@@ -30,6 +30,11 @@ child.on('close', (code) => {
   const total = num('Total')
   const passed = num('Passed')
   const skipped = num('Skipped')
+  // The lab tests share one lab, kept up between suites; nothing of it outlives the run.
+  if (!unit) {
+    const dir = process.env.KVMPLAY_TEST_LAB_DIR ? ['--dir', process.env.KVMPLAY_TEST_LAB_DIR] : []
+    spawnSync(process.execPath, [fileURLToPath(new URL('../bin/kvmplay.mjs', import.meta.url)), 'lab', 'down', '--name', 'test', ...dir], { stdio: 'ignore' })
+  }
   console.log(`\n${passed} passed, ${total - passed - skipped} failed, ${skipped} skipped`)
   process.exit(code ?? 1)
 })
