@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto'
 import { KvmplayError } from '../core/errors.ts'
 import type { Connection, ExecResult } from './types.ts'
-import { frameAfter, splitFramed } from './framing.ts'
+import { framedCommand, splitFramed } from './framing.ts'
 
 export function batchScript(commands: string[], marker: string): string {
-  return commands.map((cmd, i) => [`( ${cmd}\n) </dev/null`, 'rc=$?', frameAfter(marker, i)].join('\n')).join('\n')
+  return commands.map((cmd, i) => framedCommand(cmd, marker, i)).join('\n')
 }
 
 export function parseBatchOutput(out: ExecResult, count: number, marker: string): ExecResult[] {

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto'
 import { KvmplayError } from '../core/errors.ts'
 import { quote } from '../core/quote.ts'
-import { frameAfter } from './framing.ts'
+import { framedCommand } from './framing.ts'
 import type { ExecResult } from './types.ts'
 
 /** What the session needs of a running `/bin/sh -s`: an SSH channel, or a child process in tests. */
@@ -45,7 +45,7 @@ export interface ShellSessionOptions {
 }
 
 /** The shell's script for command `i`. */
-export const sessionCommand = (command: string, marker: string, i: number) => `( eval ${quote(command)}\n) </dev/null\nrc=$?\n${frameAfter(marker, i)}\n`
+export const sessionCommand = (command: string, marker: string, i: number) => `${framedCommand(`eval ${quote(command)}`, marker, i)}\n`
 
 /** Where command `i`'s frame ends in `buf`, and its exit code; undefined until it has arrived. */
 export function findFrame(buf: Buffer, marker: string, i: number): { body: Buffer; code: number } | undefined {

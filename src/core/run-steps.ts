@@ -26,7 +26,7 @@ export function batchScript(steps: ShellStep[], marker: string, tag: string): st
   return steps
     .map((s, i) => {
       const input = s.shell.stdin === undefined ? '</dev/null' : `<<'${tag}'\n${s.shell.stdin}${tag}`
-      return [`(\n${s.shell.command}\n) ${input}`, 'rc=$?', frameAfter(marker, i), '[ $rc -eq 0 ] || exit 0'].join('\n')
+      return [`(\n${s.shell.command}\n) ${input}`, frameAfter(marker, i), '[ $rc -eq 0 ] || exit 0'].join('\n')
     })
     .join('\n')
 }
