@@ -212,7 +212,8 @@ async function libvirtAnswers(conn: Connection): Promise<string | undefined> {
  * host, without its two processes) and the default route.
  */
 export const VERIFY: Verify = {
-  command: 'ip -4 -o addr show scope global; ip route show default',
+  // One ip, not two (-batch); the same lines as `ip -4 -o addr show scope global; ip route show default`.
+  command: "ip -4 -o -batch - <<'KVMPLAY_IP'\naddr show scope global\nroute show default\nKVMPLAY_IP",
   digest: (out) => {
     const lines = out.split('\n').filter((l) => l.trim())
     const isAddress = (l: string) => /^\d+:\s/.test(l)

@@ -44,11 +44,25 @@ export const DEFAULT_CONFIRM_TIMEOUT_SEC = 60
 /** printf is a shell builtin: no process for each file written (a here-document needs cat). */
 const writeFile = (path: string, body: string) => `printf '%s\\n' ${quote(body)} > ${path}`
 
+/**
+ * The decision between confirming and rolling back is a file only one side
+ * can create (noclobber: O_EXCL), so the rollback fires at most once and a
+ * late confirmation knows it lost — with shell builtins, no process.
+ */
+// `true`, not `:`: a failed redirection of a special builtin (`:`) would end the shell itself.
+const claim = (d: string) => `set -C; { true > "${d}/decided"; } 2>/dev/null`
+
 export function armScript(id: string, c: Cutover): string {
   const d = `/run/kvmplay/cutover-${id}`
+  // The change runs detached from this session (a dropped link cannot stop it
+  // halfway), sourced in a subshell of the detached shell rather than by a new
+  // sh. Without systemd that shell also holds the timer: one setsid, not two.
+  const change = `( . "$0/apply.sh" ) > "$0/apply.log" 2>&1; echo $? > "$0/apply.rc"`
+  const sleeper = `( sleep ${c.timeoutSec}; exec /bin/sh "$0/fire.sh" ) & echo $! > "$0/timer"; `
+  const detached = (script: string) => `setsid /bin/sh -c '${script}' "$d" </dev/null >/dev/null 2>&1 &`
   return [
     // The state before the change, for checking a rollback later.
-    `{ ${c.verify.command}; } || true`,
+    `{ ${c.verify.command}\n} || true`,
     'echo @@ARMING',
     'set -e',
     `d=${d}`,
@@ -56,15 +70,14 @@ export function armScript(id: string, c: Cutover): string {
     writeFile('"$d/restore.sh"', c.restore),
     writeFile('"$d/apply.sh"', c.apply),
     // fire.sh runs the rollback at most once, whoever calls it first.
-    writeFile('"$d/fire.sh"', `d=${d}\nrm "$d/armed" 2>/dev/null || exit 0\nsh "$d/restore.sh" > "$d/restore.log" 2>&1\necho $? > "$d/restore.rc"`),
+    writeFile('"$d/fire.sh"', `d=${d}\n${claim('$d')} || exit 0\nset +C\nsh "$d/restore.sh" > "$d/restore.log" 2>&1\necho $? > "$d/restore.rc"`),
     ': > "$d/armed"',
     `if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then`,
     `  systemd-run --quiet --unit=kvmplay-rollback-${id} --on-active=${c.timeoutSec}s /bin/sh "$d/fire.sh"; echo systemd > "$d/timer"`,
+    `  ${detached(change)}`,
     'else',
-    `  setsid /bin/sh -c 'sleep ${c.timeoutSec}; exec /bin/sh "$0/fire.sh"' "$d" </dev/null >/dev/null 2>&1 & echo $! > "$d/timer"`,
+    `  ${detached(sleeper + change)}`,
     'fi',
-    // The change itself, out of this session's reach: a dropped link cannot stop it halfway.
-    `setsid /bin/sh -c 'sh "$0/apply.sh" > "$0/apply.log" 2>&1; echo $? > "$0/apply.rc"' "$d" </dev/null >/dev/null 2>&1 &`,
     'echo armed',
   ].join('\n')
 }
@@ -92,10 +105,11 @@ export function confirmScript(id: string): string {
     `d=${d}`,
     // A confirmation whose answer was lost is asked again: say it was confirmed, not too late.
     '[ ! -e "$d/confirmed" ] || { echo confirmed; exit 0; }',
-    'rm "$d/armed" 2>/dev/null || { echo too-late; exit 0; }',
+    `${claim('$d')} || { echo too-late; exit 0; }`,
     ': > "$d/confirmed"',
-    'read -r t < "$d/timer"',
-    `if [ "$t" = systemd ]; then systemctl stop kvmplay-rollback-${id}.timer >/dev/null 2>&1; else kill "$t" 2>/dev/null; fi`,
+    // The timer is only tidied away: once decided, fire.sh does nothing.
+    't=; { read -r t < "$d/timer"; } 2>/dev/null || true',
+    `if [ "$t" = systemd ]; then systemctl stop kvmplay-rollback-${id}.timer >/dev/null 2>&1; elif [ -n "$t" ]; then kill "$t" 2>/dev/null; fi`,
     'echo confirmed',
   ].join('\n')
 }

@@ -1,4 +1,8 @@
-/** The running value of a kernel parameter, read from /proc/sys (no procps needed). */
+/**
+ * The running value of a kernel parameter, read from /proc/sys (no procps
+ * needed) by cat: not by the shell's read, which takes a byte at a time, and
+ * /proc/sys answers a read past the start with end-of-file.
+ */
 import { sh } from '../core/quote.ts'
 import { KvmplayError } from '../core/errors.ts'
 import type { Fact } from './fact.ts'

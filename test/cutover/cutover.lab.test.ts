@@ -68,7 +68,8 @@ cut('a confirmed cutover stays: nothing rolls back after the timeout has passed'
   const h1 = hosts[0]
   await sleep((TIMEOUT + 2) * 1000)
   assert.match(await onHost(h1, 'ip -br addr show br0'), h1.address)
-  assert.is((await onHost(h1, 'ls /run/kvmplay/cutover-*/armed /run/kvmplay/cutover-*/restore.rc 2>/dev/null | wc -l')).trim(), '0')
+  assert.is((await onHost(h1, 'ls /run/kvmplay/cutover-*/confirmed 2>/dev/null | wc -l')).trim(), '1')
+  assert.is((await onHost(h1, 'ls /run/kvmplay/cutover-*/restore.rc 2>/dev/null | wc -l')).trim(), '0', 'the rollback never ran')
   assert.match(await onHost(h1, 'cat /run/kvmplay/cutover-*/apply.rc'), '0')
 })
 

@@ -1,6 +1,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseHostNetwork } from '../../src/facts/network.ts'
 import { snapshotOf, restoreScript, describeSnapshot } from '../../src/cutover/restore.ts'
 import { armScript, probeScript, confirmScript } from '../../src/cutover/confirmed-apply.ts'
@@ -37,17 +41,51 @@ const cutover = { apply: 'ip link add br0 type bridge', restore: 'ip link del br
 test('arming: a timer that needs no controller (systemd-run, else a detached sleep), the change detached too', () => {
   const s = armScript('abc', cutover)
   assert.match(s, 'systemd-run --quiet --unit=kvmplay-rollback-abc --on-active=30s')
-  assert.match(s, "setsid /bin/sh -c 'sleep 30; exec /bin/sh \"$0/fire.sh\"' \"$d\"")
-  assert.match(s, `setsid /bin/sh -c 'sh "$0/apply.sh" > "$0/apply.log" 2>&1; echo $? > "$0/apply.rc"' "$d"`)
-  assert.ok(s.indexOf(': > "$d/armed"') > 0 && s.indexOf(': > "$d/armed"') < s.indexOf('apply.sh" >'), 'armed before the change starts')
+  assert.match(s, `( sleep 30; exec /bin/sh "$0/fire.sh" ) & echo $! > "$0/timer"; `)
+  assert.match(s, `setsid /bin/sh -c '( . "$0/apply.sh" ) > "$0/apply.log" 2>&1; echo $? > "$0/apply.rc"' "$d"`)
+  assert.ok(s.indexOf(': > "$d/armed"') > 0 && s.indexOf(': > "$d/armed"') < s.indexOf('apply.sh" )'), 'armed before the change starts')
+  assert.not.match(probeScript('abc', cutover), 'decided', 'probing never confirms: only a controller that saw the probes pass does')
 })
 
-test('the rollback fires at most once; confirming disarms it or says it is too late', () => {
-  assert.match(armScript('abc', cutover), 'rm "$d/armed" 2>/dev/null || exit 0')
-  assert.match(confirmScript('abc'), 'rm "$d/armed" 2>/dev/null || { echo too-late; exit 0; }')
-  const probe = probeScript('abc', cutover)
-  assert.match(probe, `( ping -c 1 '198.19.3.1' ) >/dev/null 2>&1 || echo 'probe failed: ping -c 1 '\\''198.19.3.1'\\'''`)
-  assert.not.match(probe, 'armed', 'probing never confirms: only a controller that saw the probes pass does')
+/** Runs the cutover scripts in a real dash, in a directory of ours instead of /run, without systemd. */
+function onDash(id: string, dir: string) {
+  const local = (script: string) => script.replaceAll(`/run/kvmplay/cutover-${id}`, dir).replace('[ -d /run/systemd/system ]', 'false')
+  const run = (script: string) => execFileSync('dash', ['-c', local(script)], { encoding: 'utf8' })
+  const arm = (timeoutSec: number) =>
+    run(armScript(id, { ...cutover, timeoutSec, apply: `echo applied > ${dir}/applied`, restore: `echo restored > ${dir}/restored`, verify: { command: 'echo before' } }))
+  return { arm, confirm: () => run(confirmScript(id)).trim() }
+}
+const until = async (what: () => boolean) => {
+  for (let i = 0; i < 100 && !what(); i++) await sleep(50)
+}
+
+test('in dash: a confirmation disarms the rollback, and asked again still says confirmed; the timer never fires', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cutover-'))
+  const host = onDash('c1', dir)
+  assert.match(host.arm(1), 'before\n@@ARMING\narmed')
+  await until(() => existsSync(join(dir, 'apply.rc')))
+  assert.is(readFileSync(join(dir, 'apply.rc'), 'utf8'), '0\n')
+  assert.is(readFileSync(join(dir, 'applied'), 'utf8'), 'applied\n')
+  assert.is(host.confirm(), 'confirmed')
+  assert.is(host.confirm(), 'confirmed')
+  await sleep(1500)
+  assert.not.ok(existsSync(join(dir, 'restored')), 'no rollback after a confirmation')
+  rmSync(dir, { recursive: true })
+})
+
+test('in dash: unconfirmed, the host rolls back once by itself; a late confirmation is told too-late', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cutover-'))
+  const host = onDash('c2', dir)
+  host.arm(1)
+  await until(() => existsSync(join(dir, 'restore.rc')))
+  assert.is(readFileSync(join(dir, 'restored'), 'utf8'), 'restored\n')
+  assert.is(readFileSync(join(dir, 'restore.rc'), 'utf8'), '0\n')
+  assert.is(host.confirm(), 'too-late')
+  // fire.sh run again (a second timer, a probe failure) does nothing.
+  rmSync(join(dir, 'restored'))
+  execFileSync('dash', [join(dir, 'fire.sh')])
+  assert.not.ok(existsSync(join(dir, 'restored')), 'the rollback runs at most once')
+  rmSync(dir, { recursive: true })
 })
 
 test('the state a rollback is checked against: device and address of each global IPv4 address, sorted, and the default route', () => {
