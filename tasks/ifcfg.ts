@@ -26,7 +26,7 @@ import { planFile, validateFileOptions } from './file.ts'
 import { confirmedApply, DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
 import type { Verify } from '../src/cutover/confirmed-apply.ts'
 import { describeSnapshot, restoreScript, snapshotOf } from '../src/cutover/restore.ts'
-import { libvirtSession } from '../src/libvirt/remote.ts'
+import { libvirtReader } from '../src/libvirt/remote.ts'
 import type { Connection } from '../src/connection/types.ts'
 
 export interface BridgeOptions extends TaskOptions {
@@ -195,13 +195,14 @@ function probesFor(w: BridgeWish, extra: string[]): string[] {
 }
 
 /**
- * libvirtd answers on the new connection: a libvirt session opens over it
- * (no process on the host), or else `virsh list` works (where the host has
- * virsh). Not `virsh version`: on a cold capability cache that probes every
- * qemu binary, about a CPU-second.
+ * libvirtd answers: a call over this connection's libvirt session (opened
+ * if need be; no process on the host), or else `virsh list` works (where the
+ * host has virsh). Not `virsh version`: on a cold capability cache that
+ * probes every qemu binary, about a CPU-second.
  */
 async function libvirtAnswers(conn: Connection): Promise<string | undefined> {
-  if (await libvirtSession(conn, 'ro')) return undefined
+  const session = await libvirtReader(conn)
+  if (session && (await session.api.listNetworks().then(() => true, () => false))) return undefined
   const virshList = '! command -v virsh >/dev/null 2>&1 || virsh -q list --all --name >/dev/null'
   return (await conn.exec(virshList)).code === 0 ? undefined : `probe failed: ${virshList}`
 }

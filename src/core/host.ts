@@ -28,6 +28,10 @@ export interface HostRuntime extends Host {
   close(): Promise<void>
   /** Closes the connection (without waiting on a link that may be dead) and opens a new one. */
   reconnect(opts?: { connectTimeoutMs?: number }): Promise<Connection>
+  /** Opens a new connection beside the host's own, which stays as it is. */
+  connectAgain(opts?: { connectTimeoutMs?: number }): Promise<Connection>
+  /** Makes a connection from connectAgain the host's own, closing the one before. */
+  adopt(conn: Connection): void
 }
 
 export function createHost(init: {
@@ -69,6 +73,12 @@ export function createHost(init: {
       // A failed attempt must not stick: the next reconnect tries again.
       fresh.catch(() => conn === fresh && (conn = undefined))
       return fresh
+    },
+    connectAgain: (opts) => init.connect(opts),
+    adopt: (fresh) => {
+      const old = conn
+      conn = Promise.resolve(fresh)
+      old?.then((c) => (c === fresh ? undefined : c.close()), () => {})
     },
   }
 }

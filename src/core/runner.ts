@@ -183,7 +183,7 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
       const steps = plan.steps.map((s) => s.summary)
       const diffs = plan.steps.flatMap((s) => (s.diff ? [s.diff] : []))
       if (!check) {
-        const ctx = { host: host.name, journal: host.journal, reconnect: host.reconnect }
+        const ctx = { host: host.name, journal: host.journal, reconnect: host.reconnect, connectAgain: host.connectAgain, adopt: host.adopt }
         try {
           await runSteps(plan.steps, () => host.connection(), ctx)
         } finally {

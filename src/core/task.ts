@@ -31,6 +31,10 @@ export interface StepContext {
   journal: FileJournal
   /** Drops the host's connection and opens a new one (after a change to how the host is reached). */
   reconnect(opts?: { connectTimeoutMs?: number }): Promise<Connection>
+  /** Opens a new connection and leaves the host's own as it is (proof that the host can be reached anew). */
+  connectAgain(opts?: { connectTimeoutMs?: number }): Promise<Connection>
+  /** Makes a connection from connectAgain the host's own, closing the one before. */
+  adopt(conn: Connection): void
 }
 
 export interface FileJournal {

@@ -3,9 +3,10 @@
  * the host gets its own rollback (a snapshot restore script) and a timer
  * that runs it — systemd-run where systemd runs, a detached process
  * otherwise — so it needs no controller. The change runs detached from the
- * SSH session. The controller then reconnects over a new connection, probes
- * (login, the gateway answers, the user's probes, libvirtd answers) and only
- * then confirms, which disarms the timer. If it cannot get back in within the
+ * SSH session. The controller then logs in again over a new connection (the
+ * proof that the host can still be reached), probes (the gateway answers, the
+ * user's probes, libvirtd answers) and only then confirms, which disarms the
+ * timer. If it cannot get back in within the
  * confirm timeout, the host restores itself; the controller waits for that,
  * reconnects and verifies, and the task reads "rolled back", with why.
  */
@@ -117,13 +118,15 @@ export function confirmScript(id: string): string {
 /** Rolls back now (a probe failed): detached, since the restore may drop this session too. */
 export const fireNowScript = (id: string) => `setsid /bin/sh /run/kvmplay/cutover-${id}/fire.sh </dev/null >/dev/null 2>&1 &`
 
+type Connect = (opts: { connectTimeoutMs: number }) => Promise<Connection>
+
 /** Tries to log in again until the deadline; undefined when the host stayed out of reach. */
-async function reconnectUntil(ctx: StepContext, deadline: number): Promise<{ conn?: Connection; error?: string }> {
+async function loginUntil(connect: Connect, deadline: number): Promise<{ conn?: Connection; error?: string }> {
   let error = 'no attempt'
   while (Date.now() < deadline) {
     const left = deadline - Date.now()
     try {
-      return { conn: await ctx.reconnect({ connectTimeoutMs: Math.max(1000, Math.min(3000, left)) }) }
+      return { conn: await connect({ connectTimeoutMs: Math.max(1000, Math.min(3000, left)) }) }
     } catch (err) {
       error = (err as Error).message
       await sleep(Math.min(500, Math.max(0, deadline - Date.now())))
@@ -131,6 +134,9 @@ async function reconnectUntil(ctx: StepContext, deadline: number): Promise<{ con
   }
   return { error }
 }
+
+/** Whether a connection still carries a command, within a few seconds (a link the change broke may hang, not fail). */
+const answers = (conn: Connection) => conn.exec(':', { timeoutMs: 3000 }).then((r) => r.code === 0, () => false)
 
 export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cutover): Promise<string> {
   const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
@@ -147,29 +153,40 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
   let why = `could not log in again within ${c.timeoutSec} s`
   // Log in again, probe and confirm; a new connection that the change itself
   // drops (it may still be running) is retried, not taken for a failed probe.
+  let current = conn
   while (Date.now() < confirmBy) {
-    const back = await reconnectUntil(ctx, confirmBy)
-    T('reconnected')
+    const back = await loginUntil(ctx.connectAgain, confirmBy)
+    T('logged in again')
     if (!back.conn) {
       why = `could not log in again within ${c.timeoutSec} s (${back.error})`
       break
     }
+    // The new login is the proof that the host can be reached anew. The
+    // probes are the host's own checks: they run on the connection kvmplay
+    // already has while it still answers (no new session, shell or libvirt
+    // session for the host to start), else on the new one, which becomes the host's.
+    if (await answers(current)) {
+      back.conn.close().catch(() => {})
+    } else {
+      ctx.adopt(back.conn)
+      current = back.conn
+    }
     let failures: string
     try {
       // The controller's checks run alongside the probes (one wait, not two); they count only when the probes pass.
-      const checks = Promise.all((c.checks ?? []).map((check) => check(back.conn!)))
+      const checks = Promise.all((c.checks ?? []).map((check) => check(current)))
       checks.catch(() => {})
-      failures = (await back.conn.exec(probeScript(id, c))).stdout.trim()
+      failures = (await current.exec(probeScript(id, c))).stdout.trim()
       if (!failures) failures = (await checks).find((f) => f) ?? ''
     } catch (err) {
-      why = `the new connection dropped while probing (${(err as Error).message})`
+      why = `the connection dropped while probing (${(err as Error).message})`
       continue
     }
     T('probed')
     if (!failures) {
       let confirm
       try {
-        confirm = await back.conn.exec(confirmScript(id))
+        confirm = await current.exec(confirmScript(id))
       } catch (err) {
         why = `the connection dropped while confirming (${(err as Error).message})`
         continue
@@ -178,14 +195,14 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
       why = `confirmation came too late (after ${c.timeoutSec} s): the host had started its rollback`
     } else {
       why = failures.split('\n').join('; ')
-      await back.conn.exec(fireNowScript(id)).catch(() => {})
+      await current.exec(fireNowScript(id)).catch(() => {})
     }
     break
   }
   // The host restores itself (now, or when its timer fires); wait for that, then verify.
   const restoredBy = Math.max(Date.now(), started + c.timeoutSec * 1000) + 30_000
   await sleep(Math.max(0, started + c.timeoutSec * 1000 - Date.now()))
-  const again = await reconnectUntil(ctx, restoredBy)
+  const again = await loginUntil(ctx.reconnect, restoredBy)
   if (!again.conn) {
     throw new KvmplayError('connect', `${ctx.host}: cutover failed (${why}) and the host is still unreachable after its rollback should have run: ${again.error}`)
   }

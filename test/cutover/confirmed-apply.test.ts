@@ -1,0 +1,75 @@
+// Where the cutover probes and confirms, with canned connections: the lab
+// tests (cutover.lab.test.ts) run the whole thing against real hosts, where
+// the connection kvmplay has always survives the bridge.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { confirmedApply } from '../../src/cutover/confirmed-apply.ts'
+import type { Cutover } from '../../src/cutover/confirmed-apply.ts'
+import type { Connection, ExecResult } from '../../src/connection/types.ts'
+import type { StepContext } from '../../src/core/task.ts'
+
+const ok = (stdout = ''): ExecResult => ({ code: 0, stdout, stderr: '' })
+
+/** A connection that answers the cutover's scripts; `dead` ones carry the arming, then nothing more. */
+function cannedConn(name: string, dead = false) {
+  const ran: string[] = []
+  let closed = false
+  const conn: Connection = {
+    host: 'h1',
+    exec: async (cmd) => {
+      const kind = cmd.includes('@@ARMING') ? 'arm' : cmd.includes('too-late') ? 'confirm' : cmd === ':' ? 'ping' : 'probe'
+      if (dead && kind !== 'arm') throw new Error(`${name}: timed out`)
+      ran.push(kind)
+      return kind === 'arm' ? ok('before\n@@ARMING\narmed\n') : kind === 'confirm' ? ok('confirmed\n') : ok()
+    },
+    close: async () => void (closed = true),
+  }
+  return { conn, ran, closed: () => closed }
+}
+
+function setup(oldDead: boolean) {
+  const old = cannedConn('old', oldDead)
+  const fresh = cannedConn('new')
+  const adopted: Connection[] = []
+  const checkedOn: Connection[] = []
+  const ctx: StepContext = {
+    host: 'h1',
+    journal: { record: () => {}, originals: () => [] },
+    reconnect: async () => {
+      throw new Error('the rollback path is not expected here')
+    },
+    connectAgain: async () => fresh.conn,
+    adopt: (c) => void adopted.push(c),
+  }
+  const cutover: Cutover = {
+    apply: 'true',
+    restore: 'true',
+    timeoutSec: 30,
+    probes: [],
+    checks: [async (c) => void checkedOn.push(c)],
+    verify: { command: 'echo before' },
+  }
+  return { old, fresh, adopted, checkedOn, run: () => confirmedApply(old.conn, ctx, cutover) }
+}
+
+test('the new login is the proof; probes and the confirmation go over the connection kvmplay has, and the new one is closed', async () => {
+  const s = setup(false)
+  assert.match(await s.run(), /^confirmed after/)
+  assert.equal(s.old.ran, ['arm', 'ping', 'probe', 'confirm'])
+  assert.equal(s.fresh.ran, [])
+  assert.ok(s.fresh.closed(), 'the proof connection is not left open')
+  assert.equal(s.adopted, [])
+  assert.equal(s.checkedOn, [s.old.conn])
+})
+
+test('when the connection kvmplay had no longer answers, the new one probes, confirms and becomes the host connection', async () => {
+  const s = setup(true)
+  assert.match(await s.run(), /^confirmed after/)
+  assert.equal(s.old.ran, ['arm'])
+  assert.equal(s.fresh.ran, ['probe', 'confirm'])
+  assert.not.ok(s.fresh.closed())
+  assert.equal(s.adopted, [s.fresh.conn])
+  assert.equal(s.checkedOn, [s.fresh.conn])
+})
+
+test.run()
