@@ -6,7 +6,12 @@
  * verified on every host. Prints a table and the ratios; with several sizes,
  * writes an SVG chart of time against host count.
  *
- *   node --import tsx bench/migrate.ts [N=20] [--sizes 1,5,10,20] [--tools kvmplay,ansible]
+ *   node --import tsx bench/migrate.ts [N=20] [--sizes 1,5,10,20] [--tools kvmplay,ansible] [--rounds R]
+ *
+ * With --rounds R each size is measured R times, the tools taking turns
+ * (kvmplay, Ansible, the floor, kvmplay, …), and the table gives every round
+ * and the medians: this machine's speed drifts by ±20 % over minutes, more
+ * than one pair of runs can tell apart.
  *
  * A benchmark, not a test: it never fails on timing (only on a wrong end state).
  */
@@ -30,6 +35,8 @@ const opt = (name: string) => {
 }
 const sizes = (opt('sizes') ?? args.find((a) => /^\d+$/.test(a)) ?? '20').split(',').map(Number)
 const tools = (opt('tools') ?? 'kvmplay,ansible').split(',') as Tool[]
+const rounds = Number(opt('rounds') ?? 1)
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds wants a whole number ≥ 1, not ${opt('rounds')}`)
 type Tool = 'kvmplay' | 'ansible'
 
 export interface Measure {
@@ -129,50 +136,83 @@ async function freshLab(n: number): Promise<{ hosts: HostPlan[]; inventory: stri
 interface Row {
   n: number
   tool: Tool | 'floor'
+  /** 1…R; absent on the medians. */
+  round?: number
   first?: Measure
   noop: Measure
 }
 
 const rows: Row[] = []
 for (const n of sizes) {
-  for (const tool of tools) {
-    const { hosts, inventory } = await freshLab(n)
-    const first = await runTool(tool, inventory)
-    const problems = await verifyMigrated(hosts, labPaths(LAB.dir).sshConfig)
-    if (problems.length) throw new Error(`${tool} at N=${n} did not reach the end state:\n${problems.slice(0, 10).join('\n')}`)
-    const noop = await runTool(tool, inventory)
-    rows.push({ n, tool, first, noop })
-    console.error(`N=${n} ${tool}: first ${first.wall.toFixed(2)} s, no-op ${noop.wall.toFixed(2)} s (end state verified on ${n} hosts)`)
-    if (tool === tools[tools.length - 1]) {
-      const { hosts: h } = { hosts }
-      rows.push({ n, tool: 'floor', noop: await floor(h) })
+  for (let round = 1; round <= rounds; round++) {
+    let last: HostPlan[] = []
+    for (const tool of tools) {
+      const { hosts, inventory } = await freshLab(n)
+      const first = await runTool(tool, inventory)
+      const problems = await verifyMigrated(hosts, labPaths(LAB.dir).sshConfig)
+      if (problems.length) throw new Error(`${tool} at N=${n} did not reach the end state:\n${problems.slice(0, 10).join('\n')}`)
+      const noop = await runTool(tool, inventory)
+      rows.push({ n, tool, round, first, noop })
+      console.error(`N=${n} round ${round} ${tool}: first ${first.wall.toFixed(2)} s, no-op ${noop.wall.toFixed(2)} s (end state verified on ${n} hosts)`)
+      last = hosts
     }
+    rows.push({ n, tool: 'floor', round, noop: await floor(last) })
   }
 }
 await labDown(LAB)
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const medianOf = (ms: Measure[]): Measure => ({
+  wall: median(ms.map((m) => m.wall)),
+  cpu: median(ms.map((m) => m.cpu)),
+  peakMiB: Math.max(...ms.map((m) => m.peakMiB)),
+  code: Math.max(...ms.map((m) => m.code)),
+})
+/** One row per size and tool: the run itself, or with several rounds the medians (peak memory: the highest). */
+const summary: Row[] = sizes.flatMap((n) =>
+  (['kvmplay', 'ansible', 'floor'] as const).flatMap((tool) => {
+    const rs = rows.filter((r) => r.n === n && r.tool === tool)
+    if (!rs.length) return []
+    const firsts = rs.flatMap((r) => (r.first ? [r.first] : []))
+    return [{ n, tool, first: firsts.length ? medianOf(firsts) : undefined, noop: medianOf(rs.map((r) => r.noop)) }]
+  }),
+)
+
 const f = (x: number | undefined, d = 2) => (x === undefined ? '-' : x.toFixed(d))
 const lines: string[] = []
-lines.push(`| N | tool | first run: wall s | CPU s | peak MiB | no-op: wall s | CPU s | peak MiB |`)
-lines.push(`|---|---|---|---|---|---|---|---|`)
-for (const r of rows) {
-  lines.push(`| ${r.n} | ${r.tool} | ${f(r.first?.wall)} | ${f(r.first?.cpu)} | ${f(r.first?.peakMiB, 0)} | ${f(r.noop.wall)} | ${f(r.noop.cpu)} | ${f(r.noop.peakMiB, 0)} |`)
-}
+lines.push(`| N | tool | round | first run: wall s | CPU s | peak MiB | no-op: wall s | CPU s | peak MiB |`)
+lines.push(`|---|---|---|---|---|---|---|---|---|`)
+const line = (r: Row, label: string) =>
+  lines.push(`| ${r.n} | ${r.tool} | ${label} | ${f(r.first?.wall)} | ${f(r.first?.cpu)} | ${f(r.first?.peakMiB, 0)} | ${f(r.noop.wall)} | ${f(r.noop.cpu)} | ${f(r.noop.peakMiB, 0)} |`)
+if (rounds > 1) for (const r of rows) line(r, String(r.round))
+for (const r of summary) line(r, rounds > 1 ? `median of ${rounds}` : '1')
 for (const n of sizes) {
-  const k = rows.find((r) => r.n === n && r.tool === 'kvmplay')
-  const a = rows.find((r) => r.n === n && r.tool === 'ansible')
-  const fl = rows.find((r) => r.n === n && r.tool === 'floor')
+  const k = summary.find((r) => r.n === n && r.tool === 'kvmplay')
+  const a = summary.find((r) => r.n === n && r.tool === 'ansible')
+  const fl = summary.find((r) => r.n === n && r.tool === 'floor')
   const parts: string[] = []
   if (k && a) parts.push(`first run Ansible/kvmplay ${f(a.first!.wall / k.first!.wall, 1)}×`, `no-op Ansible/kvmplay ${f(a.noop.wall / k.noop.wall, 1)}×`)
   if (k && fl) parts.push(`kvmplay no-op/floor ${f(k.noop.wall / fl.noop.wall, 2)}×`)
-  if (parts.length) lines.push(`\nN=${n}: ${parts.join(', ')}`)
+  if (rounds > 1 && k && a) {
+    // Each round's own ratio: its two runs were minutes apart, not the whole benchmark.
+    const per = (pick: (r: Row) => number) =>
+      Array.from({ length: rounds }, (_, i) => {
+        const [kr, ar] = (['kvmplay', 'ansible'] as const).map((t) => rows.find((r) => r.n === n && r.tool === t && r.round === i + 1)!)
+        return f(pick(ar) / pick(kr), 1)
+      }).join(', ')
+    parts.push(`per round: first ${per((r) => r.first!.wall)}×, no-op ${per((r) => r.noop.wall)}×`)
+  }
+  if (parts.length) lines.push(`\nN=${n}${rounds > 1 ? ` (medians of ${rounds} rounds)` : ''}: ${parts.join(', ')}`)
 }
 console.log(lines.join('\n'))
 
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-writeFileSync(join(ROOT, 'bench/results', `migrate-${stamp}.json`), JSON.stringify(rows, null, 2) + '\n')
+writeFileSync(join(ROOT, 'bench/results', `migrate-${stamp}.json`), JSON.stringify({ command: `node --import tsx bench/migrate.ts ${args.join(' ')}`.trim(), rows, summary }, null, 2) + '\n')
 if (sizes.length > 1) {
-  writeFileSync(join(ROOT, 'bench/results/time-vs-hosts.svg'), chartSvg(rows))
+  writeFileSync(join(ROOT, 'bench/results/time-vs-hosts.svg'), chartSvg(summary))
   console.log('\nchart: bench/results/time-vs-hosts.svg')
 }
