@@ -45,6 +45,9 @@ export const DEFAULT_CONFIRM_TIMEOUT_SEC = 60
 /** printf is a shell builtin: no process for each file written (a here-document needs cat). */
 const writeFile = (path: string, body: string) => `printf '%s\\n' ${quote(body)} > ${path}`
 
+/** Where one cutover keeps its scripts and state on the host (/run: gone at the next boot). */
+const cutoverDir = (id: string) => `/run/kvmplay/cutover-${id}`
+
 /**
  * The decision between confirming and rolling back is a file only one side
  * can create (noclobber: O_EXCL), so the rollback fires at most once and a
@@ -54,7 +57,7 @@ const writeFile = (path: string, body: string) => `printf '%s\\n' ${quote(body)}
 const claim = (d: string) => `set -C; { true > "${d}/decided"; } 2>/dev/null`
 
 export function armScript(id: string, c: Cutover): string {
-  const d = `/run/kvmplay/cutover-${id}`
+  const d = cutoverDir(id)
   // The change runs detached from this session (a dropped link cannot stop it
   // halfway), sourced in a subshell of the detached shell rather than by a new
   // sh. Without systemd that shell also holds the timer: one setsid, not two.
@@ -84,13 +87,13 @@ export function armScript(id: string, c: Cutover): string {
 }
 
 /**
- * On the new connection: wait for the change to finish, then run the probes;
+ * On the connection the probes go over: wait for the change to finish, then run them;
  * prints what failed. The confirmation is a separate command, sent only by a
  * controller that saw the probes pass: a probe script left running by a
  * controller that died must not confirm on its behalf.
  */
 export function probeScript(id: string, c: Cutover): string {
-  const d = `/run/kvmplay/cutover-${id}`
+  const d = cutoverDir(id)
   return [
     `d=${d}`,
     'i=0; while [ ! -e "$d/apply.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
@@ -101,7 +104,7 @@ export function probeScript(id: string, c: Cutover): string {
 }
 
 export function confirmScript(id: string): string {
-  const d = `/run/kvmplay/cutover-${id}`
+  const d = cutoverDir(id)
   return [
     `d=${d}`,
     // A confirmation whose answer was lost is asked again: say it was confirmed, not too late.
@@ -116,7 +119,7 @@ export function confirmScript(id: string): string {
 }
 
 /** Rolls back now (a probe failed): detached, since the restore may drop this session too. */
-export const fireNowScript = (id: string) => `setsid /bin/sh /run/kvmplay/cutover-${id}/fire.sh </dev/null >/dev/null 2>&1 &`
+export const fireNowScript = (id: string) => `setsid /bin/sh ${cutoverDir(id)}/fire.sh </dev/null >/dev/null 2>&1 &`
 
 type Connect = (opts: { connectTimeoutMs: number }) => Promise<Connection>
 
@@ -206,7 +209,7 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
   if (!again.conn) {
     throw new KvmplayError('connect', `${ctx.host}: cutover failed (${why}) and the host is still unreachable after its rollback should have run: ${again.error}`)
   }
-  const d = `/run/kvmplay/cutover-${id}`
+  const d = cutoverDir(id)
   const state = await again.conn.exec(`i=0; while [ ! -e ${d}/restore.rc ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; cat ${d}/restore.rc 2>/dev/null; echo @@; ${c.verify.command}`)
   const [rc, now = ''] = state.stdout.split('@@\n')
   const restored = digested(c.verify, now) === digested(c.verify, verifyBefore)
