@@ -9,7 +9,7 @@ import { runCommand } from './commands/run.ts'
 import { EXIT } from './core/exit-codes.ts'
 
 export async function main(argv: string[]): Promise<void> {
-  await yargs(argv)
+  const cli = yargs(argv)
     .scriptName('kvmplay')
     .usage('kvmplay — converge KVM hypervisors with TypeScript playbooks over SSH\n\nUsage: $0 <command> [options]')
     .command(runCommand)
@@ -27,7 +27,18 @@ export async function main(argv: string[]): Promise<void> {
       console.error(`kvmplay: ${msg}\nRun 'kvmplay --help' for usage.`)
       process.exit(EXIT.BAD_INPUT)
     })
-    .parseAsync()
+  skipHelpCache(cli)
+  await cli.parseAsync()
+}
+
+/**
+ * yargs renders the whole help text right after it starts a command's
+ * handler, in case a later failure wants to show it: ~40 ms on the way to the
+ * first host. Our fail handler never shows it, so the rendering is skipped.
+ */
+function skipHelpCache(cli: unknown): void {
+  const internals = cli as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } }
+  internals.getInternalMethods().getUsageInstance().cacheHelpMessage = () => {}
 }
 
 main(hideBin(process.argv)).catch((err: unknown) => {

@@ -1,6 +1,6 @@
 /**
- * Loads a TypeScript playbook as it is (playbook-hooks.mjs compiles it on
- * import) and reports anything wrong with it — syntax, a throw, a missing or
+ * Loads a TypeScript playbook as it is (compiled by direct-playbook.ts, or by
+ * playbook-hooks.mjs on import where it needs them) and reports anything wrong with it — syntax, a throw, a missing or
  * wrong default export — with file and line, before any host is contacted.
  */
 import { existsSync } from 'node:fs'
@@ -9,9 +9,11 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { KvmplayError, isKvmplayError } from './errors.ts'
 import { BUNDLED, PACKAGE_ROOT } from '../paths.ts'
+import { directPlaybook } from './direct-playbook.ts'
 import { isPlaybook } from './playbook.ts'
 import type { Playbook } from './playbook.ts'
 
+let prepared = false
 let hooked = false
 
 /** What a playbook's `import … from 'kvmplay'` gets: the running kvmplay's own modules, so there is one of each. */
@@ -32,20 +34,34 @@ function locate(err: Error, file: string): string | undefined {
   return undefined
 }
 
+/** The bundle keeps compiled playbooks beside it (a new bundle, new ones); from the sources, none are kept. */
+const CACHE_DIR = BUNDLED ? fileURLToPath(new URL('./playbooks/', import.meta.url)) : undefined
+
+async function importPlaybook(file: string): Promise<Record<string, unknown>> {
+  const direct = CACHE_DIR ? await directPlaybook(file, CACHE_DIR, entries()) : undefined
+  if (!prepared) {
+    // Load what the playbook imports from kvmplay first: once source maps are
+    // on, Node reads and parses the map of every module loaded after (~1 MB
+    // of JSON for the bundle's chunks), and only the playbook's is needed.
+    for (const url of Object.values(entries())) await import(url)
+    // Stack traces through the playbook's inline source map: errors name its .ts lines.
+    process.setSourceMapsEnabled(true)
+    prepared = true
+  }
+  if (direct) return import(direct)
+  if (!hooked) {
+    register(pathToFileURL(join(PACKAGE_ROOT, 'src/core/playbook-hooks.mjs')), { data: { entries: entries(), cacheDir: CACHE_DIR } })
+    hooked = true
+  }
+  return import(pathToFileURL(file).href)
+}
+
 export async function loadPlaybook(path: string): Promise<{ playbook: Playbook; file: string }> {
   const file = resolve(path)
   if (!existsSync(file)) throw new KvmplayError('playbook', `playbook ${path} does not exist`)
-  if (!hooked) {
-    // Stack traces through the playbook's inline source map: errors name its .ts lines.
-    process.setSourceMapsEnabled(true)
-    // The bundle keeps compiled playbooks beside it (a new bundle, new ones); from the sources, none are kept.
-    const cacheDir = BUNDLED ? fileURLToPath(new URL('./playbooks/', import.meta.url)) : undefined
-    register(pathToFileURL(join(PACKAGE_ROOT, 'src/core/playbook-hooks.mjs')), { data: { entries: entries(), cacheDir } })
-    hooked = true
-  }
   let mod: Record<string, unknown>
   try {
-    mod = await import(pathToFileURL(file).href)
+    mod = await importPlaybook(file)
   } catch (err) {
     const e = err as Error & { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }
     if (e.errors?.length) {
