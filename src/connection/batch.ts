@@ -20,7 +20,9 @@ export function parseBatchOutput(out: ExecResult, count: number, marker: string)
 
 export async function runBatch(conn: Connection, commands: string[]): Promise<ExecResult[]> {
   if (commands.length === 0) return []
-  if (commands.length === 1) return [await conn.exec(`( ${commands[0]}\n) </dev/null`)]
+  // One command needs no subshell of its own: every exec already gets one, with no stdin
+  // (the connection's shell wraps each command so; an exec channel or a local sh ends stdin).
+  if (commands.length === 1) return [await conn.exec(commands[0])]
   const marker = `KVMPLAY-${randomBytes(8).toString('hex')}`
   return parseBatchOutput(await conn.exec(batchScript(commands, marker)), commands.length, marker)
 }

@@ -89,6 +89,28 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
     }
   })
 
+  test(`${shell}: the backup has the old bytes and mode, whether printf or cp writes it`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvmplay-write-'))
+    try {
+      const cases: [string, Buffer, number][] = [
+        ['text', Buffer.from("ünïcode 'quoted' $x\nno newline at the end"), 0o640], // printf writes it
+        ['latin1', Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]), 0o644], // not UTF-8: cp -p
+        ['script', Buffer.from('#!/bin/sh\n'), 0o750], // an execute bit no umask gives: cp -p
+      ]
+      for (const [name, bytes, perm] of cases) {
+        const path = join(dir, name)
+        writeFileSync(path, bytes)
+        chmodSync(path, perm)
+        assert.is(await converge(conn, { path, content: 'new\n' }), 1, name)
+        const backup = readdirSync(dir).find((f) => f.startsWith(`${name}.`) && f.endsWith('~'))!
+        assert.ok(readFileSync(join(dir, backup)).equals(bytes), `${name}: backup bytes`)
+        assert.is(mode(join(dir, backup)), perm.toString(8).padStart(4, '0'), `${name}: backup mode`)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   test(`${shell}: a write that fails leaves the old file and no temp file`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvmplay-write-'))
     try {
