@@ -1,7 +1,8 @@
 /**
  * Loads a TypeScript playbook as it is (compiled by direct-playbook.ts, or by
- * playbook-hooks.mjs on import where it needs them) and reports anything wrong with it — syntax, a throw, a missing or
- * wrong default export — with file and line, before any host is contacted.
+ * the module hooks of playbook-hooks.mjs where it needs them) and reports
+ * anything wrong with it — syntax, a throw, a missing or wrong default export
+ * — with file and line, before any host is contacted.
  */
 import { existsSync } from 'node:fs'
 import { register } from 'node:module'

@@ -1,6 +1,7 @@
-// Module hooks (node:module register) for loading playbooks. They run on
-// Node's hooks thread and see only what is imported after loadPlaybook
-// registers them: the playbook and what it imports.
+// Module hooks (node:module register) for loading playbooks that import their
+// own files or packages, or read import.meta (the others load without hooks:
+// direct-playbook.ts). They run on Node's hooks thread and see only what is
+// imported after loadPlaybook registers them: the playbook and what it imports.
 // - A playbook anywhere on disk can `import … from 'kvmplay'` / 'kvmplay/tasks'
 //   and gets this kvmplay (the bundle or the sources, whichever is running),
 //   without installing it beside the playbook.
