@@ -62,6 +62,9 @@ export function validateFileOptions(o: FileOptions): FileWish {
 /** Content up to this size travels inside the script (a builtin printf writes it); larger content is the step's stdin. */
 const INLINE_CONTENT_BYTES = 12 * 1024
 
+/** Whether the script can carry this content for printf: small enough, and no NUL (no shell argument holds one). */
+const inlinable = (content: string) => Buffer.byteLength(content) <= INLINE_CONTENT_BYTES && !content.includes('\0')
+
 /** The umask that creates files with exactly this mode, when one can (no execute or special bits). */
 function umaskFor(mode: string): string | undefined {
   const m = parseInt(mode, 8)
@@ -79,15 +82,12 @@ function umaskFor(mode: string): string | undefined {
 function backupCommand(current: FileState, backup: string): string {
   const copy = sh`cp -p "$p" ${backup}`
   const content = current.content
-  const exact =
-    content !== undefined &&
-    Buffer.byteLength(content) === current.size &&
-    Buffer.byteLength(content) <= INLINE_CONTENT_BYTES &&
-    !content.includes('\0') &&
-    !content.includes('\uFFFD') // bytes that were not UTF-8 did not survive the read
+  // Bytes that were not UTF-8 did not survive the read: their size or a U+FFFD gives them away.
+  const exact = content !== undefined && Buffer.byteLength(content) === current.size && !content.includes('\uFFFD') && inlinable(content)
   const umask = current.mode ? umaskFor(current.mode) : undefined
   if (!exact || !umask) return copy
-  return `if [ -O "$p" ] && [ -G "$p" ]; then umask ${umask}; set +C; ${sh`printf '%s' ${content} > ${backup}`}; else ${copy}; fi`
+  // Runs after the temp file is written, with noclobber off again: the backup is written as cp would.
+  return `if [ -O "$p" ] && [ -G "$p" ]; then umask ${umask}; ${sh`printf '%s' ${content} > ${backup}`}; else ${copy}; fi`
 }
 
 /**
@@ -103,7 +103,7 @@ function writeStep(w: FileWish, current: FileState, content: string): Step {
   const mode = w.mode ?? (current.exists ? current.mode! : '0644')
   const umask = umaskFor(mode)
   const own = w.owner || w.group ? `${w.owner ?? ''}${w.group ? `:${w.group}` : ''}` : undefined
-  const inline = Buffer.byteLength(content) <= INLINE_CONTENT_BYTES && !content.includes('\0')
+  const inline = inlinable(content)
   const script = [
     'set -e',
     sh`p=${w.path}`,
