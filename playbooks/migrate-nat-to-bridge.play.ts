@@ -5,7 +5,7 @@
 // uses it.
 //   kvmplay run playbooks/migrate-nat-to-bridge.play.ts -i inventory.yaml
 import { playbook } from 'kvmplay'
-import { applyIfcfg, defineNetwork, destroyDefaultNet, editDomainInterface, enableIpForward, writeIfcfg } from 'kvmplay/tasks'
+import { applyBridge, defineNetwork, destroyNetwork, editDomainInterface, enableIpForward, writeIfcfg } from 'kvmplay/tasks'
 
 export default playbook({
   name: 'migrate guests from NAT (default) to bridge br0',
@@ -13,9 +13,9 @@ export default playbook({
   tasks: [
     enableIpForward(),
     writeIfcfg({ bridge: 'br0' }),
-    applyIfcfg({ bridge: 'br0' }),
+    applyBridge({ bridge: 'br0' }),
     defineNetwork({ name: 'br0', forward: 'bridge', bridge: 'br0' }),
     editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, restart: 'never' }),
-    destroyDefaultNet(),
+    destroyNetwork(),
   ],
 })

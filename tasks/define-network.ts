@@ -15,7 +15,7 @@ import { commandStep } from '../src/core/step.ts'
 import { renderTemplate, renderString } from '../src/render.ts'
 import { compareNetworks, isUnchanged, mergeWanted, networkTemplateVars } from '../src/libvirt/network.ts'
 import type { DhcpHost, ForwardMode, NetworkSpec } from '../src/libvirt/network.ts'
-import { libvirtStale, virsh, virshSequence, virshWithXmlFile } from '../src/libvirt/virsh.ts'
+import { libvirtTouches, virsh, virshSequence, virshWithXmlFile } from '../src/libvirt/virsh.ts'
 import { libvirtStep } from '../src/libvirt/step.ts'
 import { hostname, interfaceName, ipv4, libvirtName, mac, netmaskToPrefix, port, prefixLength } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
@@ -168,7 +168,7 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
               // DHCP leases only: in place, live and persistent, no restart.
               const where = current.active ? ['--live', '--config'] : ['--config']
               const update = (op: string, h: DhcpHost) =>
-                commandStep(`${op} DHCP host ${h.mac} → ${h.ip}${h.name ? ` (${h.name})` : ''} in ${name}`, virsh('net-update', name, op, 'ip-dhcp-host', hostXml(h), ...where), { invalidates: libvirtStale({ network: name }) })
+                commandStep(`${op} DHCP host ${h.mac} → ${h.ip}${h.name ? ` (${h.name})` : ''} in ${name}`, virsh('net-update', name, op, 'ip-dhcp-host', hostXml(h), ...where), { touches: libvirtTouches({ network: name }) })
               const hostSteps = [
                 ...change.removeHosts.map((h) => update('delete', h)),
                 ...change.modifyHosts.map((h) => update('modify', h)),

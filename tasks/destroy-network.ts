@@ -1,7 +1,8 @@
 /**
- * destroyDefaultNet: stops and undefines libvirt's `default` NAT network (or
- * another), the seed's last step — but refuses, naming them, while any
- * domain, running or not, still has an interface on it. Ok when it is gone.
+ * destroyNetwork: stops and undefines a libvirt network — by default
+ * libvirt's `default` NAT network, the seed's last step — but refuses,
+ * naming them, while any domain, running or not, still has an interface on
+ * it. Ok when it is gone. `destroyDefaultNet` is its first name.
  */
 import { defineTask } from '../src/core/task.ts'
 import type { Step, Task, TaskOptions } from '../src/core/task.ts'
@@ -13,7 +14,19 @@ import { libvirtName } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { domainsOn } from './define-network.ts'
 
-export function destroyDefaultNet(opts: TaskOptions & { network?: string } = {}): Task {
+export interface DestroyNetworkOptions extends TaskOptions {
+  /** The network to destroy. Default 'default'. */
+  network?: string
+}
+
+/**
+ * @example
+ * ```ts
+ * destroyNetwork()                         // libvirt's NAT 'default', once no guest uses it
+ * destroyNetwork({ network: 'isolated0' })
+ * ```
+ */
+export function destroyNetwork(opts: DestroyNetworkOptions = {}): Task {
   const name = libvirtName(opts.network ?? 'default', 'network name')
   return defineTask(
     {
@@ -49,3 +62,6 @@ export function destroyDefaultNet(opts: TaskOptions & { network?: string } = {})
     opts,
   )
 }
+
+/** The first name of destroyNetwork, kept for playbooks that use it. */
+export const destroyDefaultNet = destroyNetwork

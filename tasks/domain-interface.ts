@@ -14,8 +14,8 @@ import { libvirtFact } from '../src/facts/libvirt.ts'
 import type { LibvirtDomain } from '../src/facts/libvirt.ts'
 import { isAt, movedInterfaceXml } from '../src/libvirt/domain.ts'
 import type { DomainInterface, InterfaceTarget } from '../src/libvirt/domain.ts'
-import { libvirtStale, virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
-import { ALWAYS_STALE, runChecked } from '../src/core/step.ts'
+import { libvirtTouches, virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
+import { runChecked } from '../src/core/step.ts'
 import { libvirtStep } from '../src/libvirt/step.ts'
 import { LibvirtCallError } from '../src/libvirt/rpc.ts'
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from '../src/libvirt/remote.ts'
@@ -104,7 +104,7 @@ function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, liv
   }
   return {
     summary,
-    invalidates: [...libvirtStale({ domain: d.name }), ...ALWAYS_STALE],
+    touches: libvirtTouches({ domain: d.name }),
     diff,
     run: async (conn) => {
       const res = await conn.exec(virshWithXmlFile('update-device', [d.name], ['--live', '--config']), { stdin: xml })

@@ -5,12 +5,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import { defineTask, converged } from '../src/core/task.ts'
-import type { Step, Task, TaskOptions } from '../src/core/task.ts'
+import type { Plan, Step, Task, TaskOptions } from '../src/core/task.ts'
 import type { Host } from '../src/core/host.ts'
 import { fileFact } from '../src/facts/file.ts'
 import type { FileState } from '../src/facts/file.ts'
 import { factRequest } from '../src/facts/fact.ts'
 import { commandStep } from '../src/core/step.ts'
+import { resource } from '../src/core/resource.ts'
 import { sh } from '../src/core/quote.ts'
 import { absolutePath, fileMode, owner as ownerName } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
@@ -30,8 +31,8 @@ export interface FileOptions extends TaskOptions {
   backup?: boolean
 }
 
-/** What writing a file can make stale: that file, path probes (mkdir -p makes parents), the ifcfg listing. */
-const fileStale = (path: string) => [`file:${path}`, 'exists:', 'ifcfg-files']
+/** Writing a file touches its path (and so its parents, which mkdir -p may create, and listings of them). */
+const touched = (path: string) => [resource.path(path)]
 
 /** Backups end in "~": sysctl.d only reads *.conf, network-scripts and NetworkManager skip *~ files. */
 export const backupPath = (path: string, now = new Date()) =>
@@ -47,7 +48,8 @@ export interface FileWish {
   backup: boolean
 }
 
-export function validateFileOptions(o: FileOptions): FileWish {
+/** The wish of file options, checked (absolute path, octal mode, owner names); throws a validation error naming what is wrong. */
+export function fileWish(o: Omit<FileOptions, keyof TaskOptions>): FileWish {
   return {
     path: absolutePath(o.path),
     content: o.content === undefined ? undefined : String(o.content),
@@ -125,32 +127,32 @@ function writeStep(w: FileWish, current: FileState, content: string): Step {
   ].join('\n')
   const what = current.exists ? 'replace' : 'create'
   return commandStep(`${what} ${w.path}${backup ? ` (backup ${backup})` : ''}`, script, {
-    invalidates: fileStale(w.path),
+    touches: touched(w.path),
     stdin: inline ? undefined : content,
     diff: { label: w.path, before: current.content ?? '', after: content },
   })
 }
 
-/** Records the file as it was before the step changes it, for a later cutover's rollback. */
-function journaled(step: Step, current: FileState, path: string): Step {
-  return {
-    ...step,
-    prepare: (ctx) => {
-      step.prepare?.(ctx)
-      ctx.journal.record({ path, content: current.exists ? current.content : undefined, mode: current.mode, owner: current.owner, group: current.group })
-    },
-  }
-}
-
-/** The steps from a file's current state to the wish: shared by file, template, sysctl and the ifcfg tasks. */
+/**
+ * The steps from a file's current state to the wish: an atomic write with a
+ * backup, or a removal, chmod, chown — each carrying the file as it was (a
+ * later cutover's rollback may put it back) and its diff. Shared by file,
+ * template, sysctl, the bridge tasks and any task of your own that keeps a file.
+ *
+ * @example
+ * ```ts
+ * plan: (host, { conf }) => ({ steps: planFile(fileWish({ path: '/etc/x.conf', content: 'x = 1\n' }), conf) })
+ * ```
+ */
 export function planFile(w: FileWish, current: FileState): Step[] {
-  return planFileSteps(w, current).map((s) => journaled(s, current, w.path))
+  const original = { path: w.path, content: current.exists ? current.content : undefined, mode: current.mode, owner: current.owner, group: current.group }
+  return planFileSteps(w, current).map((s) => ({ ...s, original }))
 }
 
 function planFileSteps(w: FileWish, current: FileState): Step[] {
   if (w.state === 'absent') {
     if (!current.exists) return []
-    return [commandStep(`remove ${w.path}`, sh`rm -f -- ${w.path}`, { invalidates: fileStale(w.path), diff: { label: w.path, before: current.content ?? '', after: '' } })]
+    return [commandStep(`remove ${w.path}`, sh`rm -f -- ${w.path}`, { touches: touched(w.path), diff: { label: w.path, before: current.content ?? '', after: '' } })]
   }
   if (current.exists && current.type !== 'file') {
     throw new KvmplayError('validation', `${w.path} exists and is a ${current.type}, not a regular file; refusing to replace it`)
@@ -158,11 +160,11 @@ function planFileSteps(w: FileWish, current: FileState): Step[] {
   if (w.content !== undefined && (!current.exists || current.content !== w.content)) return [writeStep(w, current, w.content)]
   if (!current.exists) throw new KvmplayError('validation', `${w.path} does not exist; give 'content' to create it`)
   const steps: Step[] = []
-  if (w.mode && w.mode !== current.mode) steps.push(commandStep(`chmod ${w.mode} ${w.path} (was ${current.mode})`, sh`chmod ${w.mode} -- ${w.path}`, { invalidates: fileStale(w.path) }))
+  if (w.mode && w.mode !== current.mode) steps.push(commandStep(`chmod ${w.mode} ${w.path} (was ${current.mode})`, sh`chmod ${w.mode} -- ${w.path}`, { touches: touched(w.path) }))
   const ownerDiffers = (w.owner && w.owner !== current.owner) || (w.group && w.group !== current.group)
   if (ownerDiffers) {
     const own = `${w.owner ?? current.owner}:${w.group ?? current.group}`
-    steps.push(commandStep(`chown ${own} ${w.path} (was ${current.owner}:${current.group})`, sh`chown ${own} -- ${w.path}`, { invalidates: fileStale(w.path) }))
+    steps.push(commandStep(`chown ${own} ${w.path} (was ${current.owner}:${current.group})`, sh`chown ${own} -- ${w.path}`, { touches: touched(w.path) }))
   }
   return steps
 }
@@ -171,11 +173,15 @@ export function fileReason(w: FileWish): string {
   return w.state === 'absent' ? `${w.path} is absent` : `${w.path} is as wished`
 }
 
-/** Plans a file wish against the host, for tasks that compute the content themselves. */
-export async function planFileOn(host: Host, w: FileWish) {
-  const current = await host.fact(fileFact, w.path)
+/** The plan of a file wish against the file as it is: its steps, or converged, saying so. */
+export function planFileAgainst(w: FileWish, current: FileState): Plan {
   const steps = planFile(w, current)
   return steps.length ? { steps } : converged(fileReason(w))
+}
+
+/** Plans a file wish against the host, for tasks that compute the content themselves. */
+export async function planFileOn(host: Host, w: FileWish): Promise<Plan> {
+  return planFileAgainst(w, await host.fact(fileFact, w.path))
 }
 
 /**
@@ -187,12 +193,12 @@ export async function planFileOn(host: Host, w: FileWish) {
  * ```
  */
 export function file(opts: FileOptions): Task {
-  const w = validateFileOptions(opts)
+  const w = fileWish(opts)
   return defineTask(
     {
       name: w.state === 'absent' ? `remove ${w.path}` : `file ${w.path}`,
-      facts: () => [factRequest(fileFact, w.path)],
-      plan: (host) => planFileOn(host, w),
+      facts: () => ({ current: factRequest(fileFact, w.path) }),
+      plan: (_host, { current }) => planFileAgainst(w, current),
     },
     opts,
   )

@@ -1,4 +1,7 @@
-/** kvmplay's tasks: `import { file, template, sysctl, enableIpForward, command } from 'kvmplay/tasks'`. */
+/**
+ * kvmplay's tasks: `import { file, template, sysctl, enableIpForward, command } from 'kvmplay/tasks'`.
+ * First names kept as aliases: applyIfcfg (applyBridge), destroyDefaultNet (destroyNetwork).
+ */
 export { file } from './file.ts'
 export type { FileOptions } from './file.ts'
 export { template } from './template.ts'
@@ -7,10 +10,11 @@ export { sysctl, enableIpForward } from './sysctl.ts'
 export type { SysctlOptions } from './sysctl.ts'
 export { command } from './command.ts'
 export type { CommandOptions } from './command.ts'
-export { writeIfcfg, applyIfcfg } from './ifcfg.ts'
-export type { BridgeOptions } from './ifcfg.ts'
+export { writeIfcfg, applyBridge, applyIfcfg } from './bridge.ts'
+export type { BridgeOptions } from './bridge.ts'
 export { defineNetwork } from './define-network.ts'
 export type { DefineNetworkOptions } from './define-network.ts'
 export { editDomainInterface } from './domain-interface.ts'
 export type { EditDomainInterfaceOptions, RestartPolicy } from './domain-interface.ts'
-export { destroyDefaultNet } from './destroy-network.ts'
+export { destroyNetwork, destroyDefaultNet } from './destroy-network.ts'
+export type { DestroyNetworkOptions } from './destroy-network.ts'

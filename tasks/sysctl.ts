@@ -9,10 +9,11 @@ import { sysctlFact, procSysPath, normaliseSysctl } from '../src/facts/sysctl.ts
 import { fileFact } from '../src/facts/file.ts'
 import { factRequest } from '../src/facts/fact.ts'
 import { commandStep } from '../src/core/step.ts'
+import { resource } from '../src/core/resource.ts'
 import { sh } from '../src/core/quote.ts'
 import { absolutePath, sysctlKey } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
-import { planFile, validateFileOptions } from './file.ts'
+import { planFile, fileWish } from './file.ts'
 
 export interface SysctlOptions extends TaskOptions {
   /** e.g. 'net.ipv4.ip_forward' (or with slashes). */
@@ -71,22 +72,22 @@ export function sysctl(opts: SysctlOptions): Task {
   return defineTask(
     {
       name: `sysctl ${key} = ${value}`,
-      facts: () => [factRequest(sysctlFact, key), factRequest(fileFact, file)],
-      plan: async (host) => {
-        const [running, persisted] = (await host.gather([factRequest(sysctlFact, key), factRequest(fileFact, file)])) as [
-          string | undefined,
-          Awaited<ReturnType<typeof fileFact.parse>>,
-        ]
+      facts: () => ({ running: factRequest(sysctlFact, key), persisted: factRequest(fileFact, file) }),
+      plan: async (host, { running, persisted }) => {
         if (running === undefined) {
           throw new KvmplayError('validation', `${host.name}: kernel parameter ${key} does not exist (${procSysPath(key)} is missing): is the module loaded?`)
         }
         const steps: Step[] = []
         if (apply && running !== value) {
-          steps.push(commandStep(`set ${key} = ${value} now (was ${running})`, sh`printf '%s\n' ${value} > ${procSysPath(key)}`, { invalidates: ['sysctl:'] }))
+          steps.push(commandStep(`set ${key} = ${value} now (was ${running})`, sh`printf '%s\n' ${value} > ${procSysPath(key)}`, {
+              // Every parameter, not only this one: setting one can change others (ip_forward sets each interface's forwarding).
+              touches: [resource.sysctl()],
+            }),
+          )
         }
         const text = persisted.content ?? ''
         if (persistedSysctl(text, key) !== value) {
-          steps.push(...planFile(validateFileOptions({ path: file, content: setSysctlLine(text, key, value) }), persisted))
+          steps.push(...planFile(fileWish({ path: file, content: setSysctlLine(text, key, value) }), persisted))
         }
         return { steps, reason: steps.length ? undefined : `${key} is ${value}, running and in ${file}` }
       },

@@ -12,7 +12,7 @@ import type { Host } from '../src/core/host.ts'
 import { renderTemplate } from '../src/render.ts'
 import { fileFact } from '../src/facts/file.ts'
 import { factRequest } from '../src/facts/fact.ts'
-import { planFileOn, validateFileOptions } from './file.ts'
+import { planFileOn, fileWish } from './file.ts'
 import type { FileOptions } from './file.ts'
 
 export interface TemplateOptions extends Omit<FileOptions, 'content' | 'path' | 'state'> {
@@ -31,7 +31,7 @@ export interface TemplateOptions extends Omit<FileOptions, 'content' | 'path' | 
  * ```
  */
 export function template(opts: TemplateOptions): Task {
-  const base = validateFileOptions({ ...opts, path: opts.dest, content: '' })
+  const base = fileWish({ ...opts, path: opts.dest, content: '' })
   const rendered = new Map<string, string>()
   const render = (host: Host) => {
     const own = typeof opts.vars === 'function' ? opts.vars(host) : (opts.vars ?? {})

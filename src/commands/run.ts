@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs'
 import { loadPlaybook } from '../core/load-playbook.ts'
 import { loadInventory, selectHosts } from '../inventory/index.ts'
 import { parseExtraVars } from '../core/extra-vars.ts'
-import { batches, validateMaxFail } from '../core/batches.ts'
+import { rolloutBatches, validateMaxFail } from '../core/rollout.ts'
 import { runPlaybook, DEFAULT_FORKS } from '../core/runner.ts'
 import type { RunHost } from '../core/runner.ts'
 import { humanReporter, jsonReporter } from '../core/report.ts'
@@ -46,7 +46,7 @@ export async function prepareRun(args: RunArgs) {
       `no host of ${args.inventory} matches the playbook's hosts '${playbook.hosts}'${args.limit ? ` and --limit '${args.limit}'` : ''}; known hosts: ${[...inventory.hosts.keys()].slice(0, 20).join(', ') || 'none'}`,
     )
   }
-  if (args.serial !== undefined) batches(names, args.serial)
+  if (args.serial !== undefined) rolloutBatches(names, args.serial)
   if (args.maxFailPercentage !== undefined) validateMaxFail(args.maxFailPercentage)
   const hosts: RunHost[] = names.map((name) => {
     const h = inventory.hosts.get(name)!

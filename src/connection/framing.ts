@@ -11,8 +11,11 @@ import type { ExecResult } from './types.ts'
 /** Shell, right after command `i`: keeps its exit code in $rc and reports it on both streams. */
 export const frameAfter = (marker: string, i: number) => `rc=$?\nprintf '\\n${marker} ${i} %d\\n' $rc; printf '\\n${marker} ${i} %d\\n' $rc >&2`
 
-/** Command `i` in a subshell of its own, with no stdin (it cannot read the script behind it), then its frame. */
-export const framedCommand = (cmd: string, marker: string, i: number) => `( ${cmd}\n) </dev/null\n${frameAfter(marker, i)}`
+/**
+ * Command `i` in a subshell of its own, then its frame. Its stdin is
+ * `input` (a here-document), or none: it cannot read the script behind it.
+ */
+export const framedCommand = (cmd: string, marker: string, i: number, input = '</dev/null') => `( ${cmd}\n) ${input}\n${frameAfter(marker, i)}`
 
 /** Per-command results, in order; commands that never reported (a stop, a lost link) have none. */
 export function splitFramed(out: ExecResult, marker: string): ExecResult[] {

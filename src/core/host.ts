@@ -1,11 +1,14 @@
 /**
  * What tasks and playbooks see of a host: its name, merged vars, groups,
- * and lazily read, cached facts. The connection is opened on first need.
+ * and lazily read, cached facts — and, for the runner alone, the host's
+ * runtime: its connection (opened on first need), the fact cache, the
+ * files the run changed, and the ways to reach the host again that a
+ * cutover step is given.
  */
-import type { Fact, FactRequest } from '../facts/fact.ts'
+import type { Fact, FactRequest, FactValues } from '../facts/fact.ts'
 import { FactCache } from '../facts/cache.ts'
 import type { Connection } from '../connection/types.ts'
-import type { FileJournal, FileOriginal } from './task.ts'
+import type { ConnectOptions, FileOriginal, HostReach } from './task.ts'
 
 export interface Host {
   readonly name: string
@@ -14,56 +17,37 @@ export interface Host {
   readonly groups: readonly string[]
   /** Folder of the playbook: its templates/ overrides the built-in ones. */
   readonly playbookDir: string
-  /** Reads a fact (cached until the host changes). */
+  /** Reads a fact (cached until a change touches what it reads). */
   fact<T, A>(fact: Fact<T, A>, args: A): Promise<T>
-  /** Reads several facts in one round trip. */
-  gather(requests: FactRequest[]): Promise<unknown[]>
+  /** Reads several facts in one round trip, each value typed as its fact. */
+  gather<const R extends readonly FactRequest<any, any>[]>(requests: R): Promise<FactValues<R>>
 }
 
 export interface HostRuntime extends Host {
   readonly cache: FactCache
-  readonly journal: FileJournal
+  /** What a cutover step gets: the connection, ways to reach the host anew, the files changed so far. */
+  readonly reach: HostReach
   connection(): Promise<Connection>
+  /** Notes a file as it was before a step changes it (the first time in this run counts). */
+  recordOriginal(original: FileOriginal): void
   /** Closes the connection if one was opened. */
   close(): Promise<void>
-  /** Closes the connection (without waiting on a link that may be dead) and opens a new one. */
-  reconnect(opts?: { connectTimeoutMs?: number }): Promise<Connection>
-  /** Opens a new connection beside the host's own, which stays as it is. */
-  connectAgain(opts?: { connectTimeoutMs?: number }): Promise<Connection>
-  /** Makes a connection from connectAgain the host's own, closing the one before. */
-  adopt(conn: Connection): void
 }
 
-export function createHost(init: {
+export function createHostRuntime(init: {
   name: string
   vars: Record<string, unknown>
   groups: string[]
   playbookDir: string
-  connect: (opts?: { connectTimeoutMs?: number }) => Promise<Connection>
+  connect: (opts?: ConnectOptions) => Promise<Connection>
 }): HostRuntime {
   let conn: Promise<Connection> | undefined
   const connection = () => (conn ??= init.connect())
   const cache = new FactCache(connection)
   const originals = new Map<string, FileOriginal>()
-  const journal: FileJournal = {
-    record: (o) => void (originals.has(o.path) || originals.set(o.path, o)),
-    originals: () => [...originals.values()],
-  }
-  return {
-    name: init.name,
-    vars: Object.freeze({ ...init.vars }),
-    groups: Object.freeze([...init.groups]),
-    playbookDir: init.playbookDir,
-    fact: (fact, args) => cache.get(fact, args),
-    gather: (requests) => cache.gather(requests),
-    cache,
-    journal,
+  const reach: HostReach = {
+    host: init.name,
     connection,
-    close: async () => {
-      const c = conn
-      conn = undefined
-      await c?.then((x) => x.close(), () => {})
-    },
     reconnect: async (opts) => {
       const old = conn
       conn = undefined
@@ -79,6 +63,24 @@ export function createHost(init: {
       const old = conn
       conn = Promise.resolve(fresh)
       old?.then((c) => (c === fresh ? undefined : c.close()), () => {})
+    },
+    changedFiles: () => [...originals.values()],
+  }
+  return {
+    name: init.name,
+    vars: Object.freeze({ ...init.vars }),
+    groups: Object.freeze([...init.groups]),
+    playbookDir: init.playbookDir,
+    fact: (fact, args) => cache.get(fact, args),
+    gather: (requests) => cache.gather(requests),
+    cache,
+    reach,
+    connection,
+    recordOriginal: (o) => void (originals.has(o.path) || originals.set(o.path, o)),
+    close: async () => {
+      const c = conn
+      conn = undefined
+      await c?.then((x) => x.close(), () => {})
     },
   }
 }

@@ -6,8 +6,8 @@
 import { KvmplayError } from './errors.ts'
 import type { Host } from './host.ts'
 import type { Task } from './task.ts'
-import { batches, validateMaxFail } from './batches.ts'
-import type { Serial } from './batches.ts'
+import { rolloutBatches, validateMaxFail } from './rollout.ts'
+import type { Serial } from './rollout.ts'
 
 export interface PlaybookSpec {
   /** Shown in reports. */
@@ -76,7 +76,7 @@ export function playbook(spec: PlaybookSpec): Playbook {
   if (spec.vars !== undefined && (typeof spec.vars !== 'object' || spec.vars === null || Array.isArray(spec.vars))) {
     throw bad("'vars' must be an object")
   }
-  if (spec.serial !== undefined) batches([1], spec.serial) // throws on a bad value, at load time
+  if (spec.serial !== undefined) rolloutBatches([1], spec.serial) // throws on a bad value, at load time
   if (spec.maxFailPercentage !== undefined) validateMaxFail(spec.maxFailPercentage)
   return {
     kind: 'kvmplay-playbook',

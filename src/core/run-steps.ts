@@ -1,86 +1,54 @@
 /**
  * Runs a task's steps. Consecutive steps that are plain remote commands
- * (Step.shell) go to the host as one script in one exec: each exec costs the
- * host an sshd fork and a shell start, which on a busy hypervisor is most of
- * a small step's cost. Each step still runs in its own subshell, with its
- * own stdin, its exit code reported; the first failure stops the rest, and
- * reads exactly as it would have alone.
+ * (Step.shell) go to the host through one execMany: one exec for the lot,
+ * each step still in its own subshell with its own stdin and exit code; the
+ * first failure stops the rest, and reads exactly as it would have alone.
+ * A step that can act natively (libvirt's API) does so where the host
+ * allows; a cutover step gets the host's reach instead of a connection.
  */
-import { randomBytes } from 'node:crypto'
+import { execMany } from '../connection/exec-many.ts'
 import type { Connection } from '../connection/types.ts'
-import { frameAfter, splitFramed } from '../connection/framing.ts'
-import { KvmplayError } from './errors.ts'
+import type { HostRuntime } from './host.ts'
 import { commandFailed } from './step.ts'
-import type { Step, StepContext } from './task.ts'
+import { isReachStep } from './task.ts'
+import type { ConnectionStep, Step } from './task.ts'
 
-/** Past this, a script is sent as several execs: an SSH exec request is one packet. */
-const MAX_SCRIPT_BYTES = 16 * 1024
+type ShellStep = ConnectionStep & { shell: { command: string; stdin?: string } }
+const isShellStep = (s: ConnectionStep): s is ShellStep => !!s.shell
 
-type ShellStep = Step & { shell: { command: string; stdin?: string } }
+/** What running steps needs of the host: its connection, its reach, a place to note the files changed. */
+export type StepHost = Pick<HostRuntime, 'name' | 'connection' | 'reach' | 'recordOriginal'>
 
-/** A here-document reproduces stdin exactly only when it ends in a newline and holds no line equal to the tag. */
-const batchable = (s: Step, tag: string): s is ShellStep =>
-  !!s.shell && (s.shell.stdin === undefined || (s.shell.stdin.endsWith('\n') && !s.shell.stdin.split('\n').includes(tag)))
-
-export function batchScript(steps: ShellStep[], marker: string, tag: string): string {
-  return steps
-    .map((s, i) => {
-      const input = s.shell.stdin === undefined ? '</dev/null' : `<<'${tag}'\n${s.shell.stdin}${tag}`
-      return [`(\n${s.shell.command}\n) ${input}`, frameAfter(marker, i), '[ $rc -eq 0 ] || exit 0'].join('\n')
-    })
-    .join('\n')
-}
-
-async function runBatch(conn: Connection, steps: ShellStep[], ctx: StepContext, tag: string): Promise<void> {
-  for (const s of steps) s.prepare?.(ctx)
-  const marker = `@@KVMPLAY-STEP-${randomBytes(6).toString('hex')}`
-  const out = await conn.exec(batchScript(steps, marker, tag))
-  const results = splitFramed(out, marker)
+async function runShellSteps(conn: Connection, steps: ShellStep[]): Promise<void> {
+  const results = await execMany(conn, steps.map((s) => ({ ...s.shell, label: s.summary })), { stopAtFailure: true })
   for (const [i, res] of results.entries()) if (res.code !== 0) throw commandFailed(conn.host, steps[i].summary, res)
-  if (results.length < steps.length) {
-    const err = out.stderr.trim() || out.stdout.trim()
-    throw new KvmplayError('command', `${conn.host}: ${steps[results.length].summary} did not finish (exit ${out.code})${err ? `: ${err}` : ''}`)
-  }
 }
 
-/**
- * Runs the steps in order: natively where a step can and the host allows,
- * else consecutive batchable steps together (up to the size bound), and any
- * other step alone.
- */
-export async function runSteps(steps: Step[], connection: () => Promise<Connection>, ctx: StepContext): Promise<void> {
-  const rest: Step[] = []
+/** Runs the steps in order; each one (or run of shell steps) on the host's connection as it is then: a cutover may have replaced it. */
+export async function runSteps(steps: Step[], host: StepHost): Promise<void> {
+  const ctx = { host: host.name }
+  const shell: ShellStep[] = []
+  const flush = async () => {
+    if (shell.length) await runShellSteps(await host.connection(), shell.splice(0))
+  }
   for (const step of steps) {
+    if (step.original) host.recordOriginal(step.original)
+    if (isReachStep(step)) {
+      await flush()
+      await step.reach(host.reach)
+      continue
+    }
     if (step.native) {
-      // What came before runs first; a native step that cannot joins the rest.
-      await runShellSteps(rest.splice(0), connection, ctx)
-      if (await step.native(await connection(), ctx)) continue
+      // What came before runs first; a native step that cannot joins the shell steps.
+      await flush()
+      if (await step.native(await host.connection(), ctx)) continue
     }
-    rest.push(step)
+    if (isShellStep(step)) {
+      shell.push(step)
+      continue
+    }
+    await flush()
+    await step.run(await host.connection(), ctx)
   }
-  await runShellSteps(rest, connection, ctx)
-}
-
-async function runShellSteps(steps: Step[], connection: () => Promise<Connection>, ctx: StepContext): Promise<void> {
-  const tag = `KVMPLAY_STDIN_${randomBytes(6).toString('hex')}`
-  for (let i = 0; i < steps.length; ) {
-    const group: ShellStep[] = []
-    let bytes = 0
-    for (let s = steps[i]; s && batchable(s, tag); s = steps[i + group.length]) {
-      const size = s.shell.command.length + (s.shell.stdin?.length ?? 0) + 200
-      if (group.length && bytes + size > MAX_SCRIPT_BYTES) break
-      group.push(s)
-      bytes += size
-    }
-    // Each step (or group) gets the current connection: a cutover step may have replaced it.
-    const conn = await connection()
-    if (group.length > 1) {
-      await runBatch(conn, group, ctx, tag)
-      i += group.length
-    } else {
-      steps[i].prepare?.(ctx)
-      await steps[i].run(conn, ctx)
-      i++
-    }
-  }
+  await flush()
 }

@@ -8,14 +8,14 @@ import type { Connection } from '../connection/types.ts'
 import type { Target } from '../connection/target.ts'
 import { isKvmplayError } from './errors.ts'
 import type { ErrorKind } from './errors.ts'
-import { createHost } from './host.ts'
+import { createHostRuntime } from './host.ts'
 import type { HostRuntime } from './host.ts'
 import { tasksFor } from './playbook.ts'
 import type { Playbook } from './playbook.ts'
 import type { Task } from './task.ts'
 import { emptyRecap, exitCodeOf } from './result.ts'
-import { batches } from './batches.ts'
-import type { Serial } from './batches.ts'
+import { rolloutBatches } from './rollout.ts'
+import type { Serial } from './rollout.ts'
 import { EXIT } from './exit-codes.ts'
 import type { HostRecap, RunEvent, TaskResult } from './result.ts'
 import { runSteps } from './run-steps.ts'
@@ -72,7 +72,7 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
   }
 
   const runOne = async (h: RunHost) => {
-    const host = createHost({
+    const host = createHostRuntime({
       name: h.name,
       vars: { ...h.vars, ...play.vars, ...opts.extraVars },
       groups: h.groups,
@@ -97,7 +97,7 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
   const limit = pLimit(Math.max(1, opts.forks ?? DEFAULT_FORKS))
   const begun = new Set<string>()
   let stopReason: string | undefined
-  const all = batches(hosts, serial)
+  const all = rolloutBatches(hosts, serial)
   for (const [index, batch] of all.entries()) {
     if (stopped()) {
       stopReason = 'interrupted'
@@ -183,13 +183,12 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
       const steps = plan.steps.map((s) => s.summary)
       const diffs = plan.steps.flatMap((s) => (s.diff ? [s.diff] : []))
       if (!check) {
-        const ctx = { host: host.name, journal: host.journal, reconnect: host.reconnect, connectAgain: host.connectAgain, adopt: host.adopt }
         try {
-          await runSteps(plan.steps, () => host.connection(), ctx)
+          await runSteps(plan.steps, host)
         } finally {
           // Drop what the steps can have changed; a step that does not say drops everything.
-          const stale = plan.steps.every((st) => st.invalidates) ? plan.steps.flatMap((st) => st.invalidates ?? []) : undefined
-          host.cache.clear(stale)
+          const touched = plan.steps.every((st) => st.touches) ? plan.steps.flatMap((st) => st.touches ?? []) : undefined
+          host.cache.invalidate(touched)
         }
       }
       wouldChange = true

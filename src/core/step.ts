@@ -1,7 +1,8 @@
 /** Steps that run one remote command and fail with the host, command, exit code and stderr. */
 import type { Connection, ExecResult } from '../connection/types.ts'
 import { KvmplayError } from './errors.ts'
-import type { FileDiff, Step } from './task.ts'
+import type { Resource } from './resource.ts'
+import type { ConnectionStep, FileDiff, FileOriginal } from './task.ts'
 
 /** "h1: WHAT failed (exit N): what it printed", for a command that exited non-zero. */
 export function commandFailed(host: string, what: string, res: ExecResult): KvmplayError {
@@ -15,14 +16,22 @@ export async function runChecked(conn: Connection, command: string, what: string
   return res.stdout
 }
 
-/** Guards (`unless`, `onlyIf`) run the user's commands, which may read anything: any change can flip them. */
-export const ALWAYS_STALE = ['succeeds:'] as const
+export interface CommandStepOptions {
+  stdin?: string
+  diff?: FileDiff
+  /** What the command can change; left out, anything (every fact is read again). */
+  touches?: readonly Resource[]
+  /** The file the command changes, as it was (for a cutover's rollback). */
+  original?: FileOriginal
+}
 
-export function commandStep(summary: string, command: string, opts: { stdin?: string; diff?: FileDiff; invalidates?: readonly string[] } = {}): Step {
+/** A step that is one remote command: it batches with its neighbours. */
+export function commandStep(summary: string, command: string, opts: CommandStepOptions = {}): ConnectionStep {
   return {
     summary,
     diff: opts.diff,
-    invalidates: opts.invalidates && [...opts.invalidates, ...ALWAYS_STALE],
+    touches: opts.touches,
+    original: opts.original,
     shell: { command, stdin: opts.stdin },
     run: async (conn) => void (await runChecked(conn, command, summary, opts.stdin)),
   }

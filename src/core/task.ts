@@ -5,8 +5,9 @@
  * shows their diffs (--diff), and drops the facts after a change.
  */
 import type { Connection } from '../connection/types.ts'
-import type { FactRequest } from '../facts/fact.ts'
+import type { FactRequest, FactValues } from '../facts/fact.ts'
 import type { Host } from './host.ts'
+import type { Resource } from './resource.ts'
 
 export interface FileDiff {
   /** What changes: a path, or "network br0 (XML)". */
@@ -26,33 +27,50 @@ export interface FileOriginal {
 
 /** What a step may use besides the connection. */
 export interface StepContext {
-  host: string
-  /** Records a file's original before the run first changes it: a cutover's rollback restores it. */
-  journal: FileJournal
+  /** Inventory name of the host, for messages. */
+  readonly host: string
+}
+
+/** Options for a new connection to the host. */
+export interface ConnectOptions {
+  connectTimeoutMs?: number
+}
+
+/**
+ * What a step that changes how the host is reached (the cutover) gets in
+ * place of a connection: ways to reach the host again, and the files this
+ * run changed before it, for its rollback. No other step gets these.
+ */
+export interface HostReach {
+  readonly host: string
+  /** The host's connection (opened if need be). */
+  connection(): Promise<Connection>
   /** Drops the host's connection and opens a new one (after a change to how the host is reached). */
-  reconnect(opts?: { connectTimeoutMs?: number }): Promise<Connection>
+  reconnect(opts?: ConnectOptions): Promise<Connection>
   /** Opens a new connection and leaves the host's own as it is (proof that the host can be reached anew). */
-  connectAgain(opts?: { connectTimeoutMs?: number }): Promise<Connection>
+  connectAgain(opts?: ConnectOptions): Promise<Connection>
   /** Makes a connection from connectAgain the host's own, closing the one before. */
   adopt(conn: Connection): void
+  /** Every file this run changed so far, as it was before the run first changed it. */
+  changedFiles(): FileOriginal[]
 }
 
-export interface FileJournal {
-  record(original: FileOriginal): void
-  originals(): FileOriginal[]
-}
-
-export interface Step {
+interface StepBase {
   /** One line for the report: "write /etc/sysctl.conf (mode 0644)". */
   summary: string
   diff?: FileDiff
   /**
-   * Fact keys (prefixes) this step can make stale. Left out, every fact of
-   * the host is dropped after it runs: always correct, never the fastest.
+   * What on the host this step can change: the facts that read any of it
+   * are dropped after it runs. Left out, every fact of the host is
+   * dropped: always correct, never the fastest.
    */
-  invalidates?: readonly string[]
-  /** Controller-side bookkeeping before the step runs (e.g. journaling a file's original). */
-  prepare?(ctx: StepContext): void
+  touches?: readonly Resource[]
+  /** The file this step changes, as it was (recorded before it runs, for a later cutover's rollback). */
+  original?: FileOriginal
+}
+
+/** A step that runs over the host's connection: the usual kind. */
+export interface ConnectionStep extends StepBase {
   /**
    * Set when the step is nothing but this remote command (and run() just runs
    * it): the runner may then send it with its neighbours in one exec.
@@ -61,11 +79,20 @@ export interface Step {
   /**
    * Does the step without a shell where the host allows it (libvirt's API
    * over a forwarded socket); resolves false where it does not, and the
-   * step then runs as usual (prepare, then shell or run()).
+   * step then runs as usual (shell or run()).
    */
   native?(conn: Connection, ctx: StepContext): Promise<boolean>
   run(conn: Connection, ctx: StepContext): Promise<void>
 }
+
+/** A step that changes how the host is reached: it gets the host's reach, not one connection. */
+export interface ReachStep extends StepBase {
+  reach(reach: HostReach): Promise<void>
+}
+
+export type Step = ConnectionStep | ReachStep
+
+export const isReachStep = (s: Step): s is ReachStep => typeof (s as ReachStep).reach === 'function'
 
 export interface Plan {
   steps: Step[]
@@ -97,21 +124,50 @@ export interface Task {
   readonly when?: (host: Host) => boolean | Promise<boolean>
 }
 
-export interface TaskSpec {
+/** The facts a task reads, by name (or as a list): declared once, prefetched by the runner, handed to plan typed. */
+export type FactRequests = Readonly<Record<string, FactRequest<any, any>>> | readonly FactRequest<any, any>[]
+
+export interface TaskSpec<R extends FactRequests = Record<string, never>> {
   name: string
-  facts?: Task['facts']
+  /**
+   * The facts `plan` needs, e.g. `{ conf: factRequest(fileFact, '/etc/x.conf') }`:
+   * the runner reads every task's in one round trip before the first task
+   * runs, and `plan` receives their values, typed (`facts.conf` is a FileState).
+   */
+  facts?: (host: Host) => R
+  /** Local checks before any step runs on the host (e.g. render templates): errors here leave the host untouched. */
   prepare?: Task['prepare']
-  plan: Task['plan']
+  /** The steps that would converge the host; facts it learns only here can still be read with host.fact(). */
+  plan(host: Host, facts: FactValues<R>): Promise<Plan> | Plan
 }
 
-/** Builds a task from its spec and the user's common options. */
-export function defineTask(spec: TaskSpec, opts: TaskOptions = {}): Task {
+/**
+ * Builds a task from its spec and the user's common options.
+ *
+ * @example
+ * ```ts
+ * defineTask({
+ *   name: 'motd',
+ *   facts: () => ({ motd: factRequest(fileFact, '/etc/motd') }),
+ *   plan: (host, { motd }) => (motd.content === 'hi\n' ? converged('motd says hi') : { steps: planFile({ path: '/etc/motd', content: 'hi\n' }, motd) }),
+ * })
+ * ```
+ */
+export function defineTask<R extends FactRequests = Record<string, never>>(spec: TaskSpec<R>, opts: TaskOptions = {}): Task {
   const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])
+  const requests = (host: Host): FactRequest[] => (spec.facts ? Object.values(spec.facts(host)) : [])
   return {
     name: opts.name ?? spec.name,
-    facts: spec.facts,
+    facts: spec.facts && requests,
     prepare: spec.prepare,
-    plan: spec.plan,
+    plan: async (host) => {
+      if (!spec.facts) return spec.plan(host, {} as FactValues<R>)
+      const declared = spec.facts(host)
+      const values = await host.gather(Object.values(declared))
+      const keys = Object.keys(declared)
+      const facts = Array.isArray(declared) ? values : Object.fromEntries(keys.map((k, i) => [k, values[i]]))
+      return spec.plan(host, facts as FactValues<R>)
+    },
     notify: list(opts.notify),
     onChange: list(opts.onChange),
     when: opts.when,

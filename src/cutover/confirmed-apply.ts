@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { KvmplayError } from '../core/errors.ts'
 import { quote } from '../core/quote.ts'
 import type { Connection } from '../connection/types.ts'
-import type { StepContext } from '../core/task.ts'
+import type { HostReach } from '../core/task.ts'
 
 export interface Cutover {
   /** Shell commands that make the change. */
@@ -141,14 +141,21 @@ async function loginUntil(connect: Connect, deadline: number): Promise<{ conn?: 
 /** Whether a connection still carries a command, within a few seconds (a link the change broke may hang, not fail). */
 const answers = (conn: Connection) => conn.exec(':', { timeoutMs: 3000 }).then((r) => r.code === 0, () => false)
 
-export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cutover): Promise<string> {
+/**
+ * Makes the change as a confirmed apply over the host's reach: arms the
+ * rollback over its connection, then reaches it anew to probe and confirm.
+ * Resolves with how long it took; throws 'rolled-back' when the host
+ * restored itself, 'connect' when it stayed out of reach even after that.
+ */
+export async function confirmedApply(reach: HostReach, c: Cutover): Promise<string> {
+  const conn = await reach.connection()
   const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
   const started = Date.now()
-  const T = (m: string) => process.env.KVMPLAY_DEBUG_CUTOVER && console.error(`[cutover ${ctx.host}] ${m} +${Date.now() - started}ms`)
+  const T = (m: string) => process.env.KVMPLAY_DEBUG_CUTOVER && console.error(`[cutover ${reach.host}] ${m} +${Date.now() - started}ms`)
   const armed = await conn.exec(armScript(id, c))
   const [verifyBefore, armedOut = ''] = armed.stdout.split('@@ARMING\n')
   if (armed.code !== 0 || !armedOut.includes('armed')) {
-    throw new KvmplayError('command', `${ctx.host}: could not arm the rollback (exit ${armed.code}): ${armed.stderr.trim()} — nothing was changed`)
+    throw new KvmplayError('command', `${reach.host}: could not arm the rollback (exit ${armed.code}): ${armed.stderr.trim()} — nothing was changed`)
   }
   // Confirm with a margin before the host's own timer would fire.
   const confirmBy = started + c.timeoutSec * 1000 - 2000
@@ -158,7 +165,7 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
   // drops (it may still be running) is retried, not taken for a failed probe.
   let current = conn
   while (Date.now() < confirmBy) {
-    const back = await loginUntil(ctx.connectAgain, confirmBy)
+    const back = await loginUntil(reach.connectAgain, confirmBy)
     T('logged in again')
     if (!back.conn) {
       why = `could not log in again within ${c.timeoutSec} s (${back.error})`
@@ -171,7 +178,7 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
     if (await answers(current)) {
       back.conn.close().catch(() => {})
     } else {
-      ctx.adopt(back.conn)
+      reach.adopt(back.conn)
       current = back.conn
     }
     let failures: string
@@ -205,9 +212,9 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
   // The host restores itself (now, or when its timer fires); wait for that, then verify.
   const restoredBy = Math.max(Date.now(), started + c.timeoutSec * 1000) + 30_000
   await sleep(Math.max(0, started + c.timeoutSec * 1000 - Date.now()))
-  const again = await loginUntil(ctx.reconnect, restoredBy)
+  const again = await loginUntil(reach.reconnect, restoredBy)
   if (!again.conn) {
-    throw new KvmplayError('connect', `${ctx.host}: cutover failed (${why}) and the host is still unreachable after its rollback should have run: ${again.error}`)
+    throw new KvmplayError('connect', `${reach.host}: cutover failed (${why}) and the host is still unreachable after its rollback should have run: ${again.error}`)
   }
   const d = cutoverDir(id)
   const state = await again.conn.exec(`i=0; while [ ! -e ${d}/restore.rc ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; cat ${d}/restore.rc 2>/dev/null; echo @@; ${c.verify.command}`)
@@ -215,6 +222,6 @@ export async function confirmedApply(conn: Connection, ctx: StepContext, c: Cuto
   const restored = digested(c.verify, now) === digested(c.verify, verifyBefore)
   throw new KvmplayError(
     'rolled-back',
-    `${ctx.host}: rolled back — ${why}. The host restored its previous state by itself (restore exit ${rc.trim() || '?'})${restored ? ', verified' : `, but it differs: now ${digested(c.verify, now)}`}`,
+    `${reach.host}: rolled back — ${why}. The host restored its previous state by itself (restore exit ${rc.trim() || '?'})${restored ? ', verified' : `, but it differs: now ${digested(c.verify, now)}`}`,
   )
 }

@@ -1,16 +1,20 @@
 /**
- * A fact is a read-only remote command plus a pure parser. Facts are read
- * lazily, cached per host for the run, batched into one round trip when a
- * task (or the runner's prefetch) asks for several, and dropped after any
- * change on the host (or, where the change names a part, that part re-read).
+ * A fact is a read-only remote command plus a pure parser, and the
+ * resources it reads. Facts are read lazily, cached per host for the run,
+ * batched into one round trip when a task (or the runner's prefetch) asks
+ * for several, and dropped after a change that touches what they read (or,
+ * where the fact can, only the touched part read again).
  */
 import type { Connection, ExecResult } from '../connection/types.ts'
+import type { Resource } from '../core/resource.ts'
 
 export interface Fact<T, A = void> {
+  /** Unique among facts ("file", "sysctl"): with the arguments, the cache's identity. */
+  name: string
   /** For messages: "file /etc/sysctl.conf". */
   describe(args: A): string
-  /** Cache key: equal keys mean the same command and parser. */
-  key(args: A): string
+  /** What on the host the value depends on: a change that touches any of it drops the value. */
+  reads(args: A): Resource[]
   command(args: A): string
   /** Pure: canned output in, value out. Throws a 'fact' KvmplayError when the output makes no sense. */
   parse(result: ExecResult, args: A): T
@@ -21,11 +25,12 @@ export interface Fact<T, A = void> {
    */
   read?(conn: Connection, args: A): Promise<T | undefined>
   /**
-   * Brings a cached value up to date when only parts of it went stale (a
-   * change invalidated `KEY:PART`, e.g. `libvirt:network:br0`), reading only
-   * those parts. Resolves undefined where it cannot: the whole fact is read.
+   * Brings a cached value up to date when a change touched only part of
+   * what it reads (`touched`: those resources, e.g. libvirt network br0),
+   * reading only that part. Resolves undefined where it cannot: the whole
+   * fact is read again.
    */
-  refresh?(conn: Connection, current: T, parts: string[], args: A): Promise<T | undefined>
+  refresh?(conn: Connection, current: T, touched: Resource[], args: A): Promise<T | undefined>
 }
 
 export interface FactRequest<T = unknown, A = unknown> {
@@ -35,3 +40,9 @@ export interface FactRequest<T = unknown, A = unknown> {
 
 /** Pairs a fact with its arguments, keeping the types. */
 export const factRequest = <T, A>(fact: Fact<T, A>, args: A): FactRequest<T, A> => ({ fact, args })
+
+/** The cache's identity of a request: the same fact with equal arguments is one read. */
+export const factKey = (req: FactRequest): string => `${req.fact.name}\0${JSON.stringify(req.args) ?? ''}`
+
+/** The value of each request, keeping each one's type (a record of requests, or a tuple). */
+export type FactValues<R> = { -readonly [K in keyof R]: R[K] extends FactRequest<infer T, any> ? T : never }

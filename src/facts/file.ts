@@ -1,6 +1,7 @@
 /** A remote file: whether it exists, its type, mode, owner, group and content. */
 import { sh } from '../core/quote.ts'
 import { KvmplayError } from '../core/errors.ts'
+import { resource } from '../core/resource.ts'
 import type { Fact } from './fact.ts'
 
 export interface FileState {
@@ -24,7 +25,8 @@ const TYPES: Record<string, FileState['type']> = {
 
 export const fileFact: Fact<FileState, string> = {
   describe: (path) => `file ${path}`,
-  key: (path) => `file:${path}`,
+  name: 'file',
+  reads: (path) => [resource.path(path)],
   // stat -L: a symlinked config file is judged (and written) by what it points to.
   // base64 wraps its lines, and no pipe to tr unwraps them: two processes a file, not three.
   command: (path) => sh`if [ -e ${path} ]; then stat -L -c '%F|%a|%U|%G|%s' -- ${path} && if [ -f ${path} ]; then base64 < ${path}; fi; else echo absent; fi`,

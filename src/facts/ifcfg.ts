@@ -1,5 +1,6 @@
 /** The ifcfg files of /etc/sysconfig/network-scripts, parsed as the network scripts read them. */
 import { KvmplayError } from '../core/errors.ts'
+import { resource } from '../core/resource.ts'
 import type { Fact } from './fact.ts'
 
 export const NETWORK_SCRIPTS = '/etc/sysconfig/network-scripts'
@@ -22,7 +23,8 @@ export interface IfcfgFile {
 
 export const ifcfgFilesFact: Fact<Map<string, IfcfgFile>, void> = {
   describe: () => `ifcfg files in ${NETWORK_SCRIPTS}`,
-  key: () => 'ifcfg-files',
+  name: 'ifcfg-files',
+  reads: () => [resource.path(NETWORK_SCRIPTS)],
   command: () => `for f in ${NETWORK_SCRIPTS}/ifcfg-*; do [ -f "$f" ] || continue; case "$f" in *~|*.bak|*.orig|*.rpm*) continue;; esac; printf '@@FILE %s\\n' "$f"; cat "$f"; echo; done`,
   parse: (res) => {
     if (res.code !== 0) throw new KvmplayError('fact', `reading ${NETWORK_SCRIPTS} failed: ${res.stderr.trim()}`)

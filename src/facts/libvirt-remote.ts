@@ -7,6 +7,7 @@
  */
 import type { Connection } from '../connection/types.ts'
 import { KvmplayError } from '../core/errors.ts'
+import type { Resource } from '../core/resource.ts'
 import { LibvirtCallError, LibvirtTimeoutError } from '../libvirt/rpc.ts'
 import { dropLibvirtSession, libvirtReader, VIR_DOMAIN_XML_INACTIVE, VIR_NETWORK_XML_INACTIVE } from '../libvirt/remote.ts'
 import type { DomRef, LibvirtRemote, NetRef } from '../libvirt/remote.ts'
@@ -57,20 +58,20 @@ const NO_NETWORK = 43
 const missing = (code: number) => (e: unknown) => (e instanceof LibvirtCallError && e.code === code ? undefined : Promise.reject(e))
 
 /** The state with only the named networks and domains read again (or removed, when libvirt no longer has them). */
-async function refreshState(api: LibvirtRemote, current: LibvirtState, parts: string[]): Promise<LibvirtState | undefined> {
+async function refreshState(api: LibvirtRemote, current: LibvirtState, touched: Resource[]): Promise<LibvirtState | undefined> {
   const networks = new Map(current.networks)
   const domains = new Map(current.domains)
-  for (const part of parts) {
-    const [, kind, name] = /^(network|domain):(.+)$/.exec(part) ?? []
-    if (kind === 'network') {
-      const ref = await api.lookupNetwork(name).catch(missing(NO_NETWORK))
-      if (ref) networks.set(name, await readNetwork(api, ref))
-      else networks.delete(name)
-    } else if (kind === 'domain') {
-      const ref = await api.lookupDomain(name).catch(missing(NO_DOMAIN))
-      if (ref) domains.set(name, await readDomain(api, ref))
-      else domains.delete(name)
+  for (const r of touched) {
+    if (r.kind === 'libvirt-network' && r.name !== undefined) {
+      const ref = await api.lookupNetwork(r.name).catch(missing(NO_NETWORK))
+      if (ref) networks.set(r.name, await readNetwork(api, ref))
+      else networks.delete(r.name)
+    } else if (r.kind === 'libvirt-domain' && r.name !== undefined) {
+      const ref = await api.lookupDomain(r.name).catch(missing(NO_DOMAIN))
+      if (ref) domains.set(r.name, await readDomain(api, ref))
+      else domains.delete(r.name)
     } else {
+      // All networks, all domains or anything: no part to read alone.
       return undefined
     }
   }
@@ -97,12 +98,12 @@ async function viaSession<T>(conn: Connection, read: (api: LibvirtRemote) => Pro
 }
 
 /**
- * The state brought up to date over RPC where only some networks and
- * domains changed (`network:NAME`, `domain:NAME`); undefined when that
- * cannot be done here — the whole state is read instead.
+ * The state brought up to date over RPC where only some named networks and
+ * domains changed; undefined when that cannot be done here — the whole
+ * state is read instead.
  */
-export async function refreshLibvirtRemote(conn: Connection, current: LibvirtState, parts: string[]): Promise<LibvirtState | undefined> {
-  return current.available ? viaSession(conn, (api) => refreshState(api, current, parts)) : undefined
+export async function refreshLibvirtRemote(conn: Connection, current: LibvirtState, touched: Resource[]): Promise<LibvirtState | undefined> {
+  return current.available ? viaSession(conn, (api) => refreshState(api, current, touched)) : undefined
 }
 
 /** The state over RPC, or undefined when this host's libvirt cannot be read that way: then the virsh script reads. */

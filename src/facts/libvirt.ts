@@ -5,6 +5,7 @@
  * XML commands (virsh takes `;`-separated commands), framed by `echo`.
  */
 import { KvmplayError } from '../core/errors.ts'
+import { resource } from '../core/resource.ts'
 import type { Fact } from './fact.ts'
 import { readLibvirtRemote, refreshLibvirtRemote } from './libvirt-remote.ts'
 import { parseNetworkXml } from '../libvirt/network.ts'
@@ -94,11 +95,12 @@ export function parseLibvirtOutput(out: string): LibvirtState {
 
 export const libvirtFact: Fact<LibvirtState, void> = {
   describe: () => 'libvirt networks and domains',
-  key: () => 'libvirt',
+  name: 'libvirt',
+  reads: () => [resource.libvirtNetwork(), resource.libvirtDomain()],
   // Over libvirt's RPC protocol where the host allows it (no process on the host); the virsh script otherwise.
   read: (conn) => readLibvirtRemote(conn),
   // After a change to one network or domain, only that one is read again.
-  refresh: (conn, current, parts) => refreshLibvirtRemote(conn, current, parts),
+  refresh: (conn, current, touched) => refreshLibvirtRemote(conn, current, touched),
   command: () => SCRIPT,
   parse: (res) => {
     if (res.code !== 0) throw new KvmplayError('fact', `virsh failed (exit ${res.code}): ${res.stderr.trim()} — is libvirtd running?`)

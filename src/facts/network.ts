@@ -4,6 +4,7 @@
  * servers (resolv.conf) — and which tool manages it, in one round trip.
  */
 import { KvmplayError } from '../core/errors.ts'
+import { resource } from '../core/resource.ts'
 import type { Fact } from './fact.ts'
 
 export interface Link {
@@ -83,7 +84,9 @@ export function parseHostNetwork(out: string): HostNetwork {
 
 export const hostNetworkFact: Fact<HostNetwork, void> = {
   describe: () => 'network interfaces, routes and DNS',
-  key: () => 'network',
+  name: 'network',
+  // The backend is told by the network scripts' files (and whether NetworkManager runs).
+  reads: () => [resource.links, ...['/etc/resolv.conf', '/etc/sysconfig/network-scripts/ifup-eth', '/etc/rc.d/init.d/network'].map(resource.path)],
   command: () => SCRIPT,
   parse: (res) => {
     if (res.code !== 0) throw new KvmplayError('fact', `reading interfaces failed (exit ${res.code}): ${res.stderr.trim()} — is iproute2 installed?`)

@@ -5,6 +5,7 @@
  */
 import { sh } from '../core/quote.ts'
 import { KvmplayError } from '../core/errors.ts'
+import { resource } from '../core/resource.ts'
 import type { Fact } from './fact.ts'
 
 export const procSysPath = (key: string) => `/proc/sys/${key.replace(/\./g, '/')}`
@@ -14,7 +15,8 @@ export const normaliseSysctl = (value: string) => value.trim().split(/\s+/).join
 
 export const sysctlFact: Fact<string | undefined, string> = {
   describe: (key) => `sysctl ${key}`,
-  key: (key) => `sysctl:${key}`,
+  name: 'sysctl',
+  reads: (key) => [resource.sysctl(key)],
   command: (key) => sh`if [ -e ${procSysPath(key)} ]; then cat ${procSysPath(key)}; else echo absent; exit 3; fi`,
   parse: (res, key) => {
     if (res.code === 3) return undefined

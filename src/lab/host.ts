@@ -164,7 +164,7 @@ async function waitReady(lab: Lab, host: HostPlan, pid: number): Promise<void> {
 }
 
 /** Brings a host up from nothing. Callers remove leftovers first (hostDown). */
-export async function createHost(lab: Lab, host: HostPlan): Promise<void> {
+export async function createLabHost(lab: Lab, host: HostPlan): Promise<void> {
   rmSync(hostPaths(lab.dir, host.name).root, { recursive: true, force: true })
   await writeHostLayer(lab, host)
   await plugUplink(host)

@@ -10,7 +10,7 @@ import { $ } from './sh.ts'
 import { hostPlan, hostIndex, validateHostCount } from './addressing.ts'
 import type { HostPlan } from './addressing.ts'
 import { buildBase } from './base.ts'
-import { createHost, hostDown, hostKey, hostStatus, powerOff } from './host.ts'
+import { createLabHost, hostDown, hostKey, hostStatus, powerOff } from './host.ts'
 import type { HostStatus } from './host.ts'
 import { writeAccessFiles } from './inventory.ts'
 import { preflight } from './preflight.ts'
@@ -89,7 +89,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
         const before = await hostStatus(lab, host)
         if (before.state === 'running') return { name: host.name, action: 'kept' as const }
         if (before.state !== 'down') await hostDown(lab, host)
-        await createHost(lab, host)
+        await createLabHost(lab, host)
         const action = before.state === 'down' ? ('created' as const) : ('rebuilt' as const)
         log(`${host.name}: ${action} (${host.address})`)
         return { name: host.name, action }

@@ -1,6 +1,6 @@
 /** A domain's network interfaces, read from its XML and edited in place for a move. */
-import { attr, child, children, memoByXml, parseXml, serialize } from './dom.ts'
-import type { Element } from './dom.ts'
+import { attr, child, children, memoByXml, parseXml, serialize } from './xml.ts'
+import type { Element } from './xml.ts'
 
 export interface DomainInterface {
   /** network | bridge | direct | user … */

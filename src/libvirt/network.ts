@@ -3,7 +3,7 @@
  * read out of `net-dumpxml --inactive`; what libvirt generates (uuid, the
  * bridge's MAC) and how the XML is laid out are ignored.
  */
-import { attr, child, children, memoByXml, parseXml, text } from './dom.ts'
+import { attr, child, children, memoByXml, parseXml, text } from './xml.ts'
 import { netmaskToPrefix, prefixToNetmask } from '../core/validate.ts'
 
 export type ForwardMode = 'nat' | 'route' | 'bridge' | 'isolated'

@@ -7,11 +7,11 @@
 import type { Connection } from '../connection/types.ts'
 import { KvmplayError } from '../core/errors.ts'
 import { commandStep } from '../core/step.ts'
-import type { FileDiff, Step } from '../core/task.ts'
+import type { ConnectionStep, FileDiff } from '../core/task.ts'
 import { LibvirtCallError } from './rpc.ts'
 import { dropLibvirtSession, libvirtSession } from './remote.ts'
 import type { LibvirtRemote } from './remote.ts'
-import { libvirtStale } from './virsh.ts'
+import { libvirtTouches } from './virsh.ts'
 import type { LibvirtTouches } from './virsh.ts'
 
 export interface LibvirtStepOptions {
@@ -24,9 +24,9 @@ export interface LibvirtStepOptions {
   touches?: LibvirtTouches
 }
 
-export function libvirtStep(summary: string, opts: LibvirtStepOptions): Step {
+export function libvirtStep(summary: string, opts: LibvirtStepOptions): ConnectionStep {
   return {
-    ...commandStep(summary, opts.shell.command, { stdin: opts.shell.stdin, invalidates: libvirtStale(opts.touches), diff: opts.diff }),
+    ...commandStep(summary, opts.shell.command, { stdin: opts.shell.stdin, touches: libvirtTouches(opts.touches), diff: opts.diff }),
     native: async (conn) => {
       const api = await libvirtSession(conn, 'rw')
       if (!api) return false

@@ -1,5 +1,7 @@
 /** virsh commands as shell strings: every value quoted, XML passed through a temp file. */
 import { sh } from '../core/quote.ts'
+import { resource } from '../core/resource.ts'
+import type { Resource } from '../core/resource.ts'
 
 /** `virsh SUBCOMMAND ARGS… FILE` with FILE holding stdin (virsh takes XML from files only). */
 export const virshWithXmlFile = (subcommand: string, args: string[], after: string[] = []) =>
@@ -34,11 +36,11 @@ export function virshSequence(commands: string[][]): string {
 export type LibvirtTouches = { network: string } | { domain: string }
 
 /**
- * What a libvirt change makes stale: the host's links (virbr0, vnet ports)
- * and libvirt's state — only the network or domain it touches (re-read
- * alone), or all of it when the change does not say.
+ * What a libvirt change touches: the host's links (virbr0, vnet ports) and
+ * the network or domain it changes (read again alone), or all of libvirt's
+ * networks and domains when the change does not say.
  */
-export const libvirtStale = (touches?: LibvirtTouches): string[] => [
-  !touches ? 'libvirt' : 'network' in touches ? `libvirt:network:${touches.network}` : `libvirt:domain:${touches.domain}`,
-  'network',
+export const libvirtTouches = (touches?: LibvirtTouches): Resource[] => [
+  ...(!touches ? [resource.libvirtNetwork(), resource.libvirtDomain()] : 'network' in touches ? [resource.libvirtNetwork(touches.network)] : [resource.libvirtDomain(touches.domain)]),
+  resource.links,
 ]

@@ -6,8 +6,9 @@ import { connectLocal } from '../../src/connection/local.ts'
 import type { LocalTarget } from '../../src/connection/target.ts'
 import type { Connection, ExecOptions } from '../../src/connection/types.ts'
 import { runSteps } from '../../src/core/run-steps.ts'
+import type { StepHost } from '../../src/core/run-steps.ts'
 import { commandStep } from '../../src/core/step.ts'
-import type { Step, StepContext } from '../../src/core/task.ts'
+import type { Step } from '../../src/core/task.ts'
 import { isKvmplayError } from '../../src/core/errors.ts'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -38,8 +39,22 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-const ctx = (prepared: string[] = []): StepContext =>
-  ({ host: 'here', journal: { record: (o: { path: string }) => prepared.push(o.path), originals: () => [] }, reconnect: async () => { throw new Error('no') } }) as never
+/** What runSteps needs of the host, over this connection; the originals it was told of go to `recorded`. */
+const on = (conn: Connection, recorded: string[] = []): StepHost => ({
+  name: 'here',
+  connection: async () => conn,
+  recordOriginal: (o) => void recorded.push(o.path),
+  reach: {
+    host: 'here',
+    connection: async () => conn,
+    reconnect: async () => {
+      throw new Error('no')
+    },
+    connectAgain: async () => conn,
+    adopt: () => {},
+    changedFiles: () => [],
+  },
+})
 
 test('consecutive command steps run in one exec, each with its own exact stdin', async () => {
   await withDir(async (dir) => {
@@ -48,7 +63,7 @@ test('consecutive command steps run in one exec, each with its own exact stdin',
     const steps = contents.map((c, i) => commandStep(`write ${i}`, `cat > ${dir}/f${i}`, { stdin: c }))
     steps.push(commandStep('exit inside a step ends only that step', 'exit 0'))
     steps.push(commandStep('no stdin: reads nothing', `cat > ${dir}/empty`))
-    await runSteps(steps, async () => conn, ctx())
+    await runSteps(steps, on(conn))
     assert.is(conn.execs, 1)
     contents.forEach((c, i) => assert.is(readFileSync(`${dir}/f${i}`, 'utf8'), c))
     assert.is(readFileSync(`${dir}/empty`, 'utf8'), '')
@@ -63,7 +78,7 @@ test('the first failing step stops the rest and is named with its exit code and 
       commandStep('two', 'echo out-of-two; echo "it broke" >&2; exit 3'),
       commandStep('three', `touch ${dir}/three`),
     ]
-    const err = await runSteps(steps, async () => conn, ctx()).then(() => undefined, (e: Error) => e)
+    const err = await runSteps(steps, on(conn)).then(() => undefined, (e: Error) => e)
     assert.ok(isKvmplayError(err, 'command'), String(err))
     assert.is(err!.message, 'here: two failed (exit 3): it broke')
     assert.ok(readFileSync(`${dir}/one`, 'utf8') === '')
@@ -77,14 +92,26 @@ test('stdin without a final newline, and steps with their own run(), go alone, i
     const order: string[] = []
     const custom: Step = { summary: 'custom', run: async (c) => void order.push(`custom after ${(await c.exec(`ls ${dir}`)).stdout.trim().split('\n').join(',')}`) }
     const prepared: string[] = []
-    const journaledStep = { ...commandStep('a', `printf a > ${dir}/a`), prepare: (x: StepContext) => x.journal.record({ path: '/a' } as never) }
+    const journaledStep = commandStep('a', `printf a > ${dir}/a`, { original: { path: '/a' } })
     const steps = [journaledStep, commandStep('b', `cat > ${dir}/b`, { stdin: 'no newline' }), custom, commandStep('c', `touch ${dir}/c`), commandStep('d', `touch ${dir}/d`)]
-    await runSteps(steps, async () => conn, ctx(prepared))
+    await runSteps(steps, on(conn, prepared))
     assert.is(readFileSync(`${dir}/b`, 'utf8'), 'no newline')
     assert.equal(order, ['custom after a,b'])
     assert.equal(prepared, ['/a'])
     // a, b alone (b's stdin), custom's own exec, then c+d together.
     assert.is(conn.execs, 4)
+  })
+})
+
+test('a cutover step gets the host\'s reach, after the shell steps before it ran', async () => {
+  await withDir(async (dir) => {
+    const conn = counting()
+    const host = on(conn)
+    let saw: string | undefined
+    const cutover: Step = { summary: 'cutover', reach: async (r) => void (saw = `${r.host}: ${(await (await r.connection()).exec(`ls ${dir}`)).stdout.trim()}`) }
+    await runSteps([commandStep('a', `touch ${dir}/a`), cutover, commandStep('b', `touch ${dir}/b`)], host)
+    assert.is(saw, 'here: a')
+    assert.ok(readFileSync(`${dir}/b`, 'utf8') === '')
   })
 })
 

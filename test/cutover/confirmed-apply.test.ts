@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { confirmedApply } from '../../src/cutover/confirmed-apply.ts'
 import type { Cutover } from '../../src/cutover/confirmed-apply.ts'
 import type { Connection, ExecResult } from '../../src/connection/types.ts'
-import type { StepContext } from '../../src/core/task.ts'
+import type { HostReach } from '../../src/core/task.ts'
 
 const ok = (stdout = ''): ExecResult => ({ code: 0, stdout, stderr: '' })
 
@@ -32,9 +32,10 @@ function setup(oldDead: boolean) {
   const fresh = cannedConn('new')
   const adopted: Connection[] = []
   const checkedOn: Connection[] = []
-  const ctx: StepContext = {
+  const reach: HostReach = {
     host: 'h1',
-    journal: { record: () => {}, originals: () => [] },
+    connection: async () => old.conn,
+    changedFiles: () => [],
     reconnect: async () => {
       throw new Error('the rollback path is not expected here')
     },
@@ -49,7 +50,7 @@ function setup(oldDead: boolean) {
     checks: [async (c) => void checkedOn.push(c)],
     verify: { command: 'echo before' },
   }
-  return { old, fresh, adopted, checkedOn, run: () => confirmedApply(old.conn, ctx, cutover) }
+  return { old, fresh, adopted, checkedOn, run: () => confirmedApply(reach, cutover) }
 }
 
 test('the new login is the proof; probes and the confirmation go over the connection kvmplay has, and the new one is closed', async () => {

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parseHostNetwork } from '../../src/facts/network.ts'
 import { snapshotOf, restoreScript, describeSnapshot } from '../../src/cutover/restore.ts'
 import { armScript, probeScript, confirmScript } from '../../src/cutover/confirmed-apply.ts'
-import { VERIFY } from '../../tasks/ifcfg.ts'
+import { VERIFY } from '../../src/network/verify.ts'
 
 const fresh = parseHostNetwork(readFileSync(new URL('../fixtures/canned/network-fresh.txt', import.meta.url), 'utf8'))
 const snap = snapshotOf(fresh, ['br0', 'eth0'])

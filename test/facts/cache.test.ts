@@ -7,6 +7,8 @@ import { connectLocal } from '../../src/connection/local.ts'
 import type { LocalTarget } from '../../src/connection/target.ts'
 import { FactCache } from '../../src/facts/cache.ts'
 import type { Fact } from '../../src/facts/fact.ts'
+import { describeResource, resource } from '../../src/core/resource.ts'
+import type { Resource } from '../../src/core/resource.ts'
 
 /** Runs commands through the local /bin/sh, counting the execs. */
 function counting(): Connection & { execs: string[] } {
@@ -24,8 +26,9 @@ function counting(): Connection & { execs: string[] } {
 }
 
 const commandFact = (name: string): Fact<string, void> => ({
+  name,
   describe: () => name,
-  key: () => name,
+  reads: () => [resource.libvirtNetwork()],
   command: () => `echo ${name}`,
   parse: (res) => `${res.stdout.trim()} by command`,
 })
@@ -56,7 +59,7 @@ test('a direct reader that cannot (undefined) falls back to its command', async 
   // Cached until cleared.
   assert.is(await cache.get(directFact('libvirt', undefined), undefined), 'libvirt by command')
   assert.is(conn.execs.length, 1)
-  cache.clear(['libvirt'])
+  cache.invalidate([resource.libvirtNetwork('br0')])
   await cache.get(directFact('libvirt', undefined), undefined)
   assert.is(conn.execs.length, 2)
 })
@@ -66,8 +69,9 @@ function partsFact(refreshes: boolean | 'cannot') {
   const log: string[] = []
   let reads = 0
   const fact: Fact<string[], void> = {
+    name: 'parts',
     describe: () => 'parts',
-    key: () => 'libvirt',
+    reads: () => [resource.libvirtNetwork(), resource.libvirtDomain()],
     command: () => 'echo whole-by-command',
     parse: () => ['by command'],
     read: async () => {
@@ -76,9 +80,10 @@ function partsFact(refreshes: boolean | 'cannot') {
     },
     ...(refreshes
       ? {
-          refresh: async (_conn: Connection, current: string[], parts: string[]) => {
+          refresh: async (_conn: Connection, current: string[], touched: Resource[]) => {
+            const parts = touched.map(describeResource)
             log.push(`refresh ${parts.join(',')}`)
-            return refreshes === 'cannot' ? undefined : [...current, ...parts]
+            return refreshes === 'cannot' || touched.some((r) => !('name' in r) || r.name === undefined) ? undefined : [...current, ...parts]
           },
         }
       : {}),
@@ -90,14 +95,17 @@ test('a change to one part of a fact refreshes only that part, where the fact ca
   const { fact, log } = partsFact(true)
   const cache = new FactCache(async () => counting())
   assert.equal(await cache.get(fact, undefined), ['whole 1'])
-  cache.clear(['libvirt:domain:vm1', 'libvirt:network:br0', 'network'])
-  cache.clear(['libvirt:domain:vm1'])
-  assert.equal(await cache.get(fact, undefined), ['whole 1', 'domain:vm1', 'network:br0'])
-  assert.equal(await cache.get(fact, undefined), ['whole 1', 'domain:vm1', 'network:br0'], 'refreshed once, then cached')
-  assert.equal(log, ['read 1', 'refresh domain:vm1,network:br0'])
-  // A change that names the whole fact still drops it.
-  cache.clear(['libvirt'])
+  cache.invalidate([resource.libvirtDomain('vm1'), resource.libvirtNetwork('br0'), resource.links])
+  cache.invalidate([resource.libvirtDomain('vm2')])
+  assert.equal(await cache.get(fact, undefined), ['whole 1', 'libvirt-domain vm1', 'libvirt-network br0', 'libvirt-domain vm2'])
+  assert.equal(await cache.get(fact, undefined), ['whole 1', 'libvirt-domain vm1', 'libvirt-network br0', 'libvirt-domain vm2'], 'refreshed once, then cached')
+  assert.equal(log, ['read 1', 'refresh libvirt-domain vm1,libvirt-network br0,libvirt-domain vm2'], 'links, which it does not read, are not passed on')
+  // A change to every network cannot be read in part: a whole read.
+  cache.invalidate([resource.libvirtNetwork()])
   assert.equal(await cache.get(fact, undefined), ['whole 2'])
+  // Nor can one that touched anything.
+  cache.invalidate()
+  assert.equal(await cache.get(fact, undefined), ['whole 3'])
 })
 
 test('a part gone stale in a fact that cannot refresh it means a whole read', async () => {
@@ -105,9 +113,9 @@ test('a part gone stale in a fact that cannot refresh it means a whole read', as
     const { fact, log } = partsFact(refreshes)
     const cache = new FactCache(async () => counting())
     await cache.get(fact, undefined)
-    cache.clear(['libvirt:network:default'])
+    cache.invalidate([resource.libvirtNetwork('default')])
     assert.equal(await cache.get(fact, undefined), ['whole 2'])
-    assert.equal(log, refreshes ? ['read 1', 'refresh network:default', 'read 2'] : ['read 1', 'read 2'])
+    assert.equal(log, refreshes ? ['read 1', 'refresh libvirt-network default', 'read 2'] : ['read 1', 'read 2'])
   }
 })
 

@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url'
 import { loadInventory } from '../../src/inventory/index.ts'
 import { connect, targetFromVars } from '../../src/connection/index.ts'
 import type { Connection } from '../../src/connection/types.ts'
-import { runBatch } from '../../src/connection/batch.ts'
+import { execMany } from '../../src/connection/exec-many.ts'
+import { resource } from '../../src/core/resource.ts'
 import { FactCache } from '../../src/facts/cache.ts'
 import { libvirtFact } from '../../src/facts/libvirt.ts'
 import type { LibvirtState } from '../../src/facts/libvirt.ts'
@@ -31,7 +32,7 @@ const open = async (): Promise<Connection> => {
   const inv = loadInventory(inventory)
   return connect(targetFromVars('h1', inv.hosts.get('h1')!.vars))
 }
-const viaVirsh = async (conn: Connection): Promise<LibvirtState> => libvirtFact.parse((await runBatch(conn, [libvirtFact.command()]))[0])
+const viaVirsh = async (conn: Connection): Promise<LibvirtState> => libvirtFact.parse((await execMany(conn, [{ command: libvirtFact.command() }]))[0])
 const names = (s: LibvirtState) => [...s.networks.keys(), '|', ...s.domains.keys()]
 
 rpc.before(async () => {
@@ -73,7 +74,7 @@ rpc('a refresh of the networks and domains a change named equals a whole read, r
       `t=$(mktemp); printf '%s' "<network><name>refnet</name><bridge name='refbr0'/></network>" > $t; virsh net-define $t >/dev/null; rm -f $t; ` +
         `virsh net-undefine rpcnet >/dev/null; virsh desc vm2 --config 'refreshed' >/dev/null`,
     )
-    const refreshed = await refreshLibvirtRemote(conn, before, ['network:refnet', 'network:rpcnet', 'domain:vm2'])
+    const refreshed = await refreshLibvirtRemote(conn, before, [resource.libvirtNetwork('refnet'), resource.libvirtNetwork('rpcnet'), resource.libvirtDomain('vm2')])
     const whole = (await readLibvirtRemote(conn))!
     assert.ok(refreshed, 'the refresh was not possible')
     assert.equal(names(refreshed!), names(whole))

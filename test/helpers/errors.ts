@@ -12,3 +12,15 @@ export function errorMessageOf(kind: ErrorKind, fn: () => unknown): string {
   }
   throw new Error(`expected a '${kind}' error`)
 }
+
+/** The same for an async `fn`, whose message must match `message`. */
+export async function throwsKind(fn: () => Promise<unknown>, kind: ErrorKind, message?: RegExp): Promise<string> {
+  try {
+    await fn()
+  } catch (e) {
+    assert.ok(isKvmplayError(e, kind), String(e))
+    if (message) assert.match((e as Error).message, message)
+    return (e as Error).message
+  }
+  throw new Error(`expected a '${kind}' error`)
+}

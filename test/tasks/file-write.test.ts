@@ -9,9 +9,8 @@ import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import type { Connection, ExecResult } from '../../src/connection/types.ts'
 import { runSteps } from '../../src/core/run-steps.ts'
-import type { StepContext } from '../../src/core/task.ts'
 import { fileFact } from '../../src/facts/file.ts'
-import { planFile, validateFileOptions } from '../../tasks/file.ts'
+import { planFile, fileWish } from '../../tasks/file.ts'
 import type { FileOptions } from '../../tasks/file.ts'
 
 function shellConnection(shell: string): Connection {
@@ -32,14 +31,13 @@ function shellConnection(shell: string): Connection {
   }
 }
 
-const ctx = { host: 'here', journal: { record: () => {}, originals: () => [] }, reconnect: async () => { throw new Error('no') } } as unknown as StepContext
 
 /** Plans the file against what is on disk and runs the plan; the number of steps it took. */
 async function converge(conn: Connection, opts: FileOptions): Promise<number> {
-  const w = validateFileOptions(opts)
+  const w = fileWish(opts)
   const current = fileFact.parse(await conn.exec(fileFact.command(w.path)), w.path)
   const steps = planFile(w, current)
-  await runSteps(steps, async () => conn, ctx)
+  await runSteps(steps, { name: 'here', connection: async () => conn, recordOriginal: () => {}, reach: undefined as never })
   return steps.length
 }
 

@@ -1,9 +1,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { planFile, validateFileOptions, backupPath } from '../../tasks/file.ts'
+import { planFile, fileWish, backupPath } from '../../tasks/file.ts'
 import type { FileState } from '../../src/facts/file.ts'
 
-const wish = (o: Partial<Parameters<typeof validateFileOptions>[0]> = {}) => validateFileOptions({ path: '/etc/x.conf', content: 'a\n', ...o })
+const wish = (o: Partial<Parameters<typeof fileWish>[0]> = {}) => fileWish({ path: '/etc/x.conf', content: 'a\n', ...o })
 const existing = (o: Partial<FileState> = {}): FileState => ({ exists: true, type: 'file', mode: '0644', owner: 'root', group: 'root', size: 2, content: 'a\n', ...o })
 
 test('nothing to do when content, mode and owner already match', () => {
@@ -42,8 +42,8 @@ test('backups end in ~ so sysctl.d and network-scripts ignore them', () => {
 })
 
 test('bad paths and modes are refused when the playbook is built', () => {
-  assert.throws(() => validateFileOptions({ path: 'relative', content: '' }), /absolute path/)
-  assert.throws(() => validateFileOptions({ path: '/x', mode: 'rw-r--r--' }), /octal mode/)
+  assert.throws(() => fileWish({ path: 'relative', content: '' }), /absolute path/)
+  assert.throws(() => fileWish({ path: '/x', mode: 'rw-r--r--' }), /octal mode/)
 })
 
 test.run()

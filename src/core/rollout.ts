@@ -24,7 +24,7 @@ export function parseSerial(serial: Serial | undefined): (number | string)[] | u
   return typeof serial === 'string' && serial.includes(',') ? serial.split(',').map((s) => s.trim()) : [serial]
 }
 
-export function batches<T>(items: T[], serial: Serial | undefined): T[][] {
+export function rolloutBatches<T>(items: T[], serial: Serial | undefined): T[][] {
   const specs = parseSerial(serial)
   if (!specs || specs.length === 0) return items.length ? [items] : []
   const sizes = specs.map((s) => size(s, items.length))

@@ -4,7 +4,10 @@ import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { parseHostNetwork } from '../../src/facts/network.ts'
 import { parseIfcfg } from '../../src/facts/ifcfg.ts'
-import { bridgeWish, ifcfgFiles, iproute2Plan, writeIfcfg } from '../../tasks/ifcfg.ts'
+import { writeIfcfg } from '../../tasks/bridge.ts'
+import { bridgeWish } from '../../src/network/wish.ts'
+import { ifcfgFiles } from '../../src/network/backends/ifcfg.ts'
+import { iproute2Plan } from '../../src/network/iproute2.ts'
 
 const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../fixtures/canned/${f}`, import.meta.url), 'utf8'))
 

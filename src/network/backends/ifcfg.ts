@@ -1,0 +1,56 @@
+/**
+ * The seed's backend: the bridge persisted as ifcfg files in
+ * /etc/sysconfig/network-scripts — ifcfg-br0 (TYPE=Bridge, the host's
+ * address) and ifcfg-<nic> (BRIDGE=br0, HWADDR) — and the running host
+ * changed with the tool that runs there: NetworkManager (nmcli), the
+ * network scripts (ifdown/ifup), else iproute2 (one `ip -batch`, the lab's
+ * case). The rollback puts the links, addresses and default route back
+ * with iproute2, and the files as they were.
+ */
+import { sh } from '../../core/quote.ts'
+import { NETWORK_SCRIPTS } from '../../facts/ifcfg.ts'
+import { renderTemplate } from '../../render.ts'
+import { describeSnapshot, restoreScript, snapshotOf } from '../../cutover/restore.ts'
+import type { NetworkBackend, PersistedFile } from '../backend.ts'
+import { ipBatch, iproute2Plan } from '../iproute2.ts'
+import type { BridgeWish } from '../wish.ts'
+
+/** The two files, rendered from templates/ifcfg/. */
+export function ifcfgFiles(w: BridgeWish): PersistedFile[] {
+  const yn = (b: boolean) => (b ? 'yes' : 'no')
+  const vars = {
+    ...w,
+    static: w.bootproto === 'static',
+    bootproto: w.bootproto === 'static' ? 'none' : 'dhcp',
+    onboot: 'yes',
+    nmControlled: yn(w.nmControlled),
+    stp: yn(w.stp),
+    gateway: w.gateway ?? '',
+  }
+  return [
+    { path: `${NETWORK_SCRIPTS}/ifcfg-${w.bridge}`, content: renderTemplate('ifcfg/bridge.hbs', vars) },
+    { path: `${NETWORK_SCRIPTS}/ifcfg-${w.device}`, content: renderTemplate('ifcfg/port.hbs', vars) },
+  ]
+}
+
+export const ifcfgBackend: NetworkBackend = {
+  name: 'ifcfg',
+  // The only backend yet: it also serves hosts with no network system at all (iproute2 only).
+  detect: () => true,
+  persist: ifcfgFiles,
+  planRuntime: (w, net) => {
+    const cmds = iproute2Plan(w, net)
+    if (cmds.length === 0) return undefined
+    const apply =
+      net.backend === 'iproute2'
+        ? ipBatch(cmds)
+        : net.backend === 'networkmanager'
+          ? sh`nmcli connection reload && nmcli connection up ${w.bridge} && nmcli connection up ${w.device}`
+          : sh`ifdown ${w.device}; ifup ${w.bridge} && ifup ${w.device}`
+    return { apply, describe: net.backend === 'iproute2' ? cmds.join('; ') : apply, links: [w.bridge, w.device] }
+  },
+  restore: (change, net, files) => {
+    const snapshot = snapshotOf(net, change.links)
+    return { script: restoreScript(snapshot, files), describe: describeSnapshot(snapshot, files) }
+  },
+}

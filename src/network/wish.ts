@@ -1,0 +1,116 @@
+/**
+ * The bridge a user wishes for, on one host: the options given, and for
+ * every value left out what the host's facts say (the uplink, its MAC,
+ * address, prefix, gateway, name servers) — so the wish is the same before
+ * and after the bridge exists. Every network backend starts from it.
+ */
+import type { TaskOptions } from '../core/task.ts'
+import { uplinkOf } from '../facts/network.ts'
+import type { HostNetwork } from '../facts/network.ts'
+import { absolutePath, interfaceName, ipv4, mac, netmaskToPrefix, prefixLength, prefixToNetmask } from '../core/validate.ts'
+import { KvmplayError } from '../core/errors.ts'
+
+export interface BridgeOptions extends TaskOptions {
+  /** The bridge to create, e.g. 'br0'. */
+  bridge: string
+  /** The NIC to enslave. Default: the uplink (the default route's device). */
+  device?: string
+  /** 'static' (default when the host has an address) or 'dhcp'. */
+  bootproto?: 'static' | 'dhcp'
+  /** Default: the uplink's current address. */
+  address?: string
+  /** Default: the uplink's current prefix. */
+  prefix?: number
+  /** Write NETMASK= instead of PREFIX= (as the seed does): give the netmask, or `true` to derive it. */
+  netmask?: string | true
+  /** Default: the current default gateway. */
+  gateway?: string
+  /** Default: the name servers in /etc/resolv.conf. */
+  dns?: string[]
+  /** Default: the NIC's MAC. */
+  hwaddr?: string
+  /** Spanning tree on the bridge. Default false (one uplink, no loops to break). */
+  stp?: boolean
+  /** Forwarding delay, seconds. Default 0. */
+  delay?: number
+  /** Default false: the network scripts (or kvmplay) manage these, not NetworkManager. */
+  nmControlled?: boolean
+  /** applyBridge: seconds the host waits for kvmplay to come back and confirm before it rolls back by itself. Default 60. */
+  confirmTimeout?: number
+  /** applyBridge: extra shell commands that must succeed on the host after the change, before it is confirmed. */
+  probes?: string[]
+  /**
+   * applyBridge: which files the rollback puts back, besides the links and routes. 'bridge' (the
+   * default): the bridge's own persisted configuration (for ifcfg: ifcfg-BRIDGE and ifcfg-DEVICE),
+   * where this run changed it. 'run': every file this run changed before the apply, whichever task
+   * wrote it. A list: these paths, where this run changed them.
+   */
+  rollbackFiles?: 'bridge' | 'run' | string[]
+}
+
+/** The bridge as wished, on this host: options first, facts for the rest. */
+export interface BridgeWish {
+  bridge: string
+  device: string
+  hwaddr: string
+  bootproto: 'static' | 'dhcp'
+  address?: string
+  prefix?: number
+  netmask?: string
+  gateway?: string
+  dns: string[]
+  stp: boolean
+  delay: number
+  nmControlled: boolean
+}
+
+/** Checks what can be checked before any host is contacted. */
+export function validateBridgeOptions(o: BridgeOptions): void {
+  interfaceName(o.bridge, 'bridge name')
+  if (o.device !== undefined) interfaceName(o.device, 'device')
+  if (o.address !== undefined) ipv4(o.address, 'address')
+  if (o.prefix !== undefined) prefixLength(o.prefix)
+  if (typeof o.netmask === 'string') netmaskToPrefix(o.netmask)
+  if (o.gateway !== undefined) ipv4(o.gateway, 'gateway')
+  for (const d of o.dns ?? []) ipv4(d, 'DNS server')
+  if (o.hwaddr !== undefined) mac(o.hwaddr, 'HWADDR')
+  if (o.bootproto !== undefined && o.bootproto !== 'static' && o.bootproto !== 'dhcp') {
+    throw new KvmplayError('validation', `invalid bootproto ${JSON.stringify(o.bootproto)}: expected 'static' or 'dhcp'`)
+  }
+  if (o.delay !== undefined && (!Number.isInteger(o.delay) || o.delay < 0 || o.delay > 30)) {
+    throw new KvmplayError('validation', `invalid delay ${JSON.stringify(o.delay)}: expected whole seconds from 0 to 30`)
+  }
+  if (o.device !== undefined && o.device === o.bridge) throw new KvmplayError('validation', `the bridge and its port cannot both be ${o.bridge}`)
+  const scope = o.rollbackFiles
+  if (scope !== undefined && scope !== 'bridge' && scope !== 'run' && !(Array.isArray(scope) && scope.every((p) => typeof p === 'string'))) {
+    throw new KvmplayError('validation', `invalid rollbackFiles ${JSON.stringify(scope)}: expected 'bridge', 'run' or a list of absolute paths`)
+  }
+  if (Array.isArray(scope)) scope.forEach((p) => absolutePath(p, 'rollbackFiles'))
+}
+
+export function bridgeWish(o: BridgeOptions, net: HostNetwork): BridgeWish {
+  const up = uplinkOf(net, o.bridge)
+  const device = o.device ?? up.device
+  const nic = net.links.find((l) => l.name === device)
+  if (!nic) throw new KvmplayError('precondition', `there is no interface ${device} on this host (interfaces: ${net.links.map((l) => l.name).join(', ')})`)
+  const address = o.address ?? up.address
+  const prefix = o.prefix ?? (typeof o.netmask === 'string' ? netmaskToPrefix(o.netmask) : up.prefix)
+  const bootproto = o.bootproto ?? (address ? 'static' : 'dhcp')
+  if (bootproto === 'static' && (!address || prefix === undefined)) {
+    throw new KvmplayError('precondition', `${device} has no IPv4 address to keep: give address and prefix, or bootproto: 'dhcp'`)
+  }
+  return {
+    bridge: o.bridge,
+    device,
+    hwaddr: o.hwaddr ? mac(o.hwaddr) : nic.mac,
+    bootproto,
+    address: bootproto === 'static' ? address : undefined,
+    prefix: bootproto === 'static' ? prefix : undefined,
+    netmask: o.netmask === undefined || prefix === undefined ? undefined : typeof o.netmask === 'string' ? o.netmask : prefixToNetmask(prefix),
+    gateway: o.gateway ?? up.gateway,
+    dns: o.dns ?? up.dns,
+    stp: o.stp ?? false,
+    delay: o.delay ?? 0,
+    nmControlled: o.nmControlled ?? false,
+  }
+}

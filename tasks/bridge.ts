@@ -1,0 +1,113 @@
+/**
+ * The bridge over the uplink, in two explicit tasks:
+ *
+ * writeIfcfg: persisted the CentOS way — ifcfg-br0 (TYPE=Bridge, the host's
+ * address) and ifcfg-<nic> (BRIDGE=br0, HWADDR) — with every value a user
+ * would copy by hand defaulting to what the host's facts say, so
+ * `writeIfcfg({ bridge: 'br0' })` bridges a host's uplink keeping its address.
+ *
+ * applyBridge (also `applyIfcfg`, its first name): makes the running host
+ * match, as a confirmed apply: the host arms its own rollback first, the
+ * change runs detached from the SSH session, and kvmplay confirms only after
+ * reaching the host again and probing (src/cutover/confirmed-apply.ts).
+ *
+ * What the host's network system is and how it persists and changes the
+ * bridge is the backend's (src/network/backend.ts); these tasks only plan.
+ */
+import { defineTask } from '../src/core/task.ts'
+import type { HostReach, ReachStep, Step, Task } from '../src/core/task.ts'
+import { factRequest } from '../src/facts/fact.ts'
+import { fileFact } from '../src/facts/file.ts'
+import { hostNetworkFact } from '../src/facts/network.ts'
+import { resource } from '../src/core/resource.ts'
+import { KvmplayError } from '../src/core/errors.ts'
+import { fileWish, planFile } from './file.ts'
+import { confirmedApply, DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
+import { bridgeWish, validateBridgeOptions } from '../src/network/wish.ts'
+import type { BridgeOptions, BridgeWish } from '../src/network/wish.ts'
+import { chooseBackend } from '../src/network/backend.ts'
+import type { NetworkBackend } from '../src/network/backend.ts'
+import { ifcfgBackend } from '../src/network/backends/ifcfg.ts'
+import { libvirtAnswers, probesFor } from '../src/network/probes.ts'
+import { VERIFY } from '../src/network/verify.ts'
+
+export type { BridgeOptions, BridgeWish }
+
+/** The backends a bridge task can choose from, in the order they are tried. */
+const BACKENDS: readonly NetworkBackend[] = [ifcfgBackend]
+
+/**
+ * @example
+ * ```ts
+ * writeIfcfg({ bridge: 'br0' })                                  // the uplink, keeping its address
+ * writeIfcfg({ bridge: 'br0', device: 'eno1', netmask: true })   // NETMASK= as in the seed
+ * ```
+ */
+export function writeIfcfg(opts: BridgeOptions): Task {
+  validateBridgeOptions(opts)
+  return defineTask(
+    {
+      name: `ifcfg for bridge ${opts.bridge}${opts.device ? ` over ${opts.device}` : ''}`,
+      facts: () => ({ net: factRequest(hostNetworkFact, undefined) }),
+      plan: async (host, { net }) => {
+        const w = bridgeWish(opts, net)
+        const files = ifcfgBackend.persist(w)
+        const current = await host.gather(files.map((f) => factRequest(fileFact, f.path)))
+        const steps = files.flatMap((f, i) => planFile(fileWish({ path: f.path, content: f.content }), current[i]))
+        return { steps, reason: steps.length ? undefined : `ifcfg-${w.bridge} and ifcfg-${w.device} are as wished` }
+      },
+    },
+    opts,
+  )
+}
+
+/** The files the rollback puts back, of those this run changed: the task's rollbackFiles, said plainly. */
+function rollbackScope(opts: BridgeOptions, backend: NetworkBackend, w: BridgeWish): { paths?: Set<string>; describe: string } {
+  const scope = opts.rollbackFiles ?? 'bridge'
+  if (scope === 'run') return { describe: 'every file this run changed before it' }
+  const paths = scope === 'bridge' ? backend.persist(w).map((f) => f.path) : scope
+  return { paths: new Set(paths), describe: `${paths.join(', ')} where this run changed them` }
+}
+
+export function applyBridge(opts: BridgeOptions): Task {
+  validateBridgeOptions(opts)
+  const timeoutSec = opts.confirmTimeout ?? DEFAULT_CONFIRM_TIMEOUT_SEC
+  if (!Number.isInteger(timeoutSec) || timeoutSec < 5 || timeoutSec > 3600) {
+    throw new KvmplayError('validation', `invalid confirmTimeout ${JSON.stringify(opts.confirmTimeout)}: expected whole seconds from 5 to 3600`)
+  }
+  return defineTask(
+    {
+      name: `apply bridge ${opts.bridge}`,
+      facts: () => ({ net: factRequest(hostNetworkFact, undefined) }),
+      plan: (_host, { net }) => {
+        const w = bridgeWish(opts, net)
+        const backend = chooseBackend(BACKENDS, net)
+        const change = backend.planRuntime(w, net)
+        if (!change) return { steps: [], reason: `${w.device} is a port of ${w.bridge}, which carries ${w.address ?? 'the address'}/${w.prefix ?? ''} and the default route` }
+        const scope = rollbackScope(opts, backend, w)
+        const step: ReachStep = {
+          summary: `bring up ${w.bridge} over ${w.device}${w.address ? `, moving ${w.address}/${w.prefix} and the default route` : ''} (${net.backend}, confirmed within ${timeoutSec} s)`,
+          // A rollback puts files back too: those in its scope (all of them, for 'run').
+          touches: [resource.links, ...(scope.paths ? [...scope.paths].map(resource.path) : [resource.anything])],
+          reach: async (reach: HostReach) => {
+            const files = reach.changedFiles().filter((f) => !scope.paths || scope.paths.has(f.path))
+            await confirmedApply(reach, {
+              apply: change.apply,
+              restore: backend.restore(change, net, files).script,
+              timeoutSec,
+              probes: probesFor(w, opts.probes ?? []),
+              checks: [libvirtAnswers],
+              verify: VERIFY,
+            })
+          },
+        }
+        const steps: Step[] = [step]
+        return { steps, reason: `${change.describe}. Rollback unless confirmed within ${timeoutSec} s restores: ${backend.restore(change, net, []).describe}; and files: ${scope.describe}` }
+      },
+    },
+    opts,
+  )
+}
+
+/** The first name of applyBridge, kept for playbooks that use it. */
+export const applyIfcfg = applyBridge
