@@ -96,6 +96,19 @@ cut('the controller killed during the apply: the host finishes the change, then,
   assert.match(await onHost(h2, 'cat /run/kvmplay/cutover-*/restore.rc'), '0')
 })
 
+cut("a rollback puts back the bridge's own files by default, and every file the run changed with rollbackFiles: 'run'", async () => {
+  const [, h2, h3] = hosts
+  const scoped = '/etc/kvmplay-scope.conf'
+  const before = await Promise.all([h2, h3].map(netState))
+  const res = cutover('-l', 'h2:h3', '-e', `h2_br_prefix=32 h3_br_prefix=32 scope_file=${scoped} h3_rollback_files=run`)
+  assert.is(res.code, 2, res.out + res.err)
+  assert.equal(await Promise.all([h2, h3].map(netState)), before, 'links, routes and ifcfg files restored on both')
+  // h2 (default): a file another task wrote is not the bridge's, and stays; h3 ('run'): it is gone again, as before the run.
+  assert.is((await onHost(h2, `cat ${scoped}`)).trim(), 'written before the bridge')
+  assert.is((await onHost(h3, `test -e ${scoped} && echo present || echo absent`)).trim(), 'absent')
+  await onHost(h2, `rm -f ${scoped} ${scoped}.*~`)
+})
+
 cut('a failing canary stops the rollout before the next batch; the recap names the hosts never touched', async () => {
   const [, h2, h3] = hosts
   const before = await netState(h3)

@@ -1,68 +1,67 @@
-/** ifcfg files against the seed's, and the iproute2 plan of the apply step. */
+/** The bridge tasks' plans against canned facts: the files to write, the cutover step and what its rollback restores. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { parseHostNetwork } from '../../src/facts/network.ts'
-import { parseIfcfg } from '../../src/facts/ifcfg.ts'
-import { writeIfcfg } from '../../tasks/bridge.ts'
-import { bridgeWish } from '../../src/network/wish.ts'
-import { ifcfgFiles } from '../../src/network/backends/ifcfg.ts'
-import { iproute2Plan } from '../../src/network/iproute2.ts'
+import { applyBridge, applyIfcfg, writeIfcfg } from '../../tasks/bridge.ts'
+import { isReachStep } from '../../src/core/task.ts'
+import type { FileOriginal, HostReach } from '../../src/core/task.ts'
+import type { FileState } from '../../src/facts/file.ts'
+import { cannedHost } from '../helpers/host.ts'
 
 const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../fixtures/canned/${f}`, import.meta.url), 'utf8'))
+const absent: FileState = { exists: false }
+const host = (net: string, files: Record<string, FileState> = {}) =>
+  cannedHost({ network: () => canned(net), file: (path: string) => files[path] ?? absent })
 
-test("with the seed's values, the files say what the seed's ifcfg-br0 and ifcfg-eno16777736 say", () => {
-  const net = canned('network-fresh.txt')
-  // The seed's host: eno16777736 with 00:0c:29:09:0d:3d, 192.168.7.183/24 via .254 (file contents only).
-  const w = bridgeWish({ bridge: 'br0', device: 'eth0', hwaddr: '00:0c:29:09:0d:3d', address: '192.168.7.183', netmask: '255.255.255.0', gateway: '192.168.7.254', dns: [] }, net)
-  const [br, port] = ifcfgFiles({ ...w, device: 'eno16777736' })
-  assert.is(br.path, '/etc/sysconfig/network-scripts/ifcfg-br0')
-  const b = parseIfcfg(br.content)
-  for (const [k, v] of Object.entries({ DEVICE: 'br0', TYPE: 'Bridge', NM_CONTROLLED: 'no', IPADDR: '192.168.7.183', NETMASK: '255.255.255.0', GATEWAY: '192.168.7.254', ONBOOT: 'yes' })) assert.is(b[k], v, k)
-  assert.is(b.PREFIX, undefined)
-  const p = parseIfcfg(port.content)
-  for (const [k, v] of Object.entries({ BOOTPROTO: 'none', DEVICE: 'eno16777736', HWADDR: '00:0c:29:09:0d:3d', NM_CONTROLLED: 'no', ONBOOT: 'yes', BRIDGE: 'br0' })) assert.is(p[k], v, k)
-  assert.is(p.IPADDR, undefined)
+test('writeIfcfg plans both files on a fresh host, nothing once they are as wished', async () => {
+  const plan = await writeIfcfg({ bridge: 'br0' }).plan(host('network-fresh.txt'))
+  assert.equal(plan.steps.map((s) => s.summary), ['create /etc/sysconfig/network-scripts/ifcfg-br0', 'create /etc/sysconfig/network-scripts/ifcfg-eth0'])
+  assert.ok(plan.steps.every((s) => s.original && s.diff && s.touches?.length === 1))
+  const written = Object.fromEntries(plan.steps.map((s) => [s.diff!.label, { exists: true, type: 'file', mode: '0644', owner: 'root', group: 'root', content: s.diff!.after } as FileState]))
+  const again = await writeIfcfg({ bridge: 'br0' }).plan(host('network-fresh.txt', written))
+  assert.equal(again.steps, [])
+  assert.is(again.reason, 'ifcfg-br0 and ifcfg-eth0 are as wished')
 })
 
-test("writeIfcfg({ bridge: 'br0' }) takes everything else from the host's facts", () => {
-  const w = bridgeWish({ bridge: 'br0' }, canned('network-fresh.txt'))
-  assert.equal(w, {
-    bridge: 'br0', device: 'eth0', hwaddr: '02:6b:76:13:00:03', bootproto: 'static', address: '198.19.3.2', prefix: 24,
-    netmask: undefined, gateway: '198.19.3.1', dns: ['198.19.3.1'], stp: false, delay: 0, nmControlled: false,
-  })
-  const b = parseIfcfg(ifcfgFiles(w)[0].content)
-  assert.equal([b.IPADDR, b.PREFIX, b.GATEWAY, b.DNS1, b.STP, b.DELAY], ['198.19.3.2', '24', '198.19.3.1', '198.19.3.1', 'no', '0'])
+test('applyBridge plans one cutover step that says what its rollback restores; none once bridged', async () => {
+  const plan = await applyBridge({ bridge: 'br0', confirmTimeout: 30 }).plan(host('network-fresh.txt'))
+  assert.is(plan.steps.length, 1)
+  assert.ok(isReachStep(plan.steps[0]), 'the cutover gets the host\'s reach')
+  assert.match(plan.steps[0].summary, /^bring up br0 over eth0, moving 198\.19\.3\.2\/24 and the default route \(iproute2, confirmed within 30 s\)$/)
+  assert.match(plan.reason!, /Rollback unless confirmed within 30 s restores: no br0; eth0 198\.19\.3\.2\/24; default via 198\.19\.3\.1 dev eth0; and files: \/etc\/sysconfig\/network-scripts\/ifcfg-br0, \/etc\/sysconfig\/network-scripts\/ifcfg-eth0 where this run changed them/)
+  const done = await applyBridge({ bridge: 'br0' }).plan(host('network-bridged.txt'))
+  assert.equal(done.steps, [])
+  assert.is(applyIfcfg, applyBridge, 'the first name still works')
 })
 
-test('the same wish before and after the bridge exists (so the second run changes nothing)', () => {
-  const before = bridgeWish({ bridge: 'br0' }, canned('network-fresh.txt'))
-  const after = bridgeWish({ bridge: 'br0' }, canned('network-bridged.txt'))
-  assert.equal({ ...after, hwaddr: '', address: '', gateway: '', dns: [] }, { ...before, hwaddr: '', address: '', gateway: '', dns: [] })
-})
+/** The restore script the cutover arms, given the files the run changed (captured from the arm command). */
+async function armedRestore(rollbackFiles: 'bridge' | 'run' | string[] | undefined, changed: FileOriginal[]): Promise<string> {
+  const plan = await applyBridge({ bridge: 'br0', rollbackFiles }).plan(host('network-fresh.txt'))
+  const step = plan.steps[0]
+  if (!isReachStep(step)) throw new Error('not a cutover step')
+  let armed = ''
+  const conn = {
+    host: 'h1',
+    exec: async (cmd: string) => ((armed ||= cmd), { code: 1, stdout: '', stderr: 'stop here' }),
+    close: async () => {},
+  }
+  const reach: HostReach = { host: 'h1', connection: async () => conn, reconnect: async () => conn, connectAgain: async () => conn, adopt: () => {}, changedFiles: () => changed }
+  await step.reach(reach).catch(() => {})
+  return armed
+}
 
-test('the iproute2 apply: every command on a fresh host, none on a bridged one', () => {
-  const fresh = canned('network-fresh.txt')
-  assert.equal(iproute2Plan(bridgeWish({ bridge: 'br0' }, fresh), fresh), [
-    'link add br0 type bridge stp_state 0 forward_delay 0',
-    'link set br0 address 02:6b:76:13:00:03',
-    'link set br0 up',
-    'link set eth0 master br0',
-    'addr add 198.19.3.2/24 dev br0',
-    'addr del 198.19.3.2/24 dev eth0',
-    'route replace default via 198.19.3.1 dev br0',
-  ])
-  const bridged = canned('network-bridged.txt')
-  assert.equal(iproute2Plan(bridgeWish({ bridge: 'br0' }, bridged), bridged), [])
-})
-
-test('bad values are refused when the playbook is built', () => {
-  assert.throws(() => writeIfcfg({ bridge: 'br0; reboot' }), /invalid bridge name/)
-  assert.throws(() => writeIfcfg({ bridge: 'br0', address: '10.0.0.256' }), /invalid address/)
-  assert.throws(() => writeIfcfg({ bridge: 'br0', hwaddr: '00:0c:29:09:0d' }), /invalid HWADDR/)
-  assert.throws(() => writeIfcfg({ bridge: 'br0', netmask: '255.0.255.0' }), /contiguous netmask/)
-  assert.throws(() => writeIfcfg({ bridge: 'br0', device: 'br0' }), /cannot both be br0/)
-  assert.throws(() => writeIfcfg({ bridge: 'br0', dns: ['8.8.8.8`id`'] }), /invalid DNS server/)
+test("the rollback's files: the bridge's own by default, every changed one with 'run', the listed ones with a list", async () => {
+  const changed = ['/etc/sysctl.conf', '/etc/sysconfig/network-scripts/ifcfg-eth0'].map((path) => ({ path, content: 'old\n' }))
+  const restores = (script: string, path: string) => script.includes(`> ${path}`)
+  const byDefault = await armedRestore(undefined, changed)
+  assert.ok(restores(byDefault, '/etc/sysconfig/network-scripts/ifcfg-eth0'))
+  assert.not.ok(restores(byDefault, '/etc/sysctl.conf'), 'a file another task wrote is not the bridge\'s')
+  const all = await armedRestore('run', changed)
+  assert.ok(restores(all, '/etc/sysctl.conf') && restores(all, '/etc/sysconfig/network-scripts/ifcfg-eth0'))
+  const listed = await armedRestore(['/etc/sysctl.conf'], changed)
+  assert.ok(restores(listed, '/etc/sysctl.conf'))
+  assert.not.ok(restores(listed, '/etc/sysconfig/network-scripts/ifcfg-eth0'))
 })
 
 test.run()
