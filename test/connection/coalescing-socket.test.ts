@@ -67,7 +67,7 @@ async function connected(): Promise<{ client: Socket; peer: Peer; done: () => Pr
       onChange?.()
     }
   })
-  const received = (bytes: number, ms = 2000) =>
+  const received = (bytes: number, ms = 5000) =>
     new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server read ${Buffer.concat(chunks).length} of ${bytes} bytes within ${ms} ms`)), ms)
       onChange = () => {
@@ -124,7 +124,7 @@ test('a write of a later tick is not held back: it arrives before the next one i
       client.write(word)
       total += word.length
       // Nothing else is written until this arrives: a write held for company would time out here.
-      await peer.received(total, 1000)
+      await peer.received(total)
       await tick()
     }
     assert.is(Buffer.concat(peer.chunks).toString(), 'onetwothreefour')

@@ -156,7 +156,7 @@ async function target(over: Partial<SshTarget> = {}): Promise<SshTarget> {
     privateKeyPath: s.clientKey,
     knownHostsFiles: [s.knownHosts],
     acceptNewHostKeys: false,
-    connectTimeoutMs: 5_000,
+    connectTimeoutMs: 10_000,
     commandTimeoutMs: 10_000,
     ...over,
   }
@@ -247,11 +247,13 @@ it('a command too long for one argument of `sh -c` still runs while the shell is
  * pass signals to the sessions of a root login, so what a timed-out command
  * started goes on running on the host, and the test ends it by that PID.
  */
-function sleeper(seconds: number): { command: string; end: () => void } {
+function sleeper(seconds: number): { command: string; end: () => Promise<void> } {
   const pidFile = join(tempDir(), 'sleeper.pid')
   return {
     command: `sh -c 'echo $$ > ${pidFile}; exec sleep ${seconds}'`,
-    end: () => {
+    // On a busy machine the timeout can come before the shell has even started the command: wait for it.
+    end: async () => {
+      for (let waited = 0; !existsSync(pidFile) && waited < 3_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50))
       try {
         process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL')
       } catch {}
@@ -269,7 +271,7 @@ it('a command that outlives its timeout fails with a timeout; the next command w
       assert.match(msg, /^sshd-test: command timed out after 0.3 s: sh -c/)
       assert.ok(Date.now() - started < 2_000, 'the timeout fails the command then, not when the command ends')
     } finally {
-      slow.end()
+      await slow.end()
     }
     // The timed-out shell was given up (what it left running could not be told from the next command): a new one serves.
     const after = await shellPid(c)
@@ -284,16 +286,17 @@ it('a command that outlives its timeout fails with a timeout; the next command w
   })
 })
 
-it("without a timeoutMs, the connection's commandTimeoutMs applies", async () => {
+it("without a timeoutMs, the connection's commandTimeoutMs applies; with one, that does", async () => {
   await withConnection(
     async (c) => {
       const slow = sleeper(5)
       try {
         assert.match(await rejectionMessageOf('timeout', c.exec(slow.command)), /timed out after 0.4 s/)
       } finally {
-        slow.end()
+        await slow.end()
       }
-      assert.is((await c.exec('echo fine')).stdout, 'fine\n')
+      // A command's own timeoutMs wins (this one opens a new shell, which alone can take 0.4 s on a busy machine).
+      assert.is((await c.exec('echo fine', { timeoutMs: 10_000 })).stdout, 'fine\n')
     },
     { commandTimeoutMs: 400 },
   )
