@@ -13,14 +13,13 @@ export function errorMessageOf(kind: ErrorKind, fn: () => unknown): string {
   throw new Error(`expected a '${kind}' error`)
 }
 
-/** The same for an async `fn`, whose message must match `message`. */
-export async function throwsKind(fn: () => Promise<unknown>, kind: ErrorKind, message?: RegExp): Promise<string> {
-  try {
-    await fn()
-  } catch (e) {
-    assert.ok(isKvmplayError(e, kind), String(e))
-    if (message) assert.match((e as Error).message, message)
-    return (e as Error).message
-  }
-  throw new Error(`expected a '${kind}' error`)
+/** The same for a promise: the message of the KvmplayError of this kind it rejects with; fails the test if it resolves or rejects otherwise. */
+export async function rejectionMessageOf(kind: ErrorKind, promise: Promise<unknown>): Promise<string> {
+  const outcome = await promise.then(
+    () => ({ rejected: false as const }),
+    (error: unknown) => ({ rejected: true as const, error }),
+  )
+  return errorMessageOf(kind, () => {
+    if (outcome.rejected) throw outcome.error
+  })
 }
