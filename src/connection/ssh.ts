@@ -71,8 +71,12 @@ function runOnChannel(client: Client, t: SshTarget, command: string, opts: ExecO
       let timedOut = false
       const timer = setTimeout(() => {
         timedOut = true
+        // Neither may end the command (sshd refuses signals to root's sessions,
+        // and answers the close only once the process exits): the caller is
+        // told now, not when the command ends by itself, if ever.
         channel.signal('KILL')
         channel.close()
+        reject(new KvmplayError('timeout', `${t.host}: command timed out after ${timeoutMs / 1000} s: ${command.slice(0, 200)}`))
       }, timeoutMs)
       channel.on('data', (d: Buffer) => out.push(d))
       channel.stderr.on('data', (d: Buffer) => errOut.push(d))
@@ -81,9 +85,7 @@ function runOnChannel(client: Client, t: SshTarget, command: string, opts: ExecO
       })
       channel.on('close', () => {
         clearTimeout(timer)
-        if (timedOut) {
-          return reject(new KvmplayError('timeout', `${t.host}: command timed out after ${timeoutMs / 1000} s: ${command.slice(0, 200)}`))
-        }
+        if (timedOut) return
         if (code === undefined) {
           return reject(closed() ?? new KvmplayError('connect', `${t.host}: the connection closed before the command finished`))
         }
