@@ -1,0 +1,57 @@
+/** The host-key policy: known keys pass, unknown ones are refused (or trusted on first use when asked), changed and revoked ones always refused. */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { hostKeyChecker } from '../../src/connection/host-key-policy.ts'
+import type { SshTarget } from '../../src/connection/target.ts'
+import type { KvmplayError } from '../../src/core/errors.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'kvmplay-hostkey-'))
+/** A fresh ed25519 public key: its known_hosts text and its wire-format blob. */
+function key(name: string): { line: string; blob: Buffer } {
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, name)])
+  const [type, b64] = readFileSync(join(dir, `${name}.pub`), 'utf8').split(' ')
+  return { line: `${type} ${b64}`, blob: Buffer.from(b64, 'base64') }
+}
+const mine = key('mine')
+const other = key('other')
+
+function check(knownHosts: string, blob: Buffer, o: Partial<SshTarget> = {}) {
+  const file = join(dir, `known_hosts-${Math.random().toString(36).slice(2)}`)
+  writeFileSync(file, knownHosts)
+  const refusals: KvmplayError[] = []
+  const t: SshTarget = { kind: 'ssh', host: 'h1', address: '198.18.1.2', port: 2222, user: 'root', knownHostsFiles: [file], acceptNewHostKeys: false, connectTimeoutMs: 1, commandTimeoutMs: 1, ...o }
+  const ok = hostKeyChecker(t, (e) => refusals.push(e))(blob)
+  return { ok, refusal: refusals[0], file: readFileSync(file, 'utf8'), path: file }
+}
+
+test('a known key passes; an unknown one is refused with the ssh-keyscan line, and nothing is written', () => {
+  assert.ok(check(`[198.18.1.2]:2222 ${mine.line}\n`, mine.blob).ok)
+  const r = check('', mine.blob)
+  assert.not.ok(r.ok)
+  assert.is(r.refusal.kind, 'hostkey')
+  assert.match(r.refusal.message, `ssh-keyscan -p 2222 198.18.1.2 >> ${r.path}`)
+  assert.is(r.file, '')
+})
+
+test('accept-new records an unknown key as ssh would, but a changed key is refused all the same', () => {
+  const r = check('', mine.blob, { acceptNewHostKeys: true })
+  assert.ok(r.ok)
+  assert.is(r.file, `[198.18.1.2]:2222 ${mine.line.trim()}\n`)
+  const changed = check(`[198.18.1.2]:2222 ${other.line}\n`, mine.blob, { acceptNewHostKeys: true })
+  assert.not.ok(changed.ok)
+  assert.match(changed.refusal.message, 'HAS CHANGED')
+  assert.match(changed.refusal.message, `ssh-keygen -R [198.18.1.2]:2222 -f ${changed.path}`)
+})
+
+test('a revoked key is refused even when it is also listed as known', () => {
+  const r = check(`@revoked * ${mine.line}\n[198.18.1.2]:2222 ${mine.line}\n`, mine.blob)
+  assert.not.ok(r.ok)
+  assert.match(r.refusal.message, '@revoked')
+})
+
+test.after(() => rmSync(dir, { recursive: true, force: true }))
+test.run()
