@@ -2,7 +2,7 @@
  * defineNetwork: a libvirt network — NAT (the seed's default.xml, with static
  * DHCP leases), bridge-forward (the seed's br0.xml) or isolated — defined,
  * started and autostarted as asked, changed in place when it exists:
- * DHCP host entries through `net-update --live --config` (no restart, guests
+ * DHCP host entries updated in place, live and persistent (no restart, guests
  * keep their link); anything else redefined keeping the uuid, and restarted
  * only when it is running, saying so.
  */
@@ -11,12 +11,11 @@ import type { Step, Task, TaskOptions } from '../src/core/task.ts'
 import { factRequest } from '../src/facts/fact.ts'
 import { libvirtFact } from '../src/facts/libvirt.ts'
 import type { LibvirtState } from '../src/facts/libvirt.ts'
-import { commandStep } from '../src/core/step.ts'
-import { renderTemplate, renderString } from '../src/render.ts'
+import { renderTemplate } from '../src/render.ts'
 import { compareNetworks, isUnchanged, mergeWanted, networkTemplateVars } from '../src/libvirt/network.ts'
 import type { DhcpHost, ForwardMode, NetworkSpec } from '../src/libvirt/network.ts'
-import { libvirtTouches, virsh, virshSequence, virshWithXmlFile } from '../src/libvirt/virsh.ts'
-import { libvirtStep } from '../src/libvirt/step.ts'
+import { libvirtChangeStep } from '../src/libvirt/changes.ts'
+import type { LibvirtChange } from '../src/libvirt/changes.ts'
 import { hostname, interfaceName, ipv4, libvirtName, mac, netmaskToPrefix, port, prefixLength } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 
@@ -90,8 +89,6 @@ export function wantedNetwork(o: DefineNetworkOptions): Wanted {
 /** The network as XML through our template: the same layout for before and after, so a diff shows meaning, not formatting. */
 export const networkXml = (spec: NetworkSpec, identity = {}) => renderTemplate('libvirt/network.xml.hbs', networkTemplateVars(spec, identity))
 
-const hostXml = (h: DhcpHost) => renderString("<host mac='{{mac}}'{{#if name}} name='{{name}}'{{/if}} ip='{{ip}}'/>", h)
-
 /** Names of the domains with an interface on this network (persistent or live). */
 export function domainsOn(state: LibvirtState, network: string): string[] {
   return [...state.domains.values()]
@@ -118,47 +115,26 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
         const notes: string[] = []
         const isActive = current?.active ?? false
         if (!current) {
-          // A new network: defined, autostarted and started by one virsh process.
+          // A new network: defined, autostarted and started by one virsh process (or one RPC session).
           const xml = networkXml(wanted)
-          const then = [...(autostart ? [['net-autostart', name]] : []), ...(active ? [['net-start', name]] : [])]
+          const changes: LibvirtChange[] = [
+            { op: 'define-network', name, xml },
+            ...(autostart ? [{ op: 'autostart-network', name, on: true } as const] : []),
+            ...(active ? [{ op: 'start-network', name } as const] : []),
+          ]
           const summary = `define network ${name}${autostart ? ', autostart it' : ''}${active ? ', start it' : ''}`
-          steps.push(
-            libvirtStep(summary, {
-              shell: { command: virshSequence([['net-define', '$t'], ...then]), stdin: xml },
-              api: async (api) => {
-                const net = await api.defineNetwork(xml)
-                if (autostart) await api.setNetworkAutostart(net, true)
-                if (active) await api.startNetwork(net)
-              },
-              diff: { label: `network ${name} (XML)`, before: '', after: xml },
-              touches: { network: name },
-            }),
-          )
+          steps.push(libvirtChangeStep(summary, changes, { diff: { label: `network ${name} (XML)`, before: '', after: xml } }))
           return { steps }
         } else {
           const change = compareNetworks(current.spec, wanted)
           if (!isUnchanged(change)) {
             const diff = { label: `network ${name} (XML)`, before: networkXml(current.spec, current.identity), after: networkXml(wanted, current.identity) }
             if (change.structural) {
-              steps.push(
-                libvirtStep(`redefine network ${name} (same uuid ${current.identity.uuid})`, {
-                  shell: { command: virshWithXmlFile('net-define', []), stdin: diff.after },
-                  api: async (api) => void (await api.defineNetwork(diff.after)),
-                  diff,
-                  touches: { network: name },
-                }),
-              )
+              steps.push(libvirtChangeStep(`redefine network ${name} (same uuid ${current.identity.uuid})`, [{ op: 'define-network', name, xml: diff.after }], { diff }))
               if (current.active && restart) {
                 const users = domainsOn(state, name)
                 steps.push(
-                  libvirtStep(`restart network ${name} to apply it${users.length ? ` (guests on it lose their link: ${users.join(', ')})` : ''}`, {
-                    shell: { command: `${virsh('net-destroy', name)} && ${virsh('net-start', name)}` },
-                    api: async (api) => {
-                      const net = await api.lookupNetwork(name)
-                      await api.destroyNetwork(net)
-                      await api.startNetwork(net)
-                    },
-                  }),
+                  libvirtChangeStep(`restart network ${name} to apply it${users.length ? ` (guests on it lose their link: ${users.join(', ')})` : ''}`, [{ op: 'restart-network', name }]),
                 )
                 notes.push(`network ${name} restarted: its definition changed beyond DHCP hosts`)
               } else if (current.active) {
@@ -166,37 +142,29 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
               }
             } else {
               // DHCP leases only: in place, live and persistent, no restart.
-              const where = current.active ? ['--live', '--config'] : ['--config']
-              const update = (op: string, h: DhcpHost) =>
-                commandStep(`${op} DHCP host ${h.mac} → ${h.ip}${h.name ? ` (${h.name})` : ''} in ${name}`, virsh('net-update', name, op, 'ip-dhcp-host', hostXml(h), ...where), { touches: libvirtTouches({ network: name }) })
-              const hostSteps = [
-                ...change.removeHosts.map((h) => update('delete', h)),
-                ...change.modifyHosts.map((h) => update('modify', h)),
-                ...change.addHosts.map((h) => update('add', h)),
+              const update = (action: 'add' | 'modify' | 'delete', h: DhcpHost, i: number) =>
+                libvirtChangeStep(`${action} DHCP host ${h.mac} → ${h.ip}${h.name ? ` (${h.name})` : ''} in ${name}`, [{ op: 'update-dhcp-host', network: name, action, host: h, live: current.active }], {
+                  diff: i === 0 ? diff : undefined,
+                })
+              const updates = [
+                ...change.removeHosts.map((h) => ['delete', h] as const),
+                ...change.modifyHosts.map((h) => ['modify', h] as const),
+                ...change.addHosts.map((h) => ['add', h] as const),
               ]
-              hostSteps[0].diff = diff
-              steps.push(...hostSteps)
+              steps.push(...updates.map(([action, h], i) => update(action, h, i)))
             }
           }
         }
         if (current?.autostart !== autostart) {
-          steps.push(
-            libvirtStep(`${autostart ? 'autostart' : 'do not autostart'} network ${name}`, {
-              shell: { command: virsh('net-autostart', name, ...(autostart ? [] : ['--disable'])) },
-              api: async (api) => api.setNetworkAutostart(await api.lookupNetwork(name), autostart),
-              touches: { network: name },
-            }),
-          )
+          steps.push(libvirtChangeStep(`${autostart ? 'autostart' : 'do not autostart'} network ${name}`, [{ op: 'autostart-network', name, on: autostart }]))
         }
         if (active && !isActive) {
-          steps.push(
-            libvirtStep(`start network ${name}`, { shell: { command: virsh('net-start', name) }, api: async (api) => api.startNetwork(await api.lookupNetwork(name)), touches: { network: name } }),
-          )
+          steps.push(libvirtChangeStep(`start network ${name}`, [{ op: 'start-network', name }]))
         }
         if (!active && isActive) {
           const users = domainsOn(state, name)
           if (users.length) throw new KvmplayError('precondition', `${host.name}: network ${name} cannot be stopped: in use by ${users.join(', ')}`)
-          steps.push(libvirtStep(`stop network ${name}`, { shell: { command: virsh('net-destroy', name) }, api: async (api) => api.destroyNetwork(await api.lookupNetwork(name)) }))
+          steps.push(libvirtChangeStep(`stop network ${name}`, [{ op: 'destroy-network', name }]))
         }
         const reason = steps.length ? notes.join('; ') || undefined : `network ${name} is defined as wished, ${active ? 'active' : 'inactive'}, ${autostart ? 'autostarted' : 'not autostarted'}`
         return { steps, reason }

@@ -8,8 +8,8 @@ import { defineTask } from '../src/core/task.ts'
 import type { Step, Task, TaskOptions } from '../src/core/task.ts'
 import { factRequest } from '../src/facts/fact.ts'
 import { libvirtFact } from '../src/facts/libvirt.ts'
-import { virshSequence } from '../src/libvirt/virsh.ts'
-import { libvirtStep } from '../src/libvirt/step.ts'
+import { libvirtChangeStep } from '../src/libvirt/changes.ts'
+import type { LibvirtChange } from '../src/libvirt/changes.ts'
 import { libvirtName } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { domainsOn } from './define-network.ts'
@@ -40,22 +40,11 @@ export function destroyNetwork(opts: DestroyNetworkOptions = {}): Task {
         if (users.length) {
           throw new KvmplayError('precondition', `${host.name}: network ${name} is still used by ${users.join(', ')}; move them first (editDomainInterface) — nothing was destroyed`)
         }
-        // By virsh, one process for both: if the stop fails, the undefine
-        // that still runs leaves a transient network, which a re-run stops.
-        const commands = [...(net.active ? [['net-destroy', name]] : []), ...(net.persistent ? [['net-undefine', name]] : [])]
+        // One virsh process (or RPC session) for both: if the stop fails, the
+        // undefine that still runs leaves a transient network, which a re-run stops.
+        const changes: LibvirtChange[] = [...(net.active ? [{ op: 'destroy-network', name } as const] : []), ...(net.persistent ? [{ op: 'undefine-network', name } as const] : [])]
         const summary = [net.active ? `stop network ${name} (net-destroy)` : '', net.persistent ? `undefine network ${name}` : ''].filter(Boolean).join(', ')
-        const steps: Step[] = [
-          libvirtStep(summary, {
-            shell: { command: virshSequence(commands) },
-            api: async (api) => {
-              const ref = await api.lookupNetwork(name)
-              if (net.active) await api.destroyNetwork(ref)
-              if (net.persistent) await api.undefineNetwork(ref)
-            },
-            diff: { label: `network ${name} (XML)`, before: net.xml, after: '' },
-            touches: { network: name },
-          }),
-        ]
+        const steps: Step[] = [libvirtChangeStep(summary, changes, { diff: { label: `network ${name} (XML)`, before: net.xml, after: '' } })]
         return { steps }
       },
     },

@@ -14,16 +14,10 @@ import { libvirtFact } from '../src/facts/libvirt.ts'
 import type { LibvirtDomain } from '../src/facts/libvirt.ts'
 import { isAt, movedInterfaceXml } from '../src/libvirt/domain.ts'
 import type { DomainInterface, InterfaceTarget } from '../src/libvirt/domain.ts'
-import { libvirtTouches, virsh, virshWithXmlFile } from '../src/libvirt/virsh.ts'
-import { runChecked } from '../src/core/step.ts'
-import { libvirtStep } from '../src/libvirt/step.ts'
-import { LibvirtCallError } from '../src/libvirt/rpc.ts'
-import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE } from '../src/libvirt/remote.ts'
-import type { LibvirtRemote } from '../src/libvirt/remote.ts'
-import { quote } from '../src/core/quote.ts'
+import { libvirtChangeStep } from '../src/libvirt/changes.ts'
+import type { LibvirtChange } from '../src/libvirt/changes.ts'
 import { interfaceName, libvirtName, mac as macAddress } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
-import type { Connection } from '../src/connection/types.ts'
 
 export type RestartPolicy = 'never' | 'shutdown-edit-start'
 
@@ -47,77 +41,21 @@ const label = (t: InterfaceTarget) => ('bridge' in t ? `bridge ${t.bridge}` : `n
 const where = (i: DomainInterface) => `${i.type} ${i.source ?? '?'}`
 const here = (i: DomainInterface): InterfaceTarget => (i.type === 'bridge' ? { bridge: i.source ?? '' } : { network: i.source ?? '' })
 
-async function waitShutOff(conn: Connection, domain: string, seconds: number): Promise<boolean> {
-  const res = await conn.exec(
-    `i=0; while [ "$(${virsh('domstate', domain)})" != "shut off" ]; do i=$((i+1)); [ $i -le ${seconds * 2} ] || exit 1; sleep 0.5; done`,
-  )
-  return res.code === 0
-}
-
 const cantLive = (d: LibvirtDomain, to: InterfaceTarget) => `${d.name}: persistent config moved to ${label(to)}, but the running guest could not be changed live`
 const NEXT_BOOT_HINT = "it moves at its next boot, or use restart: 'shutdown-edit-start'"
 
-/**
- * Live and persistent under restart: 'never', by virsh: one shell script, so
- * it batches with the task's other moves. When libvirt refuses the live
- * change, the persistent config still moves (the guest takes it at its next
- * boot) and the step fails, saying so.
- */
-function liveOrNextBootScript(d: LibvirtDomain, to: InterfaceTarget): string {
-  return [
-    't=$(mktemp) || exit 1',
-    'cat > "$t"',
-    `if why=$(${virsh('update-device', d.name)} "$t" --live --config 2>&1 >/dev/null); then rm -f "$t"; exit 0; fi`,
-    `${virsh('update-device', d.name)} "$t" --config; rc=$?; rm -f "$t"`,
-    '[ $rc -eq 0 ] || exit $rc',
-    `printf '%s (%s); %s\\n' ${quote(cantLive(d, to))} "$why" ${quote(NEXT_BOOT_HINT)} >&2`,
-    'exit 3',
-  ].join('\n')
-}
-
-/** The same through libvirt's API. */
-async function liveOrNextBoot(api: LibvirtRemote, d: LibvirtDomain, to: InterfaceTarget, xml: string): Promise<void> {
-  const ref = await api.lookupDomain(d.name)
-  try {
-    return await api.updateDevice(ref, xml, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG)
-  } catch (err) {
-    if (!(err instanceof LibvirtCallError)) throw err
-    await api.updateDevice(ref, xml, VIR_DOMAIN_AFFECT_CONFIG)
-    throw new LibvirtCallError(`${cantLive(d, to)} (${err.message}); ${NEXT_BOOT_HINT}`, err.code)
-  }
+/** The change that moves the interface: persistent only, live and persistent, or as the restart policy says where live is refused. */
+function moveChange(d: LibvirtDomain, xml: string, to: InterfaceTarget, live: boolean, policy: RestartPolicy, timeout: number): LibvirtChange {
+  if (!live) return { op: 'update-device', domain: d.name, xml, live: false }
+  if (policy === 'never') return { op: 'update-device', domain: d.name, xml, live: 'or-next-boot', refused: { message: cantLive(d, to), hint: NEXT_BOOT_HINT } }
+  return { op: 'shutdown-edit-start', domain: d.name, xml, timeoutSec: timeout }
 }
 
 function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, live: boolean, policy: RestartPolicy, timeout: number): Step {
   const xml = movedInterfaceXml(d.xml, i.mac, to)
   const summary = `move ${d.name} ${i.mac} (${i.model ?? 'nic'}${i.pci ? ` @ ${i.pci}` : ''}): ${where(i)} → ${label(to)}${live ? ', live and persistent' : ', persistent'}`
   const diff = { label: `${d.name} interface ${i.mac} (XML)`, before: movedInterfaceXml(d.xml, i.mac, here(i)) + '\n', after: xml + '\n' }
-  if (!live) {
-    return libvirtStep(summary, {
-      shell: { command: virshWithXmlFile('update-device', [d.name], ['--config']), stdin: xml },
-      api: async (api) => api.updateDevice(await api.lookupDomain(d.name), xml, VIR_DOMAIN_AFFECT_CONFIG),
-      diff,
-      touches: { domain: d.name },
-    })
-  }
-  if (policy === 'never') {
-    return libvirtStep(summary, { shell: { command: liveOrNextBootScript(d, to), stdin: xml }, api: (api) => liveOrNextBoot(api, d, to, xml), diff, touches: { domain: d.name } })
-  }
-  return {
-    summary,
-    touches: libvirtTouches({ domain: d.name }),
-    diff,
-    run: async (conn) => {
-      const res = await conn.exec(virshWithXmlFile('update-device', [d.name], ['--live', '--config']), { stdin: xml })
-      if (res.code === 0) return
-      const why = res.stderr.trim()
-      await runChecked(conn, virsh('shutdown', d.name), `shut down ${d.name}`)
-      if (!(await waitShutOff(conn, d.name, timeout))) {
-        throw new KvmplayError('timeout', `${conn.host}: ${d.name} did not shut down within ${timeout} s (live change failed: ${why}); nothing was changed — shut it down yourself or raise shutdownTimeout`)
-      }
-      await runChecked(conn, virshWithXmlFile('update-device', [d.name], ['--config']), summary, xml)
-      await runChecked(conn, virsh('start', d.name), `start ${d.name}`)
-    },
-  }
+  return libvirtChangeStep(summary, [moveChange(d, xml, to, live, policy, timeout)], { diff })
 }
 
 export function editDomainInterface(opts: EditDomainInterfaceOptions): Task {

@@ -12,15 +12,12 @@ import { LibvirtCallError, LibvirtTimeoutError } from '../libvirt/rpc.ts'
 import { dropLibvirtSession, libvirtReader, VIR_DOMAIN_XML_INACTIVE, VIR_NETWORK_XML_INACTIVE } from '../libvirt/remote.ts'
 import type { DomRef, LibvirtRemote, NetRef } from '../libvirt/remote.ts'
 import { domainEntry, networkEntry } from './libvirt.ts'
+import { orderLibvirtState } from './libvirt-order.ts'
 import type { LibvirtDomain, LibvirtNetwork, LibvirtState } from './libvirt.ts'
 
 /** virDomainState, worded as virsh domstate words it. */
 const DOMAIN_STATES = ['no state', 'running', 'idle', 'paused', 'in shutdown', 'shut off', 'crashed', 'pmsuspended']
 const SHUT_OFF = DOMAIN_STATES[5]
-
-/** virsh's own orders: networks by name; running domains by id, then the others by name. */
-const byName = (a: { name: string }, b: { name: string }) => a.name.toLowerCase().localeCompare(b.name.toLowerCase())
-const virshDomainOrder = (a: DomRef, b: DomRef) => (a.id !== -1 && b.id !== -1 ? a.id - b.id : a.id !== -1 ? -1 : b.id !== -1 ? 1 : byName(a, b))
 
 async function readNetwork(api: LibvirtRemote, n: NetRef): Promise<LibvirtNetwork> {
   const [xml, active, persistent, autostart, bridge] = await Promise.all([
@@ -42,14 +39,12 @@ async function readDomain(api: LibvirtRemote, d: DomRef): Promise<LibvirtDomain>
 }
 
 async function readState(api: LibvirtRemote): Promise<LibvirtState> {
-  const nets = (await api.listNetworks()).sort(byName)
-  const doms = (await api.listDomains()).sort(virshDomainOrder)
+  const nets = await api.listNetworks()
+  const doms = await api.listDomains()
   const [networks, domains] = await Promise.all([Promise.all(nets.map((n) => readNetwork(api, n))), Promise.all(doms.map((d) => readDomain(api, d)))])
-  return {
-    available: true,
-    networks: new Map(networks.map((n) => [n.name, n])),
-    domains: new Map(domains.map((d) => [d.name, d])),
-  }
+  const ids = new Map(doms.map((d) => [d.name, d.id]))
+  const state = { available: true, networks: new Map(networks.map((n) => [n.name, n])), domains: new Map(domains.map((d) => [d.name, d])) }
+  return orderLibvirtState(state, (name) => ids.get(name)!)
 }
 
 /** libvirt's codes for a lookup of a name it does not know (virerror.h). */
@@ -75,8 +70,8 @@ async function refreshState(api: LibvirtRemote, current: LibvirtState, touched: 
       return undefined
     }
   }
-  // In virsh's order, as a whole read has them (a new network's place).
-  return { ...current, networks: new Map([...networks].sort(([, a], [, b]) => byName(a, b))), domains }
+  // In virsh's order, as a whole read has them (a new network's place, a guest that stopped).
+  return orderLibvirtState({ ...current, networks, domains })
 }
 
 /**

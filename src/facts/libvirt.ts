@@ -8,6 +8,7 @@ import { KvmplayError } from '../core/errors.ts'
 import { resource } from '../core/resource.ts'
 import type { Fact } from './fact.ts'
 import { readLibvirtRemote, refreshLibvirtRemote } from './libvirt-remote.ts'
+import { orderLibvirtState } from './libvirt-order.ts'
 import { parseNetworkXml } from '../libvirt/network.ts'
 import type { NetworkIdentity, NetworkSpec } from '../libvirt/network.ts'
 import { domainInterfaces } from '../libvirt/domain.ts'
@@ -72,6 +73,7 @@ export function domainEntry(name: string, state: string, xml: string, live: stri
   }
 }
 
+/** The virsh script's output as a state, in the one order (libvirt-order.ts) the RPC read has too. */
 export function parseLibvirtOutput(out: string): LibvirtState {
   const state: LibvirtState = { available: !out.startsWith('@@NOVIRSH'), networks: new Map(), domains: new Map() }
   for (const block of out.split(/^(?=@@(?:NET|DOM) )/m)) {
@@ -90,7 +92,7 @@ export function parseLibvirtOutput(out: string): LibvirtState {
       state.domains.set(name, domainEntry(name, statePart.trim(), xml, live))
     }
   }
-  return state
+  return orderLibvirtState(state)
 }
 
 export const libvirtFact: Fact<LibvirtState, void> = {

@@ -17,6 +17,7 @@ const URI = 'qemu:///system'
 // Procedure numbers and flags from libvirt's remote_protocol.x and public headers.
 const PROC = {
   CONNECT_OPEN: 1,
+  CONNECT_SUPPORTS_FEATURE: 60,
   DOMAIN_GET_XML_DESC: 14,
   DOMAIN_LOOKUP_BY_NAME: 23,
   NETWORK_CREATE: 39,
@@ -34,12 +35,20 @@ const PROC = {
   DOMAIN_GET_STATE: 212,
   CONNECT_LIST_ALL_DOMAINS: 273,
   CONNECT_LIST_ALL_NETWORKS: 283,
+  NETWORK_UPDATE: 291,
 } as const
 const VIR_CONNECT_RO = 1
 export const VIR_NETWORK_XML_INACTIVE = 1
 export const VIR_DOMAIN_XML_INACTIVE = 2
 export const VIR_DOMAIN_AFFECT_LIVE = 1
 export const VIR_DOMAIN_AFFECT_CONFIG = 2
+/** virNetworkUpdateCommand (libvirt-network.h); virsh's `add` is add-last. */
+export const VIR_NETWORK_UPDATE_COMMAND = { modify: 1, delete: 2, add: 3 } as const
+export const VIR_NETWORK_SECTION_IP_DHCP_HOST = 4
+export const VIR_NETWORK_UPDATE_AFFECT_LIVE = 1
+export const VIR_NETWORK_UPDATE_AFFECT_CONFIG = 2
+/** libvirt_internal.h, appended after VIR_DRV_FEATURE_REMOTE_CLOSE_CALLBACK (15); not in the public headers. */
+const VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER = 16
 
 export interface NetRef {
   name: string
@@ -57,6 +66,9 @@ const readDom = (r: XdrReader): DomRef => ({ name: r.string(), uuid: r.fixed(16)
 
 /** The API calls kvmplay makes; each is the one behind the virsh command named. */
 export class LibvirtRemote {
+  /** Whether this libvirtd takes net-update's command and section in their declared order (asked once a session). */
+  private updateOrderFixed?: Promise<boolean>
+
   constructor(private readonly rpc: LibvirtRpc) {}
 
   private call(proc: number, args?: XdrWriter): Promise<XdrReader> {
@@ -88,7 +100,31 @@ export class LibvirtRemote {
   destroyNetwork = async (n: NetRef) => void (await this.call(PROC.NETWORK_DESTROY, net(n)))
   undefineNetwork = async (n: NetRef) => void (await this.call(PROC.NETWORK_UNDEFINE, net(n)))
   updateDevice = async (d: DomRef, xml: string, flags: number) => void (await this.call(PROC.DOMAIN_UPDATE_DEVICE_FLAGS, dom(d).string(xml).u32(flags)))
+
+  /**
+   * net-update. From libvirt 0.10.2 the public API handed command and
+   * section to its driver swapped, so an older libvirtd reads them swapped
+   * off the wire; a fixed one says so through a feature query, and libvirt's
+   * own client (libvirt-network.c, virNetworkUpdate) asks before sending.
+   * So do we.
+   */
+  updateNetwork = async (n: NetRef, command: number, section: number, parentIndex: number, xml: string, flags: number) => {
+    this.updateOrderFixed ??= this.supportsFeature(VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER).catch((err) => {
+      this.updateOrderFixed = undefined
+      throw err
+    })
+    const [first, second] = (await this.updateOrderFixed) ? [command, section] : [section, command]
+    await this.call(PROC.NETWORK_UPDATE, net(n).u32(first).u32(second).i32(parentIndex).string(xml).u32(flags))
+  }
+
+  private supportsFeature = async (feature: number) => (await this.call(PROC.CONNECT_SUPPORTS_FEATURE, new XdrWriter().i32(feature))).i32() === 1
 }
+
+/** The calls a list of libvirt changes makes (changes.ts): what a test's fake needs to record. */
+export type LibvirtChangeApi = Pick<
+  LibvirtRemote,
+  'lookupNetwork' | 'lookupDomain' | 'defineNetwork' | 'startNetwork' | 'setNetworkAutostart' | 'destroyNetwork' | 'undefineNetwork' | 'updateDevice' | 'updateNetwork'
+>
 
 async function open(conn: Connection, mode: 'ro' | 'rw'): Promise<LibvirtRemote | undefined> {
   if (!conn.openUnixSocket) return undefined

@@ -1,0 +1,190 @@
+/** The libvirt seam: the virsh script a list of changes becomes, and the RPC calls it makes. */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawnSync } from 'node:child_process'
+import { applyLibvirtChanges, changesTouch, libvirtChangeStep, virshScript, VIRSH_ONLY } from '../../src/libvirt/changes.ts'
+import type { LibvirtChange } from '../../src/libvirt/changes.ts'
+import { LibvirtRemote } from '../../src/libvirt/remote.ts'
+import type { LibvirtChangeApi } from '../../src/libvirt/remote.ts'
+import { LibvirtCallError } from '../../src/libvirt/rpc.ts'
+import type { LibvirtRpc } from '../../src/libvirt/rpc.ts'
+import { XdrReader, XdrWriter } from '../../src/libvirt/xdr.ts'
+import { virsh, virshSequence, virshWithXmlFile } from '../../src/libvirt/virsh.ts'
+import { resource } from '../../src/core/resource.ts'
+import type { Connection } from '../../src/connection/types.ts'
+
+const XML = "<network><name>n1</name><bridge name='virbr9'/></network>"
+const HOST = { mac: '52:54:00:00:00:01', ip: '10.0.0.5', name: 'vm1' }
+const refused = { message: 'vm1: persistent config moved to bridge br0, but the running guest could not be changed live', hint: 'it moves at its next boot' }
+
+/** Runs a script with `virsh` a shell function that logs its words (and the file's content) and fails as told. */
+function runWithFakeVirsh(script: { command: string; stdin?: string }, failWhen = '^$') {
+  const fake = `virsh() { printf '%s\\n' "$*" >&3; for a in $*; do a=\${a%;}; [ -f "$a" ] && { printf 'file:' >&3; cat "$a" >&3; printf '\\n' >&3; }; done; if printf '%s' "$*" | grep -Eq -e '${failWhen}'; then echo 'error: refused' >&2; return 1; fi; }`
+  const res = spawnSync('sh', ['-c', `exec 3>&1 1>/dev/null; ${fake}\n( ${script.command}\n)`], { input: script.stdin ?? '', encoding: 'utf8' })
+  return { code: res.status, log: res.stdout.trim().split('\n'), stderr: res.stderr.trim() }
+}
+
+test('virsh: a new network is one virsh process (define, autostart, start), the XML through a temp file', () => {
+  const changes: LibvirtChange[] = [
+    { op: 'define-network', name: 'n1', xml: XML },
+    { op: 'autostart-network', name: 'n1', on: true },
+    { op: 'start-network', name: 'n1' },
+  ]
+  const script = virshScript(changes)
+  assert.equal(script, { command: virshSequence([['net-define', '$t'], ['net-autostart', 'n1'], ['net-start', 'n1']]), stdin: XML })
+  const run = runWithFakeVirsh(script)
+  assert.is(run.code, 0)
+  assert.match(run.log[0], /^net-define \/.+; net-autostart n1; net-start n1$/)
+  assert.is(run.log[1], `file:${XML}`)
+})
+
+test('virsh: one change is its own command, as the tasks wrote it before the seam', () => {
+  assert.equal(virshScript([{ op: 'define-network', name: 'n1', xml: XML }]), { command: virshWithXmlFile('net-define', []), stdin: XML })
+  assert.equal(virshScript([{ op: 'autostart-network', name: 'n1', on: false }]), { command: virsh('net-autostart', 'n1', '--disable') })
+  assert.equal(virshScript([{ op: 'restart-network', name: 'n1' }]), { command: `${virsh('net-destroy', 'n1')} && ${virsh('net-start', 'n1')}` })
+  assert.equal(virshScript([{ op: 'update-dhcp-host', network: 'n1', action: 'add', host: HOST, live: true }]), {
+    command: virsh('net-update', 'n1', 'add', 'ip-dhcp-host', "<host mac='52:54:00:00:00:01' name='vm1' ip='10.0.0.5'/>", '--live', '--config'),
+  })
+  assert.equal(virshScript([{ op: 'update-dhcp-host', network: 'n1', action: 'delete', host: { mac: HOST.mac, ip: HOST.ip }, live: false }]), {
+    command: virsh('net-update', 'n1', 'delete', 'ip-dhcp-host', "<host mac='52:54:00:00:00:01' ip='10.0.0.5'/>", '--config'),
+  })
+  assert.equal(virshScript([{ op: 'update-device', domain: 'vm2', xml: '<interface/>', live: false }]), { command: virshWithXmlFile('update-device', ['vm2'], ['--config']), stdin: '<interface/>' })
+  assert.equal(virshScript([{ op: 'destroy-network', name: 'n1' }, { op: 'undefine-network', name: 'n1' }]), { command: virshSequence([['net-destroy', 'n1'], ['net-undefine', 'n1']]), stdin: undefined })
+})
+
+test('virsh: or-next-boot moves the persistent config where libvirt refuses live, and fails saying so', () => {
+  const script = virshScript([{ op: 'update-device', domain: 'vm1', xml: '<interface/>', live: 'or-next-boot', refused }])
+  const ok = runWithFakeVirsh(script)
+  assert.is(ok.code, 0)
+  assert.equal(ok.log.filter((l) => !l.startsWith('file:')).map((l) => l.replace(/\/\S+/, 'FILE')), ['update-device vm1 FILE --live --config'])
+  const no = runWithFakeVirsh(script, '--live')
+  assert.is(no.code, 3)
+  assert.equal(no.log.filter((l) => !l.startsWith('file:')).map((l) => l.replace(/\/\S+/, 'FILE')), ['update-device vm1 FILE --live --config', 'update-device vm1 FILE --config'])
+  assert.is(no.stderr, `${refused.message} (error: refused); ${refused.hint}`)
+})
+
+test('virsh: what cannot share a virsh process, or is virsh-only, is refused loudly', () => {
+  assert.throws(() => virshScript([{ op: 'restart-network', name: 'n1' }, { op: 'start-network', name: 'n1' }]), /cannot share/)
+  assert.throws(() => virshScript([{ op: 'shutdown-edit-start', domain: 'vm1', xml: '<interface/>', timeoutSec: 5 }]), /not one script/)
+  assert.ok(VIRSH_ONLY.has('shutdown-edit-start'))
+  assert.throws(() => libvirtChangeStep('x', [{ op: 'shutdown-edit-start', domain: 'vm1', xml: '', timeoutSec: 5 }, { op: 'update-device', domain: 'vm1', xml: '', live: false }]), /only change/)
+})
+
+/** A LibvirtRemote-like object recording its calls; updateDevice refuses live changes when told. */
+function fakeApi(refuseLive = false) {
+  const calls: unknown[][] = []
+  const ref = (name: string) => ({ name, uuid: Buffer.alloc(16) })
+  const api: LibvirtChangeApi = {
+    lookupNetwork: async (name) => (calls.push(['lookupNetwork', name]), ref(name)),
+    lookupDomain: async (name) => (calls.push(['lookupDomain', name]), { ...ref(name), id: 1 }),
+    defineNetwork: async (xml) => (calls.push(['defineNetwork', xml]), ref('n1')),
+    startNetwork: async (n) => void calls.push(['startNetwork', n.name]),
+    setNetworkAutostart: async (n, on) => void calls.push(['setNetworkAutostart', n.name, on]),
+    destroyNetwork: async (n) => void calls.push(['destroyNetwork', n.name]),
+    undefineNetwork: async (n) => void calls.push(['undefineNetwork', n.name]),
+    updateNetwork: async (n, command, section, parent, xml, flags) => void calls.push(['updateNetwork', n.name, command, section, parent, xml, flags]),
+    updateDevice: async (d, xml, flags) => {
+      calls.push(['updateDevice', d.name, xml, flags])
+      if (refuseLive && flags & 1) throw new LibvirtCallError('Operation not supported: cannot modify network device type', 84)
+    },
+  }
+  return { api, calls }
+}
+
+test('RPC: a define hands back its own reference; other changes look their network up once', async () => {
+  const { api, calls } = fakeApi()
+  await applyLibvirtChanges(api, [
+    { op: 'define-network', name: 'n1', xml: XML },
+    { op: 'autostart-network', name: 'n1', on: true },
+    { op: 'start-network', name: 'n1' },
+  ])
+  assert.equal(calls, [['defineNetwork', XML], ['setNetworkAutostart', 'n1', true], ['startNetwork', 'n1']])
+  const other = fakeApi()
+  await applyLibvirtChanges(other.api, [{ op: 'destroy-network', name: 'n2' }, { op: 'undefine-network', name: 'n2' }])
+  assert.equal(other.calls, [['lookupNetwork', 'n2'], ['destroyNetwork', 'n2'], ['undefineNetwork', 'n2']])
+  const restart = fakeApi()
+  await applyLibvirtChanges(restart.api, [{ op: 'restart-network', name: 'n2' }])
+  assert.equal(restart.calls, [['lookupNetwork', 'n2'], ['destroyNetwork', 'n2'], ['startNetwork', 'n2']])
+})
+
+test('RPC: a DHCP host is net-update of ip-dhcp-host (section 4), add-last/modify/delete, live and config or config', async () => {
+  const { api, calls } = fakeApi()
+  await applyLibvirtChanges(api, [
+    { op: 'update-dhcp-host', network: 'n1', action: 'add', host: HOST, live: true },
+    { op: 'update-dhcp-host', network: 'n1', action: 'modify', host: HOST, live: false },
+    { op: 'update-dhcp-host', network: 'n1', action: 'delete', host: HOST, live: true },
+  ])
+  const xml = "<host mac='52:54:00:00:00:01' name='vm1' ip='10.0.0.5'/>"
+  assert.equal(calls, [
+    ['lookupNetwork', 'n1'],
+    ['updateNetwork', 'n1', 3, 4, -1, xml, 3],
+    ['updateNetwork', 'n1', 1, 4, -1, xml, 2],
+    ['updateNetwork', 'n1', 2, 4, -1, xml, 3],
+  ])
+})
+
+test('RPC: update-device persistent, and or-next-boot where libvirt refuses live (config moved, then the error)', async () => {
+  const { api, calls } = fakeApi()
+  await applyLibvirtChanges(api, [{ op: 'update-device', domain: 'vm2', xml: '<i/>', live: false }])
+  assert.equal(calls, [['lookupDomain', 'vm2'], ['updateDevice', 'vm2', '<i/>', 2]])
+  const refusing = fakeApi(true)
+  try {
+    await applyLibvirtChanges(refusing.api, [{ op: 'update-device', domain: 'vm1', xml: '<i/>', live: 'or-next-boot', refused }])
+    assert.unreachable('should have failed')
+  } catch (err) {
+    assert.instance(err, LibvirtCallError)
+    assert.is((err as Error).message, `${refused.message} (Operation not supported: cannot modify network device type); ${refused.hint}`)
+  }
+  assert.equal(refusing.calls, [['lookupDomain', 'vm1'], ['updateDevice', 'vm1', '<i/>', 3], ['updateDevice', 'vm1', '<i/>', 2]])
+})
+
+test('the step: touches the one network or domain its changes share, else all of libvirt; carries its changes', async () => {
+  const define = libvirtChangeStep('define', [{ op: 'define-network', name: 'n1', xml: XML }, { op: 'start-network', name: 'n1' }])
+  assert.equal(define.touches, [resource.libvirtNetwork('n1'), resource.links])
+  assert.equal(define.changes.length, 2)
+  assert.ok(define.shell && define.native)
+  assert.equal(libvirtChangeStep('restart', [{ op: 'restart-network', name: 'n1' }]).touches, [resource.libvirtNetwork(), resource.libvirtDomain(), resource.links])
+  assert.equal(changesTouch([{ op: 'start-network', name: 'a' }, { op: 'start-network', name: 'b' }]), undefined)
+  const move = libvirtChangeStep('move', [{ op: 'shutdown-edit-start', domain: 'vm1', xml: '<i/>', timeoutSec: 5 }])
+  assert.equal(move.touches, [resource.libvirtDomain('vm1'), resource.links])
+  assert.is(move.shell, undefined, 'several commands with waits between: not one script')
+  assert.is(move.native, undefined, 'virsh-only')
+  // Where the connection has no libvirt session, the native path declines and virsh runs.
+  const conn = { host: 'h1' } as Connection
+  assert.is(await define.native!(conn, { host: 'h1' }), false)
+})
+
+/** A LibvirtRpc-like object answering the feature query; records the calls' procedures and argument words. */
+function fakeRpc(correctOrder: boolean) {
+  const calls: { proc: number; args: Buffer }[] = []
+  const rpc = {
+    call: async (proc: number, args: Buffer = Buffer.alloc(0)) => {
+      calls.push({ proc, args })
+      return new XdrReader(proc === 60 ? new XdrWriter().i32(correctOrder ? 1 : 0).toBuffer() : Buffer.alloc(0))
+    },
+    close: () => {},
+  }
+  return { rpc: rpc as unknown as LibvirtRpc, calls }
+}
+
+test('net-update over RPC: asks once whether libvirtd takes command and section in order, and swaps them where it does not', async () => {
+  const net = { name: 'n1', uuid: Buffer.alloc(16, 7) }
+  const words = (args: Buffer) => {
+    const r = new XdrReader(args)
+    r.string()
+    r.fixed(16)
+    return [r.u32(), r.u32(), r.i32(), r.string(), r.u32()]
+  }
+  for (const fixed of [true, false]) {
+    const { rpc, calls } = fakeRpc(fixed)
+    const api = new LibvirtRemote(rpc)
+    await api.updateNetwork(net, 3, 4, -1, '<host/>', 3)
+    await api.updateNetwork(net, 2, 4, -1, '<host/>', 2)
+    assert.equal(calls.map((c) => c.proc), [60, 291, 291], 'the feature is asked once a session')
+    assert.equal(new XdrReader(calls[0].args).i32(), 16)
+    assert.equal(words(calls[1].args), fixed ? [3, 4, -1, '<host/>', 3] : [4, 3, -1, '<host/>', 3])
+    assert.equal(words(calls[2].args), fixed ? [2, 4, -1, '<host/>', 2] : [4, 2, -1, '<host/>', 2])
+  }
+})
+
+test.run()

@@ -1,0 +1,207 @@
+/**
+ * The plans of defineNetwork, destroyNetwork and editDomainInterface against
+ * canned libvirt facts (virsh output of a lab host, and variants of it):
+ * the steps' summaries, diffs, touches and the libvirt changes they carry.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { readFileSync } from 'node:fs'
+import { parseLibvirtOutput } from '../../src/facts/libvirt.ts'
+import type { LibvirtState } from '../../src/facts/libvirt.ts'
+import type { Host } from '../../src/core/host.ts'
+import type { Plan, Step, Task } from '../../src/core/task.ts'
+import { resource } from '../../src/core/resource.ts'
+import { changesOf } from '../../src/libvirt/changes.ts'
+import { defineNetwork } from '../../tasks/define-network.ts'
+import type { DefineNetworkOptions } from '../../tasks/define-network.ts'
+import { destroyNetwork } from '../../tasks/destroy-network.ts'
+import { editDomainInterface } from '../../tasks/domain-interface.ts'
+
+const canned = readFileSync(new URL('../fixtures/canned/virsh-libvirt.txt', import.meta.url), 'utf8')
+const UUID = '95eaffaf-0d91-4868-ac2c-18d3db0d0038'
+const VM1 = '52:54:00:13:02:01'
+const VM2 = '52:54:00:13:02:02'
+
+/** A Host whose only fact is this libvirt state. */
+const hostWith = (state: LibvirtState): Host => ({
+  name: 'h1',
+  vars: {},
+  groups: [],
+  playbookDir: '.',
+  fact: async () => state as never,
+  gather: (async (requests: readonly unknown[]) => requests.map(() => state)) as unknown as Host['gather'],
+})
+const plan = (task: Task, out = canned): Promise<Plan> => task.plan(hostWith(parseLibvirtOutput(out)))
+const summaries = (p: Plan) => p.steps.map((s) => s.summary)
+const changes = (s: Step) => changesOf(s)
+
+/** The canned output with `default`'s inactive XML's <dhcp> holding these host lines. */
+const withDhcpHosts = (hosts: string) => canned.replace("<range start='192.168.122.2' end='192.168.122.254'/>", `<range start='192.168.122.2' end='192.168.122.254'/>\n${hosts}`)
+/** A network block as virsh net-info and net-dumpxml --inactive print it. */
+const netBlock = (name: string, info: { active: boolean; persistent: boolean; autostart: boolean }, xml: string) =>
+  `@@NET ${name}\nName: ${name}\nActive: ${info.active ? 'yes' : 'no'}\nPersistent: ${info.persistent ? 'yes' : 'no'}\nAutostart: ${info.autostart ? 'yes' : 'no'}\n\n@@XML\n${xml}\n`
+/** vm1's interface on bridge br0: in its persistent config only (`live` false) or in both. */
+const vm1OnBr0 = (live: boolean) => {
+  const iface = new RegExp(`<interface type='network'>(\\s*<mac address='${VM1}'/>\\s*)<source network='default'[^>]*/>`, live ? 'g' : '')
+  return canned.replace(iface, "<interface type='bridge'>$1<source bridge='br0'/>")
+}
+
+const defaultNet: DefineNetworkOptions = { name: 'default', forward: 'nat', bridge: 'virbr0', address: '192.168.122.1', prefix: 24, dhcp: { start: '192.168.122.2', end: '192.168.122.254' } }
+
+test('defineNetwork: a new network is defined, autostarted and started in one step', async () => {
+  const p = await plan(defineNetwork({ name: 'isol0', forward: 'isolated', bridge: 'virbr9', address: '10.9.0.1', prefix: 24 }))
+  assert.equal(summaries(p), ['define network isol0, autostart it, start it'])
+  const [step] = p.steps
+  assert.equal(step.touches, [resource.libvirtNetwork('isol0'), resource.links])
+  assert.is(step.diff!.before, '')
+  assert.match(step.diff!.after, "<bridge name='virbr9' stp='on' delay='0'/>")
+  assert.equal(changes(step), [
+    { op: 'define-network', name: 'isol0', xml: step.diff!.after },
+    { op: 'autostart-network', name: 'isol0', on: true },
+    { op: 'start-network', name: 'isol0' },
+  ])
+  assert.is(p.reason, undefined)
+})
+
+test('defineNetwork: unchanged is converged, saying why', async () => {
+  const p = await plan(defineNetwork(defaultNet))
+  assert.equal(p.steps, [])
+  assert.is(p.reason, 'network default is defined as wished, active, autostarted')
+})
+
+test('defineNetwork: DHCP hosts are added, modified and deleted in place, live, without a restart', async () => {
+  const out = withDhcpHosts(`      <host mac='${VM1}' name='vm1' ip='192.168.122.10'/>\n      <host mac='${VM2}' name='vm2' ip='192.168.122.11'/>`)
+  const hosts = [
+    { mac: VM1, name: 'vm1', ip: '192.168.122.20' },
+    { mac: '52:54:00:13:02:03', name: 'vm3', ip: '192.168.122.12' },
+  ]
+  const p = await plan(defineNetwork({ ...defaultNet, dhcp: { ...defaultNet.dhcp!, hosts } }), out)
+  assert.equal(summaries(p), [
+    `delete DHCP host ${VM2} → 192.168.122.11 (vm2) in default`,
+    `modify DHCP host ${VM1} → 192.168.122.20 (vm1) in default`,
+    'add DHCP host 52:54:00:13:02:03 → 192.168.122.12 (vm3) in default',
+  ])
+  assert.equal(p.steps.map(changes), [
+    [{ op: 'update-dhcp-host', network: 'default', action: 'delete', host: { mac: VM2, name: 'vm2', ip: '192.168.122.11' }, live: true }],
+    [{ op: 'update-dhcp-host', network: 'default', action: 'modify', host: hosts[0], live: true }],
+    [{ op: 'update-dhcp-host', network: 'default', action: 'add', host: hosts[1], live: true }],
+  ])
+  // One diff for the network, on the first step; every step touches only this network.
+  assert.equal(p.steps.map((s) => !!s.diff), [true, false, false])
+  assert.match(p.steps[0].diff!.before, `<host mac='${VM2}' name='vm2' ip='192.168.122.11'/>`)
+  assert.not.match(p.steps[0].diff!.after, VM2)
+  for (const s of p.steps) assert.equal(s.touches, [resource.libvirtNetwork('default'), resource.links])
+  assert.is(p.reason, undefined)
+})
+
+test('defineNetwork: a structural change of a running network is a redefine (same uuid) and a restart naming its guests', async () => {
+  const p = await plan(defineNetwork({ ...defaultNet, dhcp: { start: '192.168.122.100', end: '192.168.122.254' } }))
+  assert.equal(summaries(p), [`redefine network default (same uuid ${UUID})`, 'restart network default to apply it (guests on it lose their link: vm1 (running), vm2)'])
+  const [redefine, restart] = p.steps
+  assert.match(redefine.diff!.after, `<uuid>${UUID}</uuid>`)
+  assert.match(redefine.diff!.after, "<range start='192.168.122.100' end='192.168.122.254'/>")
+  assert.equal(changes(redefine), [{ op: 'define-network', name: 'default', xml: redefine.diff!.after }])
+  assert.equal(redefine.touches, [resource.libvirtNetwork('default'), resource.links])
+  assert.equal(changes(restart), [{ op: 'restart-network', name: 'default' }])
+  // The guests' ports change with the restart: all of libvirt is read again.
+  assert.equal(restart.touches, [resource.libvirtNetwork(), resource.libvirtDomain(), resource.links])
+  assert.is(p.reason, 'network default restarted: its definition changed beyond DHCP hosts')
+})
+
+test('defineNetwork: restart: false redefines only, saying the old definition runs until restarted', async () => {
+  const p = await plan(defineNetwork({ ...defaultNet, dhcp: { start: '192.168.122.100', end: '192.168.122.254' }, restart: false }))
+  assert.equal(summaries(p), [`redefine network default (same uuid ${UUID})`])
+  assert.is(p.reason, 'network default runs its old definition until restarted (restart: false)')
+})
+
+test('defineNetwork: active: false on a network in use is a precondition error naming the guests', async () => {
+  try {
+    await plan(defineNetwork({ ...defaultNet, active: false }))
+    assert.unreachable('should have refused')
+  } catch (err) {
+    assert.is((err as { kind?: string }).kind, 'precondition')
+    assert.is((err as Error).message, 'h1: network default cannot be stopped: in use by vm1 (running), vm2')
+  }
+})
+
+test('destroyNetwork: refuses while a domain uses it, naming the domains; nothing planned', async () => {
+  try {
+    await plan(destroyNetwork())
+    assert.unreachable('should have refused')
+  } catch (err) {
+    assert.is((err as { kind?: string }).kind, 'precondition')
+    assert.match((err as Error).message, 'network default is still used by vm1 (running), vm2; move them first (editDomainInterface) — nothing was destroyed')
+  }
+})
+
+test('destroyNetwork: ok when it is gone', async () => {
+  const p = await plan(destroyNetwork({ network: 'gone0' }))
+  assert.equal(p.steps, [])
+  assert.is(p.reason, 'network gone0 is not defined')
+})
+
+test('destroyNetwork: an active network is stopped and undefined in one step; an inactive persistent one only undefined', async () => {
+  const xml = "<network>\n  <name>old0</name>\n  <bridge name='oldbr0'/>\n</network>"
+  const active = await plan(destroyNetwork({ network: 'old0' }), canned + netBlock('old0', { active: true, persistent: true, autostart: false }, xml))
+  assert.equal(summaries(active), ['stop network old0 (net-destroy), undefine network old0'])
+  assert.equal(changes(active.steps[0]), [{ op: 'destroy-network', name: 'old0' }, { op: 'undefine-network', name: 'old0' }])
+  const p = await plan(destroyNetwork({ network: 'old0' }), canned + netBlock('old0', { active: false, persistent: true, autostart: false }, xml))
+  assert.equal(summaries(p), ['undefine network old0'])
+  const [step] = p.steps
+  assert.equal(changes(step), [{ op: 'undefine-network', name: 'old0' }])
+  assert.equal(step.diff, { label: 'network old0 (XML)', before: xml + '\n', after: '' })
+  assert.equal(step.touches, [resource.libvirtNetwork('old0'), resource.links])
+})
+
+test('editDomainInterface: a running guest moves live and persistent; where libvirt refuses live, at its next boot, saying so', async () => {
+  const p = await plan(editDomainInterface({ domain: 'vm1', from: { network: 'default' }, to: { bridge: 'br0' } }))
+  assert.equal(summaries(p), [`move vm1 ${VM1} (virtio @ 0000:00:03.0): network default → bridge br0, live and persistent`])
+  const [step] = p.steps
+  const [change] = changes(step)!
+  assert.equal(change, {
+    op: 'update-device',
+    domain: 'vm1',
+    xml: step.diff!.after.trimEnd(),
+    live: 'or-next-boot',
+    refused: { message: 'vm1: persistent config moved to bridge br0, but the running guest could not be changed live', hint: "it moves at its next boot, or use restart: 'shutdown-edit-start'" },
+  })
+  assert.match(step.diff!.before, '<source network="default"/>')
+  assert.match(step.diff!.after, '<source bridge="br0"/>')
+  assert.match(step.diff!.after, `<mac address="${VM1}"/>`)
+  assert.equal(step.touches, [resource.libvirtDomain('vm1'), resource.links])
+})
+
+test('editDomainInterface: shutdown-edit-start carries its bounded wait', async () => {
+  const p = await plan(editDomainInterface({ domain: 'vm1', mac: VM1, to: { bridge: 'br0' }, restart: 'shutdown-edit-start', shutdownTimeout: 30 }))
+  assert.equal(changes(p.steps[0])!.map((c) => [c.op, 'timeoutSec' in c ? c.timeoutSec : undefined]), [['shutdown-edit-start', 30]])
+})
+
+test('editDomainInterface: a shut-off guest moves in its persistent config only', async () => {
+  const p = await plan(editDomainInterface({ domain: 'vm2', from: { network: 'default' }, to: { bridge: 'br0' } }))
+  assert.equal(summaries(p), [`move vm2 ${VM2} (rtl8139 @ 0000:00:03.0): network default → bridge br0, persistent`])
+  assert.equal(changes(p.steps[0]), [{ op: 'update-device', domain: 'vm2', xml: p.steps[0].diff!.after.trimEnd(), live: false }])
+})
+
+test('editDomainInterface: already moved is converged', async () => {
+  const p = await plan(editDomainInterface({ domain: 'vm1', from: { network: 'default' }, to: { bridge: 'br0' } }), vm1OnBr0(true))
+  assert.equal(p.steps, [])
+  assert.is(p.reason, 'all 1 selected interface(s) are on bridge br0')
+})
+
+test("editDomainInterface: restart 'never' with the config moved but not the running guest is pending, converged saying so", async () => {
+  const p = await plan(editDomainInterface({ domain: 'vm1', from: { network: 'default' }, to: { bridge: 'br0' } }), vm1OnBr0(false))
+  assert.equal(p.steps, [])
+  assert.is(p.reason, `all 1 selected interface(s) are on bridge br0 (persistent; vm1 ${VM1} moves at next boot)`)
+})
+
+test('editDomainInterface: an unknown MAC is a precondition error', async () => {
+  try {
+    await plan(editDomainInterface({ domain: 'vm1', mac: '52:54:00:99:99:99', to: { bridge: 'br0' } }))
+    assert.unreachable('should have refused')
+  } catch (err) {
+    assert.is((err as { kind?: string }).kind, 'precondition')
+    assert.is((err as Error).message, 'h1: no interface of vm1 has MAC 52:54:00:99:99:99')
+  }
+})
+
+test.run()
