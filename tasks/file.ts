@@ -121,7 +121,8 @@ function writeStep(w: FileWish, current: FileState, content: string): Step {
     umask ? ':' : sh`chmod ${mode} "$t"`,
     // A new file is ours; a replaced one keeps its owner, which is ours too unless told or found otherwise.
     own ? sh`chown ${own} "$t"` : current.exists ? '[ -O "$p" ] && [ -G "$p" ] && [ -G "$t" ] || chown --reference="$p" "$t"' : ':',
-    backup ? backupCommand(current, backup) : ':',
+    // A backup of this second already there is of an earlier state (two tasks editing one file): it is kept, not overwritten.
+    backup ? `${sh`[ -e ${backup} ]`} || { ${backupCommand(current, backup)}; }` : ':',
     'mv -f "$t" "$p"',
     'trap - EXIT',
   ].join('\n')

@@ -153,7 +153,7 @@ export interface TaskSpec<R extends FactRequests = Record<string, never>> {
  * })
  * ```
  */
-export function defineTask<R extends FactRequests = Record<string, never>>(spec: TaskSpec<R>, opts: TaskOptions = {}): Task {
+export function defineTask<const R extends FactRequests = Record<string, never>>(spec: TaskSpec<R>, opts: TaskOptions = {}): Task {
   const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])
   const requests = (host: Host): FactRequest[] => (spec.facts ? Object.values(spec.facts(host)) : [])
   return {

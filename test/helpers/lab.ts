@@ -3,6 +3,7 @@
  * network (198.19.0.0/16), so a developer's lab on 198.18 is left alone.
  */
 import { $ } from 'zx'
+import type { Test } from 'uvu'
 import { labUp } from '../../src/lab/lab.ts'
 import { resolveLab, labPaths } from '../../src/lab/state.ts'
 import { hostPlan } from '../../src/lab/addressing.ts'
@@ -26,4 +27,21 @@ export async function onHost(host: HostPlan, command: string): Promise<string> {
   const { sshConfig } = labPaths(testLab().dir)
   const out = await $`ssh -F ${sshConfig} ${host.name} ${command}`
   return out.stdout
+}
+
+/** Why the lab tests cannot run here, or undefined where they can: the lab needs root (namespaces, veth pairs, mounts). */
+export const labSkipReason = process.getuid?.() === 0 ? undefined : 'not root: the lab needs root for its namespaces, veth pairs and mounts'
+
+/**
+ * The suite's test function where the lab can run; elsewhere each test is
+ * skipped (uvu's skip) with the reason in its name, so the run says why.
+ *
+ * @example
+ * ```ts
+ * const it = labTest(suite('custom task'))
+ * it('converges', async () => { ... })
+ * ```
+ */
+export function labTest(s: Test): (name: string, fn: () => Promise<void> | void) => void {
+  return labSkipReason ? (name, fn) => s.skip(`${name} (skipped: ${labSkipReason})`, fn) : (name, fn) => s(name, fn)
 }

@@ -109,6 +109,22 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
     }
   })
 
+  test(`${shell}: two writes of one file within a second keep the backup of the first state, not the one between`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvmplay-write-'))
+    try {
+      const path = join(dir, 'sshd.conf')
+      writeFileSync(path, 'old\n')
+      assert.is(await converge(conn, { path, content: 'mid\n' }), 1)
+      assert.is(await converge(conn, { path, content: 'new\n' }), 1)
+      assert.is(readFileSync(path, 'utf8'), 'new\n')
+      // Backups are named by the second: the earliest holds the file as it was before both (one backup when both fell in one second).
+      const backups = readdirSync(dir).filter((f) => f.endsWith('~')).sort()
+      assert.is(readFileSync(join(dir, backups[0]), 'utf8'), 'old\n')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   test(`${shell}: a write that fails leaves the old file and no temp file`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvmplay-write-'))
     try {
