@@ -12,7 +12,7 @@ import type { LineInFileOptions } from '../../playbooks/tasks/line-in-file.ts'
 import type { FileState } from '../../src/facts/file.ts'
 import type { Host } from '../../src/core/host.ts'
 import type { Plan } from '../../src/core/task.ts'
-import { errorMessageOf, throwsKind } from '../helpers/errors.ts'
+import { errorMessageOf, rejectionMessageOf } from '../helpers/errors.ts'
 
 const PATH = '/etc/kvmplay-example.conf'
 const ROOT_LOGIN = { path: PATH, line: 'PermitRootLogin prohibit-password', match: /^#?\s*PermitRootLogin\b/ }
@@ -113,7 +113,7 @@ test('absent: nothing matches, or no file at all: converged, saying why', async 
 })
 
 test('a directory where the file should be is refused, not replaced', async () => {
-  await throwsKind(() => plan(ROOT_LOGIN, { exists: true, type: 'directory', mode: '0755' }), 'validation', /exists and is a directory/)
+  assert.match(await rejectionMessageOf('validation', plan(ROOT_LOGIN, { exists: true, type: 'directory', mode: '0755' })), /exists and is a directory/)
 })
 
 test('bad options are refused when the playbook is built, naming what is wrong', () => {
