@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto'
 import { KvmplayError } from '../core/errors.ts'
 import { quote } from '../core/quote.ts'
 import { framedCommand } from './framing.ts'
+import { OutputBuffer } from './output-buffer.ts'
 import type { ExecResult } from './types.ts'
 
 /** What the session needs of a running `/bin/sh -s`: an SSH channel, or a child process in tests. */
@@ -47,20 +48,23 @@ export interface ShellSessionOptions {
 /** The shell's script for command `i`. */
 export const sessionCommand = (command: string, marker: string, i: number) => `${framedCommand(`eval ${quote(command)}`, marker, i)}\n`
 
-/** Where command `i`'s frame ends in `buf`, and its exit code; undefined until it has arrived. */
-export function findFrame(buf: Buffer, marker: string, i: number): { body: Buffer; code: number } | undefined {
+/** Where command `i`'s frame ends in `buf` (looking from `from` on), and its exit code; undefined until it has arrived. */
+export function findFrame(buf: Buffer, marker: string, i: number, from = 0): { body: Buffer; code: number } | undefined {
   const head = `\n${marker} ${i} `
-  const at = buf.indexOf(head)
+  const at = buf.indexOf(head, from)
   if (at < 0) return undefined
   const eol = buf.indexOf('\n', at + head.length)
   if (eol < 0) return undefined
   return { body: buf.subarray(0, at), code: Number(buf.subarray(at + head.length, eol).toString('latin1')) }
 }
 
+/** The longest frame line: the head and an exit code (up to 3 digits) with its newline. */
+const frameLength = (marker: string, i: number) => `\n${marker} ${i} 255\n`.length
+
 export function openShellSession(channel: Promise<ShellChannel>, opts: ShellSessionOptions): ShellSession {
   const marker = `KVMPLAY-${randomBytes(8).toString('hex')}`
-  let out: Buffer = Buffer.alloc(0)
-  let err: Buffer = Buffer.alloc(0)
+  const out = new OutputBuffer()
+  const err = new OutputBuffer()
   let next = 0
   let alive = true
   let pending: { check: () => void; fail: (e: Error) => void } | undefined
@@ -74,8 +78,8 @@ export function openShellSession(channel: Promise<ShellChannel>, opts: ShellSess
   channel.then(
     (c) => {
       ch = c
-      c.onStdout((d) => ((out = out.length ? Buffer.concat([out, d]) : d), pending?.check()))
-      c.onStderr((d) => ((err = err.length ? Buffer.concat([err, d]) : d), pending?.check()))
+      c.onStdout((d) => (out.append(d), pending?.check()))
+      c.onStderr((d) => (err.append(d), pending?.check()))
       c.onClose(() => gone(opts.linkError() ?? new KvmplayError('connect', `${opts.host}: the remote shell ended before the command finished`)))
       if (!alive) c.kill()
     },
@@ -96,16 +100,20 @@ export function openShellSession(channel: Promise<ShellChannel>, opts: ShellSess
         clearTimeout(timer)
         pending = undefined
       }
+      const longest = frameLength(marker, i)
+      let o: ReturnType<typeof findFrame>
       pending = {
         check: () => {
-          const o = findFrame(out, marker, i)
-          const e = o && findFrame(err, marker, i)
+          // Each stream is searched only where bytes came in since; a frame found stays found.
+          o ??= findFrame(out.bytes(), marker, i, out.from(longest))
+          const e = o && findFrame(err.bytes(), marker, i, err.from(longest))
           if (!o || !e) return
           settle()
+          const result = { code: o.code, stdout: o.body.toString('utf8'), stderr: e.body.toString('utf8') }
           // Nothing else runs in the shell now, so nothing follows the frames.
-          out = Buffer.alloc(0)
-          err = Buffer.alloc(0)
-          resolve({ code: o.code, stdout: o.body.toString('utf8'), stderr: e.body.toString('utf8') })
+          out.clear()
+          err.clear()
+          resolve(result)
         },
         fail: (e) => (settle(), reject(e)),
       }
