@@ -6,7 +6,7 @@
  */
 import type { TaskOptions } from '../core/task.ts'
 import { uplinkOf } from '../facts/network.ts'
-import type { HostNetwork } from '../facts/network.ts'
+import type { Address, HostNetwork } from '../facts/network.ts'
 import { absolutePath, interfaceName, ipv4, mac, netmaskToPrefix, prefixLength, prefixToNetmask } from '../core/validate.ts'
 import { KvmplayError } from '../core/errors.ts'
 
@@ -51,14 +51,25 @@ export interface BridgeOptions extends TaskOptions {
 /** The bridge as wished, on this host: options first, facts for the rest. */
 export interface BridgeWish {
   bridge: string
+  /** The bridge's port: a NIC, a bond or a VLAN. */
   device: string
   hwaddr: string
+  /** 'dhcp': the bridge asks for its address (with the device's MAC, so the lease stays the same). */
   bootproto: 'static' | 'dhcp'
+  /** The primary IPv4 address (static only). */
   address?: string
   prefix?: number
   netmask?: string
+  /** Every IPv4 address, the primary first (static only). */
+  addresses: Address[]
+  /** Every global IPv6 address that was configured, not autoconfigured. */
+  addresses6: Address[]
   gateway?: string
+  gateway6?: string
+  /** IPv4 and IPv6 name servers. */
   dns: string[]
+  /** Where the uplink's MTU is not 1500: the bridge carries it too. */
+  mtu?: number
   stp: boolean
   delay: number
   nmControlled: boolean
@@ -93,22 +104,31 @@ export function bridgeWish(o: BridgeOptions, net: HostNetwork): BridgeWish {
   const device = o.device ?? up.device
   const nic = net.links.find((l) => l.name === device)
   if (!nic) throw new KvmplayError('precondition', `there is no interface ${device} on this host (interfaces: ${net.links.map((l) => l.name).join(', ')})`)
-  const address = o.address ?? up.address
-  const prefix = o.prefix ?? (typeof o.netmask === 'string' ? netmaskToPrefix(o.netmask) : up.prefix)
-  const bootproto = o.bootproto ?? (address ? 'static' : 'dhcp')
+  const primary = up.addresses[0]
+  const address = o.address ?? primary?.address
+  const prefix = o.prefix ?? (typeof o.netmask === 'string' ? netmaskToPrefix(o.netmask) : o.address === undefined ? primary?.prefix : undefined)
+  // A leased address stays leased: the bridge asks for it (with the same MAC, so the same lease).
+  const bootproto = o.bootproto ?? (!address ? 'dhcp' : o.address === undefined && primary?.dynamic ? 'dhcp' : 'static')
   if (bootproto === 'static' && (!address || prefix === undefined)) {
     throw new KvmplayError('precondition', `${device} has no IPv4 address to keep: give address and prefix, or bootproto: 'dhcp'`)
   }
+  const isStatic = bootproto === 'static'
+  // The primary as wished, then every other address the uplink has (none of them leases).
+  const addresses = isStatic ? [{ address: address!, prefix: prefix! }, ...up.addresses.slice(1).filter((a) => !a.dynamic && a.address !== address)] : []
   return {
     bridge: o.bridge,
     device,
     hwaddr: o.hwaddr ? mac(o.hwaddr) : nic.mac,
     bootproto,
-    address: bootproto === 'static' ? address : undefined,
-    prefix: bootproto === 'static' ? prefix : undefined,
+    address: isStatic ? address : undefined,
+    prefix: isStatic ? prefix : undefined,
     netmask: o.netmask === undefined || prefix === undefined ? undefined : typeof o.netmask === 'string' ? o.netmask : prefixToNetmask(prefix),
+    addresses: addresses.map(({ address, prefix }) => ({ address, prefix })),
+    addresses6: up.addresses6.filter((a) => !a.dynamic).map(({ address, prefix }) => ({ address, prefix })),
     gateway: o.gateway ?? up.gateway,
+    gateway6: up.gateway6,
     dns: o.dns ?? up.dns,
+    mtu: up.mtu,
     stp: o.stp ?? false,
     delay: o.delay ?? 0,
     nmControlled: o.nmControlled ?? false,

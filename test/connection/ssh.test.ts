@@ -10,7 +10,7 @@
  */
 import { spawn, execFileSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { AddressInfo, Server } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
@@ -58,18 +58,18 @@ interface Sshd {
   log: () => string
 }
 
-/** The privilege separation directory sshd insists on (made by the service unit, usually); removed after if made here. */
+/**
+ * The privilege separation directory sshd insists on (made by the service
+ * unit, usually). Made here when missing, and left: another sshd (another
+ * run of this suite, a lab test's) may need it as long as it runs.
+ */
 const PRIVSEP_DIR = '/run/sshd'
-let madePrivsepDir = false
 
 async function startSshd(): Promise<Sshd> {
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-sshd-'))
   for (const k of ['host_ed25519', 'client_ed25519', 'stranger_ed25519']) keygen(join(dir, k))
   writeFileSync(join(dir, 'authorized_keys'), publicKey(join(dir, 'client_ed25519.pub')) + '\n')
-  if (!existsSync(PRIVSEP_DIR)) {
-    mkdirSync(PRIVSEP_DIR, { mode: 0o755 })
-    madePrivsepDir = true
-  }
+  if (!existsSync(PRIVSEP_DIR)) mkdirSync(PRIVSEP_DIR, { mode: 0o755 })
   const port = await freePort()
   const config = join(dir, 'sshd_config')
   writeFileSync(
@@ -142,7 +142,6 @@ test.after(async () => {
     if (s) rmSync(s.dir, { recursive: true, force: true })
   }
   for (const d of scratch) rmSync(d, { recursive: true, force: true })
-  if (madePrivsepDir) rmdirSync(PRIVSEP_DIR)
 })
 
 async function target(over: Partial<SshTarget> = {}): Promise<SshTarget> {

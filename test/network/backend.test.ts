@@ -5,7 +5,7 @@ import { chooseBackend } from '../../src/network/backend.ts'
 import type { NetworkBackend } from '../../src/network/backend.ts'
 import type { HostNetwork } from '../../src/facts/network.ts'
 
-const net: HostNetwork = { links: [], routes: [], dns: [], backend: 'networkmanager' }
+const net: HostNetwork = { links: [], routes: [], routes6: [], dns: [], backend: 'networkmanager' }
 const backend = (name: string, claims: (n: HostNetwork) => boolean): NetworkBackend => ({
   name,
   detect: claims,

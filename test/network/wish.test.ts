@@ -13,16 +13,33 @@ test("writeIfcfg({ bridge: 'br0' }) takes everything else from the host's facts"
   const w = bridgeWish({ bridge: 'br0' }, canned('network-fresh.txt'))
   assert.equal(w, {
     bridge: 'br0', device: 'eth0', hwaddr: '02:6b:76:13:00:03', bootproto: 'static', address: '198.19.3.2', prefix: 24,
-    netmask: undefined, gateway: '198.19.3.1', dns: ['198.19.3.1'], stp: false, delay: 0, nmControlled: false,
+    netmask: undefined, addresses: [{ address: '198.19.3.2', prefix: 24 }], addresses6: [], gateway: '198.19.3.1', gateway6: undefined,
+    dns: ['198.19.3.1'], mtu: undefined, stp: false, delay: 0, nmControlled: false,
   })
   const b = parseIfcfg(ifcfgFiles(w)[0].content)
   assert.equal([b.IPADDR, b.PREFIX, b.GATEWAY, b.DNS1, b.STP, b.DELAY], ['198.19.3.2', '24', '198.19.3.1', '198.19.3.1', 'no', '0'])
 })
 
+test('a dual-stack uplink: every address and both gateways are wished for the bridge', () => {
+  const w = bridgeWish({ bridge: 'br0' }, canned('network-dualstack.txt'))
+  assert.equal(w.addresses, [{ address: '198.18.7.2', prefix: 24 }, { address: '198.18.70.2', prefix: 26 }, { address: '198.18.7.3', prefix: 24 }])
+  assert.equal(w.addresses6, [{ address: '2001:db8:7::2', prefix: 64 }])
+  assert.equal([w.gateway, w.gateway6, w.mtu], ['198.18.7.1', '2001:db8:7::1', 9000])
+})
+
+test("a leased address stays leased: the bridge asks for it by DHCP, unless told an address", () => {
+  const net = canned('network-fresh.txt')
+  const leased = { ...net, links: net.links.map((l) => (l.name === 'eth0' ? { ...l, addresses: l.addresses.map((a) => ({ ...a, dynamic: true })) } : l)) }
+  const w = bridgeWish({ bridge: 'br0' }, leased)
+  assert.equal([w.bootproto, w.address, w.addresses], ['dhcp', undefined, []])
+  assert.is(bridgeWish({ bridge: 'br0', address: '198.19.3.9', prefix: 24 }, leased).bootproto, 'static')
+})
+
 test('the same wish before and after the bridge exists (so the second run changes nothing)', () => {
   const before = bridgeWish({ bridge: 'br0' }, canned('network-fresh.txt'))
   const after = bridgeWish({ bridge: 'br0' }, canned('network-bridged.txt'))
-  assert.equal({ ...after, hwaddr: '', address: '', gateway: '', dns: [] }, { ...before, hwaddr: '', address: '', gateway: '', dns: [] })
+  const hostless = (w: typeof before) => ({ ...w, hwaddr: '', address: '', addresses: w.addresses.map((a) => a.prefix), gateway: '', dns: [] })
+  assert.equal(hostless(after), hostless(before))
 })
 
 test('bad values are refused when the playbook is built', () => {
