@@ -1,10 +1,11 @@
 /**
  * The bridge over the uplink, in two explicit tasks:
  *
- * writeIfcfg: persisted the CentOS way — ifcfg-br0 (TYPE=Bridge, the host's
- * address) and ifcfg-<nic> (BRIDGE=br0, HWADDR) — with every value a user
+ * persistBridge (also `writeIfcfg`, its first name): persisted in the host's
+ * own network system — the seed's ifcfg-br0 and ifcfg-<nic>, or
+ * NetworkManager's profiles, netplan, ifupdown — with every value a user
  * would copy by hand defaulting to what the host's facts say, so
- * `writeIfcfg({ bridge: 'br0' })` bridges a host's uplink keeping its address.
+ * `persistBridge({ bridge: 'br0' })` bridges a host's uplink keeping its addresses.
  *
  * applyBridge (also `applyIfcfg`, its first name): makes the running host
  * match, as a confirmed apply: the host arms its own rollback first, the
@@ -19,6 +20,7 @@ import type { HostReach, ReachStep, Step, Task } from '../src/core/task.ts'
 import { factRequest } from '../src/facts/fact.ts'
 import { fileFact } from '../src/facts/file.ts'
 import { hostNetworkFact } from '../src/facts/network.ts'
+import { networkSystemFact } from '../src/facts/network-system.ts'
 import { resource } from '../src/core/resource.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { fileWish, planFile } from './file.ts'
@@ -26,46 +28,65 @@ import { confirmedApply, DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/conf
 import { bridgeWish, validateBridgeOptions } from '../src/network/wish.ts'
 import type { BridgeOptions, BridgeWish } from '../src/network/wish.ts'
 import { chooseBackend } from '../src/network/backend.ts'
-import type { NetworkBackend } from '../src/network/backend.ts'
+import type { NetworkBackend, NetworkFacts } from '../src/network/backend.ts'
 import { ifcfgBackend } from '../src/network/backends/ifcfg.ts'
 import { libvirtAnswers, probesFor } from '../src/network/probes.ts'
 import { VERIFY } from '../src/network/verify.ts'
 
 export type { BridgeOptions, BridgeWish }
 
-/** The backends a bridge task can choose from, in the order they are tried. */
+/** The backends a bridge task can choose from; the last is the fallback of hosts no system claims. */
 const BACKENDS: readonly NetworkBackend[] = [ifcfgBackend]
 
+/** The facts every bridge task plans from: the kernel's view and the network systems'. */
+const networkFacts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined) })
+
+/** The wish on this host and the backend that keeps its uplink. */
+function planFor(opts: BridgeOptions, facts: NetworkFacts): { w: BridgeWish; backend: NetworkBackend } {
+  const w = bridgeWish(opts, facts.net)
+  return { w, backend: chooseBackend(BACKENDS, facts, w.device, w.bridge, opts.backend) }
+}
+
 /**
+ * The bridge persisted in the host's own network system, so it comes back at
+ * the next boot: ifcfg files (the seed's), NetworkManager profiles, a netplan
+ * file, an ifupdown stanza — whichever keeps the uplink there. Every value a
+ * user would copy by hand defaults to what the host's facts say.
+ *
  * @example
  * ```ts
- * writeIfcfg({ bridge: 'br0' })                                  // the uplink, keeping its address
- * writeIfcfg({ bridge: 'br0', device: 'eno1', netmask: true })   // NETMASK= as in the seed
+ * persistBridge({ bridge: 'br0' })                                  // the uplink, keeping its addresses
+ * persistBridge({ bridge: 'br0', device: 'eno1', netmask: true })   // ifcfg: NETMASK= as in the seed
  * ```
  */
-export function writeIfcfg(opts: BridgeOptions): Task {
+export function persistBridge(opts: BridgeOptions): Task {
   validateBridgeOptions(opts)
   return defineTask(
     {
-      name: `ifcfg for bridge ${opts.bridge}${opts.device ? ` over ${opts.device}` : ''}`,
-      facts: () => ({ net: factRequest(hostNetworkFact, undefined) }),
-      plan: async (host, { net }) => {
-        const w = bridgeWish(opts, net)
-        const files = ifcfgBackend.persist(w)
+      name: `persist bridge ${opts.bridge}${opts.device ? ` over ${opts.device}` : ''}`,
+      facts: networkFacts,
+      plan: async (host, facts) => {
+        const { w, backend } = planFor(opts, facts)
+        const files = backend.persist(w, facts)
         const current = await host.gather(files.map((f) => factRequest(fileFact, f.path)))
-        const steps = files.flatMap((f, i) => planFile(fileWish({ path: f.path, content: f.content }), current[i]))
-        return { steps, reason: steps.length ? undefined : `ifcfg-${w.bridge} and ifcfg-${w.device} are as wished` }
+        const steps = files.flatMap((f, i) =>
+          planFile(fileWish(f.content === undefined ? { path: f.path, state: 'absent' } : { path: f.path, content: f.content, mode: f.mode }), current[i]),
+        )
+        return { steps, reason: steps.length ? undefined : `${files.map((f) => f.path).join(', ')} ${files.length === 1 ? 'is' : 'are'} as wished (${backend.name})` }
       },
     },
     opts,
   )
 }
 
+/** The first name of persistBridge, from the seed, whose hosts kept their network in ifcfg files only. */
+export const writeIfcfg = persistBridge
+
 /** The files the rollback puts back, of those this run changed: the task's rollbackFiles, said plainly. */
-function rollbackScope(opts: BridgeOptions, backend: NetworkBackend, w: BridgeWish): { paths?: Set<string>; describe: string } {
+function rollbackScope(opts: BridgeOptions, backend: NetworkBackend, w: BridgeWish, facts: NetworkFacts): { paths?: Set<string>; describe: string } {
   const scope = opts.rollbackFiles ?? 'bridge'
   if (scope === 'run') return { describe: 'every file this run changed before it' }
-  const paths = scope === 'bridge' ? backend.persist(w).map((f) => f.path) : scope
+  const paths = scope === 'bridge' ? backend.persist(w, facts).map((f) => f.path) : scope
   return { paths: new Set(paths), describe: `${paths.join(', ')} where this run changed them` }
 }
 
@@ -78,13 +99,13 @@ export function applyBridge(opts: BridgeOptions): Task {
   return defineTask(
     {
       name: `apply bridge ${opts.bridge}`,
-      facts: () => ({ net: factRequest(hostNetworkFact, undefined) }),
-      plan: (_host, { net }) => {
-        const w = bridgeWish(opts, net)
-        const backend = chooseBackend(BACKENDS, net)
-        const change = backend.planRuntime(w, net)
+      facts: networkFacts,
+      plan: (_host, facts) => {
+        const { w, backend } = planFor(opts, facts)
+        const { net } = facts
+        const change = backend.planRuntime(w, facts)
         if (!change) return { steps: [], reason: `${w.device} is a port of ${w.bridge}, which carries ${w.address ?? 'the address'}/${w.prefix ?? ''} and the default route` }
-        const scope = rollbackScope(opts, backend, w)
+        const scope = rollbackScope(opts, backend, w, facts)
         const step: ReachStep = {
           summary: `bring up ${w.bridge} over ${w.device}${w.address ? `, moving ${w.address}/${w.prefix} and the default route` : ''} (${net.backend}, confirmed within ${timeoutSec} s)`,
           // A rollback puts files back too: those in its scope (all of them, for 'run').
@@ -93,7 +114,8 @@ export function applyBridge(opts: BridgeOptions): Task {
             const files = reach.changedFiles().filter((f) => !scope.paths || scope.paths.has(f.path))
             await confirmedApply(reach, {
               apply: change.apply,
-              restore: backend.restore(change, net, files).script,
+              restore: backend.restore(change, facts, files).script,
+              confirm: change.confirm,
               timeoutSec,
               probes: probesFor(w, opts.probes ?? []),
               checks: [libvirtAnswers],
@@ -102,7 +124,7 @@ export function applyBridge(opts: BridgeOptions): Task {
           },
         }
         const steps: Step[] = [step]
-        return { steps, reason: `${change.describe}. Rollback unless confirmed within ${timeoutSec} s restores: ${backend.restore(change, net, []).describe}; and files: ${scope.describe}` }
+        return { steps, reason: `${change.describe}. Rollback unless confirmed within ${timeoutSec} s restores: ${backend.restore(change, facts, []).describe}; and files: ${scope.describe}` }
       },
     },
     opts,

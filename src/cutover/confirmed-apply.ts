@@ -30,6 +30,8 @@ export interface Cutover {
   checks?: ((conn: Connection) => Promise<string | undefined>)[]
   /** What shows the state that matters: read when arming, compared after a rollback. */
   verify: Verify
+  /** Shell commands run once the change is confirmed (e.g. destroying a NetworkManager checkpoint); their failure is ignored. */
+  confirm?: string
 }
 
 export interface Verify {
@@ -103,7 +105,7 @@ export function probeScript(id: string, c: Cutover): string {
   ].join('\n')
 }
 
-export function confirmScript(id: string): string {
+export function confirmScript(id: string, c?: Pick<Cutover, 'confirm'>): string {
   const d = cutoverDir(id)
   return [
     `d=${d}`,
@@ -111,6 +113,8 @@ export function confirmScript(id: string): string {
     '[ ! -e "$d/confirmed" ] || { echo confirmed; exit 0; }',
     `${claim('$d')} || { echo too-late; exit 0; }`,
     ': > "$d/confirmed"',
+    ...(c?.confirm ? [`( ${c.confirm}
+) >/dev/null 2>&1 </dev/null || true`] : []),
     // The timer is only tidied away: once decided, fire.sh does nothing.
     't=; { read -r t < "$d/timer"; } 2>/dev/null || true',
     `if [ "$t" = systemd ]; then systemctl stop kvmplay-rollback-${id}.timer >/dev/null 2>&1; elif [ -n "$t" ]; then kill "$t" 2>/dev/null; fi`,
@@ -196,7 +200,7 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
     if (!failures) {
       let confirm
       try {
-        confirm = await current.exec(confirmScript(id))
+        confirm = await current.exec(confirmScript(id, c))
       } catch (err) {
         why = `the connection dropped while confirming (${(err as Error).message})`
         continue

@@ -46,7 +46,15 @@ export interface BridgeOptions extends TaskOptions {
    * wrote it. A list: these paths, where this run changed them.
    */
   rollbackFiles?: 'bridge' | 'run' | string[]
+  /**
+   * The system that keeps the host's network, when kvmplay should not tell it from the host:
+   * 'networkmanager', 'netplan', 'ifupdown' or 'ifcfg'. A named system must run on the host.
+   */
+  backend?: BackendName
 }
+
+export const BACKEND_NAMES = ['networkmanager', 'netplan', 'ifupdown', 'ifcfg'] as const
+export type BackendName = (typeof BACKEND_NAMES)[number]
 
 /** The bridge as wished, on this host: options first, facts for the rest. */
 export interface BridgeWish {
@@ -97,6 +105,9 @@ export function validateBridgeOptions(o: BridgeOptions): void {
     throw new KvmplayError('validation', `invalid rollbackFiles ${JSON.stringify(scope)}: expected 'bridge', 'run' or a list of absolute paths`)
   }
   if (Array.isArray(scope)) scope.forEach((p) => absolutePath(p, 'rollbackFiles'))
+  if (o.backend !== undefined && !BACKEND_NAMES.includes(o.backend)) {
+    throw new KvmplayError('validation', `invalid backend ${JSON.stringify(o.backend)}: expected ${BACKEND_NAMES.join(', ')}`)
+  }
 }
 
 export function bridgeWish(o: BridgeOptions, net: HostNetwork): BridgeWish {

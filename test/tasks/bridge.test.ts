@@ -12,7 +12,7 @@ import { cannedHost } from '../helpers/host.ts'
 const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../fixtures/canned/${f}`, import.meta.url), 'utf8'))
 const absent: FileState = { exists: false }
 const host = (net: string, files: Record<string, FileState> = {}) =>
-  cannedHost({ network: () => canned(net), file: (path: string) => files[path] ?? absent })
+  cannedHost({ network: () => canned(net), 'network-system': () => ({ netplan: [], networkScripts: false }), file: (path: string) => files[path] ?? absent })
 
 test('writeIfcfg plans both files on a fresh host, nothing once they are as wished', async () => {
   const plan = await writeIfcfg({ bridge: 'br0' }).plan(host('network-fresh.txt'))
@@ -21,7 +21,7 @@ test('writeIfcfg plans both files on a fresh host, nothing once they are as wish
   const written = Object.fromEntries(plan.steps.map((s) => [s.diff!.label, { exists: true, type: 'file', mode: '0644', owner: 'root', group: 'root', content: s.diff!.after } as FileState]))
   const again = await writeIfcfg({ bridge: 'br0' }).plan(host('network-fresh.txt', written))
   assert.equal(again.steps, [])
-  assert.is(again.reason, 'ifcfg-br0 and ifcfg-eth0 are as wished')
+  assert.is(again.reason, '/etc/sysconfig/network-scripts/ifcfg-br0, /etc/sysconfig/network-scripts/ifcfg-eth0 are as wished (ifcfg)')
 })
 
 test('applyBridge plans one cutover step that says what its rollback restores; none once bridged', async () => {

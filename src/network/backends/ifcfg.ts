@@ -16,7 +16,7 @@ import { ipBatch, iproute2Plan } from '../iproute2.ts'
 import type { BridgeWish } from '../wish.ts'
 
 /** The two files, rendered from templates/ifcfg/. */
-export function ifcfgFiles(w: BridgeWish): PersistedFile[] {
+export function ifcfgFiles(w: BridgeWish): (PersistedFile & { content: string })[] {
   const yn = (b: boolean) => (b ? 'yes' : 'no')
   const vars = {
     ...w,
@@ -35,10 +35,11 @@ export function ifcfgFiles(w: BridgeWish): PersistedFile[] {
 
 export const ifcfgBackend: NetworkBackend = {
   name: 'ifcfg',
-  // The only backend yet: it also serves hosts with no network system at all (iproute2 only).
-  detect: () => true,
-  persist: ifcfgFiles,
-  planRuntime: (w, net) => {
+  // Also the hosts with no network system at all: iproute2 changes them, and the ifcfg files are kept as the seed's.
+  fallback: true,
+  detect: ({ system }) => (system.networkScripts ? 'the network scripts run here' : undefined),
+  persist: (w) => ifcfgFiles(w),
+  planRuntime: (w, { net }) => {
     const cmds = iproute2Plan(w, net)
     if (cmds.length === 0) return undefined
     const apply =
@@ -49,7 +50,7 @@ export const ifcfgBackend: NetworkBackend = {
           : sh`ifdown ${w.device}; ifup ${w.bridge} && ifup ${w.device}`
     return { apply, describe: net.backend === 'iproute2' ? cmds.join('; ') : apply, links: [w.bridge, w.device] }
   },
-  restore: (change, net, files) => {
+  restore: (change, { net }, files) => {
     const snapshot = snapshotOf(net, change.links)
     return { script: restoreScript(snapshot, files), describe: describeSnapshot(snapshot, files) }
   },

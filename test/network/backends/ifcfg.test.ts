@@ -3,11 +3,13 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { parseHostNetwork } from '../../../src/facts/network.ts'
+import type { HostNetwork } from '../../../src/facts/network.ts'
 import { parseIfcfg } from '../../../src/facts/ifcfg.ts'
 import { bridgeWish } from '../../../src/network/wish.ts'
 import { ifcfgBackend, ifcfgFiles } from '../../../src/network/backends/ifcfg.ts'
 
 const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../../fixtures/canned/${f}`, import.meta.url), 'utf8'))
+const facts = (net: HostNetwork) => ({ net, system: { netplan: [], networkScripts: false } })
 
 test("with the seed's values, the files say what the seed's ifcfg-br0 and ifcfg-eno16777736 say", () => {
   const net = canned('network-fresh.txt')
@@ -26,20 +28,20 @@ test("with the seed's values, the files say what the seed's ifcfg-br0 and ifcfg-
 test('the running host changes by the tool it runs: ip -batch, nmcli, or ifdown/ifup', () => {
   const net = canned('network-fresh.txt')
   const w = bridgeWish({ bridge: 'br0' }, net)
-  const ip = ifcfgBackend.planRuntime(w, net)!
+  const ip = ifcfgBackend.planRuntime(w, facts(net))!
   assert.match(ip.apply, /^ip -batch - <<'KVMPLAY_IPBATCH'\nlink add br0 type bridge/)
   assert.equal(ip.links, ['br0', 'eth0'])
   assert.match(ip.describe, /^link add br0 type bridge .*; route replace default via 198\.19\.3\.1 dev br0$/)
-  assert.is(ifcfgBackend.planRuntime(w, { ...net, backend: 'networkmanager' })!.apply, "nmcli connection reload && nmcli connection up br0 && nmcli connection up eth0")
-  assert.is(ifcfgBackend.planRuntime(w, { ...net, backend: 'network-scripts' })!.apply, 'ifdown eth0; ifup br0 && ifup eth0')
+  assert.is(ifcfgBackend.planRuntime(w, facts({ ...net, backend: 'networkmanager' }))!.apply, "nmcli connection reload && nmcli connection up br0 && nmcli connection up eth0")
+  assert.is(ifcfgBackend.planRuntime(w, facts({ ...net, backend: 'network-scripts' }))!.apply, 'ifdown eth0; ifup br0 && ifup eth0')
   const bridged = canned('network-bridged.txt')
-  assert.is(ifcfgBackend.planRuntime(bridgeWish({ bridge: 'br0' }, bridged), bridged), undefined, 'nothing to do once bridged')
+  assert.is(ifcfgBackend.planRuntime(bridgeWish({ bridge: 'br0' }, bridged), facts(bridged)), undefined, 'nothing to do once bridged')
 })
 
 test('the rollback puts back the links as they were and exactly the files it is given', () => {
   const net = canned('network-fresh.txt')
-  const change = ifcfgBackend.planRuntime(bridgeWish({ bridge: 'br0' }, net), net)!
-  const r = ifcfgBackend.restore(change, net, [{ path: '/etc/sysconfig/network-scripts/ifcfg-eth0', content: 'DEVICE=eth0\n', mode: '0644', owner: 'root', group: 'root' }, { path: '/etc/sysconfig/network-scripts/ifcfg-br0' }])
+  const change = ifcfgBackend.planRuntime(bridgeWish({ bridge: 'br0' }, net), facts(net))!
+  const r = ifcfgBackend.restore(change, facts(net), [{ path: '/etc/sysconfig/network-scripts/ifcfg-eth0', content: 'DEVICE=eth0\n', mode: '0644', owner: 'root', group: 'root' }, { path: '/etc/sysconfig/network-scripts/ifcfg-br0' }])
   assert.match(r.script, /ip link del br0/)
   assert.match(r.script, /ip addr add 198\.19\.3\.2\/24 dev eth0/)
   assert.match(r.script, /base64 -d > \/etc\/sysconfig\/network-scripts\/ifcfg-eth0/)

@@ -1,0 +1,130 @@
+/**
+ * Which systems keep the host's network, and what they have persisted:
+ * NetworkManager (where it runs: its profiles, the device each is active
+ * on, the file each is stored in), netplan (/etc/netplan/*.yaml), ifupdown
+ * (/etc/network/interfaces and what it sources), the network scripts (their
+ * ifup-eth). Read in one round trip with shell builtins; nmcli only where
+ * a system bus runs. Which of them owns the uplink is the backends' call
+ * (src/network/backend.ts), from this.
+ */
+import { parse as parseYaml } from 'yaml'
+import { KvmplayError } from '../core/errors.ts'
+import { resource } from '../core/resource.ts'
+import type { Fact } from './fact.ts'
+
+export interface NmProfile {
+  name: string
+  uuid: string
+  /** 802-3-ethernet, bridge, bond, vlan… */
+  type: string
+  /** The device it is active on, if it is. */
+  device?: string
+  active: boolean
+  /** Where NetworkManager keeps it: a keyfile, an ifcfg file (ifcfg-rh), or netplan's generated file in /run. */
+  filename?: string
+}
+
+export interface PersistedNetworkFile {
+  path: string
+  content: string
+}
+
+export interface NetworkSystem {
+  /** Present where NetworkManager runs. */
+  networkManager?: { profiles: NmProfile[] }
+  /** netplan's files, each parsed (undefined config: the YAML does not parse). */
+  netplan: (PersistedNetworkFile & { config?: unknown })[]
+  /** Present where ifupdown is installed: /etc/network/interfaces and the files it sources. */
+  ifupdown?: PersistedNetworkFile[]
+  /** The network scripts can run (their ifup-eth is there). */
+  networkScripts: boolean
+}
+
+export const NETPLAN_DIR = '/etc/netplan'
+export const INTERFACES = '/etc/network/interfaces'
+
+// Files are printed by the shell's read and printf (no cat): a process each counts on a busy host.
+const SCRIPT = `show() { printf '@@FILE %s\\n' "$1"; while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < "$1"; }
+if [ -S /run/dbus/system_bus_socket ] && command -v nmcli >/dev/null 2>&1 && [ "$(nmcli -t -f RUNNING general 2>/dev/null)" = running ]; then
+  echo @@NM; nmcli -t -f NAME,UUID,TYPE,DEVICE,ACTIVE,FILENAME connection show 2>/dev/null
+fi
+echo @@NETPLAN
+for f in ${NETPLAN_DIR}/*.yaml; do [ -f "$f" ] && show "$f"; done
+if command -v ifup >/dev/null 2>&1; then
+  echo @@IFUPDOWN
+  for f in ${INTERFACES} ${INTERFACES}.d/*; do [ -f "$f" ] && show "$f"; done
+fi
+[ ! -x /etc/sysconfig/network-scripts/ifup-eth ] || echo @@NETWORK-SCRIPTS
+true`
+
+/** nmcli -t: fields split on ':', a ':' or '\' inside a value escaped with '\'. */
+export function splitTerse(line: string): string[] {
+  const fields: string[] = ['']
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]
+    if (c === '\\' && i + 1 < line.length) fields[fields.length - 1] += line[++i]
+    else if (c === ':') fields.push('')
+    else fields[fields.length - 1] += c
+  }
+  return fields
+}
+
+function files(text: string): PersistedNetworkFile[] {
+  return text
+    .split(/^@@FILE /m)
+    .slice(1)
+    .map((block) => {
+      const nl = block.indexOf('\n')
+      return { path: block.slice(0, nl === -1 ? undefined : nl), content: nl === -1 ? '' : block.slice(nl + 1) }
+    })
+}
+
+export function parseNetworkSystem(out: string): NetworkSystem {
+  const section = (name: string): string | undefined => {
+    const m = new RegExp(`^@@${name}\\n`, 'm').exec(out)
+    if (!m) return undefined
+    const rest = out.slice(m.index + m[0].length)
+    const next = /^@@(?:NM|NETPLAN|IFUPDOWN|NETWORK-SCRIPTS)$/m.exec(rest)
+    return next ? rest.slice(0, next.index) : rest
+  }
+  const nm = section('NM')
+  const netplan = section('NETPLAN') ?? ''
+  const ifupdown = section('IFUPDOWN')
+  return {
+    networkManager:
+      nm === undefined
+        ? undefined
+        : {
+            profiles: nm
+              .split('\n')
+              .filter((l) => l.trim())
+              .map((l) => {
+                const [name, uuid, type, device, active, filename] = splitTerse(l)
+                return { name, uuid, type, device: device || undefined, active: active === 'yes', filename: filename || undefined }
+              }),
+          },
+    netplan: files(netplan).map((f) => {
+      let config: unknown
+      try {
+        config = parseYaml(f.content)
+      } catch {
+        config = undefined
+      }
+      return { ...f, config }
+    }),
+    ifupdown: ifupdown === undefined ? undefined : files(ifupdown),
+    networkScripts: /^@@NETWORK-SCRIPTS$/m.test(out),
+  }
+}
+
+export const networkSystemFact: Fact<NetworkSystem, void> = {
+  name: 'network-system',
+  describe: () => 'the network system (NetworkManager, netplan, ifupdown, network scripts)',
+  // NetworkManager's profiles change only through files (or nmcli, which a user's command is).
+  reads: () => [resource.path('/etc/NetworkManager'), resource.path('/run/NetworkManager'), resource.path(NETPLAN_DIR), resource.path('/etc/network'), resource.path('/etc/sysconfig/network-scripts'), resource.links],
+  command: () => SCRIPT,
+  parse: (res) => {
+    if (res.code !== 0) throw new KvmplayError('fact', `reading the network system failed (exit ${res.code}): ${res.stderr.trim()}`)
+    return parseNetworkSystem(res.stdout)
+  },
+}
