@@ -5,16 +5,17 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { Socket } from 'node:net'
 import { once } from 'node:events'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectLocal } from '../../src/connection/local.ts'
 import { rejectionMessageOf } from '../helpers/errors.ts'
+import { tempDirs } from '../helpers/temp.ts'
 
 const local = (commandTimeoutMs = 10_000) => connectLocal({ kind: 'local', host: 'ctl', commandTimeoutMs })
+const temp = tempDirs('local')
+test.after(temp.removeAll)
 
 test('a non-zero exit is data: code, stdout and stderr, each whole', async () => {
   const res = await local().exec('echo out; echo err >&2; printf "no newline"; exit 3')
@@ -52,8 +53,7 @@ test('a command over its time is killed and rejected as a timeout, per command o
 })
 
 test('openUnixSocket: a byte stream to a unix socket on the host; close() ends the ones still open', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-local-'))
-  const path = join(dir, 'echo.sock')
+  const path = join(temp.make(), 'echo.sock')
   const served: Socket[] = []
   const server = createServer((s) => (served.push(s), s.pipe(s)))
   server.listen(path)
@@ -71,18 +71,12 @@ test('openUnixSocket: a byte stream to a unix socket on the host; close() ends t
   } finally {
     for (const s of served) s.destroy()
     server.close()
-    rmSync(dir, { recursive: true, force: true })
   }
 })
 
 test('openUnixSocket: a path with nothing listening is a connect error naming the host and path', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-local-'))
-  try {
-    const path = join(dir, 'nobody.sock')
-    assert.match(await rejectionMessageOf('connect', local().openUnixSocket!(path)), `ctl: cannot open ${path}: connect ENOENT`)
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  const path = join(temp.make(), 'nobody.sock')
+  assert.match(await rejectionMessageOf('connect', local().openUnixSocket!(path)), `ctl: cannot open ${path}: connect ENOENT`)
 })
 
 test.run()

@@ -6,26 +6,22 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { resolveLab, readRecord, writeRecord, labPaths, hostPaths } from '../../src/lab/state.ts'
+import { tempDirs } from '../helpers/temp.ts'
 
 const ENV = ['KVMPLAY_LAB', 'KVMPLAY_LAB_DIR', 'KVMPLAY_LAB_NET'] as const
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]))
-const dirs: string[] = []
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'kvmplay-state-'))
-  dirs.push(d)
-  return d
-}
+const temp = tempDirs('state')
+const tempDir = temp.make
 
 test.before.each(() => {
   for (const k of ENV) delete process.env[k]
 })
 test.after(() => {
   for (const k of ENV) saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k])
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  temp.removeAll()
 })
 
 /** A lab name whose default directory holds no lab on this machine, so no record there decides. */

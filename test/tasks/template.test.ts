@@ -6,8 +6,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { template } from '../../tasks/template.ts'
 import type { TemplateOptions } from '../../tasks/template.ts'
@@ -16,10 +15,14 @@ import type { FileState } from '../../src/facts/file.ts'
 import type { ConnectionStep } from '../../src/core/task.ts'
 import { cannedHost } from '../helpers/host.ts'
 import { errorMessageOf, rejectionMessageOf } from '../helpers/errors.ts'
+import { tempDirs } from '../helpers/temp.ts'
+
+const temp = tempDirs('template')
+test.after(temp.removeAll)
 
 /** A playbook folder of its own, with these templates in its templates/. */
 function playbookDir(templates: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-template-'))
+  const dir = temp.make()
   for (const [name, text] of Object.entries(templates)) {
     mkdirSync(join(dir, 'templates', name, '..'), { recursive: true })
     writeFileSync(join(dir, 'templates', name), text)
@@ -27,16 +30,11 @@ function playbookDir(templates: Record<string, string>) {
   return dir
 }
 
-const dirs: string[] = []
-test.after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
-
 const MOTD = 'Welcome to {{inventory_hostname}}, site {{site}}{{#if note}} ({{note}}){{/if}}.\n'
 
 /** kvm1, with these vars, in a playbook folder holding motd.hbs; /etc/motd is `current`. */
-function host(vars: Record<string, unknown> = { site: 'par1' }, current: FileState = { exists: false }, templates = { 'motd.hbs': MOTD }): Host {
-  const dir = playbookDir(templates)
-  dirs.push(dir)
-  return { ...cannedHost({ file: (path: string) => (path === '/etc/motd' ? current : { exists: false }) }, 'kvm1'), vars, playbookDir: dir }
+function host(vars: Record<string, unknown> = { site: 'par1' }, current: FileState = { exists: false }, templates: Record<string, string> = { 'motd.hbs': MOTD }): Host {
+  return { ...cannedHost({ file: (path: string) => (path === '/etc/motd' ? current : { exists: false }) }, 'kvm1'), vars, playbookDir: playbookDir(templates) }
 }
 const motd = (o: Partial<TemplateOptions> = {}) => template({ src: 'motd.hbs', dest: '/etc/motd', ...o })
 const rendered = async (task = motd(), h = host()) => {
