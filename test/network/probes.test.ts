@@ -1,0 +1,111 @@
+/**
+ * What must hold after a network change before it is confirmed: the gateway
+ * answers (where the host has ping), the user's probes, and libvirtd answers —
+ * over its API where the connection can reach the socket (a stand-in
+ * libvirtd here, in process), else through `virsh list`.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { Duplex } from 'node:stream'
+import { probesFor, libvirtAnswers } from '../../src/network/probes.ts'
+import type { BridgeWish } from '../../src/network/wish.ts'
+import type { Connection } from '../../src/connection/types.ts'
+import { connectLocal } from '../../src/connection/local.ts'
+import { XdrReader, XdrWriter } from '../../src/libvirt/xdr.ts'
+
+const wish = (gateway?: string) => ({ bridge: 'br0', device: 'eth0', gateway }) as BridgeWish
+const VIRSH_LIST = '! command -v virsh >/dev/null 2>&1 || virsh -q list --all --name >/dev/null'
+
+test('the gateway probe comes first, then the user\'s probes in their order', () => {
+  assert.equal(probesFor(wish('192.0.2.1'), ['test -e /run/ok', 'systemctl is-active sshd']), [
+    '! command -v ping >/dev/null 2>&1 || ping -c 1 -W 2 192.0.2.1',
+    'test -e /run/ok',
+    'systemctl is-active sshd',
+  ])
+})
+
+test('without a gateway (DHCP, or none known) only the user\'s probes are run', () => {
+  assert.equal(probesFor(wish(), ['true']), ['true'])
+  assert.equal(probesFor(wish(), []), [])
+})
+
+test('a host without ping passes the gateway probe rather than failing the change', async () => {
+  // PATH holds no ping, so nothing is sent: `command -v` is the shell's own.
+  const [probe] = probesFor(wish('192.0.2.1'), [])
+  const res = await connectLocal({ kind: 'local', host: 'ctl', commandTimeoutMs: 5000 }).exec(`PATH=/nonexistent; ${probe}`)
+  assert.is(res.code, 0, res.stderr)
+})
+
+/** A connection that records what it runs and answers each command with `code`; a libvirt socket only if given one. */
+function fakeConnection(code: number, socket?: (path: string) => Promise<Duplex>) {
+  const commands: string[] = []
+  const sockets: string[] = []
+  const conn: Connection = {
+    host: 'h1',
+    exec: async (command) => (commands.push(command), { code, stdout: '', stderr: code ? 'error: failed to connect to the hypervisor' : '' }),
+    openUnixSocket: socket && ((path) => (sockets.push(path), socket(path))),
+    close: async () => {},
+  }
+  return { conn, commands, sockets }
+}
+
+/**
+ * libvirtd's side of the RPC in process: each call answered with `answer(proc)`'s
+ * body (status OK), or the link dropped where it says 'hang up'.
+ */
+function fakeLibvirtd(answer: (proc: number) => Buffer | 'hang up'): Duplex {
+  let buf = Buffer.alloc(0)
+  const stream: Duplex = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, done) {
+      buf = Buffer.concat([buf, chunk])
+      while (buf.length >= 4 && buf.length >= buf.readUInt32BE(0)) {
+        const len = buf.readUInt32BE(0)
+        const r = new XdrReader(buf.subarray(4, len))
+        buf = buf.subarray(len)
+        const [program, version, proc, , serial] = [r.u32(), r.u32(), r.i32(), r.i32(), r.u32()]
+        const body = answer(proc)
+        if (body === 'hang up') {
+          stream.destroy()
+          break
+        }
+        stream.push(Buffer.concat([new XdrWriter().u32(28 + body.length).u32(program).u32(version).i32(proc).i32(1).u32(serial).i32(0).toBuffer(), body]))
+      }
+      done()
+    },
+  })
+  return stream
+}
+
+const CONNECT_LIST_ALL_NETWORKS = 283
+const noNetworks = () => new XdrWriter().u32(0).u32(0).toBuffer() // an empty array, then the count libvirt returns
+
+test('no socket to libvirt (a connection without forwarding): virsh list decides; its success is an answer', async () => {
+  const { conn, commands } = fakeConnection(0)
+  assert.is(await libvirtAnswers(conn), undefined)
+  assert.equal(commands, [VIRSH_LIST])
+})
+
+test('virsh list failing is the probe failing, naming the command', async () => {
+  const { conn } = fakeConnection(1)
+  assert.is(await libvirtAnswers(conn), `probe failed: ${VIRSH_LIST}`)
+})
+
+test('libvirtd answering a call on its read-only socket is enough: no command runs on the host', async () => {
+  const { conn, commands, sockets } = fakeConnection(1, async () => fakeLibvirtd(() => noNetworks()))
+  assert.is(await libvirtAnswers(conn), undefined)
+  assert.equal(sockets, ['/run/libvirt/libvirt-sock-ro'])
+  assert.equal(commands, [])
+})
+
+test('a socket that cannot be opened, or a libvirtd that hangs up on the call, falls back to virsh', async () => {
+  const refused = fakeConnection(0, () => Promise.reject(new Error('forwarding refused')))
+  assert.is(await libvirtAnswers(refused.conn), undefined)
+  assert.equal(refused.commands, [VIRSH_LIST])
+
+  const hangsUp = fakeConnection(1, async () => fakeLibvirtd((proc) => (proc === CONNECT_LIST_ALL_NETWORKS ? 'hang up' : Buffer.alloc(0))))
+  assert.is(await libvirtAnswers(hangsUp.conn), `probe failed: ${VIRSH_LIST}`)
+  assert.equal(hangsUp.commands, [VIRSH_LIST])
+})
+
+test.run()
