@@ -7,11 +7,17 @@ export type { Document, Element }
 
 export function parseXml(xml: string, what: string): Document {
   const errors: string[] = []
-  const doc = new DOMParser({
-    onError: (level: string, msg: string) => {
-      if (level !== 'warning') errors.push(msg)
-    },
-  }).parseFromString(xml, 'text/xml')
+  let doc: Document
+  try {
+    doc = new DOMParser({
+      onError: (level: string, msg: string) => {
+        if (level !== 'warning') errors.push(msg)
+      },
+    }).parseFromString(xml, 'text/xml')
+  } catch (err) {
+    // xmldom throws its own ParseError on a fatal error (after reporting it): the same error, with what was read.
+    throw new KvmplayError('fact', `${what}: not well-formed XML: ${errors[0] ?? (err as Error).message}`, { cause: err })
+  }
   if (errors.length || !doc.documentElement) throw new KvmplayError('fact', `${what}: not well-formed XML: ${errors[0] ?? 'empty'}`)
   return doc
 }

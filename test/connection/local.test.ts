@@ -9,6 +9,7 @@ import { createServer } from 'node:net'
 import type { Socket } from 'node:net'
 import { once } from 'node:events'
 import { join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
 import { connectLocal } from '../../src/connection/local.ts'
 import { rejectionMessageOf } from '../helpers/errors.ts'
 import { tempDirs } from '../helpers/temp.ts'
@@ -41,12 +42,16 @@ test('stdin reaches the command, text or bytes; a command that ignores it is fin
 })
 
 test('a command over its time is killed and rejected as a timeout, per command or by the connection default', async () => {
-  // `exec`: the shell becomes the command, so the kill reaches it. Not yet so for a command the
-  // shell starts (`sleep 3; true`): only /bin/sh is killed, and the rejection waits for the
-  // command to end by itself (reported as a bug; a test of it would fail today).
+  // The kill reaches what the shell started too (`sleep 5; true` keeps /bin/sh as its parent).
   const started = Date.now()
   assert.is(await rejectionMessageOf('timeout', local().exec('exec sleep 5', { timeoutMs: 200 })), 'ctl: command timed out after 0.2 s')
-  assert.is(await rejectionMessageOf('timeout', local(300).exec('exec sleep 5')), 'ctl: command timed out after 0.3 s')
+  assert.is(await rejectionMessageOf('timeout', local(300).exec('sleep 5; true')), 'ctl: command timed out after 0.3 s')
+  // And nothing it started outlives it: a background child of the shell is ended with it.
+  const pidFile = join(temp.make(), 'pid')
+  await rejectionMessageOf('timeout', local().exec(`sleep 30 & echo $! > ${pidFile}; wait`, { timeoutMs: 300 }))
+  const child = Number(readFileSync(pidFile, 'utf8'))
+  await new Promise((r) => setTimeout(r, 100))
+  assert.not.ok(existsSync(`/proc/${child}`) && !readFileSync(`/proc/${child}/stat`, 'utf8').includes(') Z '), `sleep ${child} still runs`)
   assert.ok(Date.now() - started < 3000, `rejected after ${Date.now() - started} ms`)
   // A command that ends in time is not affected by its timeout.
   assert.is((await local(300).exec('echo fast')).stdout, 'fast\n')

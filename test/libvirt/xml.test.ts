@@ -25,9 +25,11 @@ test('parseXml: a document, with its root element', () => {
 })
 
 test('parseXml: XML that is not well-formed is a fact error naming what was read', () => {
-  // Only errors xmldom reports and recovers from, for now: its fatal ones (mismatched tags, no
-  // root, two roots) escape as its own ParseError, without the kind or what (reported as a bug).
   assert.is(errorMessageOf('fact', () => parseXml('<network>&nbsp;</network>', 'network br0')), 'network br0: not well-formed XML: entity not found:&nbsp;')
+  // xmldom's fatal errors (mismatched tags, no root, two roots) too, not its own ParseError.
+  for (const bad of ['<network><name>br0</network>', '', 'not xml', '<a/><b/>']) {
+    assert.match(errorMessageOf('fact', () => parseXml(bad, 'network br0')), /^network br0: not well-formed XML: /)
+  }
 })
 
 test('children: direct child elements of that tag only, in order; child: the first', () => {
