@@ -3,23 +3,30 @@
  * it had before a cutover, and the files this run changed, as they were.
  * Pure: built from facts read before the change.
  */
-import type { HostNetwork } from '../facts/network.ts'
+import type { Address, HostNetwork, Route } from '../facts/network.ts'
 import type { FileOriginal } from '../core/task.ts'
 import { sh } from '../core/quote.ts'
 
 export interface NetworkSnapshot {
   /** The links the change touches, as they were (absent: the change creates it). */
-  links: { name: string; existed: boolean; master?: string; up: boolean; addresses: { address: string; prefix: number }[] }[]
+  links: { name: string; existed: boolean; master?: string; up: boolean; addresses: Address[]; addresses6: Address[] }[]
   defaultRoute?: { gateway?: string; dev: string }
+  defaultRoute6?: { gateway?: string; dev: string }
 }
+
+const route = (r?: Route) => r && { gateway: r.gateway, dev: r.dev }
 
 export function snapshotOf(net: HostNetwork, involved: string[]): NetworkSnapshot {
   return {
     links: involved.map((name) => {
       const l = net.links.find((x) => x.name === name)
-      return l ? { name, existed: true, master: l.master, up: l.up, addresses: l.addresses } : { name, existed: false, up: false, addresses: [] }
+      const addr = (list: Address[]) => list.map(({ address, prefix }) => ({ address, prefix }))
+      return l
+        ? { name, existed: true, master: l.master, up: l.up, addresses: addr(l.addresses), addresses6: addr(l.addresses6) }
+        : { name, existed: false, up: false, addresses: [], addresses6: [] }
     }),
-    defaultRoute: net.routes.find((r) => r.dst === 'default'),
+    defaultRoute: route(net.routes.find((r) => r.dst === 'default')),
+    defaultRoute6: route(net.routes6.find((r) => r.dst === 'default')),
   }
 }
 
@@ -30,12 +37,16 @@ export function restoreScript(snap: NetworkSnapshot, files: FileOriginal[]): str
   for (const l of snap.links.filter((l) => !l.existed)) lines.push(sh`ip link del ${l.name} 2>/dev/null`)
   for (const l of snap.links.filter((l) => l.existed)) {
     lines.push(l.master ? sh`ip link set ${l.name} master ${l.master}` : sh`ip link set ${l.name} nomaster 2>/dev/null`)
-    lines.push(sh`ip -4 addr flush dev ${l.name} scope global`)
+    // Both families: what the change moved to the bridge comes back, the primary first.
+    lines.push(sh`ip addr flush dev ${l.name} scope global`)
     for (const a of l.addresses) lines.push(sh`ip addr add ${`${a.address}/${a.prefix}`} dev ${l.name}`)
+    for (const a of l.addresses6) lines.push(sh`ip addr add ${`${a.address}/${a.prefix}`} dev ${l.name} nodad`)
     lines.push(sh`ip link set ${l.name} ${l.up ? 'up' : 'down'}`)
   }
   const r = snap.defaultRoute
   if (r) lines.push(r.gateway ? sh`ip route replace default via ${r.gateway} dev ${r.dev}` : sh`ip route replace default dev ${r.dev}`)
+  const r6 = snap.defaultRoute6
+  if (r6) lines.push(r6.gateway ? sh`ip -6 route replace default via ${r6.gateway} dev ${r6.dev}` : sh`ip -6 route replace default dev ${r6.dev}`)
   for (const f of files) {
     if (f.content === undefined) {
       lines.push(sh`rm -f -- ${f.path}`)
@@ -51,9 +62,9 @@ export function restoreScript(snap: NetworkSnapshot, files: FileOriginal[]): str
 /** One line a human reads in --check: what the rollback would put back. */
 export function describeSnapshot(snap: NetworkSnapshot, files: FileOriginal[]): string {
   const links = snap.links.map((l) =>
-    l.existed ? `${l.name} ${l.addresses.map((a) => `${a.address}/${a.prefix}`).join(',') || 'no address'}${l.master ? ` in ${l.master}` : ''}` : `no ${l.name}`,
+    l.existed ? `${l.name} ${[...l.addresses, ...l.addresses6].map((a) => `${a.address}/${a.prefix}`).join(',') || 'no address'}${l.master ? ` in ${l.master}` : ''}` : `no ${l.name}`,
   )
-  const route = snap.defaultRoute ? [`default via ${snap.defaultRoute.gateway ?? '-'} dev ${snap.defaultRoute.dev}`] : []
+  const route = [snap.defaultRoute, snap.defaultRoute6].flatMap((r) => (r ? [`default via ${r.gateway ?? '-'} dev ${r.dev}`] : []))
   const fileList = files.length ? [`${files.length} file(s) as before the run: ${files.map((f) => f.path).join(', ')}`] : []
   return [...links, ...route, ...fileList].join('; ')
 }

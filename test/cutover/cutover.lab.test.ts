@@ -36,7 +36,7 @@ cut.before(async () => {
 cut('--check shows the cutover plan — the change, what the rollback restores, the timeout — and arms nothing', async () => {
   const res = kvmplay(['run', CUTOVER, '-i', inventory, '-e', `confirm_timeout=${TIMEOUT}`, '--check', '-l', 'h1'])
   assert.is(res.code, 0, res.out + res.err)
-  assert.match(res.out, 'link set eth0 master br0; addr add 198.19.1.2/24 dev br0; addr del 198.19.1.2/24 dev eth0')
+  assert.match(res.out, 'link set eth0 master br0; addr add 198.19.1.2/24 dev br0; addr flush dev eth0 scope global')
   assert.match(res.out, `Rollback unless confirmed within ${TIMEOUT} s restores: no br0; eth0 198.19.1.2/24; default via 198.19.1.1 dev eth0`)
   assert.is((await onHost(hosts[0], 'ls -d /run/kvmplay 2>/dev/null | wc -l')).trim(), '0')
 })

@@ -15,11 +15,24 @@ const snap = snapshotOf(fresh, ['br0', 'eth0'])
 
 test('the snapshot holds what the bridge cutover touches: no br0 yet, eth0 with its address, the default route', () => {
   assert.equal(snap.links, [
-    { name: 'br0', existed: false, up: false, addresses: [] },
-    { name: 'eth0', existed: true, master: undefined, up: true, addresses: [{ address: '198.19.3.2', prefix: 24 }] },
+    { name: 'br0', existed: false, up: false, addresses: [], addresses6: [] },
+    { name: 'eth0', existed: true, master: undefined, up: true, addresses: [{ address: '198.19.3.2', prefix: 24 }], addresses6: [] },
   ])
-  assert.equal(snap.defaultRoute, { dst: 'default', gateway: '198.19.3.1', dev: 'eth0' })
+  assert.equal(snap.defaultRoute, { gateway: '198.19.3.1', dev: 'eth0' })
+  assert.is(snap.defaultRoute6, undefined)
   assert.is(describeSnapshot(snap, []), 'no br0; eth0 198.19.3.2/24; default via 198.19.3.1 dev eth0')
+})
+
+test('a dual-stack uplink: the restore puts back every address of both families, the primary first, and both default routes', () => {
+  const net = parseHostNetwork(readFileSync(new URL('../fixtures/canned/network-dualstack.txt', import.meta.url), 'utf8'))
+  const lines = restoreScript(snapshotOf(net, ['br0', 'eth0']), []).split('\n')
+  const at = (l: string) => lines.indexOf(l)
+  assert.ok(at('ip addr flush dev eth0 scope global') >= 0)
+  assert.ok(at('ip addr flush dev eth0 scope global') < at('ip addr add 198.18.7.2/24 dev eth0'))
+  assert.ok(at('ip addr add 198.18.7.2/24 dev eth0') < at('ip addr add 198.18.7.3/24 dev eth0'), 'the primary first')
+  assert.ok(at('ip addr add 2001:db8:7::2/64 dev eth0 nodad') > 0)
+  assert.ok(at('ip route replace default via 198.18.7.1 dev eth0') > 0)
+  assert.ok(at('ip -6 route replace default via 2001:db8:7::1 dev eth0') > 0)
 })
 
 test('the restore script deletes what the change created, then puts links, addresses, route and files back', () => {
@@ -100,7 +113,7 @@ test('the state a rollback is checked against: device and address of each global
     '3: eth1    inet 198.19.9.2/24 brd 198.19.9.255 scope global eth1\\       valid_lft forever preferred_lft forever',
     'default via 198.19.3.1 dev eth0 ',
   ].join('\n')
-  assert.is(VERIFY.digest!(before), 'eth0 198.19.3.2/24\neth1 198.19.9.2/24\ndefault via 198.19.3.1 dev eth0 ')
+  assert.is(VERIFY.digest!(before), 'eth0 198.19.3.2/24\neth1 198.19.9.2/24\ndefault via 198.19.3.1 dev eth0')
   assert.is(VERIFY.digest!(after), VERIFY.digest!(before))
   assert.is.not(VERIFY.digest!(after.replace('198.19.3.2/24', '198.19.3.2/25')), VERIFY.digest!(before))
 })

@@ -16,11 +16,37 @@ test('the iproute2 apply: every command on a fresh host, none on a bridged one',
     'link set br0 up',
     'link set eth0 master br0',
     'addr add 198.19.3.2/24 dev br0',
-    'addr del 198.19.3.2/24 dev eth0',
+    'addr flush dev eth0 scope global',
     'route replace default via 198.19.3.1 dev br0',
   ])
   const bridged = canned('network-bridged.txt')
   assert.equal(iproute2Plan(bridgeWish({ bridge: 'br0' }, bridged), bridged), [])
+})
+
+test('a dual-stack uplink: every address moves, the primary first, both default routes follow, and the MTU', () => {
+  const net = canned('network-dualstack.txt')
+  assert.equal(iproute2Plan(bridgeWish({ bridge: 'br0' }, net), net), [
+    'link add br0 type bridge stp_state 0 forward_delay 0',
+    'link set br0 address 02:6b:76:12:00:07',
+    'link set br0 up',
+    'link set eth0 master br0',
+    'link set br0 mtu 9000',
+    'addr add 198.18.7.2/24 dev br0',
+    'addr add 198.18.70.2/26 dev br0',
+    'addr add 198.18.7.3/24 dev br0',
+    'addr add 2001:db8:7::2/64 dev br0 nodad',
+    // One flush: a del of the primary would take its secondary 198.18.7.3 with it, and the next del fail.
+    'addr flush dev eth0 scope global',
+    'route replace default via 198.18.7.1 dev br0',
+    'route replace default via 2001:db8:7::1 dev br0',
+  ])
+})
+
+test('a leased address moves as it is; the bridge keeps the MAC, so the lease stays good', () => {
+  const net = canned('network-fresh.txt')
+  const leased = { ...net, links: net.links.map((l) => (l.name === 'eth0' ? { ...l, addresses: l.addresses.map((a) => ({ ...a, dynamic: true })) } : l)) }
+  const cmds = iproute2Plan(bridgeWish({ bridge: 'br0' }, leased), leased)
+  assert.ok(cmds.includes('addr add 198.19.3.2/24 dev br0'), cmds.join('\n'))
 })
 
 test('a link of that name that is no bridge is refused, not reused', () => {

@@ -1,9 +1,10 @@
 /**
- * VERIFY, what a rollback is checked against: its digest of `ip -4 -o addr
- * show scope global` and `ip route show default` keeps the device and address
- * of each global IPv4 address, sorted, and the default route — so it is the
- * same before and after a rollback that restored the network, whatever the
- * kernel renumbered or the clock counted down meanwhile.
+ * VERIFY, what a rollback is checked against: its digest of `ip -o addr show
+ * scope global`, `ip route show default` and the IPv6 default routes keeps
+ * the device and address of each global address, sorted, and each default
+ * route's gateway and device — so it is the same before and after a rollback
+ * that restored the network, whatever the kernel renumbered, the clock
+ * counted down or a network daemon set as metric and protocol meanwhile.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -18,7 +19,7 @@ default via 192.0.2.1 dev br0 proto static metric 425
 `
 
 test('the digest is the device and address of each line, sorted, then the default route', () => {
-  assert.is(digest(BEFORE), 'br0 192.0.2.2/24\nvirbr0 192.168.122.1/24\ndefault via 192.0.2.1 dev br0 proto static metric 425 ')
+  assert.is(digest(BEFORE), 'br0 192.0.2.2/24\nvirbr0 192.168.122.1/24\ndefault via 192.0.2.1 dev br0')
 })
 
 test('the order the kernel lists addresses in does not matter', () => {
@@ -35,6 +36,13 @@ default via 192.0.2.1 dev br0 proto static metric 425
   assert.is(digest(after), digest(BEFORE))
 })
 
+test("a route's metric and protocol (a network daemon's) do not matter; IPv6 addresses and default routes do", () => {
+  assert.is(digest(BEFORE.replace('proto static metric 425', 'proto dhcp metric 100')), digest(BEFORE))
+  const v6 = `${BEFORE}5: br0    inet6 2001:db8::2/64 scope global \\       valid_lft forever preferred_lft forever\ndefault6 via 20010db8000000000000000000000001 dev br0\n`
+  assert.is(digest(v6), 'br0 192.0.2.2/24\nbr0 2001:db8::2/64\nvirbr0 192.168.122.1/24\ndefault via 192.0.2.1 dev br0\ndefault6 via 20010db8000000000000000000000001 dev br0')
+  assert.is.not(digest(v6.replace('default6 via 20010db8000000000000000000000001 dev br0', '')), digest(v6))
+})
+
 test('an address on another device, another prefix, a lost address or another route does matter', () => {
   const changed = [
     BEFORE.replace('4: br0    inet 192.0.2.2/24 brd 192.0.2.255 scope global br0', '2: eth0    inet 192.0.2.2/24 brd 192.0.2.255 scope global eth0'),
@@ -47,12 +55,13 @@ test('an address on another device, another prefix, a lost address or another ro
 })
 
 test('blank lines and no addresses at all', () => {
-  assert.is(digest('\n\ndefault via 192.0.2.1 dev eth0 \n\n'), 'default via 192.0.2.1 dev eth0 ')
+  assert.is(digest('\n\ndefault via 192.0.2.1 dev eth0 \n\n'), 'default via 192.0.2.1 dev eth0')
   assert.is(digest(''), '')
 })
 
 test('one ip process reads both: the addresses and the route, in a batch', () => {
-  assert.match(VERIFY.command, /^ip -4 -o -batch - <</)
+  assert.match(VERIFY.command, /^ip -o -batch - <</)
+  assert.match(VERIFY.command, '/proc/net/ipv6_route')
   assert.match(VERIFY.command, '\naddr show scope global\nroute show default\n')
 })
 

@@ -15,6 +15,8 @@ import type { NetworkBackend, PersistedFile } from '../backend.ts'
 import { ipBatch, iproute2Plan } from '../iproute2.ts'
 import type { BridgeWish } from '../wish.ts'
 
+const cidr = (a: { address: string; prefix: number }) => `${a.address}/${a.prefix}`
+
 /** The two files, rendered from templates/ifcfg/. */
 export function ifcfgFiles(w: BridgeWish): (PersistedFile & { content: string })[] {
   const yn = (b: boolean) => (b ? 'yes' : 'no')
@@ -26,6 +28,13 @@ export function ifcfgFiles(w: BridgeWish): (PersistedFile & { content: string })
     nmControlled: yn(w.nmControlled),
     stp: yn(w.stp),
     gateway: w.gateway ?? '',
+    gateway6: w.gateway6 ?? '',
+    mtu: w.mtu ?? '',
+    // ifcfg numbers further IPv4 addresses IPADDR1, PREFIX1…; IPv6 ones go in one list.
+    secondaries: w.addresses.slice(1),
+    ipv6: w.addresses6.length
+      ? { primary: cidr(w.addresses6[0]), secondaries: w.addresses6.slice(1).map(cidr).join(' ') }
+      : undefined,
   }
   return [
     { path: `${NETWORK_SCRIPTS}/ifcfg-${w.bridge}`, content: renderTemplate('ifcfg/bridge.hbs', vars) },
