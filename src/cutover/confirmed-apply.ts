@@ -142,6 +142,31 @@ async function loginUntil(connect: Connect, deadline: number): Promise<{ conn?: 
   return { error }
 }
 
+/**
+ * Logs in again once the rollback has run (or while it runs: a restore that
+ * drops the new login is waited out) and reads its exit code and the state
+ * it left, by the deadline; a host still out of reach then is unreachable.
+ */
+async function afterRollback(reach: HostReach, id: string, c: Cutover, why: string, deadline: number) {
+  const d = cutoverDir(id)
+  const read = `i=0; while [ ! -e ${d}/restore.rc ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; cat ${d}/restore.rc 2>/dev/null; echo @@; ${c.verify.command}`
+  let error = 'no attempt'
+  while (Date.now() < deadline) {
+    const again = await loginUntil(reach.reconnect, deadline)
+    if (!again.conn) {
+      error = again.error ?? error
+      break
+    }
+    try {
+      return await again.conn.exec(read, { timeoutMs: 15_000 })
+    } catch (err) {
+      error = (err as Error).message
+      await sleep(500)
+    }
+  }
+  throw new KvmplayError('connect', `${reach.host}: cutover failed (${why}) and the host is still unreachable after its rollback should have run: ${error}`)
+}
+
 /** Whether a connection still carries a command, within a few seconds (a link the change broke may hang, not fail). */
 const answers = (conn: Connection) => conn.exec(':', { timeoutMs: 3000 }).then((r) => r.code === 0, () => false)
 
@@ -168,6 +193,7 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
   // Log in again, probe and confirm; a new connection that the change itself
   // drops (it may still be running) is retried, not taken for a failed probe.
   let current = conn
+  let firedNow = false
   while (Date.now() < confirmBy) {
     const back = await loginUntil(reach.connectAgain, confirmBy)
     T('logged in again')
@@ -209,19 +235,17 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
       why = `confirmation came too late (after ${c.timeoutSec} s): the host had started its rollback`
     } else {
       why = failures.split('\n').join('; ')
-      await current.exec(fireNowScript(id)).catch(() => {})
+      firedNow = await current.exec(fireNowScript(id)).then(
+        () => true,
+        () => false,
+      )
     }
     break
   }
-  // The host restores itself (now, or when its timer fires); wait for that, then verify.
-  const restoredBy = Math.max(Date.now(), started + c.timeoutSec * 1000) + 30_000
-  await sleep(Math.max(0, started + c.timeoutSec * 1000 - Date.now()))
-  const again = await loginUntil(reach.reconnect, restoredBy)
-  if (!again.conn) {
-    throw new KvmplayError('connect', `${reach.host}: cutover failed (${why}) and the host is still unreachable after its rollback should have run: ${again.error}`)
-  }
-  const d = cutoverDir(id)
-  const state = await again.conn.exec(`i=0; while [ ! -e ${d}/restore.rc ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; cat ${d}/restore.rc 2>/dev/null; echo @@; ${c.verify.command}`)
+  // The host restores itself: at once where kvmplay fired the rollback (a failed change or probe:
+  // the verdict in seconds), else when its timer fires. Wait for that, then verify.
+  if (!firedNow) await sleep(Math.max(0, started + c.timeoutSec * 1000 - Date.now()))
+  const state = await afterRollback(reach, id, c, why, Date.now() + 30_000)
   const [rc, now = ''] = state.stdout.split('@@\n')
   const restored = digested(c.verify, now) === digested(c.verify, verifyBefore)
   throw new KvmplayError(

@@ -73,4 +73,29 @@ test('when the connection kvmplay had no longer answers, the new one probes, con
   assert.equal(s.checkedOn, [s.fresh.conn])
 })
 
+test('a failed change is rolled back at once and its verdict comes in seconds, not after the confirm timeout', async () => {
+  const ran: string[] = []
+  const conn: Connection = {
+    host: 'h1',
+    exec: async (cmd) => {
+      if (cmd.includes('@@ARMING')) return ok('before\n@@ARMING\narmed\n')
+      if (cmd === ':') return ok()
+      if (cmd.includes('the change failed')) return ran.push('probe'), ok('the change failed (exit 1): RTNETLINK answers: File exists\n')
+      if (cmd.includes('fire.sh')) return ran.push('fire now'), ok()
+      if (cmd.includes('restore.rc')) return ran.push('verify'), ok('0\n@@\nbefore\n')
+      return ok()
+    },
+    close: async () => {},
+  }
+  const reach: HostReach = { host: 'h1', connection: async () => conn, changedFiles: () => [], reconnect: async () => conn, connectAgain: async () => conn, adopt: () => {} }
+  const started = Date.now()
+  const err = await confirmedApply(reach, { apply: 'false', restore: 'true', timeoutSec: 60, probes: [], verify: { command: 'echo before' } }).then(
+    () => undefined,
+    (e: Error) => e,
+  )
+  assert.match(String(err), /rolled back — the change failed \(exit 1\): RTNETLINK answers: File exists\. The host restored its previous state by itself \(restore exit 0\), verified/)
+  assert.equal(ran, ['probe', 'fire now', 'verify'])
+  assert.ok(Date.now() - started < 10_000, `the verdict took ${Date.now() - started} ms of a 60 s timeout`)
+})
+
 test.run()
