@@ -117,7 +117,8 @@ export function bridgeWish(o: BridgeOptions, net: HostNetwork): BridgeWish {
   if (!nic) throw new KvmplayError('precondition', `there is no interface ${device} on this host (interfaces: ${net.links.map((l) => l.name).join(', ')})`)
   const primary = up.addresses[0]
   const address = o.address ?? primary?.address
-  const prefix = o.prefix ?? (typeof o.netmask === 'string' ? netmaskToPrefix(o.netmask) : o.address === undefined ? primary?.prefix : undefined)
+  // A new address alone keeps the uplink's prefix, as before.
+  const prefix = o.prefix ?? (typeof o.netmask === 'string' ? netmaskToPrefix(o.netmask) : primary?.prefix)
   // A leased address stays leased: the bridge asks for it (with the same MAC, so the same lease).
   const bootproto = o.bootproto ?? (!address ? 'dhcp' : o.address === undefined && primary?.dynamic ? 'dhcp' : 'static')
   if (bootproto === 'static' && (!address || prefix === undefined)) {

@@ -35,6 +35,11 @@ test("a leased address stays leased: the bridge asks for it by DHCP, unless told
   assert.is(bridgeWish({ bridge: 'br0', address: '198.19.3.9', prefix: 24 }, leased).bootproto, 'static')
 })
 
+test('an address given alone keeps the prefix the uplink has; the other addresses stay', () => {
+  const w = bridgeWish({ bridge: 'br0', address: '198.18.7.99' }, canned('network-dualstack.txt'))
+  assert.equal(w.addresses, [{ address: '198.18.7.99', prefix: 24 }, { address: '198.18.70.2', prefix: 26 }, { address: '198.18.7.3', prefix: 24 }])
+})
+
 test('the same wish before and after the bridge exists (so the second run changes nothing)', () => {
   const before = bridgeWish({ bridge: 'br0' }, canned('network-fresh.txt'))
   const after = bridgeWish({ bridge: 'br0' }, canned('network-bridged.txt'))
