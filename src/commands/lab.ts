@@ -145,14 +145,11 @@ const reboot: CommandModule<LabArgs, LabArgs & { hosts?: string[]; all?: boolean
       .positional('hosts', { type: 'string', array: true, describe: 'Host names, e.g. h1 h2' })
       .option('all', { type: 'boolean', describe: 'Reboot every host of the lab' })
       .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
-      .check((a) => {
-        if (!a.all && !(a.hosts as string[] | undefined)?.length) throw new Error('name the hosts to reboot (e.g. h1 h2) or pass --all')
-        return true
-      }) as Argv<LabArgs & { hosts?: string[]; all?: boolean; json?: boolean }>,
+      .check((a) => (a.all || (a.hosts as string[] | undefined)?.length ? true : 'name the hosts to reboot (e.g. h1 h2) or pass --all')) as Argv<LabArgs & { hosts?: string[]; all?: boolean; json?: boolean }>,
   handler: (args) =>
     guarded(async () => {
       const { labReboot } = await labModules()
-      const res = await labReboot(args.hosts ?? [], args, args.json ? undefined : (line) => console.error(line))
+      const res = await labReboot(args.hosts ?? [], args)
       if (args.json) console.log(JSON.stringify(res, null, 2))
       else for (const h of res.hosts) console.log(`${h.name}: ${h.ok ? 'rebooted' : 'FAILED'} in ${h.seconds.toFixed(1)} s (profile ${h.profile})${h.error ? `\n  ${h.error.replace(/\n/g, '\n  ')}` : ''}`)
       if (res.hosts.some((h) => !h.ok)) process.exitCode = EXIT.ERROR
