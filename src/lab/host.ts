@@ -244,6 +244,8 @@ export async function rebootHost(lab: Lab, host: HostPlan, profile: LabProfile):
   await powerOff(lab, host)
   const left = (await netnsPids(host.netns)).filter(alive)
   if (left.length > 0) throw new Error(`${host.name}: processes ${left.join(' ')} did not end within ${POWER_OFF_TIMEOUT_MS / 1000} s`)
+  // The last boot's "ready" must not pass for this one's.
+  rmSync(hostPaths(lab.dir, host.name).status, { force: true })
   await resetNetns(host)
   await configureUplink(host, profile)
   const pid = startInit(lab, host, profile)
