@@ -119,6 +119,8 @@ export function networkManagerFiles(w: BridgeWish, facts: NetworkFacts): Persist
     // A bond's profile holds its mode and options, which the kernel's view does not: rewriting it from facts would lose them.
     throw new KvmplayError('precondition', `the uplink ${w.device} is a bond kept by NetworkManager; kvmplay cannot yet rewrite a bond's profile as a bridge port (its options are not in the facts); nothing was changed`)
   }
+  // NetworkManager takes a forwarding delay of 2 to 30 s; without STP the kernel forwards at once whatever it is, so it is left out.
+  if (w.stp && w.delay < 2) throw new KvmplayError('precondition', `NetworkManager takes a bridge forwarding delay of 2 to 30 s with STP on, not ${w.delay}: give delay, or stp: false; nothing was changed`)
   const br = bridgeProfile(w, facts)
   const port = portProfile(w, facts)
   const isStatic = w.bootproto === 'static'
@@ -131,7 +133,7 @@ export function networkManagerFiles(w: BridgeWish, facts: NetworkFacts): Persist
     hwaddr: w.hwaddr,
     mtu: w.mtu ?? false,
     stp: w.stp ? 'true' : 'false',
-    delay: w.delay,
+    forwardDelay: w.stp ? w.delay : false,
     ipv4Method: isStatic ? 'manual' : 'auto',
     addresses: isStatic ? addressList(w.addresses, w.gateway) : [],
     // A lease brings its own name servers.

@@ -98,7 +98,7 @@ test('a static single-address uplink: a bridge keyfile with its address, MAC and
   assert.equal(br.connection, { id: 'br0', uuid: br.connection.uuid, type: 'bridge', 'interface-name': 'br0', autoconnect: 'true' })
   assert.match(br.connection.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
   assert.equal(br.ethernet, { 'cloned-mac-address': '02:6b:76:13:00:03' })
-  assert.equal(br.bridge, { stp: 'false', 'forward-delay': '0' })
+  assert.equal(br.bridge, { stp: 'false' }, 'no forwarding delay without STP (NetworkManager takes none under 2 s; the kernel forwards at once)')
   assert.equal(br.ipv4, { method: 'manual', address1: '198.19.3.2/24,198.19.3.1', dns: '198.19.3.1;' })
   assert.equal(br.ipv6, { method: 'disabled' }, 'an uplink without IPv6 gets none on the bridge')
   const port = contentOf(files, `${KEYFILES}/eth0.nmconnection`)
@@ -133,7 +133,7 @@ test('a DHCP uplink: the bridge asks for the lease with the same MAC, with no ad
 })
 
 test('the same paths and contents after the change: the second run writes nothing', () => {
-  for (const [fixture, opts] of [['network-fresh.txt', {}], ['network-dualstack.txt', { stp: true }]] as [string, Partial<BridgeOptions>][]) {
+  for (const [fixture, opts] of [['network-fresh.txt', {}], ['network-dualstack.txt', { stp: true, delay: 2 }]] as [string, Partial<BridgeOptions>][]) {
     const facts = withNm(canned(fixture))
     const w = bridgeWish({ bridge: 'br0', ...opts }, facts.net)
     const files = nm.persist(w, facts)
@@ -169,6 +169,11 @@ test('a bridge profile NetworkManager already has keeps its uuid and its file', 
   const files = nm.persist(bridgeWish({ bridge: 'br0' }, facts.net), facts)
   assert.is(files[0].path, existing.filename)
   assert.is(contentOf(files, existing.filename!).connection.uuid, existing.uuid)
+})
+
+test('STP with a forwarding delay NetworkManager does not take is refused before anything changes', () => {
+  const facts = withNm(canned('network-fresh.txt'))
+  assert.throws(() => nm.persist(bridgeWish({ bridge: 'br0', stp: true }, facts.net), facts), /NetworkManager takes a bridge forwarding delay of 2 to 30 s with STP on, not 0/)
 })
 
 test('a bond uplink is refused, named: its options are not in the facts', () => {
