@@ -103,7 +103,7 @@ it("a wrong address rolls back through NetworkManager's checkpoint: eth0's own p
   assert.match(before, /^eth0:eth0$/m)
   const timeout = 10
   const started = Date.now()
-  const res = kvmplay(['run', CUTOVER, '-i', inventory, '-l', 'h3', '--json', '-e', `confirm_timeout=${timeout} h3_br_address=198.19.3.99`])
+  const res = kvmplay(['run', CUTOVER, '-i', inventory, '-l', 'h3', '--json', '-e', `confirm_timeout=${timeout} h3_br_address=198.19.3.99 h3_br_prefix=24`])
   const seconds = (Date.now() - started) / 1000
   assert.is(res.code, 2, res.out + res.err)
   assert.is(recapOf(res.out).hosts.h3.rolled_back, 1, res.out)
