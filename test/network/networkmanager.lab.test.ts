@@ -29,12 +29,16 @@ const figures: string[] = []
 const events = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l))
 const labArgs = ['--name', TEST_LAB.name, '--net', TEST_LAB.net, '--dir', TEST_LAB.dir]
 
-/** What a cutover changes and a rollback restores: addresses, default route, bridges, NM's active profiles, the keyfiles (name, mode, owner, content). */
+/**
+ * What a cutover changes and a rollback restores: addresses, default route,
+ * bridges, NM's active profiles, the keyfiles (name, mode, owner, content).
+ * The file task's backups (name~) stay beside them; NetworkManager ignores files ending in ~.
+ */
 const netState = (h: HostPlan) =>
   onHost(
     h,
     `ip -4 -o addr show scope global | awk '{print $2, $4}' | sort; ip route show default; ip -br link show type bridge | awk '{print $1}' | sort; ` +
-      `nmcli -t -f NAME,DEVICE connection show --active | sort; cd ${KEYFILES} && for f in *; do stat -c '%n %a %U' "$f"; md5sum < "$f"; done`,
+      `nmcli -t -f NAME,DEVICE connection show --active | sort; cd ${KEYFILES} && for f in *.nmconnection; do stat -c '%n %a %U' "$f"; md5sum < "$f"; done`,
   )
 
 /** The bridged host as NetworkManager keeps it, read on the host. */
@@ -76,7 +80,7 @@ it('the fleet migration on NetworkManager hosts: br0 from keyfiles, eth0 its por
   const persisted = events(res.out).filter((e) => e.type === 'task' && /^persist bridge/.test(e.task))
   assert.ok(persisted.every((e) => e.status === 'changed'))
   figures.push(`migration of 2 NetworkManager hosts: ${seconds.toFixed(1)} s`)
-  for (const e of apply) figures.push(`  ${e.host}: ${JSON.stringify(e.steps?.map((s: { result?: string }) => s.result) ?? e.reason)}`)
+  for (const e of apply) figures.push(`  ${e.host}: applyBridge (checkpoint, reload, up, reach again, probe, confirm) ${(e.durationMs / 1000).toFixed(1)} s`)
   for (const h of [h1, h2]) await assertBridged(h)
   const again = kvmplay(['run', MIGRATE, '-i', inventory, '-l', 'h1:h2', '--json'])
   assert.is(again.code, 0, again.out + again.err)
@@ -97,8 +101,12 @@ it('after a power cycle NetworkManager brings br0 up from its keyfiles alone; th
   assert.equal([recap.hosts.h1.changed, recap.hosts.h2.changed], [0, 0], again.out)
 })
 
+/** Each fault test starts without an earlier cutover's directory, so `cutover-*` is its own. */
+const freshCutovers = (h: HostPlan) => onHost(h, 'rm -rf /run/kvmplay')
+
 it("a wrong address rolls back through NetworkManager's checkpoint: eth0's own profile active again, the keyfiles as before", async () => {
   const h3 = hosts[2]
+  await freshCutovers(h3)
   const before = await netState(h3)
   assert.match(before, /^eth0:eth0$/m)
   const timeout = 10
@@ -115,11 +123,11 @@ it("a wrong address rolls back through NetworkManager's checkpoint: eth0's own p
   assert.match(await onHost(h3, `cat ${KEYFILES}/eth0.nmconnection`), /^id=eth0$/m)
   assert.is((await onHost(h3, `test -e ${KEYFILES}/br0.nmconnection && echo present || echo absent`)).trim(), 'absent')
   assert.is((await onHost(h3, 'busctl get-property org.freedesktop.NetworkManager /org/freedesktop/NetworkManager org.freedesktop.NetworkManager Checkpoints')).trim(), 'ao 0', 'no checkpoint left behind')
-  await onHost(h3, 'rm -rf /run/kvmplay')
 })
 
 it('kvmplay killed after arming: NetworkManager and the host roll back by themselves, without fighting', async () => {
   const h3 = hosts[2]
+  await freshCutovers(h3)
   const before = await netState(h3)
   const timeout = 15
   // A slow probe holds the confirmation back: the window to kill kvmplay in.
@@ -145,7 +153,6 @@ it('kvmplay killed after arming: NetworkManager and the host roll back by themse
   // NetworkManager's own timer came second and found nothing to roll back: it logged no second rollback.
   const rollbacks = (await onHost(h3, "grep -c 'checkpoint.*rollback' /var/log/NetworkManager.log || true")).trim()
   figures.push(`controller killed on a NetworkManager host (confirmTimeout ${timeout}): restored by the host's timer; NM log lines about rollback: ${rollbacks}`)
-  await onHost(h3, 'rm -rf /run/kvmplay')
 })
 
 nm.run()
