@@ -30,13 +30,14 @@ import type { BridgeOptions, BridgeWish } from '../src/network/wish.ts'
 import { chooseBackend } from '../src/network/backend.ts'
 import type { NetworkBackend, NetworkFacts } from '../src/network/backend.ts'
 import { ifcfgBackend } from '../src/network/backends/ifcfg.ts'
+import { networkManagerBackend } from '../src/network/backends/networkmanager.ts'
 import { libvirtAnswers, probesFor } from '../src/network/probes.ts'
 import { VERIFY } from '../src/network/verify.ts'
 
 export type { BridgeOptions, BridgeWish }
 
 /** The backends a bridge task can choose from; the last is the fallback of hosts no system claims. */
-const BACKENDS: readonly NetworkBackend[] = [ifcfgBackend]
+const BACKENDS: readonly NetworkBackend[] = [networkManagerBackend, ifcfgBackend]
 
 /** The facts every bridge task plans from: the kernel's view and the network systems'. */
 const networkFacts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined) })
@@ -103,7 +104,7 @@ export function applyBridge(opts: BridgeOptions): Task {
       plan: (_host, facts) => {
         const { w, backend } = planFor(opts, facts)
         const { net } = facts
-        const change = backend.planRuntime(w, facts)
+        const change = backend.planRuntime(w, facts, { confirmTimeoutSec: timeoutSec })
         if (!change) return { steps: [], reason: `${w.device} is a port of ${w.bridge}, which carries ${w.address ?? 'the address'}/${w.prefix ?? ''} and the default route` }
         const scope = rollbackScope(opts, backend, w, facts)
         const step: ReachStep = {

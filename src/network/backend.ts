@@ -49,6 +49,12 @@ export interface RuntimeChange {
   rollback?: string
 }
 
+/** What a runtime change may need to know of the cutover it runs under. */
+export interface RuntimeContext {
+  /** Seconds the host waits for the confirmation (a system with a rollback timer of its own, as NetworkManager's checkpoints, counts them too). */
+  confirmTimeoutSec?: number
+}
+
 export interface Restore {
   /** A shell script the host runs by itself to undo the change; every command may fail without stopping the rest. */
   script: string
@@ -69,7 +75,7 @@ export interface NetworkBackend {
    */
   persist(w: BridgeWish, facts: NetworkFacts): PersistedFile[]
   /** The change to the running host; undefined when it is as wished already. */
-  planRuntime(w: BridgeWish, facts: NetworkFacts): RuntimeChange | undefined
+  planRuntime(w: BridgeWish, facts: NetworkFacts, ctx?: RuntimeContext): RuntimeChange | undefined
   /** The rollback of `change`, from the state before it and the files to put back. */
   restore(change: RuntimeChange, facts: NetworkFacts, files: FileOriginal[]): Restore
 }
