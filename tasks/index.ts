@@ -1,6 +1,6 @@
 /**
  * kvmplay's tasks: `import { file, template, sysctl, enableIpForward, command } from 'kvmplay/tasks'`.
- * First names kept as aliases: applyIfcfg (applyBridge), destroyDefaultNet (destroyNetwork).
+ * First names kept as aliases: writeIfcfg (persistBridge), applyIfcfg (applyBridge), destroyDefaultNet (destroyNetwork).
  */
 export { file } from './file.ts'
 export type { FileOptions } from './file.ts'
@@ -10,7 +10,7 @@ export { sysctl, enableIpForward } from './sysctl.ts'
 export type { SysctlOptions } from './sysctl.ts'
 export { command } from './command.ts'
 export type { CommandOptions } from './command.ts'
-export { writeIfcfg, applyBridge, applyIfcfg } from './bridge.ts'
+export { persistBridge, writeIfcfg, applyBridge, applyIfcfg } from './bridge.ts'
 export type { BridgeOptions } from './bridge.ts'
 export { defineNetwork } from './define-network.ts'
 export type { DefineNetworkOptions } from './define-network.ts'
