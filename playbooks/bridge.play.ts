@@ -2,13 +2,13 @@
 // ifcfg files and applied, plus libvirt's `br0` bridge-forward network.
 //   kvmplay run playbooks/bridge.play.ts -i inventory.yaml
 import { playbook } from 'kvmplay'
-import { applyBridge, defineNetwork, writeIfcfg } from 'kvmplay/tasks'
+import { applyBridge, defineNetwork, persistBridge } from 'kvmplay/tasks'
 
 export default playbook({
   name: 'bridge br0 over the uplink',
   hosts: 'hypervisors',
   tasks: [
-    writeIfcfg({ bridge: 'br0' }),
+    persistBridge({ bridge: 'br0' }),
     applyBridge({ bridge: 'br0' }),
     defineNetwork({ name: 'br0', forward: 'bridge', bridge: 'br0' }),
   ],

@@ -5,14 +5,14 @@
 // uses it.
 //   kvmplay run playbooks/migrate-nat-to-bridge.play.ts -i inventory.yaml
 import { playbook } from 'kvmplay'
-import { applyBridge, defineNetwork, destroyNetwork, editDomainInterface, enableIpForward, writeIfcfg } from 'kvmplay/tasks'
+import { applyBridge, defineNetwork, destroyNetwork, editDomainInterface, enableIpForward, persistBridge } from 'kvmplay/tasks'
 
 export default playbook({
   name: 'migrate guests from NAT (default) to bridge br0',
   hosts: 'hypervisors',
   tasks: [
     enableIpForward(),
-    writeIfcfg({ bridge: 'br0' }),
+    persistBridge({ bridge: 'br0' }),
     applyBridge({ bridge: 'br0' }),
     defineNetwork({ name: 'br0', forward: 'bridge', bridge: 'br0' }),
     editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, restart: 'never' }),
