@@ -144,8 +144,7 @@ const reboot: CommandModule<LabArgs, LabArgs & { hosts?: string[]; all?: boolean
     labOptions(y as Argv<LabArgs>)
       .positional('hosts', { type: 'string', array: true, describe: 'Host names, e.g. h1 h2' })
       .option('all', { type: 'boolean', describe: 'Reboot every host of the lab' })
-      .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
-      .check((a) => (a.all || (a.hosts as string[] | undefined)?.length ? true : 'name the hosts to reboot (e.g. h1 h2) or pass --all')) as Argv<LabArgs & { hosts?: string[]; all?: boolean; json?: boolean }>,
+      .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<LabArgs & { hosts?: string[]; all?: boolean; json?: boolean }>,
   handler: (args) =>
     guarded(async () => {
       const { labReboot } = await labModules()

@@ -15,7 +15,7 @@ import { writeIfChanged } from './files.ts'
 import { hostPaths, labPaths } from './state.ts'
 import type { Lab } from './state.ts'
 import type { HostPlan } from './addressing.ts'
-import { configuredFromOutside, networkManagerConf, profileFiles, runsNetworkManager } from './profiles.ts'
+import { configuredFromOutside, networkManagerConf, profileFiles, runsNetworkManager, uplinkVars } from './profiles.ts'
 import type { LabProfile } from './profiles.ts'
 
 const BOOT_SCRIPT = join(PACKAGE_ROOT, 'src', 'lab', 'boot.sh')
@@ -93,15 +93,7 @@ async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile): Pr
   writeIfChanged(join(etc, 'resolv.conf'), `nameserver ${host.gateway}\n`)
   writeIfChanged(
     join(etc, `sysconfig/network-scripts/ifcfg-${host.uplink}`),
-    renderTemplate('lab/ifcfg-uplink.hbs', {
-      host: host.name,
-      device: host.uplink,
-      mac: host.mac,
-      address: host.address,
-      prefix: host.prefix,
-      gateway: host.gateway,
-      dns: host.gateway,
-    }),
+    renderTemplate('lab/ifcfg-uplink.hbs', uplinkVars(host)),
   )
   for (const file of profileFiles(lab.name, host, profile)) writeIfChanged(join(upper, file.path), file.content, file.mode)
   if (runsNetworkManager(profile)) {

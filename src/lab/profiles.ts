@@ -53,7 +53,8 @@ export function connectionUuid(lab: string, host: string, device: string): strin
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 
-const uplinkVars = (host: HostPlan) => ({
+/** The uplink as every format describes it (ifcfg, keyfile, interfaces, netplan): DNS is the gateway, where none answers. */
+export const uplinkVars = (host: HostPlan) => ({
   host: host.name,
   device: host.uplink,
   mac: host.mac,

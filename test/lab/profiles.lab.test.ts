@@ -112,9 +112,11 @@ function persistBridge(host: HostPlan, profile: LabProfile): string {
         '644',
       )
     case 'netplan':
+      // Without stp: false NetworkManager's default (STP on, 15 s forward delay) keeps
+      // br0 without carrier for 30 s after each boot, as on a real host.
       return put(
         '/etc/netplan/01-kvmplay-lab.yaml',
-        `network:\n  version: 2\n  renderer: NetworkManager\n  ethernets:\n    eth0:\n      dhcp4: false\n      dhcp6: false\n  bridges:\n    br0:\n      interfaces: [eth0]\n      dhcp4: false\n      dhcp6: false\n      addresses: [${a}]\n      routes:\n        - to: default\n          via: ${host.gateway}\n      nameservers:\n        addresses: [${host.gateway}]\n`,
+        `network:\n  version: 2\n  renderer: NetworkManager\n  ethernets:\n    eth0:\n      dhcp4: false\n      dhcp6: false\n  bridges:\n    br0:\n      interfaces: [eth0]\n      parameters:\n        stp: false\n        forward-delay: 0\n      dhcp4: false\n      dhcp6: false\n      addresses: [${a}]\n      routes:\n        - to: default\n          via: ${host.gateway}\n      nameservers:\n        addresses: [${host.gateway}]\n`,
       )
     default:
       throw new Error(`no own format on ${profile}`)
