@@ -18,7 +18,13 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-lab_pkgs=$(node --import tsx -e "import('./src/lab/preflight.ts').then((m) => console.log(Object.keys(m.LAB_PACKAGES).join(' ')))")
+# The hosts' own network systems (lab profiles networkmanager, ifupdown, netplan) run
+# from the machine's /usr too, so their packages go on the machine, never started there.
+lab_pkgs=$(node --import tsx -e "import('./src/lab/preflight.ts').then((m) => console.log(Object.keys({ ...m.LAB_PACKAGES, ...m.PROFILE_LAB_PACKAGES }).join(' ')))")
+# Units these packages enable for the machine's next boot (NetworkManager would run
+# DHCP on the machine's own interfaces, networking.service ifup -a): kvmplay only runs
+# them inside lab hosts, so they are disabled again where bootstrap installed them.
+machine_units="NetworkManager.service NetworkManager-wait-online.service NetworkManager-dispatcher.service networking.service"
 # ansible-core: the tests check the lab's inventory with it; bench/ compares against it.
 pkgs="$lab_pkgs ansible-core python3"
 # bench/: the full ansible package (ansible.posix, community.libvirt), the libvirt
@@ -40,7 +46,22 @@ if ((${#missing[@]})); then
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
+  # udev comes with network-manager; at the version of the machine's libudev1 it needs
+  # no upgrade of systemd itself (which a later udev would pull in).
+  if printf '%s\n' "${missing[@]}" | grep -qx network-manager && ! dpkg-query -W -f='${Status}' udev 2>/dev/null | grep -q 'install ok installed'; then
+    v=$(dpkg-query -W -f='${Version}' libudev1 2>/dev/null || true)
+    if [ -n "$v" ] && apt-cache madison udev | grep -qF " $v "; then missing+=("udev=$v"); fi
+  fi
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
   [ -z "$guard" ] || rm -f /usr/sbin/policy-rc.d
+  for p in "${missing[@]}"; do
+    case $p in network-manager | ifupdown)
+      # Works offline, without systemd running; only the units that exist.
+      for u in $machine_units; do
+        [ ! -e "/lib/systemd/system/$u" ] || systemctl --no-reload disable "$u" >/dev/null 2>&1 || true
+      done
+      break ;;
+    esac
+  done
 fi
 echo "bootstrap: ready (node $(node --version), $(virsh --version | sed 's/^/libvirt /'), $(ansible --version | head -1))"

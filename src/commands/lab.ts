@@ -49,13 +49,19 @@ async function guarded(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-const up: CommandModule<LabArgs, LabArgs & { count: number; json?: boolean }> = {
+const up: CommandModule<LabArgs, LabArgs & { count: number; json?: boolean; profile?: string }> = {
   command: 'up [count]',
   describe: 'Bring up (or repair) a fleet of COUNT simulated hypervisors h1..hCOUNT',
   builder: (y) =>
     labOptions(y as Argv<LabArgs>)
       .positional('count', { type: 'number', default: 3, describe: 'Number of hosts (1–254); extra hosts are removed' })
-      .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<LabArgs & { count: number; json?: boolean }>,
+      .option('profile', {
+        type: 'string',
+        describe:
+          'How hosts keep their network: none, network-scripts, networkmanager, ifupdown, netplan; a comma-separated list makes a mixed fleet (round-robin h1, h2, …). A host whose profile changes is rebuilt',
+        defaultDescription: 'the last one given, else none',
+      })
+      .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<LabArgs & { count: number; json?: boolean; profile?: string }>,
   handler: (args) =>
     guarded(async () => {
       const { labUp } = await labModules()
@@ -108,11 +114,11 @@ const status: CommandModule<LabArgs, LabArgs & { json?: boolean }> = {
         return
       }
       console.log(`lab '${res.lab.name}' (${res.lab.dir})`)
-      console.log('HOST   STATE     ADDRESS          MAC                PID      MEMORY')
+      console.log('HOST   STATE     PROFILE          ADDRESS          MAC                PID      MEMORY')
       for (const r of rows) {
         const mem = r.pssMiB ? `${r.pssMiB} MiB` : '-'
         console.log(
-          `${r.name.padEnd(6)} ${r.state.padEnd(9)} ${r.address.padEnd(16)} ${r.mac}  ${String(r.pid ?? '-').padEnd(8)} ${mem}${r.detail ? `  (${r.detail})` : ''}`,
+          `${r.name.padEnd(6)} ${r.state.padEnd(9)} ${r.profile.padEnd(16)} ${r.address.padEnd(16)} ${r.mac}  ${String(r.pid ?? '-').padEnd(8)} ${mem}${r.detail ? `  (${r.detail})` : ''}`,
         )
       }
     }),
@@ -128,6 +134,25 @@ const stop: CommandModule<LabArgs, LabArgs & { hosts: string[] }> = {
       const { labStop } = await labModules()
       await labStop(args.hosts, args)
       console.log(`powered off: ${args.hosts.join(' ')}`)
+    }),
+}
+
+const reboot: CommandModule<LabArgs, LabArgs & { hosts?: string[]; all?: boolean; json?: boolean }> = {
+  command: 'reboot [hosts..]',
+  describe: "Power-cycle hosts: every process ends, the network loses what only lived in memory, and each boots again from its own persisted files",
+  builder: (y) =>
+    labOptions(y as Argv<LabArgs>)
+      .positional('hosts', { type: 'string', array: true, describe: 'Host names, e.g. h1 h2' })
+      .option('all', { type: 'boolean', describe: 'Reboot every host of the lab' })
+      .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
+      .check((a) => (a.all || (a.hosts as string[] | undefined)?.length ? true : 'name the hosts to reboot (e.g. h1 h2) or pass --all')) as Argv<LabArgs & { hosts?: string[]; all?: boolean; json?: boolean }>,
+  handler: (args) =>
+    guarded(async () => {
+      const { labReboot } = await labModules()
+      const res = await labReboot(args.hosts ?? [], args)
+      if (args.json) console.log(JSON.stringify(res, null, 2))
+      else for (const h of res.hosts) console.log(`${h.name}: ${h.ok ? 'rebooted' : 'FAILED'} in ${h.seconds.toFixed(1)} s (profile ${h.profile})${h.error ? `\n  ${h.error.replace(/\n/g, '\n  ')}` : ''}`)
+      if (res.hosts.some((h) => !h.ok)) process.exitCode = EXIT.ERROR
     }),
 }
 
@@ -158,9 +183,12 @@ export const labCommand: CommandModule = {
       .command(down as unknown as CommandModule)
       .command(status as unknown as CommandModule)
       .command(stop as unknown as CommandModule)
+      .command(reboot as unknown as CommandModule)
       .command(ssh as unknown as CommandModule)
-      .demandCommand(1, 'Name a lab command: up, down, status, stop or ssh')
+      .demandCommand(1, 'Name a lab command: up, down, status, stop, reboot or ssh')
       .example('$0 lab up 5', 'five hypervisors h1..h5 on 198.18.1-5.2')
+      .example('$0 lab up 3 --profile networkmanager,ifupdown,netplan', 'a mixed fleet: each host keeps its network its own way')
+      .example('$0 lab reboot h1', 'power-cycle h1; it comes back from its persisted files alone')
       .example('$0 lab ssh h1 virsh list --all', 'run a command on h1')
       .example('$0 lab down', 'remove everything the lab created'),
   handler: () => {},

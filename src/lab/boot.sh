@@ -1,15 +1,18 @@
 #!/bin/sh
 # Boots one lab host. Runs inside the host's own network, mount, PID, UTS and
 # IPC namespaces as the only child of tini (PID 1, which reaps orphans). It
-# builds the host's view of the filesystem, starts sshd and libvirtd, defines
-# the lab's guests on first boot, reports "ready" and then holds the host up:
-# killing this script (or PID 1) powers the host off.
+# builds the host's view of the filesystem, lets the host's own network system
+# (its profile's) bring the uplink up, starts sshd and libvirtd, defines the
+# lab's guests on first boot, reports "ready" and then holds the host up:
+# killing this script (or PID 1) powers the host off. A reboot is this script
+# again on the same host directory, with /run empty.
 #
-# usage: boot.sh HOST_DIR HOST_NAME BASE_DIR
+# usage: boot.sh HOST_DIR HOST_NAME BASE_DIR [PROFILE]
 set -eu
 host_dir=$1
 host_name=$2
 base=$3
+profile=${4:-none}
 
 # The status file stays reachable through this descriptor after /tmp (where
 # the lab directory usually is) is covered by the host's private tmpfs.
@@ -43,6 +46,48 @@ mount -o remount,bind,rw /proc/sys/net
 hostname "$host_name"
 ip link set lo up
 
+# The uplink, from the host's own persisted files. On none and network-scripts
+# the lab configured eth0 from outside before this script started (nothing in a
+# Debian host reads ifcfg files), so nothing runs here for them.
+fail_uplink() {
+	echo "$host_name (profile $profile): $1" >&2
+	[ -z "${2:-}" ] || [ ! -f "$2" ] || { echo "--- tail of $2:" >&2; tail -n 12 "$2" >&2; }
+	exit 1
+}
+wait_uplink() {
+	tries=0
+	until [ -n "$(ip -4 route show default)" ]; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 300 ] || fail_uplink "the uplink got no default route within 30 s from the host's own network system" "$1"
+		sleep 0.1
+	done
+}
+start_networkmanager() {
+	mkdir -p /run/dbus
+	dbus-daemon --system --fork
+	NetworkManager --debug >/var/log/NetworkManager.log 2>&1 &
+}
+case $profile in
+none | network-scripts) ;;
+networkmanager)
+	start_networkmanager
+	wait_uplink /var/log/NetworkManager.log
+	;;
+netplan)
+	# netplan apply/try need systemd; generate writes NetworkManager's keyfiles
+	# into /run/NetworkManager/system-connections, which NetworkManager reads.
+	netplan generate >/var/log/netplan.log 2>&1 || fail_uplink "netplan generate failed" /var/log/netplan.log
+	start_networkmanager
+	wait_uplink /var/log/NetworkManager.log
+	;;
+ifupdown)
+	mkdir -p /run/network
+	ifup -a >/var/log/ifup.log 2>&1 || fail_uplink "ifup -a failed" /var/log/ifup.log
+	wait_uplink /var/log/ifup.log
+	;;
+*) fail_uplink "unknown profile" ;;
+esac
+
 mkdir -p /run/sshd /run/libvirt /var/log/libvirt /var/lib/libvirt/images
 /usr/sbin/sshd -E /var/log/sshd.log
 /usr/sbin/libvirtd --daemon
@@ -55,18 +100,30 @@ until virsh -q net-list >/dev/null 2>&1; do
 	sleep 0.1
 done
 
-# First boot: the guests that were created before the switch to a bridge.
+# First boot: the guests that were created before the switch to a bridge, the
+# running ones autostarted as on a production hypervisor. Later boots (a
+# reboot) leave them to libvirtd, which autostarts networks and guests itself.
 provision=/var/lib/kvmplay-lab
-for xml in "$provision"/domains/*.xml; do
-	[ -e "$xml" ] || continue
-	name=$(basename "$xml" .xml)
-	virsh -q dominfo "$name" >/dev/null 2>&1 || virsh -q define "$xml" >/dev/null
-done
-if [ -f "$provision/running" ]; then
-	while read -r name; do
-		[ -n "$name" ] || continue
-		[ "$(virsh -q domstate "$name")" = running ] || virsh -q start "$name" >/dev/null
-	done <"$provision/running"
+if [ ! -e "$provision/provisioned" ]; then
+	for xml in "$provision"/domains/*.xml; do
+		[ -e "$xml" ] || continue
+		name=$(basename "$xml" .xml)
+		virsh -q dominfo "$name" >/dev/null 2>&1 || virsh -q define "$xml" >/dev/null
+	done
+	if [ -f "$provision/running" ]; then
+		while read -r name; do
+			[ -n "$name" ] || continue
+			[ "$(virsh -q domstate "$name")" = running ] || virsh -q "start $name; autostart $name" >/dev/null
+		done <"$provision/running"
+	fi
+	: >"$provision/provisioned"
+else
+	tries=0
+	while [ -n "$(virsh -q list --autostart --inactive --name; virsh -q net-list --autostart --inactive --name)" ]; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 200 ] || { echo "$host_name: libvirtd did not autostart every autostarted guest and network within 20 s" >&2; break; }
+		sleep 0.1
+	done
 fi
 
 echo ready >&3

@@ -4,6 +4,7 @@
  * whatever an earlier, interrupted run left behind.
  */
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { sleep } from 'zx'
@@ -14,9 +15,13 @@ import { writeIfChanged } from './files.ts'
 import { hostPaths, labPaths } from './state.ts'
 import type { Lab } from './state.ts'
 import type { HostPlan } from './addressing.ts'
+import { configuredFromOutside, networkManagerConf, profileFiles, runsNetworkManager } from './profiles.ts'
+import type { LabProfile } from './profiles.ts'
 
 const BOOT_SCRIPT = join(PACKAGE_ROOT, 'src', 'lab', 'boot.sh')
 const BOOT_TIMEOUT_MS = 90_000
+/** A power cycle: processes gone, then the boot itself (bounded by BOOT_TIMEOUT_MS). */
+const POWER_OFF_TIMEOUT_MS = 10_000
 
 export type HostState = 'running' | 'booting' | 'down' | 'broken'
 
@@ -26,6 +31,8 @@ export interface HostStatus {
   address: string
   mac: string
   pid?: number
+  /** How the host keeps its network (the lab record's, `none` for hosts built before profiles). */
+  profile: LabProfile
   detail?: string
 }
 
@@ -59,8 +66,8 @@ export async function netnsPids(netns: string): Promise<number[]> {
   return out.stdout.split('\n').filter(Boolean).map(Number)
 }
 
-export async function hostStatus(lab: Lab, host: HostPlan): Promise<HostStatus> {
-  const base = { name: host.name, address: host.address, mac: host.mac }
+export async function hostStatus(lab: Lab, host: HostPlan, profile: LabProfile = 'none'): Promise<HostStatus> {
+  const base = { name: host.name, address: host.address, mac: host.mac, profile }
   const pid = readPid(lab, host)
   const paths = hostPaths(lab.dir, host.name)
   const hasNetns = await netnsExists(host.netns)
@@ -72,8 +79,8 @@ export async function hostStatus(lab: Lab, host: HostPlan): Promise<HostStatus> 
   return { ...base, pid, state: bootStatus(lab, host) === 'ready' ? 'running' : 'booting' }
 }
 
-/** Files that make this host itself: identity, uplink config, first-boot guests. */
-async function writeHostLayer(lab: Lab, host: HostPlan): Promise<void> {
+/** Files that make this host itself: identity, uplink config (in its profile's own format too), first-boot guests. */
+async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile): Promise<void> {
   const upper = hostPaths(lab.dir, host.name).upper
   const etc = join(upper, 'etc')
   writeIfChanged(join(etc, 'hostname'), `${host.name}\n`)
@@ -96,6 +103,13 @@ async function writeHostLayer(lab: Lab, host: HostPlan): Promise<void> {
       dns: host.gateway,
     }),
   )
+  for (const file of profileFiles(lab.name, host, profile)) writeIfChanged(join(upper, file.path), file.content, file.mode)
+  if (runsNetworkManager(profile)) {
+    writeIfChanged(join(etc, 'NetworkManager/NetworkManager.conf'), networkManagerConf())
+    // The machine's id would be every host's (D-Bus and NetworkManager key state on it).
+    const machineId = join(etc, 'machine-id')
+    if (!existsSync(machineId)) writeIfChanged(machineId, `${randomBytes(16).toString('hex')}\n`, 0o444)
+  }
   const key = join(etc, 'ssh/ssh_host_ed25519_key')
   if (!existsSync(key)) {
     mkdirSync(dirname(key), { recursive: true })
@@ -114,22 +128,33 @@ export function hostKey(lab: Lab, host: HostPlan): string {
 }
 
 /** The veth pair: `eth0` inside the host, `vethRoot` in the machine's namespace. */
-async function plugUplink(host: HostPlan): Promise<void> {
+async function plugUplink(host: HostPlan, profile: LabProfile): Promise<void> {
   await $`ip netns add ${host.netns}`
   await $`ip link add ${host.vethRoot} type veth peer name ${host.uplink} netns ${host.netns}`
   await $`ip addr add ${host.gateway}/${host.prefix} dev ${host.vethRoot}`
   await $`ip link set ${host.vethRoot} up`
-  const inside = [
-    `link set lo up`,
-    `link set ${host.uplink} address ${host.mac}`,
-    `addr add ${host.address}/${host.prefix} dev ${host.uplink}`,
-    `link set ${host.uplink} up`,
-    `route add default via ${host.gateway}`,
-  ].join('\n')
-  await $({ input: inside + '\n' })`ip -n ${host.netns} -batch -`
+  await configureUplink(host, profile, [`link set ${host.uplink} address ${host.mac}`])
 }
 
-function startInit(lab: Lab, host: HostPlan): number {
+/**
+ * What the lab itself sets up inside the host before it boots. On `none` and
+ * `network-scripts` that is eth0's address and default route (nothing in the
+ * host reads its ifcfg file); the other profiles' own network system brings
+ * eth0 up from their files at boot, so the lab leaves it down.
+ */
+async function configureUplink(host: HostPlan, profile: LabProfile, first: string[] = []): Promise<void> {
+  const inside = [...first, `link set lo up`]
+  if (configuredFromOutside(profile)) {
+    inside.push(
+      `addr add ${host.address}/${host.prefix} dev ${host.uplink}`,
+      `link set ${host.uplink} up`,
+      `route add default via ${host.gateway}`,
+    )
+  }
+  await $({ input: inside.join('\n') + '\n' })`ip -n ${host.netns} -batch -`
+}
+
+function startInit(lab: Lab, host: HostPlan, profile: LabProfile): number {
   const paths = hostPaths(lab.dir, host.name)
   const log = openSync(paths.log, 'w')
   const child = spawn(
@@ -138,7 +163,7 @@ function startInit(lab: Lab, host: HostPlan): number {
       `--net=/run/netns/${host.netns}`,
       'unshare', '--mount', '--pid', '--uts', '--ipc', '--fork', '--kill-child', '--mount-proc',
       'tini', '-s', '--',
-      '/bin/sh', BOOT_SCRIPT, paths.root, host.name, labPaths(lab.dir).base,
+      '/bin/sh', BOOT_SCRIPT, paths.root, host.name, labPaths(lab.dir).base, profile,
     ],
     { detached: true, stdio: ['ignore', log, log] },
   )
@@ -149,27 +174,83 @@ function startInit(lab: Lab, host: HostPlan): number {
   return child.pid
 }
 
-async function waitReady(lab: Lab, host: HostPlan, pid: number): Promise<void> {
+async function waitReady(lab: Lab, host: HostPlan, pid: number, profile: LabProfile): Promise<void> {
   const paths = hostPaths(lab.dir, host.name)
   const deadline = Date.now() + BOOT_TIMEOUT_MS
   while (Date.now() < deadline) {
     if (bootStatus(lab, host) === 'ready') return
     if (!alive(pid)) {
-      const log = existsSync(paths.log) ? readFileSync(paths.log, 'utf8').trim().split('\n').slice(-5).join('\n') : ''
-      throw new Error(`${host.name} failed to boot (see ${paths.log}):\n${log}`)
+      const log = existsSync(paths.log) ? readFileSync(paths.log, 'utf8').trim().split('\n').slice(-15).join('\n') : ''
+      throw new Error(`${host.name} (profile ${profile}) failed to boot (see ${paths.log}):\n${log}`)
     }
     await sleep(50)
   }
-  throw new Error(`${host.name} did not boot within ${BOOT_TIMEOUT_MS / 1000} s (see ${paths.log})`)
+  throw new Error(`${host.name} (profile ${profile}) did not boot within ${BOOT_TIMEOUT_MS / 1000} s (see ${paths.log})`)
 }
 
 /** Brings a host up from nothing. Callers remove leftovers first (hostDown). */
-export async function createLabHost(lab: Lab, host: HostPlan): Promise<void> {
+export async function createLabHost(lab: Lab, host: HostPlan, profile: LabProfile = 'none'): Promise<void> {
   rmSync(hostPaths(lab.dir, host.name).root, { recursive: true, force: true })
-  await writeHostLayer(lab, host)
-  await plugUplink(host)
-  const pid = startInit(lab, host)
-  await waitReady(lab, host, pid)
+  await writeHostLayer(lab, host, profile)
+  await plugUplink(host, profile)
+  const pid = startInit(lab, host, profile)
+  await waitReady(lab, host, pid, profile)
+}
+
+/**
+ * Everything of the host's network namespace that a power cycle does not
+ * keep: every link but `lo` and the uplink (bridges, libvirt's virbr0, taps,
+ * vlans…), the uplink's master, addresses and routes (it is left down), the
+ * routing rules the host added, and its firewall. The veth (with its MAC) and
+ * the namespace itself stay, as a NIC and its cable would.
+ */
+export async function resetNetns(host: HostPlan): Promise<void> {
+  const links = JSON.parse((await $`ip -n ${host.netns} -j link show`).stdout) as { ifname: string }[]
+  for (const { ifname } of links) {
+    if (ifname === 'lo' || ifname === host.uplink) continue
+    // A veth's peer goes with it, so a later name may already be gone.
+    await $({ nothrow: true })`ip -n ${host.netns} link del ${ifname}`
+  }
+  const rules = JSON.parse((await $`ip -n ${host.netns} -j -4 rule show`).stdout) as { priority: number; table: string }[]
+  const defaultRule = (r: { priority: number; table: string }) =>
+    (r.priority === 0 && r.table === 'local') || (r.priority === 32766 && r.table === 'main') || (r.priority === 32767 && r.table === 'default')
+  const batch = [
+    `link set ${host.uplink} down`,
+    `link set ${host.uplink} nomaster`,
+    `addr flush dev ${host.uplink}`,
+    `route flush table main`,
+    ...rules.filter((r) => !defaultRule(r)).map((r) => `rule del priority ${r.priority}`),
+  ]
+  await $({ input: batch.join('\n') + '\n' })`ip -n ${host.netns} -batch -`
+  await $`ip -n ${host.netns} -6 route flush dev ${host.uplink}`
+  // The firewall (libvirt's NAT rules) lives in the namespace too; a boot starts without one.
+  const empty = ['filter', 'nat', 'mangle', 'raw'].map((t) => `*${t}\nCOMMIT\n`).join('')
+  for (const restore of ['iptables-restore', 'ip6tables-restore']) {
+    await $({ input: empty })`ip netns exec ${host.netns} ${restore}`
+  }
+}
+
+/**
+ * A simulated power cycle: every process of the host ends (PID 1 and with it
+ * the PID namespace and the mount namespace, so /run is empty at the next
+ * boot), the network namespace loses what only lived in memory, and the host
+ * boots again from its persisted files alone (the overlay's upper dir keeps
+ * /etc and /var). On `none` and `network-scripts` the lab configures eth0
+ * again itself, as at creation; the other profiles' own network system brings
+ * up what the host persisted. Returns the seconds it took.
+ */
+export async function rebootHost(lab: Lab, host: HostPlan, profile: LabProfile): Promise<number> {
+  const started = performance.now()
+  await powerOff(lab, host)
+  const left = (await netnsPids(host.netns)).filter(alive)
+  if (left.length > 0) throw new Error(`${host.name}: processes ${left.join(' ')} did not end within ${POWER_OFF_TIMEOUT_MS / 1000} s`)
+  // The last boot's "ready" must not pass for this one's.
+  rmSync(hostPaths(lab.dir, host.name).status, { force: true })
+  await resetNetns(host)
+  await configureUplink(host, profile)
+  const pid = startInit(lab, host, profile)
+  await waitReady(lab, host, pid, profile)
+  return (performance.now() - started) / 1000
 }
 
 /**
@@ -190,7 +271,7 @@ export async function powerOff(lab: Lab, host: HostPlan): Promise<void> {
       // already gone
     }
   }
-  for (let i = 0; i < 100 && [...pids].some(alive); i++) await sleep(50)
+  for (let i = 0; i < POWER_OFF_TIMEOUT_MS / 50 && [...pids].some(alive); i++) await sleep(50)
 }
 
 /** Powers the host off and removes its namespace, its veth and its files. */

@@ -6,10 +6,12 @@
 import { writeFileSync } from 'node:fs'
 import { stringify } from 'yaml'
 import type { HostPlan } from './addressing.ts'
+import type { LabProfile } from './profiles.ts'
 import { labPaths } from './state.ts'
 import type { Lab } from './state.ts'
 
-export function inventoryYaml(lab: Lab, hosts: HostPlan[]): string {
+/** `profiles`: each host's profile, as the host var `lab_profile` (how it keeps its network; `none` when not given). */
+export function inventoryYaml(lab: Lab, hosts: HostPlan[], profiles: Map<string, LabProfile> = new Map()): string {
   const { key, knownHosts } = labPaths(lab.dir)
   const inventory = {
     all: {
@@ -18,7 +20,12 @@ export function inventoryYaml(lab: Lab, hosts: HostPlan[]): string {
           hosts: Object.fromEntries(
             hosts.map((h) => [
               h.name,
-              { ansible_host: h.address, ansible_user: 'root', ansible_ssh_private_key_file: key },
+              {
+                ansible_host: h.address,
+                ansible_user: 'root',
+                ansible_ssh_private_key_file: key,
+                lab_profile: profiles.get(h.name) ?? 'none',
+              },
             ]),
           ),
           vars: {
@@ -48,9 +55,9 @@ export function sshConfigText(lab: Lab, hosts: HostPlan[]): string {
     .join('\n')
 }
 
-export function writeAccessFiles(lab: Lab, hosts: HostPlan[], keys: Map<string, string>): void {
+export function writeAccessFiles(lab: Lab, hosts: HostPlan[], keys: Map<string, string>, profiles?: Map<string, LabProfile>): void {
   const paths = labPaths(lab.dir)
-  writeFileSync(paths.inventory, inventoryYaml(lab, hosts))
+  writeFileSync(paths.inventory, inventoryYaml(lab, hosts, profiles))
   writeFileSync(paths.knownHosts, knownHostsText(hosts.map((h) => ({ address: h.address, key: keys.get(h.name)! }))))
   writeFileSync(paths.sshConfig, sshConfigText(lab, hosts))
 }

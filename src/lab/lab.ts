@@ -10,16 +10,18 @@ import { $ } from './sh.ts'
 import { hostPlan, hostIndex, validateHostCount } from './addressing.ts'
 import type { HostPlan } from './addressing.ts'
 import { buildBase } from './base.ts'
-import { createLabHost, hostDown, hostKey, hostStatus, powerOff } from './host.ts'
+import { createLabHost, hostDown, hostKey, hostStatus, powerOff, rebootHost } from './host.ts'
 import type { HostStatus } from './host.ts'
 import { writeAccessFiles } from './inventory.ts'
 import { preflight } from './preflight.ts'
+import { DEFAULT_PROFILE, parseProfiles, profileForHost } from './profiles.ts'
+import type { LabProfile } from './profiles.ts'
 import { labPaths, readRecord, resolveLab, writeRecord } from './state.ts'
 import type { Lab, LabOptions } from './state.ts'
 
 export interface UpResult {
   lab: Lab
-  hosts: { name: string; action: 'kept' | 'created' | 'rebuilt' }[]
+  hosts: { name: string; profile: LabProfile; action: 'kept' | 'created' | 'rebuilt' }[]
   removed: string[]
   inventory: string
   knownHosts: string
@@ -61,13 +63,30 @@ async function knownHostIndexes(lab: Lab): Promise<number[]> {
   return [...found].sort((a, b) => a - b)
 }
 
+/** The profile each host was built with, as the lab's record has it (`none` for hosts from before profiles). */
+export function recordedProfile(lab: Lab, name: string): LabProfile {
+  return readRecord(lab.dir)?.hostProfiles?.[name] ?? DEFAULT_PROFILE
+}
+
+/** Notes (or, with undefined, forgets) the profile a host was built with. Synchronous: parallel boots cannot interleave. */
+function recordHostProfile(lab: Lab, name: string, profile: LabProfile | undefined): void {
+  const record = readRecord(lab.dir)
+  const hostProfiles = { ...record?.hostProfiles }
+  if (profile) hostProfiles[name] = profile
+  else delete hostProfiles[name]
+  writeRecord(lab, record?.hosts ?? 0, { profiles: record?.profiles, hostProfiles })
+}
+
 export async function labUp(count: number, opts: LabOptions = {}, log: (line: string) => void = () => {}): Promise<UpResult> {
-  preflight()
   validateHostCount(count)
   const lab = resolveLab(opts)
+  // Without --profile, the lab keeps the list it was last brought up with.
+  const profiles = opts.profile !== undefined ? parseProfiles(opts.profile) : (readRecord(lab.dir)?.profiles ?? [DEFAULT_PROFILE])
+  const wanted = (index: number) => profileForHost(profiles, index)
+  preflight(undefined, [...new Set(Array.from({ length: count }, (_, i) => wanted(i + 1)))])
   await refuseForeignAddresses(lab, count)
   const started = performance.now()
-  writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0))
+  writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, hostProfiles: readRecord(lab.dir)?.hostProfiles })
   await buildBase(lab)
 
   const removed: string[] = []
@@ -75,6 +94,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
     if (index > count) {
       const host = hostPlan(lab, index)
       await hostDown(lab, host)
+      recordHostProfile(lab, host.name, undefined)
       removed.push(host.name)
       log(`${host.name}: removed`)
     }
@@ -86,19 +106,23 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   const hosts = await Promise.all(
     plans.map((host) =>
       limit(async () => {
-        const before = await hostStatus(lab, host)
-        if (before.state === 'running') return { name: host.name, action: 'kept' as const }
+        const profile = wanted(host.index)
+        const before = await hostStatus(lab, host, recordedProfile(lab, host.name))
+        if (before.state === 'running' && before.profile === profile) return { name: host.name, profile, action: 'kept' as const }
         if (before.state !== 'down') await hostDown(lab, host)
-        await createLabHost(lab, host)
+        recordHostProfile(lab, host.name, undefined)
+        await createLabHost(lab, host, profile)
+        recordHostProfile(lab, host.name, profile)
         const action = before.state === 'down' ? ('created' as const) : ('rebuilt' as const)
-        log(`${host.name}: ${action} (${host.address})`)
-        return { name: host.name, action }
+        const why = before.state === 'running' ? `, was ${before.profile}` : ''
+        log(`${host.name}: ${action} (${host.address}, profile ${profile}${why})`)
+        return { name: host.name, profile, action }
       }),
     ),
   )
 
   const keys = new Map(plans.map((h) => [h.name, hostKey(lab, h)]))
-  writeAccessFiles(lab, plans, keys)
+  writeAccessFiles(lab, plans, keys, new Map(hosts.map((h) => [h.name, h.profile])))
   const paths = labPaths(lab.dir)
   return {
     lab,
@@ -131,7 +155,55 @@ export async function labDown(opts: LabOptions = {}, log: (line: string) => void
 
 export async function labStatus(opts: LabOptions = {}): Promise<{ lab: Lab; hosts: HostStatus[] }> {
   const lab = resolveLab(opts)
-  const hosts = await Promise.all((await knownHostIndexes(lab)).map((i) => hostStatus(lab, hostPlan(lab, i))))
+  const hosts = await Promise.all(
+    (await knownHostIndexes(lab)).map((i) => hostStatus(lab, hostPlan(lab, i), recordedProfile(lab, `h${i}`))),
+  )
+  return { lab, hosts }
+}
+
+export interface RebootResult {
+  name: string
+  profile: LabProfile
+  ok: boolean
+  seconds: number
+  error?: string
+}
+
+/**
+ * Power-cycles hosts (all of the lab's with `all`): each boots again from its
+ * persisted files alone. Hosts reboot in parallel; each gets its own result,
+ * so one that does not come back does not hide the others.
+ */
+export async function labReboot(names: string[], opts: LabOptions & { all?: boolean } = {}, log: (line: string) => void = () => {}): Promise<{ lab: Lab; hosts: RebootResult[] }> {
+  preflight()
+  const lab = resolveLab(opts)
+  const targets = opts.all ? (await knownHostIndexes(lab)).map((i) => `h${i}`) : names
+  if (targets.length === 0) throw new Error(`invalid reboot: name hosts (e.g. h1 h2) or pass --all; lab '${lab.name}' has none to reboot`)
+  const plans = await Promise.all(targets.map(async (name) => (await labHost(name, opts)).host))
+  for (const host of plans) {
+    const status = await hostStatus(lab, host)
+    if (status.state !== 'running') {
+      throw new Error(`invalid reboot: ${host.name} is ${status.state}${status.detail ? ` (${status.detail})` : ''}; \`kvmplay lab up\` rebuilds it`)
+    }
+  }
+  const limit = pLimit(bootParallelism())
+  const hosts = await Promise.all(
+    plans.map((host) =>
+      limit(async (): Promise<RebootResult> => {
+        const profile = recordedProfile(lab, host.name)
+        const started = performance.now()
+        try {
+          const seconds = await rebootHost(lab, host, profile)
+          log(`${host.name}: rebooted in ${seconds.toFixed(1)} s (profile ${profile})`)
+          return { name: host.name, profile, ok: true, seconds }
+        } catch (err) {
+          const seconds = (performance.now() - started) / 1000
+          log(`${host.name}: reboot failed after ${seconds.toFixed(1)} s: ${(err as Error).message}`)
+          return { name: host.name, profile, ok: false, seconds, error: (err as Error).message }
+        }
+      }),
+    ),
+  )
   return { lab, hosts }
 }
 

@@ -3,6 +3,8 @@
  * a missing piece is one clear error naming the fix instead of a half-built lab.
  */
 import { accessSync, constants } from 'node:fs'
+import { PROFILE_PACKAGES } from './profiles.ts'
+import type { LabProfile } from './profiles.ts'
 
 /** Debian package → a program of it that the lab runs. */
 export const LAB_PACKAGES: Record<string, string> = {
@@ -22,7 +24,20 @@ export const LAB_PACKAGES: Record<string, string> = {
   tini: '/usr/bin/tini',
 }
 
+/**
+ * What the hosts' own network systems need (profiles other than none): on the
+ * machine, since hosts share its /usr. bootstrap.sh installs them all.
+ */
+export const PROFILE_LAB_PACKAGES: Record<string, string> = Object.assign({}, ...Object.values(PROFILE_PACKAGES))
+
 export const APT_LINE = `apt-get install -y --no-install-recommends ${Object.keys(LAB_PACKAGES).join(' ')}`
+
+/** The packages a lab of these profiles needs: the lab's own, then those of its profiles. */
+export function packagesFor(profiles: readonly LabProfile[] = []): Record<string, string> {
+  return Object.assign({}, LAB_PACKAGES, ...profiles.map((p) => PROFILE_PACKAGES[p]))
+}
+
+export const aptLine = (packages: string[]) => `apt-get install -y --no-install-recommends ${packages.join(' ')}`
 
 export class PreflightError extends Error {
   override name = 'PreflightError'
@@ -37,8 +52,8 @@ function exists(path: string): boolean {
   }
 }
 
-export function missingPackages(has: (path: string) => boolean = exists): string[] {
-  return Object.entries(LAB_PACKAGES)
+export function missingPackages(has: (path: string) => boolean = exists, profiles: readonly LabProfile[] = []): string[] {
+  return Object.entries(packagesFor(profiles))
     .filter(([, path]) => !has(path))
     .map(([pkg]) => pkg)
 }
@@ -56,7 +71,7 @@ const thisMachine = (): Machine => ({
 })
 
 /** Throws a PreflightError that says what to do, or returns when the lab can run. */
-export function preflight(machine: Machine = thisMachine()): void {
+export function preflight(machine: Machine = thisMachine(), profiles: readonly LabProfile[] = []): void {
   if (machine.platform !== 'linux') {
     throw new PreflightError(
       `the lab needs Linux (network, mount and PID namespaces); this is ${machine.platform}. Run it on a Debian 12 machine or VM.`,
@@ -65,8 +80,19 @@ export function preflight(machine: Machine = thisMachine()): void {
   if (machine.uid !== 0) {
     throw new PreflightError('the lab creates network namespaces, veth pairs and mounts, which needs root: run it with sudo.')
   }
-  const missing = missingPackages(machine.has)
+  const missing = missingPackages(machine.has, profiles)
   if (missing.length > 0) {
+    if (missing.some((p) => p in PROFILE_LAB_PACKAGES)) {
+      // A plain apt-get would start NetworkManager (and ifupdown's networking) on a
+      // systemd machine, where it would take over the machine's own network.
+      throw new PreflightError(
+        `the lab's host profiles (${profiles.join(', ')}) need Debian packages that are missing: ${missing.join(', ')}.\n` +
+          `Install them with scripts/bootstrap.sh (as root): it puts a policy-rc.d guard in place first, so that ` +
+          `NetworkManager and ifupdown do not start on this machine itself; by hand:\n` +
+          `  printf '#!/bin/sh\\nexit 101\\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && apt-get update && ` +
+          `${aptLine(Object.keys(packagesFor(profiles)))}\n(then remove /usr/sbin/policy-rc.d if it was not there before)`,
+      )
+    }
     throw new PreflightError(
       `the lab needs Debian packages that are missing: ${missing.join(', ')}.\nInstall them with:\n  apt-get update && ${APT_LINE}`,
     )

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join, resolve, sep } from 'node:path'
 import type { LabIdentity, LabNet } from './addressing.ts'
 import { validateLabName, validateLabNet } from './addressing.ts'
+import type { LabProfile } from './profiles.ts'
 
 /** Host directories that each lab host sees through a copy-on-write overlay. */
 export const OVERLAID_DIRS = ['etc', 'usr', 'var', 'root', 'home', 'opt', 'srv'] as const
@@ -15,6 +16,8 @@ export interface LabOptions {
   name?: string
   net?: string
   dir?: string
+  /** How hosts keep their network: one profile, or a comma-separated list assigned round-robin (h1, h2, …). */
+  profile?: string
 }
 
 export interface Lab extends LabIdentity {
@@ -25,6 +28,10 @@ export interface LabRecord {
   name: string
   net: LabNet
   hosts: number
+  /** The profile list of the last `up` with one: new hosts get theirs from it, round-robin. */
+  profiles?: LabProfile[]
+  /** The profile each host was built with (a host whose profile changes is rebuilt). */
+  hostProfiles?: Record<string, LabProfile>
 }
 
 export const labPaths = (dir: string) => ({
@@ -80,8 +87,15 @@ export function readRecord(dir: string): LabRecord | undefined {
   return JSON.parse(readFileSync(path, 'utf8')) as LabRecord
 }
 
-export function writeRecord(lab: Lab, hosts: number): void {
+export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles'>): void {
   mkdirSync(lab.dir, { recursive: true })
-  const record: LabRecord = { name: lab.name, net: lab.net, hosts }
+  const before = readRecord(lab.dir)
+  const record: LabRecord = {
+    name: lab.name,
+    net: lab.net,
+    hosts,
+    profiles: profiles?.profiles ?? before?.profiles,
+    hostProfiles: profiles?.hostProfiles ?? before?.hostProfiles,
+  }
   writeFileSync(labPaths(lab.dir).record, JSON.stringify(record, null, 2) + '\n')
 }

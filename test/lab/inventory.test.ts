@@ -15,8 +15,16 @@ test('the inventory is Ansible YAML: group hypervisors, ansible_host/user/key pe
     ansible_host: '198.18.2.2',
     ansible_user: 'root',
     ansible_ssh_private_key_file: '/tmp/kvmplay-lab/id_ed25519',
+    lab_profile: 'none',
   })
   assert.match(group.vars.ansible_ssh_common_args, '-o UserKnownHostsFile=/tmp/kvmplay-lab/known_hosts -o StrictHostKeyChecking=yes')
+})
+
+test("each host's profile is the host var lab_profile", () => {
+  const inv = parse(inventoryYaml(lab, hosts, new Map([['h1', 'networkmanager'], ['h2', 'netplan']])))
+  const group = inv.all.children.hypervisors
+  assert.is(group.hosts.h1.lab_profile, 'networkmanager')
+  assert.is(group.hosts.h2.lab_profile, 'netplan')
 })
 
 test('known_hosts has one line per host address with its key', () => {

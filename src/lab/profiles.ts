@@ -1,0 +1,111 @@
+/**
+ * How a lab host keeps its network: its profile. Pure: parsing `--profile`,
+ * the round-robin assignment over a fleet, and the files each profile's own
+ * network system reads at boot.
+ *
+ * - none, network-scripts: the lab configures eth0 with iproute2 from outside;
+ *   the ifcfg file is there but nothing reads it (Debian has no reader of ifcfg).
+ * - networkmanager: NetworkManager (with its own system D-Bus) brings eth0 up
+ *   from a keyfile.
+ * - ifupdown: `ifup -a` brings eth0 up from /etc/network/interfaces.
+ * - netplan: `netplan generate` renders /etc/netplan for NetworkManager, which
+ *   then runs as in networkmanager.
+ */
+import { createHash } from 'node:crypto'
+import { renderTemplate } from '../render.ts'
+import type { HostPlan } from './addressing.ts'
+
+export const LAB_PROFILES = ['none', 'network-scripts', 'networkmanager', 'ifupdown', 'netplan'] as const
+export type LabProfile = (typeof LAB_PROFILES)[number]
+export const DEFAULT_PROFILE: LabProfile = 'none'
+
+/** Profiles whose network the lab sets up itself, from outside, with iproute2. */
+export const configuredFromOutside = (p: LabProfile) => p === 'none' || p === 'network-scripts'
+
+/** Profiles in which NetworkManager (and its D-Bus) runs. */
+export const runsNetworkManager = (p: LabProfile) => p === 'networkmanager' || p === 'netplan'
+
+/** `networkmanager,ifupdown` → the list, in order; an unknown name is an error listing the known ones. */
+export function parseProfiles(spec: string): LabProfile[] {
+  const names = spec.split(',').map((s) => s.trim())
+  if (names.length === 0 || names.some((n) => n === '')) {
+    throw new Error(`invalid profile list '${spec}': name one or more of ${LAB_PROFILES.join(', ')}, separated by commas`)
+  }
+  for (const n of names) {
+    if (!(LAB_PROFILES as readonly string[]).includes(n)) {
+      throw new Error(`invalid profile '${n}': use one of ${LAB_PROFILES.join(', ')} (or a comma-separated list of them for a mixed fleet)`)
+    }
+  }
+  return names as LabProfile[]
+}
+
+/** Host N (1-based) of a fleet gets the profiles in turn: h1 the first, h2 the second, … */
+export function profileForHost(profiles: readonly LabProfile[], index: number): LabProfile {
+  if (profiles.length === 0) return DEFAULT_PROFILE
+  return profiles[(index - 1) % profiles.length]
+}
+
+/** Stable UUID of the host's uplink connection (same lab, host and device → same UUID). */
+export function connectionUuid(lab: string, host: string, device: string): string {
+  const h = createHash('sha1').update(`kvmplay-lab/${lab}/${host}/${device}`).digest('hex')
+  // RFC 4122 name-based layout (version 5, variant 10).
+  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`
+}
+
+const uplinkVars = (host: HostPlan) => ({
+  host: host.name,
+  device: host.uplink,
+  mac: host.mac,
+  address: host.address,
+  prefix: host.prefix,
+  gateway: host.gateway,
+  dns: host.gateway,
+})
+
+export interface ProfileFile {
+  /** Path inside the host (under its /etc). */
+  path: string
+  content: string
+  mode: number
+}
+
+/** The files a host of this profile persists its network in (none for the lab-configured ones beyond ifcfg). */
+export function profileFiles(labName: string, host: HostPlan, profile: LabProfile): ProfileFile[] {
+  const vars = uplinkVars(host)
+  switch (profile) {
+    case 'none':
+    case 'network-scripts':
+      return []
+    case 'networkmanager':
+      return [
+        {
+          path: `/etc/NetworkManager/system-connections/${host.uplink}.nmconnection`,
+          // NetworkManager ignores keyfiles that are not root's and 0600.
+          content: renderTemplate('lab/eth0.nmconnection.hbs', {
+            ...vars,
+            mac: host.mac.toUpperCase(),
+            uuid: connectionUuid(labName, host.name, host.uplink),
+          }),
+          mode: 0o600,
+        },
+      ]
+    case 'ifupdown':
+      return [{ path: '/etc/network/interfaces', content: renderTemplate('lab/interfaces.hbs', vars), mode: 0o644 }]
+    case 'netplan':
+      // netplan warns about (and Ubuntu installs) nothing but 0600 here.
+      return [{ path: '/etc/netplan/01-kvmplay-lab.yaml', content: renderTemplate('lab/netplan.yaml.hbs', vars), mode: 0o600 }]
+  }
+}
+
+/** NetworkManager's own configuration in a lab host: only what the lab wrote, nothing outside the lab. */
+export const networkManagerConf = (): string => renderTemplate('lab/NetworkManager.conf.hbs', {})
+
+/** Debian packages each profile needs on the machine (hosts share its /usr). */
+export const PROFILE_PACKAGES: Record<LabProfile, Record<string, string>> = {
+  none: {},
+  'network-scripts': {},
+  networkmanager: { 'network-manager': '/usr/sbin/NetworkManager', dbus: '/usr/bin/dbus-daemon' },
+  ifupdown: { ifupdown: '/usr/sbin/ifup', 'bridge-utils': '/usr/sbin/brctl' },
+  netplan: { 'netplan.io': '/usr/sbin/netplan', 'network-manager': '/usr/sbin/NetworkManager', dbus: '/usr/bin/dbus-daemon' },
+}
