@@ -62,8 +62,13 @@ export function parseStanzas(content: string): IfaceStanza[] {
 const marker = (w: BridgeWish) => `# kvmplay: bridge ${w.bridge} over ${w.device}: ${w.device} carries no address of its own, ${w.bridge} keeps its MAC and addresses`
 const isMarker = (l: string, bridge: string) => l.startsWith(`# kvmplay: bridge ${bridge} over `)
 
-/** The ifupdown files that define the device or the bridge. */
-const definingFiles = (files: PersistedNetworkFile[], w: BridgeWish) => files.filter((f) => parseStanzas(f.content).some((s) => s.iface === w.device || s.iface === w.bridge))
+/** The ifupdown files that define the device or the bridge, or bring the bridge up (auto, allow-*). */
+const definingFiles = (files: PersistedNetworkFile[], w: BridgeWish) =>
+  files.filter(
+    (f) =>
+      parseStanzas(f.content).some((s) => s.iface === w.device || s.iface === w.bridge) ||
+      f.content.split('\n').some((l) => !isComment(l) && AUTO.exec(l)?.[4].split(/\s+/).includes(w.bridge)),
+  )
 
 /** The bridge's stanzas (and the device's manual one), from templates/ifupdown/bridge.hbs. */
 export function renderBridgeStanzas(w: BridgeWish, carried: { dnsLines: string[]; method6?: string }): string {
