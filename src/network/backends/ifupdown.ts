@@ -195,12 +195,22 @@ export const ifupdownBackend: NetworkBackend = {
     const snapshot = snapshotOf(net, change.links)
     const device = change.links[1] ?? change.links[0]
     const bridge = change.links[0]
+    const ipRestore = restoreScript(snapshot, files).replace(/\n$/, '')
+    const forget = (iface: string) => [sh`rm -f ${`${STATE_DIR}/ifstate.${iface}`}`, sh`[ ! -f ${`${STATE_DIR}/ifstate`} ] || sed -i ${`/^${iface}=/d`} ${`${STATE_DIR}/ifstate`}`]
     const script = [
-      restoreScript(snapshot, files).replace(/\n$/, ''),
+      ipRestore,
       ...restore6(net, device),
-      // ifupdown forgets the bridge (ifup trusts ifstate.<iface>; ifquery --state reads the summary), so ifup -a brings the old file's interfaces back.
-      sh`rm -f ${`${STATE_DIR}/ifstate.${bridge}`}`,
-      sh`[ ! -f ${`${STATE_DIR}/ifstate`} ] || sed -i ${`/^${bridge}=/d`} ${`${STATE_DIR}/ifstate`}`,
+      // ifupdown forgets the bridge (ifup trusts ifstate.<iface>; ifquery --state reads the summary).
+      ...forget(bridge),
+      // A device ifupdown brought up is brought up again by ifup from the file put back, so its
+      // addresses and routes are ifupdown's own, as before (its default route is `onlink`); ip again if that fails.
+      sh`if [ -e ${`${STATE_DIR}/ifstate.${device}`} ]; then`,
+      sh`ip -4 addr flush dev ${device} scope global`,
+      ...forget(device),
+      sh`ifup ${device} || {`,
+      ipRestore.replace(/^# .*\nset \+e\n/, ''),
+      '}',
+      'fi',
     ].join('\n')
     return { script: script + '\n', describe: `${describeSnapshot(snapshot, files)}; ifupdown's state forgets ${bridge}` }
   },
