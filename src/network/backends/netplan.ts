@@ -168,7 +168,7 @@ export const netplanBackend: NetworkBackend = {
             'netplan generate',
             'nmcli connection reload',
             // NetworkManager puts the old profile back on the device (its routes as before, same metric); ip only if it cannot.
-            sh`if nmcli connection up ${`netplan-${r.portId}`}; then ip link del ${bridge} 2>/dev/null; else`,
+            sh`if nmcli connection up ${`netplan-${r.portId}`}; then ip link del ${bridge} 2>/dev/null || true; else`,
             links,
             'fi',
           ]
