@@ -31,13 +31,15 @@ import { chooseBackend } from '../src/network/backend.ts'
 import type { NetworkBackend, NetworkFacts } from '../src/network/backend.ts'
 import { ifcfgBackend } from '../src/network/backends/ifcfg.ts'
 import { networkManagerBackend } from '../src/network/backends/networkmanager.ts'
+import { ifupdownBackend } from '../src/network/backends/ifupdown.ts'
+import { netplanBackend } from '../src/network/backends/netplan.ts'
 import { libvirtAnswers, probesFor } from '../src/network/probes.ts'
 import { VERIFY } from '../src/network/verify.ts'
 
 export type { BridgeOptions, BridgeWish }
 
 /** The backends a bridge task can choose from; the last is the fallback of hosts no system claims. */
-const BACKENDS: readonly NetworkBackend[] = [networkManagerBackend, ifcfgBackend]
+const BACKENDS: readonly NetworkBackend[] = [networkManagerBackend, netplanBackend, ifupdownBackend, ifcfgBackend]
 
 /** The facts every bridge task plans from: the kernel's view and the network systems'. */
 const networkFacts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined) })

@@ -78,7 +78,8 @@ export function armScript(id: string, c: Cutover): string {
     // fire.sh runs the rollback at most once, whoever calls it first.
     writeFile('"$d/fire.sh"', `d=${d}\n${claim('$d')} || exit 0\nset +C\nsh "$d/restore.sh" > "$d/restore.log" 2>&1\necho $? > "$d/restore.rc"`),
     ': > "$d/armed"',
-    `if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then`,
+    // systemd's private socket, not only /run/systemd/system: `netplan generate` creates that directory (a unit of its own) where no systemd runs.
+    `if [ -d /run/systemd/system ] && [ -S /run/systemd/private ] && command -v systemd-run >/dev/null 2>&1; then`,
     `  systemd-run --quiet --unit=kvmplay-rollback-${id} --on-active=${c.timeoutSec}s /bin/sh "$d/fire.sh"; echo systemd > "$d/timer"`,
     `  ${detached(change)}`,
     'else',

@@ -1,0 +1,216 @@
+/**
+ * Debian's ifupdown: the bridge persisted in the file that holds the uplink's
+ * stanza (usually /etc/network/interfaces), which `ifup -a` reads at boot.
+ * The uplink's stanzas become `iface <device> inet manual`; the bridge's own
+ * follow them (templates/ifupdown/bridge.hbs): the addresses, `bridge_ports`
+ * and the other options of bridge-utils' hooks, the uplink's MAC; every
+ * further IPv4 address is a stanza of its own (ifupdown 0.8 applies every
+ * `iface br0 inet static` stanza in turn). Everything else in the file —
+ * comments, other interfaces, `source` lines — stays as it was, and the
+ * rewrite of a rewritten file is the same file.
+ *
+ * The running host changes with ifup: by the time the change runs the file
+ * is rewritten, so `ifdown <device>` would read the new, address-less
+ * definition; the device's addresses are flushed with ip instead, and
+ * `ifup <bridge>` brings the bridge up from the new file. ifupdown's state
+ * (/run/network/ifstate.<iface>, which ifup trusts, and the summary in
+ * /run/network/ifstate, which ifquery --state reads) keeps the device as
+ * configured, which stays true either way; the rollback forgets the bridge.
+ */
+import { sh } from '../../core/quote.ts'
+import type { PersistedNetworkFile } from '../../facts/network-system.ts'
+import { INTERFACES } from '../../facts/network-system.ts'
+import { renderTemplate } from '../../render.ts'
+import { describeSnapshot, restoreScript, snapshotOf } from '../../cutover/restore.ts'
+import type { NetworkBackend, NetworkFacts, PersistedFile } from '../backend.ts'
+import type { BridgeWish } from '../wish.ts'
+import { bridgedAsWished } from './live.ts'
+
+/** Lines that start a new stanza (interfaces(5)); an iface stanza's options run until the next one. */
+const STANZA = /^\s*(iface|mapping|auto|allow-[\w-]+|source|source-directory|rename|no-auto-down|no-scripts)(\s|$)/
+const IFACE = /^\s*iface\s+(\S+)\s+(\S+)\s+(\S+)/
+const AUTO = /^(\s*)(auto|allow-[\w-]+)(\s+)(.*?)\s*$/
+const isBlank = (l: string) => l.trim() === ''
+const isComment = (l: string) => /^\s*#/.test(l)
+
+export interface IfaceStanza {
+  iface: string
+  family: string
+  method: string
+  /** The option lines, as they are (comments among them dropped). */
+  options: string[]
+  /** Lines [start, end) of the file: the iface line and its options (not the comments or blank lines after them). */
+  start: number
+  end: number
+}
+
+export function parseStanzas(content: string): IfaceStanza[] {
+  const lines = content.split('\n')
+  const out: IfaceStanza[] = []
+  for (let i = 0; i < lines.length; i++) {
+    const m = IFACE.exec(lines[i])
+    if (!m) continue
+    let end = i + 1
+    for (let j = i + 1; j < lines.length && !STANZA.test(lines[j]); j++) if (!isBlank(lines[j]) && !isComment(lines[j])) end = j + 1
+    const options = lines.slice(i + 1, end).filter((l) => !isBlank(l) && !isComment(l))
+    out.push({ iface: m[1], family: m[2], method: m[3], options, start: i, end })
+  }
+  return out
+}
+
+/** The comment line kvmplay puts before the bridge's stanzas (and finds again on the next run). */
+const marker = (w: BridgeWish) => `# kvmplay: bridge ${w.bridge} over ${w.device}: ${w.device} carries no address of its own, ${w.bridge} keeps its MAC and addresses`
+const isMarker = (l: string, bridge: string) => l.startsWith(`# kvmplay: bridge ${bridge} over `)
+
+/** The ifupdown files that define the device or the bridge, or bring the bridge up (auto, allow-*). */
+const definingFiles = (files: PersistedNetworkFile[], w: BridgeWish) =>
+  files.filter(
+    (f) =>
+      parseStanzas(f.content).some((s) => s.iface === w.device || s.iface === w.bridge) ||
+      f.content.split('\n').some((l) => !isComment(l) && AUTO.exec(l)?.[4].split(/\s+/).includes(w.bridge)),
+  )
+
+/** The bridge's stanzas (and the device's manual one), from templates/ifupdown/bridge.hbs. */
+export function renderBridgeStanzas(w: BridgeWish, carried: { dnsLines: string[]; method6?: string }): string {
+  const isStatic = w.bootproto === 'static'
+  const cidr = (a: { address: string; prefix: number }) => `${a.address}/${a.prefix}`
+  const [primary, ...secondaries] = w.addresses
+  return renderTemplate('ifupdown/bridge.hbs', {
+    device: w.device,
+    bridge: w.bridge,
+    marker: marker(w),
+    method: isStatic ? 'static' : 'dhcp',
+    static: isStatic,
+    // The netmask as its own option where the playbook asked for one, as the seed's NETMASK=.
+    address: primary ? (w.netmask ? primary.address : cidr(primary)) : '',
+    netmask: w.netmask ?? '',
+    gateway: isStatic ? (w.gateway ?? '') : '',
+    dnsLines: carried.dnsLines,
+    stp: w.stp ? 'on' : 'off',
+    delay: w.delay,
+    hwaddr: w.hwaddr,
+    mtu: w.mtu ?? '',
+    secondaries: secondaries.map(cidr),
+    addresses6: w.addresses6.map((a, i) => ({ cidr: cidr(a), gateway: i === 0 ? (w.gateway6 ?? '') : '' })),
+    method6: w.addresses6.length === 0 && carried.method6 ? carried.method6 : '',
+  })
+}
+
+/**
+ * One file with the device's and the bridge's stanzas taken out (and the bridge
+ * out of `auto`/`allow-*` lines), the bridge's block where the first of them was
+ * if `block` is given. Blank lines between two lines taken out go with them, so
+ * a rewritten file rewrites to itself.
+ */
+export function rewriteInterfaces(content: string, w: BridgeWish, block?: string): string {
+  const lines = content.split('\n')
+  const removed = new Array<boolean>(lines.length).fill(false)
+  const replaced = new Map<number, string>()
+  let insertAt: number | undefined
+  for (const s of parseStanzas(content)) {
+    if (s.iface !== w.device && s.iface !== w.bridge) continue
+    insertAt ??= s.start
+    for (let i = s.start; i < s.end; i++) removed[i] = true
+  }
+  lines.forEach((l, i) => {
+    if (isMarker(l, w.bridge)) removed[i] = true
+    const m = AUTO.exec(l)
+    if (!m || isComment(l)) return
+    const names = m[4].split(/\s+/)
+    if (!names.includes(w.bridge)) return
+    const rest = names.filter((n) => n !== w.bridge)
+    if (rest.length === 0) removed[i] = true
+    else replaced.set(i, `${m[1]}${m[2]}${m[3]}${rest.join(' ')}`)
+  })
+  // Blank runs between two removed lines go too.
+  for (let i = 0; i < lines.length; i++) {
+    if (!isBlank(lines[i]) || removed[i]) continue
+    let j = i
+    while (j < lines.length && isBlank(lines[j])) j++
+    if (i > 0 && removed[i - 1] && j < lines.length && removed[j]) for (let k = i; k < j; k++) removed[k] = true
+    i = j - 1
+  }
+  const out: string[] = []
+  lines.forEach((l, i) => {
+    if (i === insertAt && block !== undefined) out.push(...block.replace(/\n$/, '').split('\n'))
+    if (!removed[i]) out.push(replaced.get(i) ?? l)
+  })
+  if (insertAt === undefined && block !== undefined) {
+    // Nothing defined them yet (the backend was named): the block goes at the end.
+    while (out.length && isBlank(out[out.length - 1])) out.pop()
+    out.push('', ...block.replace(/\n$/, '').split('\n'), '')
+  }
+  return out.join('\n')
+}
+
+/** What the bridge keeps of the uplink's stanzas (or of its own, on the next run): resolvconf's dns-* lines, an IPv6 method that is not static. */
+function carriedOver(files: PersistedNetworkFile[], w: BridgeWish): { dnsLines: string[]; method6?: string } {
+  const stanzas = files.flatMap((f) => parseStanzas(f.content)).filter((s) => s.iface === w.device || s.iface === w.bridge)
+  const dnsLines = [...new Set(stanzas.flatMap((s) => s.options.map((o) => o.trim()).filter((o) => /^dns-/.test(o))))]
+  const method6 = stanzas.find((s) => s.family === 'inet6' && (s.method === 'auto' || s.method === 'dhcp'))?.method
+  return { dnsLines, method6 }
+}
+
+export function ifupdownFiles(w: BridgeWish, system: NetworkFacts['system']): PersistedFile[] {
+  const files = system.ifupdown ?? []
+  const defining = definingFiles(files, w)
+  const carried = carriedOver(files, w)
+  const block = renderBridgeStanzas(w, carried)
+  // The block goes where the device was defined (else where the bridge is); other files only lose their stanzas.
+  const home =
+    defining.find((f) => parseStanzas(f.content).some((s) => s.iface === w.device)) ?? defining[0] ?? files.find((f) => f.path === INTERFACES) ?? { path: INTERFACES, content: '' }
+  const targets = defining.includes(home) ? defining : [home, ...defining]
+  return targets.map((f) => ({ path: f.path, content: rewriteInterfaces(f.content, w, f === home ? block : undefined) }))
+}
+
+const STATE_DIR = '/run/network'
+
+export const ifupdownBackend: NetworkBackend = {
+  name: 'ifupdown',
+  detect: ({ system }, device, bridge) => {
+    for (const f of system.ifupdown ?? []) {
+      const s = parseStanzas(f.content).find((x) => x.iface === device || x.iface === bridge)
+      if (s) return `ifupdown defines ${s.iface} in ${f.path}`
+    }
+    return undefined
+  },
+  persist: (w, { system }) => ifupdownFiles(w, system),
+  planRuntime: (w, { net }) => {
+    if (bridgedAsWished(w, net)) return undefined
+    const state = `${STATE_DIR}/ifstate.${w.bridge}`
+    const apply = [
+      'set -e',
+      // A bridge ifupdown thinks is up but is not as wished: taken down first (ifup would do nothing).
+      sh`if [ -e ${state} ]; then ifdown --force ${w.bridge} || true; fi`,
+      // A lease of the device's own (ifupdown's dhcp method) ends: the bridge asks again, with the same MAC.
+      sh`if [ -f /run/dhclient.${w.device}.pid ]; then read -r pid < /run/dhclient.${w.device}.pid && kill "$pid" || true; fi`,
+      // ifdown would read the new, address-less definition: the addresses go with ip.
+      sh`ip -4 addr flush dev ${w.device} scope global`,
+      sh`ip -6 addr flush dev ${w.device} scope global`,
+      sh`ifup ${w.bridge}`,
+    ].join('\n')
+    return { apply, describe: sh`ip addr flush dev ${w.device}; ifup ${w.bridge}`, links: [w.bridge, w.device] }
+  },
+  restore: (change, { net }, files) => {
+    const snapshot = snapshotOf(net, change.links)
+    const device = change.links[1] ?? change.links[0]
+    const bridge = change.links[0]
+    const ipRestore = restoreScript(snapshot, files).replace(/\n$/, '')
+    const forget = (iface: string) => [sh`rm -f ${`${STATE_DIR}/ifstate.${iface}`}`, sh`[ ! -f ${`${STATE_DIR}/ifstate`} ] || sed -i ${`/^${iface}=/d`} ${`${STATE_DIR}/ifstate`}`]
+    const script = [
+      ipRestore,
+      // ifupdown forgets the bridge (ifup trusts ifstate.<iface>; ifquery --state reads the summary).
+      ...forget(bridge),
+      // A device ifupdown brought up is brought up again by ifup from the file put back, so its
+      // addresses and routes are ifupdown's own, as before (its default route is `onlink`); ip again if that fails.
+      sh`if [ -e ${`${STATE_DIR}/ifstate.${device}`} ]; then`,
+      sh`ip -4 addr flush dev ${device} scope global`,
+      ...forget(device),
+      sh`ifup ${device} || {`,
+      ipRestore.replace(/^# .*\nset \+e\n/, ''),
+      '}',
+      'fi',
+    ].join('\n')
+    return { script: script + '\n', describe: `${describeSnapshot(snapshot, files)}; ifupdown's state forgets ${bridge}` }
+  },
+}
