@@ -150,7 +150,8 @@ async function loginUntil(connect: Connect, deadline: number): Promise<{ conn?: 
  */
 async function afterRollback(reach: HostReach, id: string, c: Cutover, why: string, deadline: number) {
   const d = cutoverDir(id)
-  const read = `i=0; while [ ! -e ${d}/restore.rc ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; cat ${d}/restore.rc 2>/dev/null; echo @@; ${c.verify.command}`
+  // Up to 30 s for the restore to end: a network system's own rollback (NetworkManager's checkpoint) takes its time.
+  const read = `i=0; while [ ! -e ${d}/restore.rc ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; cat ${d}/restore.rc 2>/dev/null; echo @@; ${c.verify.command}`
   let error = 'no attempt'
   while (Date.now() < deadline) {
     const again = await loginUntil(reach.reconnect, deadline)
@@ -159,7 +160,7 @@ async function afterRollback(reach: HostReach, id: string, c: Cutover, why: stri
       break
     }
     try {
-      return await again.conn.exec(read, { timeoutMs: 15_000 })
+      return await again.conn.exec(read, { timeoutMs: 45_000 })
     } catch (err) {
       error = (err as Error).message
       await sleep(500)
