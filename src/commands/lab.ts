@@ -49,7 +49,7 @@ async function guarded(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-const up: CommandModule<LabArgs, LabArgs & { count: number; json?: boolean; profile?: string }> = {
+const up: CommandModule<LabArgs, LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean }> = {
   command: 'up [count]',
   describe: 'Bring up (or repair) a fleet of COUNT simulated hypervisors h1..hCOUNT',
   builder: (y) =>
@@ -61,7 +61,13 @@ const up: CommandModule<LabArgs, LabArgs & { count: number; json?: boolean; prof
           'How hosts keep their network: none, network-scripts, networkmanager, ifupdown, netplan; a comma-separated list makes a mixed fleet (round-robin h1, h2, …). A host whose profile changes is rebuilt',
         defaultDescription: 'the last one given, else none',
       })
-      .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<LabArgs & { count: number; json?: boolean; profile?: string }>,
+      .option('dhcp', {
+        type: 'boolean',
+        describe:
+          "Hosts' own network system takes eth0's address by DHCP, from the lab's dnsmasq (on the lab's veths only, no DNS): always the host's lab address. networkmanager and netplan only; --no-dhcp goes back to static. A host whose choice changes is rebuilt",
+        defaultDescription: 'the last one given, else static',
+      })
+      .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean }>,
   handler: (args) =>
     guarded(async () => {
       const { labUp } = await labModules()
@@ -117,9 +123,13 @@ const status: CommandModule<LabArgs, LabArgs & { json?: boolean }> = {
       console.log('HOST   STATE     PROFILE          ADDRESS          MAC                PID      MEMORY')
       for (const r of rows) {
         const mem = r.pssMiB ? `${r.pssMiB} MiB` : '-'
+        const profile = r.dhcp ? `${r.profile} dhcp` : r.profile
         console.log(
-          `${r.name.padEnd(6)} ${r.state.padEnd(9)} ${r.profile.padEnd(16)} ${r.address.padEnd(16)} ${r.mac}  ${String(r.pid ?? '-').padEnd(8)} ${mem}${r.detail ? `  (${r.detail})` : ''}`,
+          `${r.name.padEnd(6)} ${r.state.padEnd(9)} ${profile.padEnd(16)} ${r.address.padEnd(16)} ${r.mac}  ${String(r.pid ?? '-').padEnd(8)} ${mem}${r.detail ? `  (${r.detail})` : ''}`,
         )
+      }
+      if (res.dhcpServer) {
+        console.log(res.dhcpServer.pid ? `DHCP server: dnsmasq, PID ${res.dhcpServer.pid} (on the DHCP hosts' veths only, no DNS)` : 'DHCP server: NOT running (kvmplay lab up restarts it)')
       }
     }),
 }

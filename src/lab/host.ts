@@ -33,6 +33,8 @@ export interface HostStatus {
   pid?: number
   /** How the host keeps its network (the lab record's, `none` for hosts built before profiles). */
   profile: LabProfile
+  /** Whether its uplink takes its address by DHCP (from the lab's dnsmasq). */
+  dhcp: boolean
   detail?: string
 }
 
@@ -66,8 +68,8 @@ export async function netnsPids(netns: string): Promise<number[]> {
   return out.stdout.split('\n').filter(Boolean).map(Number)
 }
 
-export async function hostStatus(lab: Lab, host: HostPlan, profile: LabProfile = 'none'): Promise<HostStatus> {
-  const base = { name: host.name, address: host.address, mac: host.mac, profile }
+export async function hostStatus(lab: Lab, host: HostPlan, profile: LabProfile = 'none', dhcp = false): Promise<HostStatus> {
+  const base = { name: host.name, address: host.address, mac: host.mac, profile, dhcp }
   const pid = readPid(lab, host)
   const paths = hostPaths(lab.dir, host.name)
   const hasNetns = await netnsExists(host.netns)
@@ -80,7 +82,7 @@ export async function hostStatus(lab: Lab, host: HostPlan, profile: LabProfile =
 }
 
 /** Files that make this host itself: identity, uplink config (in its profile's own format too), first-boot guests. */
-async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile): Promise<void> {
+async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhcp: boolean): Promise<void> {
   const upper = hostPaths(lab.dir, host.name).upper
   const etc = join(upper, 'etc')
   writeIfChanged(join(etc, 'hostname'), `${host.name}\n`)
@@ -95,7 +97,7 @@ async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile): Pr
     join(etc, `sysconfig/network-scripts/ifcfg-${host.uplink}`),
     renderTemplate('lab/ifcfg-uplink.hbs', uplinkVars(host)),
   )
-  for (const file of profileFiles(lab.name, host, profile)) writeIfChanged(join(upper, file.path), file.content, file.mode)
+  for (const file of profileFiles(lab.name, host, profile, dhcp)) writeIfChanged(join(upper, file.path), file.content, file.mode)
   if (runsNetworkManager(profile)) {
     writeIfChanged(join(etc, 'NetworkManager/NetworkManager.conf'), networkManagerConf())
     // The machine's id would be every host's (D-Bus and NetworkManager key state on it).
@@ -180,13 +182,27 @@ async function waitReady(lab: Lab, host: HostPlan, pid: number, profile: LabProf
   throw new Error(`${host.name} (profile ${profile}) did not boot within ${BOOT_TIMEOUT_MS / 1000} s (see ${paths.log})`)
 }
 
-/** Brings a host up from nothing. Callers remove leftovers first (hostDown). */
-export async function createLabHost(lab: Lab, host: HostPlan, profile: LabProfile = 'none'): Promise<void> {
+/**
+ * The first half of bringing a host up from nothing: its files and its
+ * uplink, not yet booted (the lab's DHCP server binds to the uplink's root
+ * side in between). Callers remove leftovers first (hostDown).
+ */
+export async function prepareLabHost(lab: Lab, host: HostPlan, profile: LabProfile = 'none', dhcp = false): Promise<void> {
   rmSync(hostPaths(lab.dir, host.name).root, { recursive: true, force: true })
-  await writeHostLayer(lab, host, profile)
+  await writeHostLayer(lab, host, profile, dhcp)
   await plugUplink(host, profile)
+}
+
+/** The second half: the host's first boot. */
+export async function bootLabHost(lab: Lab, host: HostPlan, profile: LabProfile = 'none'): Promise<void> {
   const pid = startInit(lab, host, profile)
   await waitReady(lab, host, pid, profile)
+}
+
+/** Brings a host up from nothing. Callers remove leftovers first (hostDown). */
+export async function createLabHost(lab: Lab, host: HostPlan, profile: LabProfile = 'none', dhcp = false): Promise<void> {
+  await prepareLabHost(lab, host, profile, dhcp)
+  await bootLabHost(lab, host, profile)
 }
 
 /**

@@ -10,11 +10,12 @@ import { $ } from './sh.ts'
 import { hostPlan, hostIndex, validateHostCount } from './addressing.ts'
 import type { HostPlan } from './addressing.ts'
 import { buildBase } from './base.ts'
-import { createLabHost, hostDown, hostKey, hostStatus, powerOff, rebootHost } from './host.ts'
+import { bootLabHost, prepareLabHost, hostDown, hostKey, hostStatus, powerOff, rebootHost } from './host.ts'
 import type { HostStatus } from './host.ts'
 import { writeAccessFiles } from './inventory.ts'
 import { preflight } from './preflight.ts'
-import { DEFAULT_PROFILE, parseProfiles, profileForHost } from './profiles.ts'
+import { DEFAULT_PROFILE, parseProfiles, profileForHost, validateDhcp } from './profiles.ts'
+import { dhcpServerPid, startDhcpServer, stopDhcpServer } from './dhcp.ts'
 import type { LabProfile } from './profiles.ts'
 import { labPaths, readRecord, resolveLab, writeRecord } from './state.ts'
 import type { Lab, LabOptions } from './state.ts'
@@ -68,13 +69,28 @@ export function recordedProfile(lab: Lab, name: string): LabProfile {
   return readRecord(lab.dir)?.hostProfiles?.[name] ?? DEFAULT_PROFILE
 }
 
+/** Whether the host was built with a DHCP uplink, as the lab's record has it. */
+export function recordedDhcp(lab: Lab, name: string): boolean {
+  return readRecord(lab.dir)?.hostDhcp?.[name] ?? false
+}
+
 /** Notes (or, with undefined, forgets) the profile a host was built with. Synchronous: parallel boots cannot interleave. */
-function recordHostProfile(lab: Lab, name: string, profile: LabProfile | undefined): void {
+function recordHostProfile(lab: Lab, name: string, profile: LabProfile | undefined, dhcp = false): void {
   const record = readRecord(lab.dir)
   const hostProfiles = { ...record?.hostProfiles }
+  const hostDhcp = { ...record?.hostDhcp }
   if (profile) hostProfiles[name] = profile
   else delete hostProfiles[name]
-  writeRecord(lab, record?.hosts ?? 0, { profiles: record?.profiles, hostProfiles })
+  if (profile && dhcp) hostDhcp[name] = true
+  else delete hostDhcp[name]
+  writeRecord(lab, record?.hosts ?? 0, { profiles: record?.profiles, hostProfiles, hostDhcp })
+}
+
+/** The lab's dnsmasq for its DHCP hosts (their veths exist), restarted so it binds to exactly those; stopped if there are none. */
+async function convergeDhcpServer(lab: Lab, plans: HostPlan[]): Promise<void> {
+  const dhcpHosts = plans.filter((h) => recordedDhcp(lab, h.name))
+  if (dhcpHosts.length === 0) await stopDhcpServer(lab.dir)
+  else await startDhcpServer(lab.dir, dhcpHosts)
 }
 
 export async function labUp(count: number, opts: LabOptions = {}, log: (line: string) => void = () => {}): Promise<UpResult> {
@@ -83,10 +99,13 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   // Without --profile, the lab keeps the list it was last brought up with.
   const profiles = opts.profile !== undefined ? parseProfiles(opts.profile) : (readRecord(lab.dir)?.profiles ?? [DEFAULT_PROFILE])
   const wanted = (index: number) => profileForHost(profiles, index)
+  // Likewise DHCP uplinks: --dhcp / --no-dhcp, else the last choice.
+  const dhcp = opts.dhcp ?? readRecord(lab.dir)?.dhcp ?? false
+  if (dhcp) validateDhcp(Array.from({ length: count }, (_, i) => wanted(i + 1)))
   preflight(undefined, [...new Set(Array.from({ length: count }, (_, i) => wanted(i + 1)))])
   await refuseForeignAddresses(lab, count)
   const started = performance.now()
-  writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, hostProfiles: readRecord(lab.dir)?.hostProfiles })
+  writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, dhcp, hostProfiles: readRecord(lab.dir)?.hostProfiles })
   await buildBase(lab)
 
   const removed: string[] = []
@@ -103,19 +122,32 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
 
   const limit = pLimit(bootParallelism())
   const plans = Array.from({ length: count }, (_, i) => hostPlan(lab, i + 1))
-  const hosts = await Promise.all(
+  // First every host's files and uplink (kept hosts as they are), then the
+  // DHCP server on the uplinks that exist now, then the boots, which need it.
+  const prepared = await Promise.all(
     plans.map((host) =>
       limit(async () => {
         const profile = wanted(host.index)
-        const before = await hostStatus(lab, host, recordedProfile(lab, host.name))
-        if (before.state === 'running' && before.profile === profile) return { name: host.name, profile, action: 'kept' as const }
+        const before = await hostStatus(lab, host, recordedProfile(lab, host.name), recordedDhcp(lab, host.name))
+        if (before.state === 'running' && before.profile === profile && before.dhcp === dhcp) {
+          return { host, profile, before, action: 'kept' as const }
+        }
         if (before.state !== 'down') await hostDown(lab, host)
         recordHostProfile(lab, host.name, undefined)
-        await createLabHost(lab, host, profile)
-        recordHostProfile(lab, host.name, profile)
-        const action = before.state === 'down' ? ('created' as const) : ('rebuilt' as const)
-        const why = before.state === 'running' ? `, was ${before.profile}` : ''
-        log(`${host.name}: ${action} (${host.address}, profile ${profile}${why})`)
+        await prepareLabHost(lab, host, profile, dhcp)
+        recordHostProfile(lab, host.name, profile, dhcp)
+        return { host, profile, before, action: before.state === 'down' ? ('created' as const) : ('rebuilt' as const) }
+      }),
+    ),
+  )
+  await convergeDhcpServer(lab, plans)
+  const hosts = await Promise.all(
+    prepared.map(({ host, profile, before, action }) =>
+      limit(async () => {
+        if (action === 'kept') return { name: host.name, profile, action }
+        await bootLabHost(lab, host, profile)
+        const why = before.state === 'running' ? `, was ${before.profile}${before.dhcp ? ' with DHCP' : ''}` : ''
+        log(`${host.name}: ${action} (${host.address}${dhcp ? ' by DHCP' : ''}, profile ${profile}${why})`)
         return { name: host.name, profile, action }
       }),
     ),
@@ -138,6 +170,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
 export async function labDown(opts: LabOptions = {}, log: (line: string) => void = () => {}): Promise<{ lab: Lab; removed: string[] }> {
   preflight()
   const lab = resolveLab(opts)
+  await stopDhcpServer(lab.dir)
   const indexes = await knownHostIndexes(lab)
   const limit = pLimit(8)
   await Promise.all(
@@ -153,12 +186,14 @@ export async function labDown(opts: LabOptions = {}, log: (line: string) => void
   return { lab, removed: indexes.map((i) => `h${i}`) }
 }
 
-export async function labStatus(opts: LabOptions = {}): Promise<{ lab: Lab; hosts: HostStatus[] }> {
+export async function labStatus(opts: LabOptions = {}): Promise<{ lab: Lab; hosts: HostStatus[]; dhcpServer?: { pid?: number } }> {
   const lab = resolveLab(opts)
   const hosts = await Promise.all(
-    (await knownHostIndexes(lab)).map((i) => hostStatus(lab, hostPlan(lab, i), recordedProfile(lab, `h${i}`))),
+    (await knownHostIndexes(lab)).map((i) => hostStatus(lab, hostPlan(lab, i), recordedProfile(lab, `h${i}`), recordedDhcp(lab, `h${i}`))),
   )
-  return { lab, hosts }
+  // The DHCP server: its PID while it runs, none where a DHCP host has no server (`up` restarts it).
+  const dhcpServer = hosts.some((h) => h.dhcp) || dhcpServerPid(lab.dir) ? { pid: dhcpServerPid(lab.dir) } : undefined
+  return { lab, hosts, dhcpServer }
 }
 
 export interface RebootResult {
@@ -185,6 +220,10 @@ export async function labReboot(names: string[], opts: LabOptions & { all?: bool
     if (status.state !== 'running') {
       throw new Error(`invalid reboot: ${host.name} is ${status.state}${status.detail ? ` (${status.detail})` : ''}; \`kvmplay lab up\` rebuilds it`)
     }
+  }
+  // A DHCP host gets its lease again at boot: the server must be there (restarted on all the lab's DHCP uplinks if it is not).
+  if (plans.some((h) => recordedDhcp(lab, h.name)) && !dhcpServerPid(lab.dir)) {
+    await convergeDhcpServer(lab, (await knownHostIndexes(lab)).map((i) => hostPlan(lab, i)))
   }
   const limit = pLimit(bootParallelism())
   const hosts = await Promise.all(

@@ -25,6 +25,24 @@ export const configuredFromOutside = (p: LabProfile) => p === 'none' || p === 'n
 /** Profiles in which NetworkManager (and its D-Bus) runs. */
 export const runsNetworkManager = (p: LabProfile) => p === 'networkmanager' || p === 'netplan'
 
+/**
+ * Profiles whose own system can take eth0's address by DHCP (`lab up --dhcp`):
+ * NetworkManager's internal DHCP client, directly or rendered from netplan.
+ * ifupdown would need dhclient, udhcpc or dhcpcd, none of which is on the
+ * machine; none and network-scripts are configured from outside.
+ */
+export const supportsDhcp = (p: LabProfile) => runsNetworkManager(p)
+
+/** `--dhcp` on a fleet: every profile in it must support it (an error names those that do not). */
+export function validateDhcp(profiles: readonly LabProfile[]): void {
+  const bad = [...new Set(profiles.filter((p) => !supportsDhcp(p)))]
+  if (bad.length > 0) {
+    throw new Error(
+      `invalid --dhcp: profile ${bad.join(', ')} cannot address eth0 by DHCP in the lab (networkmanager and netplan can; ifupdown would need a DHCP client, none is installed; none and network-scripts are configured from outside)`,
+    )
+  }
+}
+
 /** `networkmanager,ifupdown` → the list, in order; an unknown name is an error listing the known ones. */
 export function parseProfiles(spec: string): LabProfile[] {
   const names = spec.split(',').map((s) => s.trim())
@@ -54,7 +72,8 @@ export function connectionUuid(lab: string, host: string, device: string): strin
 }
 
 /** The uplink as every format describes it (ifcfg, keyfile, interfaces, netplan): DNS is the gateway, where none answers. */
-export const uplinkVars = (host: HostPlan) => ({
+export const uplinkVars = (host: HostPlan, dhcp = false) => ({
+  dhcp,
   host: host.name,
   device: host.uplink,
   mac: host.mac,
@@ -71,9 +90,10 @@ export interface ProfileFile {
   mode: number
 }
 
-/** The files a host of this profile persists its network in (none for the lab-configured ones beyond ifcfg). */
-export function profileFiles(labName: string, host: HostPlan, profile: LabProfile): ProfileFile[] {
-  const vars = uplinkVars(host)
+/** The files a host of this profile persists its network in (none for the lab-configured ones beyond ifcfg); with dhcp, eth0 takes its address by DHCP. */
+export function profileFiles(labName: string, host: HostPlan, profile: LabProfile, dhcp = false): ProfileFile[] {
+  if (dhcp) validateDhcp([profile])
+  const vars = uplinkVars(host, dhcp)
   switch (profile) {
     case 'none':
     case 'network-scripts':

@@ -18,6 +18,8 @@ export interface LabOptions {
   dir?: string
   /** How hosts keep their network: one profile, or a comma-separated list assigned round-robin (h1, h2, …). */
   profile?: string
+  /** Hosts' uplinks take their address by DHCP from the lab's dnsmasq (networkmanager and netplan only). */
+  dhcp?: boolean
 }
 
 export interface Lab extends LabIdentity {
@@ -32,6 +34,10 @@ export interface LabRecord {
   profiles?: LabProfile[]
   /** The profile each host was built with (a host whose profile changes is rebuilt). */
   hostProfiles?: Record<string, LabProfile>
+  /** Whether the last `up` with a --dhcp choice asked for DHCP uplinks (new hosts get it). */
+  dhcp?: boolean
+  /** The hosts built with a DHCP uplink (a host whose choice changes is rebuilt). */
+  hostDhcp?: Record<string, boolean>
 }
 
 export const labPaths = (dir: string) => ({
@@ -87,7 +93,7 @@ export function readRecord(dir: string): LabRecord | undefined {
   return JSON.parse(readFileSync(path, 'utf8')) as LabRecord
 }
 
-export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles'>): void {
+export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp'>): void {
   mkdirSync(lab.dir, { recursive: true })
   const before = readRecord(lab.dir)
   const record: LabRecord = {
@@ -96,6 +102,8 @@ export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 
     hosts,
     profiles: profiles?.profiles ?? before?.profiles,
     hostProfiles: profiles?.hostProfiles ?? before?.hostProfiles,
+    dhcp: profiles?.dhcp ?? before?.dhcp,
+    hostDhcp: profiles?.hostDhcp ?? before?.hostDhcp,
   }
   writeFileSync(labPaths(lab.dir).record, JSON.stringify(record, null, 2) + '\n')
 }
