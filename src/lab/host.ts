@@ -199,12 +199,6 @@ export async function bootLabHost(lab: Lab, host: HostPlan, profile: LabProfile 
   await waitReady(lab, host, pid, profile)
 }
 
-/** Brings a host up from nothing. Callers remove leftovers first (hostDown). */
-export async function createLabHost(lab: Lab, host: HostPlan, profile: LabProfile = 'none', dhcp = false): Promise<void> {
-  await prepareLabHost(lab, host, profile, dhcp)
-  await bootLabHost(lab, host, profile)
-}
-
 /**
  * Everything of the host's network namespace that a power cycle does not
  * keep: every link but `lo` and the uplink (bridges, libvirt's virbr0, taps,
