@@ -23,8 +23,8 @@ import { INTERFACES } from '../../facts/network-system.ts'
 import { renderTemplate } from '../../render.ts'
 import { describeSnapshot, restoreScript, snapshotOf } from '../../cutover/restore.ts'
 import type { NetworkBackend, NetworkFacts, PersistedFile } from '../backend.ts'
+import { iproute2Plan } from '../iproute2.ts'
 import type { BridgeWish } from '../wish.ts'
-import { bridgedAsWished } from './live.ts'
 
 /** Lines that start a new stanza (interfaces(5)); an iface stanza's options run until the next one. */
 const STANZA = /^\s*(iface|mapping|auto|allow-[\w-]+|source|source-directory|rename|no-auto-down|no-scripts)(\s|$)/
@@ -176,7 +176,8 @@ export const ifupdownBackend: NetworkBackend = {
   },
   persist: (w, { system }) => ifupdownFiles(w, system),
   planRuntime: (w, { net }) => {
-    if (bridgedAsWished(w, net)) return undefined
+    // As wished when iproute2 would have nothing to do: the port in the bridge, every address and route on it, none on the port.
+    if (iproute2Plan(w, net).length === 0) return undefined
     const state = `${STATE_DIR}/ifstate.${w.bridge}`
     const apply = [
       'set -e',

@@ -27,8 +27,8 @@ import { NETPLAN_DIR } from '../../facts/network-system.ts'
 import { renderTemplate } from '../../render.ts'
 import { describeSnapshot, restoreScript, snapshotOf } from '../../cutover/restore.ts'
 import type { NetworkBackend, PersistedFile } from '../backend.ts'
+import { iproute2Plan } from '../iproute2.ts'
 import type { BridgeWish } from '../wish.ts'
-import { bridgedAsWished } from './live.ts'
 
 /** The sections a bridge port can be defined in. */
 const PORT_SECTIONS = ['ethernets', 'bonds', 'vlans'] as const
@@ -141,7 +141,8 @@ export const netplanBackend: NetworkBackend = {
   },
   persist: (w, { system }) => netplanFiles(w, system),
   planRuntime: (w, { net, system }) => {
-    if (bridgedAsWished(w, net)) return undefined
+    // As wished when iproute2 would have nothing to do: the port in the bridge, every address and route on it, none on the port.
+    if (iproute2Plan(w, net).length === 0) return undefined
     const r = renderer(w, system)
     const apply =
       r.kind === 'NetworkManager'
