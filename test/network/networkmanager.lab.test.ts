@@ -155,4 +155,28 @@ it('kvmplay killed after arming: NetworkManager and the host roll back by themse
   figures.push(`controller killed on a NetworkManager host (confirmTimeout ${timeout}): restored by the host's timer; NM log lines about rollback: ${rollbacks}`)
 })
 
+it('a change NetworkManager refuses reports at once, not after the confirm timeout: rolled back through the checkpoint, verified', async () => {
+  const h3 = hosts[2]
+  await freshCutovers(h3)
+  // A real host's configuration NetworkManager honours and kvmplay does not foresee: br0 may not be managed.
+  const conf = '/etc/NetworkManager/conf.d/90-unmanaged-br0.conf'
+  await onHost(h3, `printf '[keyfile]\\nunmanaged-devices=interface-name:br0\\n' > ${conf}`)
+  assert.is(kvmplay(['lab', 'reboot', 'h3', ...labArgs]).code, 0)
+  const before = await netState(h3)
+  const timeout = 60
+  const started = Date.now()
+  const res = kvmplay(['run', CUTOVER, '-i', inventory, '-l', 'h3', '--json', '-e', `confirm_timeout=${timeout}`])
+  const seconds = (Date.now() - started) / 1000
+  assert.is(res.code, 2, res.out + res.err)
+  const why = events(res.out).find((e) => e.status === 'rolled_back')?.reason ?? ''
+  assert.match(why, /the change failed \(exit 1\): Error: Connection activation failed: .*unmanaged.* restored its previous state by itself \(restore exit 0\), verified/, why)
+  // The host's timer would fire after 60 s; the verdict came from kvmplay firing the rollback at once.
+  assert.ok(seconds < timeout, `verdict after ${seconds} s, not before the ${timeout} s timer`)
+  figures.push(`a change NetworkManager refuses (br0 unmanaged), confirmTimeout ${timeout}: rolled back and verified, verdict after ${seconds.toFixed(1)} s`)
+  await onHost(h3, `rm -f ${conf}`)
+  assert.is(await netState(h3), before)
+  assert.is((await onHost(h3, 'ip link show br0 >/dev/null 2>&1 && echo present || echo absent')).trim(), 'absent')
+  assert.is(kvmplay(['lab', 'reboot', 'h3', ...labArgs]).code, 0)
+})
+
 nm.run()

@@ -226,11 +226,12 @@ function restore(change: RuntimeChange, facts: NetworkFacts, files: FileOriginal
   const nic = snapshot.links.find((l) => l.name === device)
   const primary = nic?.addresses[0]
   const def = snapshot.defaultRoute
-  const back = [
-    sh`! ip link show ${bridge} >/dev/null 2>&1`,
+  const bridgeWasThere = snapshot.links.some((l) => l.name === bridge && l.existed)
+  const addressed = [
     ...(primary ? [sh`ip -4 -o addr show dev ${device} | grep -qF ${` ${primary.address}/${primary.prefix} `}`] : []),
     ...(def ? [sh`ip route show default | grep -qF ${`dev ${def.dev}`}`] : []),
-  ].join(' && ')
+  ]
+  const back = [...(bridgeWasThere ? [] : [sh`! ip link show ${bridge} >/dev/null 2>&1`]), ...addressed].join(' && ')
   const script = [
     '# kvmplay rollback (NetworkManager): the checkpoint, then the files, then links and addresses where NM did not restore them',
     'set +e',
@@ -238,8 +239,13 @@ function restore(change: RuntimeChange, facts: NetworkFacts, files: FileOriginal
     restoreScript({ links: [] }, files).replace(/^#.*\nset \+e\n/, ''),
     'nmcli connection reload',
     ...(original ? [sh`[ "$nm_rolled_back" = yes ] || nmcli -w 20 connection up uuid ${original.uuid}`] : []),
-    `restored() { ${back}; }`,
-    'i=0; until restored || [ $i -ge 50 ]; do sleep 0.2; i=$((i+1)); done',
+    `restored() { ${back || 'true'}; }`,
+    // Wait for what NetworkManager restores: the uplink's address and route.
+    `addressed() { ${addressed.join(' && ') || 'true'}; }`,
+    'i=0; until addressed || [ $i -ge 50 ]; do sleep 0.2; i=$((i+1)); done',
+    // A bridge NetworkManager created but does not manage (unmanaged-devices in
+    // its configuration) outlives the checkpoint; it was not there before.
+    ...(bridgeWasThere ? [] : [sh`ip link del ${bridge} 2>/dev/null`]),
     'if ! restored; then',
     restoreScript(snapshot, []).replace(/^#.*\nset \+e\n/, '').trimEnd(),
     'fi',

@@ -237,7 +237,7 @@ test('the apply run against fake busctl and nmcli: the checkpoint path is stored
   }
 })
 
-test("the rollback: the checkpoint first, then the files and NetworkManager's reload, the original profile where no checkpoint was rolled back, then iproute2 only where NM did not restore", () => {
+test("the rollback: the checkpoint first, then the files and NetworkManager's reload, the original profile where no checkpoint was rolled back, then iproute2 only where NM did not restore; a bridge NM left behind is deleted", () => {
   const net = canned('network-fresh.txt')
   const facts = withNm(net)
   const change = nm.planRuntime(bridgeWish({ bridge: 'br0' }, net), facts)!
@@ -257,8 +257,12 @@ test("the rollback: the checkpoint first, then the files and NetworkManager's re
     at(/^nmcli connection reload$/m),
     at(new RegExp(`^\\[ "\\$nm_rolled_back" = yes \\] \\|\\| nmcli -w 20 connection up uuid ${eth0Profile.uuid}$`, 'm')),
     at(/^restored\(\) \{ ! ip link show br0 >\/dev\/null 2>&1 && ip -4 -o addr show dev eth0 \| grep -qF ' 198\.19\.3\.2\/24 ' && ip route show default \| grep -qF 'dev eth0'; \}$/m),
+    at(/^addressed\(\) \{ ip -4 -o addr show dev eth0 \| grep -qF ' 198\.19\.3\.2\/24 ' && ip route show default \| grep -qF 'dev eth0'; \}$/m),
+    at(/^i=0; until addressed /m),
+    // A bridge NM made but does not manage outlives the checkpoint: deleted without waiting.
+    at(/^ip link del br0 2>\/dev\/null$/m),
     at(/^if ! restored; then$/m),
-    at(/ip link del br0/),
+    at(/ip link del br0 2>\/dev\/null\nip link set eth0 nomaster/),
     at(/ip addr add 198\.19\.3\.2\/24 dev eth0/),
     at(/ip route replace default via 198\.19\.3\.1 dev eth0/),
     at(/^fi$/m),
