@@ -115,7 +115,7 @@ export function applyBridge(opts: BridgeOptions): Task {
           touches: [resource.links, ...(scope.paths ? [...scope.paths].map(resource.path) : [resource.anything])],
           reach: async (reach: HostReach) => {
             const files = reach.changedFiles().filter((f) => !scope.paths || scope.paths.has(f.path))
-            await confirmedApply(reach, {
+            const verdict = await confirmedApply(reach, {
               apply: change.apply,
               restore: backend.restore(change, facts, files).script,
               confirm: change.confirm,
@@ -124,6 +124,8 @@ export function applyBridge(opts: BridgeOptions): Task {
               checks: [libvirtAnswers],
               verify: VERIFY,
             })
+            // A probe skipped (optional, could not run) is said in the task's result.
+            return verdict.includes('; ') ? verdict.slice(verdict.indexOf('; ') + 2) : undefined
           },
         }
         const steps: Step[] = [step]

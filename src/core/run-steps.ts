@@ -24,8 +24,13 @@ async function runShellSteps(conn: Connection, steps: ShellStep[]): Promise<void
   for (const [i, res] of results.entries()) if (res.code !== 0) throw commandFailed(conn.host, steps[i].summary, res)
 }
 
-/** Runs the steps in order; each one (or run of shell steps) on the host's connection as it is then: a cutover may have replaced it. */
-export async function runSteps(steps: Step[], host: StepHost): Promise<void> {
+/**
+ * Runs the steps in order; each one (or run of shell steps) on the host's
+ * connection as it is then: a cutover may have replaced it. Resolves with the
+ * notes the steps left for the task's result.
+ */
+export async function runSteps(steps: Step[], host: StepHost): Promise<string[]> {
+  const notes: string[] = []
   const ctx = { host: host.name }
   const shell: ShellStep[] = []
   const flush = async () => {
@@ -35,7 +40,8 @@ export async function runSteps(steps: Step[], host: StepHost): Promise<void> {
     if (step.original) host.recordOriginal(step.original)
     if (isReachStep(step)) {
       await flush()
-      await step.reach(host.reach)
+      const note = await step.reach(host.reach)
+      if (note) notes.push(note)
       continue
     }
     if (step.native) {
@@ -51,4 +57,5 @@ export async function runSteps(steps: Step[], host: StepHost): Promise<void> {
     await step.run(await host.connection(), ctx)
   }
   await flush()
+  return notes
 }

@@ -182,9 +182,10 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
       }
       const steps = plan.steps.map((s) => s.summary)
       const diffs = plan.steps.flatMap((s) => (s.diff ? [s.diff] : []))
+      let notes: string[] = []
       if (!check) {
         try {
-          await runSteps(plan.steps, host)
+          notes = await runSteps(plan.steps, host)
         } finally {
           // Drop what the steps can have changed; a step that does not say drops everything.
           const touched = plan.steps.every((st) => st.touches) ? plan.steps.flatMap((st) => st.touches ?? []) : undefined
@@ -192,7 +193,8 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
         }
       }
       wouldChange = true
-      record(result(task, handler, t0, { status: 'changed', reason: plan.reason, steps, diffs }))
+      const reason = [plan.reason, ...notes].filter(Boolean).join('. ') || undefined
+      record(result(task, handler, t0, { status: 'changed', reason, steps, diffs }))
       for (const name of task.notify) if (!notified.includes(play.handlers[name])) notified.push(play.handlers[name])
       for (const t of task.onChange) if (!notified.includes(t)) notified.push(t)
       return true

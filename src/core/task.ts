@@ -87,7 +87,8 @@ export interface ConnectionStep extends StepBase {
 
 /** A step that changes how the host is reached: it gets the host's reach, not one connection. */
 export interface ReachStep extends StepBase {
-  reach(reach: HostReach): Promise<void>
+  /** May resolve with a note for the task's result (say, a probe skipped). */
+  reach(reach: HostReach): Promise<string | void>
 }
 
 export type Step = ConnectionStep | ReachStep

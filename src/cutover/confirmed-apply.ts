@@ -16,6 +16,8 @@ import { KvmplayError } from '../core/errors.ts'
 import { quote } from '../core/quote.ts'
 import type { Connection } from '../connection/types.ts'
 import type { HostReach } from '../core/task.ts'
+import type { Probe } from '../network/probes.ts'
+import { probeLines, readVerdicts } from './probe-run.ts'
 
 export interface Cutover {
   /** Shell commands that make the change. */
@@ -24,9 +26,9 @@ export interface Cutover {
   restore: string
   /** Seconds the host waits for the confirmation before it restores itself. */
   timeoutSec: number
-  /** Shell commands that must succeed on the new connection before confirming. */
-  probes: string[]
-  /** Checks made from the controller on the new connection after the probes pass: each answers what failed, or undefined. */
+  /** What must hold on the new connection before confirming; unless a probe says otherwise, also before arming. */
+  probes: Probe[]
+  /** Checks made from the controller (before arming, and on the new connection after the probes pass): each answers what failed, or undefined. */
   checks?: ((conn: Connection) => Promise<string | undefined>)[]
   /** What shows the state that matters: read when arming, compared after a rollback. */
   verify: Verify
@@ -58,6 +60,10 @@ const cutoverDir = (id: string) => `/run/kvmplay/cutover-${id}`
 // `true`, not `:`: a failed redirection of a special builtin (`:`) would end the shell itself.
 const claim = (d: string) => `set -C; { true > "${d}/decided"; } 2>/dev/null`
 
+/** Ends the arm script before anything is armed where a precondition does not hold ("F " lines: probe-run.ts). */
+const preconditions = (probes: Probe[]) =>
+  probes.length ? [`pre=$(\n${probeLines(probes).join('\n')}\n)`, '[ -z "$pre" ] || printf \'%s\\n\' "$pre"', `case "\n$pre" in *"\nF "*) exit 0 ;; esac`] : []
+
 export function armScript(id: string, c: Cutover): string {
   const d = cutoverDir(id)
   // The change runs detached from this session (a dropped link cannot stop it
@@ -69,6 +75,9 @@ export function armScript(id: string, c: Cutover): string {
   return [
     // The state before the change, for checking a rollback later.
     `{ ${c.verify.command}\n} || true`,
+    'echo @@PRE',
+    // What must hold after the change must hold before it too, unless a probe says otherwise.
+    ...preconditions(c.probes.filter((p) => p.precondition !== false)),
     'echo @@ARMING',
     'set -e',
     `d=${d}`,
@@ -101,8 +110,8 @@ export function probeScript(id: string, c: Cutover): string {
     `d=${d}`,
     'i=0; while [ ! -e "$d/apply.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
     '{ read -r rc < "$d/apply.rc"; } 2>/dev/null || rc=unfinished',
-    '[ "$rc" = 0 ] || { echo "the change failed (exit $rc): $(tail -n 3 "$d/apply.log" 2>/dev/null | tr \'\\n\' \' \')"; exit 0; }',
-    ...c.probes.map((p) => `( ${p} ) >/dev/null 2>&1 || echo ${quote(`probe failed: ${p}`)}`),
+    '[ "$rc" = 0 ] || { echo "F the change failed (exit $rc): $(tail -n 3 "$d/apply.log" 2>/dev/null | tr \'\\n\' \' \')"; exit 0; }',
+    ...probeLines(c.probes),
   ].join('\n')
 }
 
@@ -183,8 +192,16 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
   const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
   const started = Date.now()
   const T = (m: string) => process.env.KVMPLAY_DEBUG_CUTOVER && console.error(`[cutover ${reach.host}] ${m} +${Date.now() - started}ms`)
+  // A condition already false before the change is not the change's fault: fail with nothing changed.
+  const notBefore = (failures: string[]) =>
+    new KvmplayError('precondition', `${failures.map((f) => `${f} on ${reach.host}`).join('; ')} before the change — nothing was changed`)
+  const checkedBefore = (await Promise.all((c.checks ?? []).map((check) => check(conn)))).filter((f): f is string => !!f)
+  if (checkedBefore.length) throw notBefore(checkedBefore)
   const armed = await conn.exec(armScript(id, c))
-  const [verifyBefore, armedOut = ''] = armed.stdout.split('@@ARMING\n')
+  const [verifyBefore, afterVerify = ''] = armed.stdout.split('@@PRE\n')
+  const [preOut, armedOut = ''] = afterVerify.split('@@ARMING\n')
+  const before = readVerdicts(preOut)
+  if (before.failures.length) throw notBefore(before.failures)
   if (armed.code !== 0 || !armedOut.includes('armed')) {
     throw new KvmplayError('command', `${reach.host}: could not arm the rollback (exit ${armed.code}): ${armed.stderr.trim()} — nothing was changed`)
   }
@@ -214,11 +231,14 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
       current = back.conn
     }
     let failures: string
+    let skipped: string[] = []
     try {
       // The controller's checks run alongside the probes (one wait, not two); they count only when the probes pass.
       const checks = Promise.all((c.checks ?? []).map((check) => check(current)))
       checks.catch(() => {})
-      failures = (await current.exec(probeScript(id, c))).stdout.trim()
+      const after = readVerdicts((await current.exec(probeScript(id, c))).stdout)
+      skipped = after.skipped
+      failures = after.failures.join('; ')
       if (!failures) failures = (await checks).find((f) => f) ?? ''
     } catch (err) {
       why = `the connection dropped while probing (${(err as Error).message})`
@@ -233,10 +253,13 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
         why = `the connection dropped while confirming (${(err as Error).message})`
         continue
       }
-      if (confirm.stdout.includes('confirmed')) return `confirmed after ${((Date.now() - started) / 1000).toFixed(1)} s`
+      if (confirm.stdout.includes('confirmed')) {
+        const notes = [...new Set([...before.skipped, ...skipped])]
+        return `confirmed after ${((Date.now() - started) / 1000).toFixed(1)} s${notes.length ? `; ${notes.join('; ')}` : ''}`
+      }
       why = `confirmation came too late (after ${c.timeoutSec} s): the host had started its rollback`
     } else {
-      why = failures.split('\n').join('; ')
+      why = failures
       firedNow = await current.exec(fireNowScript(id)).then(
         () => true,
         () => false,

@@ -9,6 +9,8 @@ import { uplinkOf } from '../facts/network.ts'
 import type { Address, HostNetwork } from '../facts/network.ts'
 import { absolutePath, interfaceName, ipv4, mac, netmaskToPrefix, prefixLength, prefixToNetmask } from '../core/validate.ts'
 import { KvmplayError } from '../core/errors.ts'
+import { probeOf } from './probes.ts'
+import type { ProbeSpec } from './probes.ts'
 
 export interface BridgeOptions extends TaskOptions {
   /** The bridge to create, e.g. 'br0'. */
@@ -37,8 +39,13 @@ export interface BridgeOptions extends TaskOptions {
   nmControlled?: boolean
   /** applyBridge: seconds the host waits for kvmplay to come back and confirm before it rolls back by itself. Default 60. */
   confirmTimeout?: number
-  /** applyBridge: extra shell commands that must succeed on the host after the change, before it is confirmed. */
-  probes?: string[]
+  /**
+   * applyBridge: what must hold on the host after the change, before it is confirmed: shell
+   * commands (exit 0: holds; 127: cannot run here), or `{ command, name, optional, precondition }`.
+   * Each is checked before the change too (a condition false then fails the task with nothing
+   * changed) unless `precondition: false`; one that cannot run fails unless `optional: true`.
+   */
+  probes?: ProbeSpec[]
   /**
    * applyBridge: which files the rollback puts back, besides the links and routes. 'bridge' (the
    * default): the bridge's own persisted configuration (for ifcfg: ifcfg-BRIDGE and ifcfg-DEVICE),
@@ -96,6 +103,7 @@ export function validateBridgeOptions(o: BridgeOptions): void {
   if (o.bootproto !== undefined && o.bootproto !== 'static' && o.bootproto !== 'dhcp') {
     throw new KvmplayError('validation', `invalid bootproto ${JSON.stringify(o.bootproto)}: expected 'static' or 'dhcp'`)
   }
+  for (const p of o.probes ?? []) probeOf(p)
   if (o.delay !== undefined && (!Number.isInteger(o.delay) || o.delay < 0 || o.delay > 30)) {
     throw new KvmplayError('validation', `invalid delay ${JSON.stringify(o.delay)}: expected whole seconds from 0 to 30`)
   }

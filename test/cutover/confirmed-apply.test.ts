@@ -20,7 +20,7 @@ function cannedConn(name: string, dead = false) {
       const kind = cmd.includes('@@ARMING') ? 'arm' : cmd.includes('too-late') ? 'confirm' : cmd === ':' ? 'ping' : 'probe'
       if (dead && kind !== 'arm') throw new Error(`${name}: timed out`)
       ran.push(kind)
-      return kind === 'arm' ? ok('before\n@@ARMING\narmed\n') : kind === 'confirm' ? ok('confirmed\n') : ok()
+      return kind === 'arm' ? ok('before\n@@PRE\n@@ARMING\narmed\n') : kind === 'confirm' ? ok('confirmed\n') : ok()
     },
     close: async () => void (closed = true),
   }
@@ -60,7 +60,7 @@ test('the new login is the proof; probes and the confirmation go over the connec
   assert.equal(s.fresh.ran, [])
   assert.ok(s.fresh.closed(), 'the proof connection is not left open')
   assert.equal(s.adopted, [])
-  assert.equal(s.checkedOn, [s.old.conn])
+  assert.equal(s.checkedOn, [s.old.conn, s.old.conn], 'checked before arming, then after the change')
 })
 
 test('when the connection kvmplay had no longer answers, the new one probes, confirms and becomes the host connection', async () => {
@@ -70,7 +70,7 @@ test('when the connection kvmplay had no longer answers, the new one probes, con
   assert.equal(s.fresh.ran, ['probe', 'confirm'])
   assert.not.ok(s.fresh.closed())
   assert.equal(s.adopted, [s.fresh.conn])
-  assert.equal(s.checkedOn, [s.fresh.conn])
+  assert.equal(s.checkedOn, [s.old.conn, s.fresh.conn])
 })
 
 test('a failed change is rolled back at once and its verdict comes in seconds, not after the confirm timeout', async () => {
@@ -78,9 +78,9 @@ test('a failed change is rolled back at once and its verdict comes in seconds, n
   const conn: Connection = {
     host: 'h1',
     exec: async (cmd) => {
-      if (cmd.includes('@@ARMING')) return ok('before\n@@ARMING\narmed\n')
+      if (cmd.includes('@@ARMING')) return ok('before\n@@PRE\n@@ARMING\narmed\n')
       if (cmd === ':') return ok()
-      if (cmd.includes('the change failed')) return ran.push('probe'), ok('the change failed (exit 1): RTNETLINK answers: File exists\n')
+      if (cmd.includes('the change failed')) return ran.push('probe'), ok('F the change failed (exit 1): RTNETLINK answers: File exists\n')
       if (cmd.includes('fire.sh')) return ran.push('fire now'), ok()
       if (cmd.includes('restore.rc')) return ran.push('verify'), ok('0\n@@\nbefore\n')
       return ok()
@@ -96,6 +96,34 @@ test('a failed change is rolled back at once and its verdict comes in seconds, n
   assert.match(String(err), /rolled back — the change failed \(exit 1\): RTNETLINK answers: File exists\. The host restored its previous state by itself \(restore exit 0\), verified/)
   assert.equal(ran, ['probe', 'fire now', 'verify'])
   assert.ok(Date.now() - started < 10_000, `the verdict took ${Date.now() - started} ms of a 60 s timeout`)
+})
+
+/** A connection whose arming reports `pre` (the precondition lines) and that records what it ran. */
+function preconditionHost(pre: string, check?: string) {
+  const ran: string[] = []
+  const conn: Connection = {
+    host: 'h2',
+    exec: async (cmd) => {
+      ran.push(cmd.includes('@@ARMING') ? 'arm' : 'other')
+      return ok(`before\n@@PRE\n${pre}`)
+    },
+    close: async () => {},
+  }
+  const reach: HostReach = { host: 'h2', connection: async () => conn, changedFiles: () => [], reconnect: async () => conn, connectAgain: async () => conn, adopt: () => {} }
+  const cutover: Cutover = { apply: 'true', restore: 'true', timeoutSec: 60, probes: [{ name: 'the gateway 198.19.2.1 answers', command: 'ping' }], checks: [async () => check], verify: { command: 'echo before' } }
+  return { ran, run: () => confirmedApply(reach, cutover).then(() => 'confirmed', (e: Error) => e.message) }
+}
+
+test('a precondition false before the change fails the task with nothing armed or changed, and says so', async () => {
+  const h = preconditionHost('F "the gateway 198.19.2.1 answers" does not hold (exit 1): no answer to ping nor to neighbour resolution (198.19.2.1 dev eth0 FAILED)\n')
+  assert.is(await h.run(), '"the gateway 198.19.2.1 answers" does not hold (exit 1): no answer to ping nor to neighbour resolution (198.19.2.1 dev eth0 FAILED) on h2 before the change — nothing was changed')
+  assert.equal(h.ran, ['arm'], 'the arm script stopped itself before arming (armScript); nothing else ran')
+})
+
+test('libvirtd not answering before the change: said so, and the rollback is not even armed', async () => {
+  const h = preconditionHost('', 'libvirtd does not answer (virsh list: error: failed to connect to the hypervisor)')
+  assert.is(await h.run(), 'libvirtd does not answer (virsh list: error: failed to connect to the hypervisor) on h2 before the change — nothing was changed')
+  assert.equal(h.ran, [])
 })
 
 test.run()

@@ -9,6 +9,8 @@ import { parseHostNetwork } from '../../src/facts/network.ts'
 import { snapshotOf, restoreScript, describeSnapshot } from '../../src/cutover/restore.ts'
 import { armScript, probeScript, confirmScript } from '../../src/cutover/confirmed-apply.ts'
 import { VERIFY } from '../../src/network/verify.ts'
+import type { Probe } from '../../src/network/probes.ts'
+import { readVerdicts } from '../../src/cutover/probe-run.ts'
 
 const fresh = parseHostNetwork(readFileSync(new URL('../fixtures/canned/network-fresh.txt', import.meta.url), 'utf8'))
 const snap = snapshotOf(fresh, ['br0', 'eth0'])
@@ -49,7 +51,7 @@ test('the restore script deletes what the change created, then puts links, addre
   assert.ok(lines.includes('set +e'), 'a step already undone must not stop the rest')
 })
 
-const cutover = { apply: 'ip link add br0 type bridge', restore: 'ip link del br0', timeoutSec: 30, probes: ["ping -c 1 '198.19.3.1'"], verify: { command: 'ip -br addr' } }
+const cutover = { apply: 'ip link add br0 type bridge', restore: 'ip link del br0', timeoutSec: 30, probes: [{ name: 'the bridge exists', command: 'ip link show br0' }], verify: { command: 'ip -br addr' } }
 
 test('arming: a timer that needs no controller (systemd-run, else a detached sleep), the change detached too', () => {
   const s = armScript('abc', cutover)
@@ -61,11 +63,11 @@ test('arming: a timer that needs no controller (systemd-run, else a detached sle
 })
 
 /** Runs the cutover scripts in a real dash, in a directory of ours instead of /run, without systemd. */
-function onDash(id: string, dir: string) {
+function onDash(id: string, dir: string, probes: Probe[] = [{ name: 'it holds', command: 'true' }]) {
   const local = (script: string) => script.replaceAll(`/run/kvmplay/cutover-${id}`, dir).replace('[ -d /run/systemd/system ]', 'false')
   const run = (script: string) => execFileSync('dash', ['-c', local(script)], { encoding: 'utf8' })
   const arm = (timeoutSec: number) =>
-    run(armScript(id, { ...cutover, timeoutSec, apply: `echo applied > ${dir}/applied`, restore: `echo restored > ${dir}/restored`, verify: { command: 'echo before' } }))
+    run(armScript(id, { ...cutover, timeoutSec, apply: `echo applied > ${dir}/applied`, restore: `echo restored > ${dir}/restored`, probes, verify: { command: 'echo before' } }))
   return { arm, confirm: () => run(confirmScript(id)).trim() }
 }
 const until = async (what: () => boolean) => {
@@ -75,7 +77,7 @@ const until = async (what: () => boolean) => {
 test('in dash: a confirmation disarms the rollback, and asked again still says confirmed; the timer never fires', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cutover-'))
   const host = onDash('c1', dir)
-  assert.match(host.arm(1), 'before\n@@ARMING\narmed')
+  assert.match(host.arm(1), 'before\n@@PRE\n@@ARMING\narmed')
   await until(() => existsSync(join(dir, 'apply.rc')))
   assert.is(readFileSync(join(dir, 'apply.rc'), 'utf8'), '0\n')
   assert.is(readFileSync(join(dir, 'applied'), 'utf8'), 'applied\n')
@@ -83,6 +85,27 @@ test('in dash: a confirmation disarms the rollback, and asked again still says c
   assert.is(host.confirm(), 'confirmed')
   await sleep(1500)
   assert.not.ok(existsSync(join(dir, 'restored')), 'no rollback after a confirmation')
+  rmSync(dir, { recursive: true })
+})
+
+test('in dash: a precondition that does not hold stops the arming — nothing written, nothing started — and says why; one that cannot run counts as failed, unless optional', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cutover-'))
+  const probes: Probe[] = [
+    { name: 'holds', command: 'true' },
+    { name: 'the gateway answers', command: 'echo "no answer" >&2; exit 1' },
+    { name: 'a tool here', command: 'no-such-tool-kvmplay' },
+    { name: 'an optional tool', command: 'no-such-tool-kvmplay', optional: true },
+    { name: 'only after', command: 'false', precondition: false },
+  ]
+  const out = onDash('p1', dir, probes).arm(30)
+  const v = readVerdicts(out.split('@@PRE\n')[1])
+  assert.is(v.failures.length, 2, out)
+  assert.is(v.failures[0], '"the gateway answers" does not hold (exit 1): no answer')
+  assert.match(v.failures[1], /^"a tool here" cannot run on the host: dash: \d+: no-such-tool-kvmplay: not found$/)
+  assert.is(v.skipped.length, 1, out)
+  assert.match(v.skipped[0], /^"an optional tool" cannot run on the host, skipped \(optional\): dash: \d+: no-such-tool-kvmplay: not found$/)
+  assert.not.match(out, '@@ARMING')
+  assert.not.ok(existsSync(join(dir, 'armed')) || existsSync(join(dir, 'apply.sh')), 'nothing armed')
   rmSync(dir, { recursive: true })
 })
 

@@ -1,39 +1,44 @@
 /**
  * What must hold after a network change before it is confirmed: the gateway
- * answers (where the host has ping), the user's probes, and libvirtd answers —
+ * answers (ping, else neighbour resolution), the user's probes, and libvirtd answers —
  * over its API where the connection can reach the socket (a stand-in
  * libvirtd here, in process), else through `virsh list`.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { Duplex } from 'node:stream'
-import { probesFor, libvirtAnswers } from '../../src/network/probes.ts'
+import { CANNOT_RUN, probeOf, probesFor, libvirtAnswers } from '../../src/network/probes.ts'
 import type { BridgeWish } from '../../src/network/wish.ts'
 import type { Connection } from '../../src/connection/types.ts'
 import { connectLocal } from '../../src/connection/local.ts'
 import { XdrReader, XdrWriter } from '../../src/libvirt/xdr.ts'
 
 const wish = (gateway?: string) => ({ bridge: 'br0', device: 'eth0', gateway }) as BridgeWish
-const VIRSH_LIST = '! command -v virsh >/dev/null 2>&1 || virsh -q list --all --name >/dev/null'
+const VIRSH_LIST = 'command -v virsh >/dev/null 2>&1 || exit 127; virsh -q list --all --name >/dev/null'
+const VIRSH_FAILED = 'libvirtd does not answer (virsh list: error: failed to connect to the hypervisor)'
 
-test('the gateway probe comes first, then the user\'s probes in their order', () => {
-  assert.equal(probesFor(wish('192.0.2.1'), ['test -e /run/ok', 'systemctl is-active sshd']), [
-    '! command -v ping >/dev/null 2>&1 || ping -c 1 -W 2 192.0.2.1',
-    'test -e /run/ok',
-    'systemctl is-active sshd',
-  ])
+test("the gateway probe comes first, named, then the user's probes in their order, with how each counts", () => {
+  const probes = probesFor(wish('192.0.2.1'), ['test -e /run/ok', { command: 'systemctl is-active sshd', name: 'sshd runs', optional: true }, { command: 'true', precondition: false }])
+  assert.equal(probes.map((p) => p.name), ['the gateway 192.0.2.1 answers', 'test -e /run/ok', 'sshd runs', 'true'])
+  assert.equal(probes.slice(1).map((p) => [p.command, p.optional, p.precondition]), [['test -e /run/ok', undefined, undefined], ['systemctl is-active sshd', true, undefined], ['true', undefined, false]])
 })
 
-test('without a gateway (DHCP, or none known) only the user\'s probes are run', () => {
-  assert.equal(probesFor(wish(), ['true']), ['true'])
+test("without a gateway (DHCP, or none known) only the user's probes are run", () => {
+  assert.equal(probesFor(wish(), ['true']).map((p) => p.command), ['true'])
   assert.equal(probesFor(wish(), []), [])
 })
 
-test('a host without ping passes the gateway probe rather than failing the change', async () => {
-  // PATH holds no ping, so nothing is sent: `command -v` is the shell's own.
+test('a probe that is neither a command nor { command } is refused when the playbook is built', () => {
+  assert.throws(() => probeOf({ name: 'x' } as never), /invalid probe \{"name":"x"\}: expected a shell command, or \{ command, name\?, optional\?, precondition\? \}/)
+  assert.throws(() => probeOf({ command: ' ' }), /invalid probe/)
+})
+
+test('a host with neither ping nor ip and bash cannot probe its gateway: it says so with exit 127, it does not pass', async () => {
+  // PATH holds none of them, so nothing is sent: `command -v` is the shell's own.
   const [probe] = probesFor(wish('192.0.2.1'), [])
-  const res = await connectLocal({ kind: 'local', host: 'ctl', commandTimeoutMs: 5000 }).exec(`PATH=/nonexistent; ${probe}`)
-  assert.is(res.code, 0, res.stderr)
+  const res = await connectLocal({ kind: 'local', host: 'ctl', commandTimeoutMs: 5000 }).exec(`PATH=/nonexistent; ${probe.command}`)
+  assert.is(res.code, CANNOT_RUN, res.stderr)
+  assert.match(res.stderr, 'needs ping, or ip and bash, to ask the gateway')
 })
 
 /** A connection that records what it runs and answers each command with `code`; a libvirt socket only if given one. */
@@ -86,9 +91,14 @@ test('no socket to libvirt (a connection without forwarding): virsh list decides
   assert.equal(commands, [VIRSH_LIST])
 })
 
-test('virsh list failing is the probe failing, naming the command', async () => {
+test('virsh list failing is libvirtd not answering, with what virsh said', async () => {
   const { conn } = fakeConnection(1)
-  assert.is(await libvirtAnswers(conn), `probe failed: ${VIRSH_LIST}`)
+  assert.is(await libvirtAnswers(conn), VIRSH_FAILED)
+})
+
+test('no libvirt socket and no virsh: libvirtd cannot be asked, which is said, not passed', async () => {
+  const { conn } = fakeConnection(127)
+  assert.is(await libvirtAnswers(conn), 'libvirtd cannot be asked (no libvirt socket kvmplay can reach, and no virsh)')
 })
 
 test('libvirtd answering a call on its read-only socket is enough: no command runs on the host', async () => {
@@ -104,7 +114,7 @@ test('a socket that cannot be opened, or a libvirtd that hangs up on the call, f
   assert.equal(refused.commands, [VIRSH_LIST])
 
   const hangsUp = fakeConnection(1, async () => fakeLibvirtd((proc) => (proc === CONNECT_LIST_ALL_NETWORKS ? 'hang up' : Buffer.alloc(0))))
-  assert.is(await libvirtAnswers(hangsUp.conn), `probe failed: ${VIRSH_LIST}`)
+  assert.is(await libvirtAnswers(hangsUp.conn), VIRSH_FAILED)
   assert.equal(hangsUp.commands, [VIRSH_LIST])
 })
 

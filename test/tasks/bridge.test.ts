@@ -43,7 +43,8 @@ async function armedRestore(rollbackFiles: 'bridge' | 'run' | string[] | undefin
   let armed = ''
   const conn = {
     host: 'h1',
-    exec: async (cmd: string) => ((armed ||= cmd), { code: 1, stdout: '', stderr: 'stop here' }),
+    // libvirtd answers (the check before arming); the arming is stopped once seen.
+    exec: async (cmd: string) => (cmd.includes('@@ARMING') ? ((armed = cmd), { code: 1, stdout: '', stderr: 'stop here' }) : { code: 0, stdout: '', stderr: '' }),
     close: async () => {},
   }
   const reach: HostReach = { host: 'h1', connection: async () => conn, reconnect: async () => conn, connectAgain: async () => conn, adopt: () => {}, changedFiles: () => changed }
