@@ -178,6 +178,15 @@ async function afterRollback(reach: HostReach, id: string, c: Cutover, why: stri
   throw new KvmplayError('connect', `${reach.host}: cutover failed (${why}) and the host is still unreachable after its rollback should have run: ${error}`)
 }
 
+/** What differs between two digests, line by line ("lost: …; new: …"), or '' where nothing does. */
+export function difference(before: string, now: string): string {
+  const a = before.split('\n').filter(Boolean)
+  const b = now.split('\n').filter(Boolean)
+  const lost = a.filter((l) => !b.includes(l))
+  const added = b.filter((l) => !a.includes(l))
+  return [lost.length ? `lost ${lost.join(', ')}` : '', added.length ? `new ${added.join(', ')}` : ''].filter(Boolean).join('; ')
+}
+
 /** Whether a connection still carries a command, within a few seconds (a link the change broke may hang, not fail). */
 const answers = (conn: Connection) => conn.exec(':', { timeoutMs: 3000 }).then((r) => r.code === 0, () => false)
 
@@ -272,9 +281,9 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
   if (!firedNow) await sleep(Math.max(0, started + c.timeoutSec * 1000 - Date.now()))
   const state = await afterRollback(reach, id, c, why, Date.now() + 30_000)
   const [rc, now = ''] = state.stdout.split('@@\n')
-  const restored = digested(c.verify, now) === digested(c.verify, verifyBefore)
+  const differs = difference(digested(c.verify, verifyBefore), digested(c.verify, now))
   throw new KvmplayError(
     'rolled-back',
-    `${reach.host}: rolled back — ${why}. The host restored its previous state by itself (restore exit ${rc.trim() || '?'})${restored ? ', verified' : `, but it differs: now ${digested(c.verify, now)}`}`,
+    `${reach.host}: rolled back — ${why}. The host restored its previous state by itself (restore exit ${rc.trim() || '?'})${differs ? `, but it differs: ${differs}` : ', verified'}`,
   )
 }

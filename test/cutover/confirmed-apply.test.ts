@@ -3,7 +3,7 @@
 // the connection kvmplay has always survives the bridge.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { confirmedApply } from '../../src/cutover/confirmed-apply.ts'
+import { confirmedApply, difference } from '../../src/cutover/confirmed-apply.ts'
 import type { Cutover } from '../../src/cutover/confirmed-apply.ts'
 import type { Connection, ExecResult } from '../../src/connection/types.ts'
 import type { HostReach } from '../../src/core/task.ts'
@@ -124,6 +124,13 @@ test('libvirtd not answering before the change: said so, and the rollback is not
   const h = preconditionHost('', 'libvirtd does not answer (virsh list: error: failed to connect to the hypervisor)')
   assert.is(await h.run(), 'libvirtd does not answer (virsh list: error: failed to connect to the hypervisor) on h2 before the change — nothing was changed')
   assert.equal(h.ran, [])
+})
+
+test('a rollback that did not restore everything says what differs: what was lost, what is new', () => {
+  const before = 'eth0 198.19.2.2/24\ndefault via 198.19.2.1 dev eth0'
+  assert.is(difference(before, before), '')
+  assert.is(difference(before, 'br0 198.19.2.2/24\ndefault via 198.19.2.1 dev br0'), 'lost eth0 198.19.2.2/24, default via 198.19.2.1 dev eth0; new br0 198.19.2.2/24, default via 198.19.2.1 dev br0')
+  assert.is(difference(before, 'eth0 198.19.2.2/24'), 'lost default via 198.19.2.1 dev eth0')
 })
 
 test.run()
