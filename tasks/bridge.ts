@@ -123,6 +123,8 @@ export function applyBridge(opts: BridgeOptions): Task {
               probes: probesFor(w, opts.probes ?? []),
               checks: [libvirtAnswers],
               verify: VERIFY,
+              // Until confirmed, the host boots as it was: its previous files stay on disk.
+              bootFiles: files,
             })
             // A probe skipped (optional, could not run) is said in the task's result.
             return verdict.includes('; ') ? verdict.slice(verdict.indexOf('; ') + 2) : undefined

@@ -18,6 +18,8 @@ import type { Connection } from '../connection/types.ts'
 import type { HostReach } from '../core/task.ts'
 import type { Probe } from '../network/probes.ts'
 import { probeLines, readVerdicts } from './probe-run.ts'
+import { installNewOnDisk, keepPreviousOnDisk } from './boot-safe.ts'
+import type { FileOriginal } from '../core/task.ts'
 
 export interface Cutover {
   /** Shell commands that make the change. */
@@ -34,6 +36,12 @@ export interface Cutover {
   verify: Verify
   /** Shell commands run once the change is confirmed (e.g. destroying a NetworkManager checkpoint); their failure is ignored. */
   confirm?: string
+  /**
+   * Files the change's configuration lives in, as they were before the run: until the
+   * confirmation their previous version is what is on disk, so a host power-cycled in
+   * between boots as it was (boot-safe.ts).
+   */
+  bootFiles?: FileOriginal[]
 }
 
 export interface Verify {
@@ -64,6 +72,12 @@ const claim = (d: string) => `set -C; { true > "${d}/decided"; } 2>/dev/null`
 const preconditions = (probes: Probe[]) =>
   probes.length ? [`pre=$(\n${probeLines(probes).join('\n')}\n)`, '[ -z "$pre" ] || printf \'%s\\n\' "$pre"', `case "\n$pre" in *"\nF "*) exit 0 ;; esac`] : []
 
+/** The change, then (once it worked) the previous files back on disk until the confirmation. */
+function applyThenKeepPrevious(d: string, c: Cutover): string {
+  const keep = keepPreviousOnDisk(c.bootFiles ?? [])
+  return keep ? `( ${c.apply}\n) || exit $?\nd=${d}\n${keep}` : c.apply
+}
+
 export function armScript(id: string, c: Cutover): string {
   const d = cutoverDir(id)
   // The change runs detached from this session (a dropped link cannot stop it
@@ -83,7 +97,7 @@ export function armScript(id: string, c: Cutover): string {
     `d=${d}`,
     'mkdir -p "$d"',
     writeFile('"$d/restore.sh"', c.restore),
-    writeFile('"$d/apply.sh"', c.apply),
+    writeFile('"$d/apply.sh"', applyThenKeepPrevious(d, c)),
     // fire.sh runs the rollback at most once, whoever calls it first.
     writeFile('"$d/fire.sh"', `d=${d}\n${claim('$d')} || exit 0\nset +C\nsh "$d/restore.sh" > "$d/restore.log" 2>&1\necho $? > "$d/restore.rc"`),
     ': > "$d/armed"',
@@ -108,6 +122,8 @@ export function probeScript(id: string, c: Cutover): string {
   const d = cutoverDir(id)
   return [
     `d=${d}`,
+    // /run emptied: the host restarted, and booted from its previous files (boot-safe.ts).
+    '[ -d "$d" ] || { echo "F the host restarted before the confirmation (its cutover state in /run is gone)"; exit 0; }',
     'i=0; while [ ! -e "$d/apply.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
     '{ read -r rc < "$d/apply.rc"; } 2>/dev/null || rc=unfinished',
     '[ "$rc" = 0 ] || { echo "F the change failed (exit $rc): $(tail -n 3 "$d/apply.log" 2>/dev/null | tr \'\\n\' \' \')"; exit 0; }',
@@ -115,13 +131,17 @@ export function probeScript(id: string, c: Cutover): string {
   ].join('\n')
 }
 
-export function confirmScript(id: string, c?: Pick<Cutover, 'confirm'>): string {
+export function confirmScript(id: string, c?: Pick<Cutover, 'confirm' | 'bootFiles'>): string {
   const d = cutoverDir(id)
+  const install = installNewOnDisk(c?.bootFiles ?? [])
   return [
     `d=${d}`,
+    '[ -d "$d" ] || { echo rebooted; exit 0; }',
     // A confirmation whose answer was lost is asked again: say it was confirmed, not too late.
     '[ ! -e "$d/confirmed" ] || { echo confirmed; exit 0; }',
     `${claim('$d')} || { echo too-late; exit 0; }`,
+    // The new configuration goes to disk first: from here on the host boots with it.
+    ...(install ? [install] : []),
     ': > "$d/confirmed"',
     ...(c?.confirm ? [`( ${c.confirm}
 ) >/dev/null 2>&1 </dev/null || true`] : []),
@@ -160,7 +180,8 @@ async function loginUntil(connect: Connect, deadline: number): Promise<{ conn?: 
 async function afterRollback(reach: HostReach, id: string, c: Cutover, why: string, deadline: number) {
   const d = cutoverDir(id)
   // Up to 30 s for the restore to end: a network system's own rollback (NetworkManager's checkpoint) takes its time.
-  const read = `i=0; while [ ! -e ${d}/restore.rc ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; cat ${d}/restore.rc 2>/dev/null; echo @@; ${c.verify.command}`
+  // A host that restarted has no cutover directory left: nothing to wait for, it booted from its previous files.
+  const read = `i=0; while [ -d ${d} ] && [ ! -e ${d}/restore.rc ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; cat ${d}/restore.rc 2>/dev/null; echo @@; ${c.verify.command}`
   let error = 'no attempt'
   while (Date.now() < deadline) {
     const again = await loginUntil(reach.reconnect, deadline)
@@ -169,7 +190,7 @@ async function afterRollback(reach: HostReach, id: string, c: Cutover, why: stri
       break
     }
     try {
-      return await again.conn.exec(read, { timeoutMs: 45_000 })
+      return { state: await again.conn.exec(read, { timeoutMs: 45_000 }), conn: again.conn }
     } catch (err) {
       error = (err as Error).message
       await sleep(500)
@@ -266,7 +287,9 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
         const notes = [...new Set([...before.skipped, ...skipped])]
         return `confirmed after ${((Date.now() - started) / 1000).toFixed(1)} s${notes.length ? `; ${notes.join('; ')}` : ''}`
       }
-      why = `confirmation came too late (after ${c.timeoutSec} s): the host had started its rollback`
+      why = confirm.stdout.includes('rebooted')
+        ? 'the host restarted before the confirmation'
+        : `confirmation came too late (after ${c.timeoutSec} s): the host had started its rollback`
     } else {
       why = failures
       firedNow = await current.exec(fireNowScript(id)).then(
@@ -279,11 +302,17 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
   // The host restores itself: at once where kvmplay fired the rollback (a failed change or probe:
   // the verdict in seconds), else when its timer fires. Wait for that, then verify.
   if (!firedNow) await sleep(Math.max(0, started + c.timeoutSec * 1000 - Date.now()))
-  const state = await afterRollback(reach, id, c, why, Date.now() + 30_000)
-  const [rc, now = ''] = state.stdout.split('@@\n')
-  const differs = difference(digested(c.verify, verifyBefore), digested(c.verify, now))
+  const back = await afterRollback(reach, id, c, why, Date.now() + 30_000)
+  const [rc, now = ''] = back.state.stdout.split('@@\n')
+  let differs = difference(digested(c.verify, verifyBefore), digested(c.verify, now))
+  // A host that has just booted is still bringing up the rest (libvirt's networks): give it a few seconds to settle.
+  for (let i = 0; differs && !rc.trim() && i < 15; i++) {
+    await sleep(1000)
+    const again = await back.conn.exec(c.verify.command).catch(() => undefined)
+    if (again) differs = difference(digested(c.verify, verifyBefore), digested(c.verify, again.stdout))
+  }
   throw new KvmplayError(
     'rolled-back',
-    `${reach.host}: rolled back — ${why}. The host restored its previous state by itself (restore exit ${rc.trim() || '?'})${differs ? `, but it differs: ${differs}` : ', verified'}`,
+    `${reach.host}: rolled back — ${why}. ${rc.trim() ? `The host restored its previous state by itself (restore exit ${rc.trim()})` : 'The host came back from its previous configuration files'}${differs ? `, but it differs: ${differs}` : ', verified'}`,
   )
 }

@@ -47,16 +47,18 @@ export function restoreScript(snap: NetworkSnapshot, files: FileOriginal[]): str
   if (r) lines.push(r.gateway ? sh`ip route replace default via ${r.gateway} dev ${r.dev}` : sh`ip route replace default dev ${r.dev}`)
   const r6 = snap.defaultRoute6
   if (r6) lines.push(r6.gateway ? sh`ip -6 route replace default via ${r6.gateway} dev ${r6.dev}` : sh`ip -6 route replace default dev ${r6.dev}`)
-  for (const f of files) {
-    if (f.content === undefined) {
-      lines.push(sh`rm -f -- ${f.path}`)
-    } else {
-      lines.push(sh`printf '%s' ${Buffer.from(f.content).toString('base64')} | base64 -d > ${f.path}`)
-      if (f.mode) lines.push(sh`chmod ${f.mode} ${f.path}`)
-      if (f.owner) lines.push(sh`chown ${`${f.owner}:${f.group ?? f.owner}`} ${f.path}`)
-    }
-  }
+  lines.push(...files.flatMap(fileRestore))
   return lines.join('\n') + '\n'
+}
+
+/** The commands that put one file back as it was: its content, mode and owner, or its absence. */
+export function fileRestore(f: FileOriginal): string[] {
+  if (f.content === undefined) return [sh`rm -f -- ${f.path}`]
+  return [
+    sh`printf '%s' ${Buffer.from(f.content).toString('base64')} | base64 -d > ${f.path}`,
+    ...(f.mode ? [sh`chmod ${f.mode} ${f.path}`] : []),
+    ...(f.owner ? [sh`chown ${`${f.owner}:${f.group ?? f.owner}`} ${f.path}`] : []),
+  ]
 }
 
 /** One line a human reads in --check: what the rollback would put back. */

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +10,7 @@ import { snapshotOf, restoreScript, describeSnapshot } from '../../src/cutover/r
 import { armScript, probeScript, confirmScript } from '../../src/cutover/confirmed-apply.ts'
 import { VERIFY } from '../../src/network/verify.ts'
 import type { Probe } from '../../src/network/probes.ts'
+import type { FileOriginal } from '../../src/core/task.ts'
 import { readVerdicts } from '../../src/cutover/probe-run.ts'
 
 const fresh = parseHostNetwork(readFileSync(new URL('../fixtures/canned/network-fresh.txt', import.meta.url), 'utf8'))
@@ -63,12 +64,12 @@ test('arming: a timer that needs no controller (systemd-run, else a detached sle
 })
 
 /** Runs the cutover scripts in a real dash, in a directory of ours instead of /run, without systemd. */
-function onDash(id: string, dir: string, probes: Probe[] = [{ name: 'it holds', command: 'true' }]) {
+function onDash(id: string, dir: string, probes: Probe[] = [{ name: 'it holds', command: 'true' }], bootFiles: FileOriginal[] = []) {
   const local = (script: string) => script.replaceAll(`/run/kvmplay/cutover-${id}`, dir).replace('[ -d /run/systemd/system ]', 'false')
   const run = (script: string) => execFileSync('dash', ['-c', local(script)], { encoding: 'utf8' })
   const arm = (timeoutSec: number) =>
-    run(armScript(id, { ...cutover, timeoutSec, apply: `echo applied > ${dir}/applied`, restore: `echo restored > ${dir}/restored`, probes, verify: { command: 'echo before' } }))
-  return { arm, confirm: () => run(confirmScript(id)).trim() }
+    run(armScript(id, { ...cutover, timeoutSec, apply: `echo applied > ${dir}/applied`, restore: `echo restored > ${dir}/restored`, probes, verify: { command: 'echo before' }, bootFiles }))
+  return { arm, confirm: () => run(confirmScript(id, { bootFiles })).trim() }
 }
 const until = async (what: () => boolean) => {
   for (let i = 0; i < 100 && !what(); i++) await sleep(50)
@@ -107,6 +108,43 @@ test('in dash: a precondition that does not hold stops the arming — nothing wr
   assert.not.match(out, '@@ARMING')
   assert.not.ok(existsSync(join(dir, 'armed')) || existsSync(join(dir, 'apply.sh')), 'nothing armed')
   rmSync(dir, { recursive: true })
+})
+
+test('in dash: until confirmed, the files on disk are the previous ones (a reboot then boots as before); the confirmation puts the new ones in place', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cutover-'))
+  const conf = mkdtempSync(join(tmpdir(), 'kvmplay-conf-'))
+  // What the persist task wrote before the cutover: a changed file and a new one.
+  writeFileSync(join(conf, 'eth0.conf'), 'new eth0\n')
+  writeFileSync(join(conf, 'br0.conf'), 'new br0\n', { mode: 0o600 })
+  const files: FileOriginal[] = [{ path: join(conf, 'eth0.conf'), content: "old eth0, it's\n" }, { path: join(conf, 'br0.conf') }]
+  const host = onDash('b1', dir, undefined, files)
+  host.arm(30)
+  await until(() => existsSync(join(dir, 'apply.rc')))
+  assert.is(readFileSync(join(dir, 'apply.rc'), 'utf8'), '0\n')
+  assert.is(readFileSync(join(dir, 'applied'), 'utf8'), 'applied\n', 'the change ran with the new files in place')
+  assert.is(readFileSync(join(conf, 'eth0.conf'), 'utf8'), "old eth0, it's\n", 'the previous version is on disk')
+  assert.not.ok(existsSync(join(conf, 'br0.conf')), 'a new file is not on disk yet')
+  assert.is(host.confirm(), 'confirmed')
+  assert.is(readFileSync(join(conf, 'eth0.conf'), 'utf8'), 'new eth0\n')
+  assert.is(readFileSync(join(conf, 'br0.conf'), 'utf8'), 'new br0\n')
+  assert.is(statSync(join(conf, 'br0.conf')).mode & 0o777, 0o600, 'its mode kept')
+  assert.equal(readdirSync(conf).sort(), ['br0.conf', 'eth0.conf'], 'no temporary file left')
+  rmSync(dir, { recursive: true })
+  rmSync(conf, { recursive: true })
+})
+
+test('in dash: a host restarted before the confirmation (its /run emptied) keeps the previous files, and the confirmation says so', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cutover-'))
+  const conf = mkdtempSync(join(tmpdir(), 'kvmplay-conf-'))
+  writeFileSync(join(conf, 'eth0.conf'), 'new eth0\n')
+  const host = onDash('b2', dir, undefined, [{ path: join(conf, 'eth0.conf'), content: 'old eth0\n' }])
+  host.arm(30)
+  await until(() => existsSync(join(dir, 'apply.rc')))
+  rmSync(dir, { recursive: true })
+  assert.is(host.confirm(), 'rebooted')
+  assert.is(readFileSync(join(conf, 'eth0.conf'), 'utf8'), 'old eth0\n')
+  assert.match(execFileSync('dash', ['-c', probeScript('b2', cutover).replaceAll('/run/kvmplay/cutover-b2', dir)], { encoding: 'utf8' }), /^F the host restarted before the confirmation/)
+  rmSync(conf, { recursive: true })
 })
 
 test('in dash: unconfirmed, the host rolls back once by itself; a late confirmation is told too-late', async () => {
