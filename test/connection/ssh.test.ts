@@ -22,6 +22,7 @@ import { connectSsh } from '../../src/connection/ssh.ts'
 import type { SshTarget } from '../../src/connection/target.ts'
 import type { Connection } from '../../src/connection/types.ts'
 import { rejectionMessageOf } from '../helpers/errors.ts'
+import { sshTarget } from '../helpers/ssh-target.ts'
 
 const SSHD = '/usr/sbin/sshd'
 const unable =
@@ -146,19 +147,7 @@ test.after(async () => {
 
 async function target(over: Partial<SshTarget> = {}): Promise<SshTarget> {
   const s = await sshd()
-  return {
-    kind: 'ssh',
-    host: 'sshd-test',
-    address: '127.0.0.1',
-    port: s.port,
-    user: userInfo().username,
-    privateKeyPath: s.clientKey,
-    knownHostsFiles: [s.knownHosts],
-    acceptNewHostKeys: false,
-    connectTimeoutMs: 10_000,
-    commandTimeoutMs: 10_000,
-    ...over,
-  }
+  return sshTarget({ host: 'sshd-test', port: s.port, user: userInfo().username, identityFiles: [s.clientKey], knownHostsFiles: [s.knownHosts], ...over })
 }
 
 /** Runs `fn` on a fresh connection and closes it whatever happens: sshd is only stopped once no connection is left. */
@@ -349,7 +338,7 @@ it('acceptNewHostKeys records an unknown key in the known_hosts file, which then
 
 it('a key the host does not accept fails to connect, with a hint at ansible_user and the key file', async () => {
   const s = await sshd()
-  const msg = await rejectionMessageOf('connect', connectSsh(await target({ privateKeyPath: s.strangerKey })))
+  const msg = await rejectionMessageOf('connect', connectSsh(await target({ identityFiles: [s.strangerKey] })))
   assert.match(msg, `sshd-test: cannot connect to ${userInfo().username}@127.0.0.1:${s.port}`)
   assert.match(msg, /authentication/i)
   assert.match(msg, 'check ansible_user and ansible_ssh_private_key_file')
@@ -357,7 +346,7 @@ it('a key the host does not accept fails to connect, with a hint at ansible_user
 
 it('a private key file that cannot be read fails to connect, naming it', async () => {
   const missing = join(tempDir(), 'no_such_key')
-  const msg = await rejectionMessageOf('connect', connectSsh(await target({ privateKeyPath: missing })))
+  const msg = await rejectionMessageOf('connect', connectSsh(await target({ identityFiles: [missing] })))
   assert.match(msg, `cannot read the private key ${missing}`)
   assert.match(msg, 'ansible_ssh_private_key_file')
 })
