@@ -43,7 +43,11 @@ export async function pacedLogin(t: SshEndpoint, open: () => Promise<Duplex>, vi
     try {
       return await serverLimit(`${t.address}:${t.port}`)(() => total(async () => login(t, await open(), via)))
     } catch (err) {
-      if (!(err instanceof LoginError && err.dropped) || attempt >= backoff.length) throw err
+      if (!(err instanceof LoginError && err.dropped)) throw err
+      if (attempt >= backoff.length) {
+        const why = ` (the server closed ${attempt + 1} tries before showing its host key: its MaxStartups? try a lower --max-handshakes)`
+        throw new LoginError('connect', err.message + why, true, err)
+      }
       await new Promise((resolve) => setTimeout(resolve, backoff[attempt]))
     }
   }
