@@ -25,7 +25,8 @@ const perServer = new Map<string, LimitFunction>()
 
 /** --max-handshakes: how many handshakes may be in flight at once, in all. */
 export function setMaxHandshakes(n: number): void {
-  total = pLimit(Math.max(1, Math.floor(n)))
+  // Two at least: a jump host's login may need the hop before it opened again while it holds a slot.
+  total = pLimit(Math.max(2, Math.floor(n)))
 }
 
 function serverLimit(key: string): LimitFunction {

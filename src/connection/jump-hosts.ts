@@ -53,7 +53,10 @@ function jumpClient(chain: SshEndpoint[]): Promise<Client> {
   if (open) return open
   const hop = chain[chain.length - 1]
   const before = chain.slice(0, -1)
-  const opening = pacedLogin(hop, () => streamTo(before, hop.address, hop.port, hop.connectTimeoutMs), through(before)).then((ssh) => {
+  // The hops before first, outside this hop's handshake slot: a slot held while waiting for another could wait forever.
+  const opening = (before.length ? jumpClient(before) : Promise.resolve())
+    .then(() => pacedLogin(hop, () => streamTo(before, hop.address, hop.port, hop.connectTimeoutMs), through(before)))
+    .then((ssh) => {
     const client = ssh.connection as Client
     const forget = () => {
       if (pool.get(key) === opening) pool.delete(key)
@@ -66,6 +69,15 @@ function jumpClient(chain: SshEndpoint[]): Promise<Client> {
     if (pool.get(key) === opening) pool.delete(key)
   })
   return opening
+}
+
+/**
+ * The chain's connections, opened (or found open) before a host behind it
+ * takes a handshake slot: a host holding a slot while its jump host waits
+ * for one would wait forever once all slots are taken so.
+ */
+export async function jumpHostsReady(chain: SshEndpoint[]): Promise<void> {
+  if (chain.length) await jumpClient(chain)
 }
 
 /** A byte stream to address:port: a TCP socket, or a channel through the chain of jump hosts. */

@@ -12,7 +12,7 @@ import type { SshTarget } from './target.ts'
 import { openShellSession } from './shell-session.ts'
 import type { ShellSession } from './shell-session.ts'
 import { pacedLogin } from './handshakes.ts'
-import { streamTo, through } from './jump-hosts.ts'
+import { jumpHostsReady, streamTo, through } from './jump-hosts.ts'
 import { LONGEST_ARGUMENT, runOnChannel, shellChannel } from './ssh-channel.ts'
 
 /**
@@ -22,6 +22,7 @@ import { LONGEST_ARGUMENT, runOnChannel, shellChannel } from './ssh-channel.ts'
  */
 async function open(t: SshTarget) {
   try {
+    await jumpHostsReady(t.jumps)
     return await pacedLogin(t, () => streamTo(t.jumps, t.address, t.port, t.connectTimeoutMs), through(t.jumps))
   } catch (err) {
     if (!t.jumps.length || !isKvmplayError(err) || err.message.startsWith(`${t.host}:`)) throw err

@@ -13,7 +13,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connectSsh } from '../../src/connection/ssh.ts'
 import { closeJumpHosts, tcpTo } from '../../src/connection/jump-hosts.ts'
-import { pacedLogin } from '../../src/connection/handshakes.ts'
+import { DEFAULT_MAX_HANDSHAKES, pacedLogin, setMaxHandshakes } from '../../src/connection/handshakes.ts'
 import type { SshEndpoint } from '../../src/connection/target.ts'
 import { rejectionMessageOf } from '../helpers/errors.ts'
 import { sshTarget } from '../helpers/ssh-target.ts'
@@ -58,6 +58,21 @@ it('three hosts behind one jump host: each reached through it, over one shared l
   assert.is((await again.exec('echo again')).stdout, 'again\n')
   await again.close()
   assert.is(logins(jump) - before, 1)
+})
+
+it('30 hosts behind a chain of two jump hosts with 2 handshakes in flight at most: all reached, one login to each jump host', async () => {
+  const [j1, target, j2] = await sshds(3)
+  await closeJumpHosts()
+  const before = [logins(j1), logins(j2)]
+  setMaxHandshakes(2)
+  try {
+    const jumps = [endpoint(j1, 'jump host j1'), endpoint(j2, 'jump host j2')]
+    const conns = await Promise.all(Array.from({ length: 30 }, (_, i) => connectSsh(sshTarget({ ...endpoint(target, `t${i}`), jumps }))))
+    for (const c of conns) await c.close()
+    assert.equal([logins(j1) - before[0], logins(j2) - before[1]], [1, 1])
+  } finally {
+    setMaxHandshakes(DEFAULT_MAX_HANDSHAKES)
+  }
 })
 
 it('a chain of two jump hosts, each with its own keys and known_hosts', async () => {
