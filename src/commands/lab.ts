@@ -120,7 +120,7 @@ const status: CommandModule<LabArgs, LabArgs & { json?: boolean }> = {
         }),
       )
       if (args.json) {
-        console.log(JSON.stringify({ lab: res.lab, hosts: rows }, null, 2))
+        console.log(JSON.stringify({ lab: res.lab, hosts: rows, bastions: res.bastions }, null, 2))
         return
       }
       if (rows.length === 0) {
@@ -136,6 +136,7 @@ const status: CommandModule<LabArgs, LabArgs & { json?: boolean }> = {
           `${r.name.padEnd(6)} ${r.state.padEnd(9)} ${profile.padEnd(16)} ${r.address.padEnd(16)} ${r.mac}  ${String(r.pid ?? '-').padEnd(8)} ${mem}${r.detail ? `  (${r.detail})` : ''}`,
         )
       }
+      for (const b of res.bastions) console.log(`jump host ${b.name}: ${b.running ? 'running' : 'NOT running (kvmplay lab up rebuilds it)'}, ${b.address} (the hosts are reached only through ${res.bastions.map((x) => x.name).join(' > ')})`)
       if (res.dhcpServer) {
         console.log(res.dhcpServer.pid ? `DHCP server: dnsmasq, PID ${res.dhcpServer.pid} (on the DHCP hosts' veths only, no DNS)` : 'DHCP server: NOT running (kvmplay lab up restarts it)')
       }

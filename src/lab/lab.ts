@@ -219,14 +219,17 @@ export async function labDown(opts: LabOptions = {}, log: (line: string) => void
   return { lab, removed: indexes.map((i) => `h${i}`) }
 }
 
-export async function labStatus(opts: LabOptions = {}): Promise<{ lab: Lab; hosts: HostStatus[]; dhcpServer?: { pid?: number } }> {
+export async function labStatus(
+  opts: LabOptions = {},
+): Promise<{ lab: Lab; hosts: HostStatus[]; dhcpServer?: { pid?: number }; bastions: { name: string; address: string; running: boolean }[] }> {
   const lab = resolveLab(opts)
   const hosts = await Promise.all(
     (await knownHostIndexes(lab)).map((i) => hostStatus(lab, hostPlan(lab, i), recordedProfile(lab, `h${i}`), recordedDhcp(lab, `h${i}`))),
   )
   // The DHCP server: its PID while it runs, none where a DHCP host has no server (`up` restarts it).
   const dhcpServer = hosts.some((h) => h.dhcp) || dhcpServerPid(lab.dir) ? { pid: dhcpServerPid(lab.dir) } : undefined
-  return { lab, hosts, dhcpServer }
+  const bastions = await Promise.all(bastionsOf(lab).map(async (b) => ({ name: b.name, address: b.address, running: await bastionRunning(lab, b) })))
+  return { lab, hosts, dhcpServer, bastions }
 }
 
 export interface RebootResult {
