@@ -139,8 +139,11 @@ it('the migration through a chain of two jump hosts, from an ssh_config alone; a
   assert.is(res.code, 0, res.out + res.err)
   for (const h of lab.hosts) await migrated(h)
   noChange(kvmplay(['run', MIGRATE, '-i', inventory, '-F', lab.sshConfig, '--json']), ['h1', 'h2'])
-  // The lab's own inventory (ssh args: -F the lab's ssh_config) works unchanged too.
+  // The lab's own inventory (ssh args: -F the lab's ssh_config) works unchanged too, for kvmplay and for Ansible.
   noChange(kvmplay(['run', MIGRATE, '-i', lab.inventory, '--json']), ['h1', 'h2'])
+  const ping = await $`ansible -i ${lab.inventory} all -m ping -o`.nothrow()
+  assert.is(ping.exitCode, 0, ping.stdout + ping.stderr)
+  for (const h of ['h1', 'h2']) assert.match(ping.stdout, new RegExp(`^${h} \\| SUCCESS`, 'm'))
 })
 
 jh.run()
