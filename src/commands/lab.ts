@@ -49,7 +49,9 @@ async function guarded(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-const up: CommandModule<LabArgs, LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean }> = {
+type UpArgs = LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean; jump?: number }
+
+const up: CommandModule<LabArgs, UpArgs> = {
   command: 'up [count]',
   describe: 'Bring up (or repair) a fleet of COUNT simulated hypervisors h1..hCOUNT',
   builder: (y) =>
@@ -67,7 +69,13 @@ const up: CommandModule<LabArgs, LabArgs & { count: number; json?: boolean; prof
           "Hosts' own network system takes eth0's address by DHCP, from the lab's dnsmasq (on the lab's veths only, no DNS): always the host's lab address. networkmanager and netplan only; --no-dhcp goes back to static. A host whose choice changes is rebuilt",
         defaultDescription: 'the last one given, else static',
       })
-      .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean }>,
+      .option('jump', {
+        type: 'number',
+        describe:
+          "Put the hosts behind jump hosts: 1 (bastion j1) or 2 (j1, then j2), sshd-only lab hosts of their own; the machine reaches only j1, and the ssh_config and inventory go through them (ProxyJump). 0 goes back to direct; a change rebuilds every host",
+        defaultDescription: 'the last one given, else 0',
+      })
+      .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<UpArgs>,
   handler: (args) =>
     guarded(async () => {
       const { labUp } = await labModules()
@@ -112,7 +120,7 @@ const status: CommandModule<LabArgs, LabArgs & { json?: boolean }> = {
         }),
       )
       if (args.json) {
-        console.log(JSON.stringify({ lab: res.lab, hosts: rows }, null, 2))
+        console.log(JSON.stringify({ lab: res.lab, hosts: rows, bastions: res.bastions }, null, 2))
         return
       }
       if (rows.length === 0) {
@@ -128,6 +136,7 @@ const status: CommandModule<LabArgs, LabArgs & { json?: boolean }> = {
           `${r.name.padEnd(6)} ${r.state.padEnd(9)} ${profile.padEnd(16)} ${r.address.padEnd(16)} ${r.mac}  ${String(r.pid ?? '-').padEnd(8)} ${mem}${r.detail ? `  (${r.detail})` : ''}`,
         )
       }
+      for (const b of res.bastions) console.log(`jump host ${b.name}: ${b.running ? 'running' : 'NOT running (kvmplay lab up rebuilds it)'}, ${b.address} (the hosts are reached only through ${res.bastions.map((x) => x.name).join(' > ')})`)
       if (res.dhcpServer) {
         console.log(res.dhcpServer.pid ? `DHCP server: dnsmasq, PID ${res.dhcpServer.pid} (on the DHCP hosts' veths only, no DNS)` : 'DHCP server: NOT running (kvmplay lab up restarts it)')
       }

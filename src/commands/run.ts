@@ -9,6 +9,9 @@ import { runPlaybook, DEFAULT_FORKS } from '../core/runner.ts'
 import type { RunHost } from '../core/runner.ts'
 import { humanReporter, jsonReporter } from '../core/report.ts'
 import { connect, targetFromVars } from '../connection/index.ts'
+import { closeJumpHosts } from '../connection/jump-hosts.ts'
+import { DEFAULT_MAX_HANDSHAKES, setMaxHandshakes } from '../connection/handshakes.ts'
+import { ensureOpenFiles, openFilesNeeded } from '../connection/open-files.ts'
 import { KvmplayError, BAD_INPUT_KINDS, isKvmplayError } from '../core/errors.ts'
 import { EXIT } from '../core/exit-codes.ts'
 
@@ -24,8 +27,10 @@ export interface RunArgs {
   verbose: number
   knownHosts?: string
   acceptNewHostKeys?: boolean
-  timeout: number
+  timeout?: number
   commandTimeout: number
+  sshConfig?: string
+  maxHandshakes: number
   serial?: string
   maxFailPercentage?: number
 }
@@ -58,11 +63,15 @@ export async function prepareRun(args: RunArgs) {
       target: targetFromVars(name, vars, {
         knownHostsFile: args.knownHosts,
         acceptNewHostKeys: args.acceptNewHostKeys,
-        connectTimeoutMs: args.timeout * 1000,
+        connectTimeoutMs: args.timeout === undefined ? undefined : args.timeout * 1000,
         commandTimeoutMs: args.commandTimeout * 1000,
+        sshConfigFile: args.sshConfig,
       }),
     }
   })
+  const jumpHosts = new Set(hosts.flatMap((h) => (h.target.kind === 'ssh' ? h.target.jumps.map((j) => `${j.user}@${j.address}:${j.port}`) : [])))
+  const atOnce = Math.min(hosts.length, args.forks)
+  ensureOpenFiles(openFilesNeeded(atOnce, jumpHosts.size), atOnce)
   return { playbook, file, hosts, extraVars }
 }
 
@@ -82,8 +91,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('verbose', { alias: 'v', type: 'count', describe: 'More detail: reasons for ok tasks, the steps of changed ones (-vv: more)' })
       .option('known-hosts', { type: 'string', describe: "known_hosts file to check host keys against (instead of the inventory's UserKnownHostsFile or ~/.ssh/known_hosts)" })
       .option('accept-new-host-keys', { type: 'boolean', describe: 'Trust unknown host keys on first use and record them (changed keys are still refused)' })
-      .option('timeout', { alias: 'T', type: 'number', default: 10, describe: 'SSH connect timeout, seconds' })
+      .option('timeout', { alias: 'T', type: 'number', describe: "SSH connect timeout, seconds (wins over ssh_config's ConnectTimeout)", defaultDescription: 'ConnectTimeout, else 10' })
       .option('command-timeout', { type: 'number', default: 600, describe: 'Timeout of one remote command, seconds' })
+      .option('ssh-config', { alias: 'F', type: 'string', describe: "ssh_config file for hosts whose ansible_ssh_common_args name none (instead of ~/.ssh/config and /etc/ssh/ssh_config)" })
+      .option('max-handshakes', { type: 'number', default: DEFAULT_MAX_HANDSHAKES, describe: 'SSH handshakes in flight at once, in all (at most 8 to any one sshd, under its MaxStartups)' })
       .option('serial', { type: 'string', describe: "Rolling batches: hosts per batch, a percentage, or a list such as '1,10%,100%' (a canary first); overrides the playbook's" })
       .option('max-fail-percentage', { type: 'number', describe: 'Stop the rollout when more than this percentage of a batch fails (default with --serial: 0)' })
       .example('$0 run playbooks/bridge.play.ts -i inventory/hosts.yaml', 'converge every host of the playbook')
@@ -111,6 +122,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       abort.abort()
     }
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
+    setMaxHandshakes(args.maxHandshakes)
     const summary = await runPlaybook(prepared.playbook, prepared.hosts, {
       signal: abort.signal,
       serial: args.serial,
@@ -121,7 +133,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       playbookDir: dirname(prepared.file),
       connect,
       onEvent,
-    })
+    }).finally(closeJumpHosts)
     process.exitCode = summary.exitCode
   },
 }

@@ -6,10 +6,10 @@
  */
 import { KvmplayError } from '../core/errors.ts'
 import { appendKnownHost, hostKeyName, keyTypeOf, readKnownHosts, verifyHostKey } from './known-hosts.ts'
-import type { SshTarget } from './target.ts'
+import type { SshEndpoint } from './jump-chain.ts'
 
 /** ssh2's hostVerifier for this target: true lets the login go on; a refusal is passed to `reject` first. */
-export function hostKeyChecker(t: SshTarget, reject: (e: KvmplayError) => void) {
+export function hostKeyChecker(t: SshEndpoint, reject: (e: KvmplayError) => void) {
   const entries = readKnownHosts(t.knownHostsFiles)
   const name = hostKeyName(t.address, t.port)
   const files = t.knownHostsFiles.join(', ')

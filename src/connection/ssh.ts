@@ -2,60 +2,36 @@
  * SSH connections: node-ssh opens them (keys, agent, password), one per host,
  * reused for every command of the run. Commands without stdin go to the
  * connection's long-lived shell; a command with stdin, or one sent while the
- * shell is busy, gets an exec channel of its own (ssh-channel.ts). Host keys
- * are checked before authentication (host-key-policy.ts).
+ * shell is busy, gets an exec channel of its own (ssh-channel.ts). The login
+ * itself (host keys, keys, jump hosts, pacing) is ssh-login.ts and its friends.
  */
-import { NodeSSH } from 'node-ssh'
 import type { Client } from 'ssh2'
-import { KvmplayError } from '../core/errors.ts'
+import { KvmplayError, isKvmplayError } from '../core/errors.ts'
 import type { Connection, ExecOptions, ExecResult } from './types.ts'
 import type { SshTarget } from './target.ts'
 import { openShellSession } from './shell-session.ts'
 import type { ShellSession } from './shell-session.ts'
-import { coalescingSocket } from './coalescing-socket.ts'
-import { hostKeyChecker } from './host-key-policy.ts'
-import { authMethods, readKey } from './ssh-auth.ts'
+import { pacedLogin } from './handshakes.ts'
+import { jumpHostsReady, streamTo, through } from './jump-hosts.ts'
 import { LONGEST_ARGUMENT, runOnChannel, shellChannel } from './ssh-channel.ts'
 
-/** A dead link is noticed within about 15 s even when no command is running. */
-const KEEPALIVE = { keepaliveInterval: 5_000, keepaliveCountMax: 3 }
+/**
+ * Logs in to the target: straight over TCP, or through its jump hosts
+ * (jump-hosts.ts), paced and retried as handshakes.ts says. A jump host
+ * that cannot be reached fails its hosts with its own name in the message.
+ */
+async function open(t: SshTarget) {
+  try {
+    await jumpHostsReady(t.jumps)
+    return await pacedLogin(t, () => streamTo(t.jumps, t.address, t.port, t.connectTimeoutMs), through(t.jumps))
+  } catch (err) {
+    if (!t.jumps.length || !isKvmplayError(err) || err.message.startsWith(`${t.host}:`)) throw err
+    throw new KvmplayError(err.kind, `${t.host}: ${err.message}`, { cause: err })
+  }
+}
 
 export async function connectSsh(t: SshTarget): Promise<Connection> {
-  const ssh = new NodeSSH()
-  let refusal: KvmplayError | undefined
-  const privateKey = t.privateKeyPath ? await readKey(t, t.privateKeyPath) : undefined
-  // From here to ssh2's own listeners on the socket, nothing waits: no socket event can go unheard.
-  const sock = coalescingSocket(t.address, t.port)
-  // Without it, Nagle's algorithm holds a command's second small packet (its
-  // stdin, its EOF) until the host's delayed ACK: ~40 ms per exchange, 88 ms
-  // per command with stdin instead of 4 (measured on the lab).
-  sock.setNoDelay(true)
-  sock.setMaxListeners(0)
-  try {
-    await ssh.connect({
-      authHandler: authMethods(t),
-      sock,
-      host: t.address,
-      port: t.port,
-      username: t.user,
-      privateKey,
-      password: t.password,
-      agent: t.privateKeyPath ? undefined : process.env.SSH_AUTH_SOCK,
-      readyTimeout: t.connectTimeoutMs,
-      ...KEEPALIVE,
-      hostVerifier: hostKeyChecker(t, (e) => (refusal = e)),
-    } as Parameters<NodeSSH['connect']>[0])
-  } catch (err) {
-    ssh.dispose()
-    if (refusal) throw refusal
-    const msg = (err as Error).message
-    const hint = /authentication/i.test(msg)
-      ? ` — check ansible_user and ansible_ssh_private_key_file (or your ssh-agent)`
-      : /timed out|ETIMEDOUT|EHOSTUNREACH|ECONNREFUSED|ENETUNREACH/i.test(msg)
-        ? ` — is the host up and sshd listening on port ${t.port}?`
-        : ''
-    throw new KvmplayError('connect', `${t.host}: cannot connect to ${t.user}@${t.address}:${t.port}: ${msg}${hint}`, { cause: err })
-  }
+  const ssh = await open(t)
   const client = ssh.connection as Client
   let lost: Error | undefined
   const markLost = (why: string) => (lost ??= new KvmplayError('connect', `${t.host}: connection lost (${why})`))

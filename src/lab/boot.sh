@@ -68,7 +68,7 @@ start_networkmanager() {
 	NetworkManager --debug >/var/log/NetworkManager.log 2>&1 &
 }
 case $profile in
-none | network-scripts) ;;
+none | network-scripts | bastion) ;;
 networkmanager)
 	start_networkmanager
 	wait_uplink /var/log/NetworkManager.log
@@ -90,6 +90,8 @@ esac
 
 mkdir -p /run/sshd /run/libvirt /var/log/libvirt /var/lib/libvirt/images
 /usr/sbin/sshd -E /var/log/sshd.log
+# A bastion (bastion.ts) is its sshd and nothing else.
+[ "$profile" != bastion ] || { echo ready >&3; exec sleep infinity; }
 /usr/sbin/libvirtd --daemon
 
 # libvirtd answers once its drivers are up (and `default` is autostarted).

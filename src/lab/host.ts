@@ -15,6 +15,7 @@ import { writeIfChanged } from './files.ts'
 import { hostPaths, labPaths } from './state.ts'
 import type { Lab } from './state.ts'
 import type { HostPlan } from './addressing.ts'
+import { hostsOuterNs, linkIn } from './bastion.ts'
 import { configuredFromOutside, networkManagerConf, profileFiles, runsNetworkManager, uplinkVars } from './profiles.ts'
 import type { LabProfile } from './profiles.ts'
 
@@ -40,7 +41,10 @@ export interface HostStatus {
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`)
 
-function readPid(lab: Lab, host: HostPlan): number | undefined {
+/** What boots and powers off like a host: hosts and bastions (bastion.ts). */
+type Booted = Pick<HostPlan, 'name' | 'netns'>
+
+function readPid(lab: Lab, host: Booted): number | undefined {
   const path = hostPaths(lab.dir, host.name).pid
   if (!existsSync(path)) return undefined
   const pid = Number(readFileSync(path, 'utf8').trim())
@@ -48,7 +52,7 @@ function readPid(lab: Lab, host: HostPlan): number | undefined {
 }
 
 /** The last line boot.sh wrote: booting, then ready. */
-function bootStatus(lab: Lab, host: HostPlan): string {
+function bootStatus(lab: Lab, host: Booted): string {
   const path = hostPaths(lab.dir, host.name).status
   return existsSync(path) ? (readFileSync(path, 'utf8').trim().split('\n').pop() ?? '') : ''
 }
@@ -75,7 +79,7 @@ export async function hostStatus(lab: Lab, host: HostPlan, profile: LabProfile =
   const hasNetns = await netnsExists(host.netns)
   if (!pid && !hasNetns && !existsSync(paths.root)) return { ...base, state: 'down' }
   if (!pid || !alive(pid)) return { ...base, state: 'broken', detail: 'not running' }
-  if (!hasNetns || !(await linkExists(host.vethRoot))) {
+  if (!hasNetns || !(await linkIn(hostsOuterNs(lab), host.vethRoot))) {
     return { ...base, state: 'broken', pid, detail: 'network namespace or uplink missing' }
   }
   return { ...base, pid, state: bootStatus(lab, host) === 'ready' ? 'running' : 'booting' }
@@ -116,17 +120,18 @@ async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhc
   writeIfChanged(join(provision, 'running'), host.domains.filter((d) => d.running).map((d) => `${d.name}\n`).join(''))
 }
 
-export function hostKey(lab: Lab, host: HostPlan): string {
+export function hostKey(lab: Lab, host: Booted): string {
   const pub = join(hostPaths(lab.dir, host.name).upper, 'etc/ssh/ssh_host_ed25519_key.pub')
   return readFileSync(pub, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
 }
 
-/** The veth pair: `eth0` inside the host, `vethRoot` in the machine's namespace. */
-async function plugUplink(host: HostPlan, profile: LabProfile): Promise<void> {
+/** The veth pair: `eth0` inside the host, `vethRoot` in the machine's namespace — or, behind jump hosts, in the last bastion's (`outerNs`). */
+async function plugUplink(host: HostPlan, profile: LabProfile, outerNs?: string): Promise<void> {
+  const outer = outerNs ? ['-n', outerNs] : []
   await $`ip netns add ${host.netns}`
-  await $`ip link add ${host.vethRoot} type veth peer name ${host.uplink} netns ${host.netns}`
-  await $`ip addr add ${host.gateway}/${host.prefix} dev ${host.vethRoot}`
-  await $`ip link set ${host.vethRoot} up`
+  await $`ip ${outer} link add ${host.vethRoot} type veth peer name ${host.uplink} netns ${host.netns}`
+  await $`ip ${outer} addr add ${host.gateway}/${host.prefix} dev ${host.vethRoot}`
+  await $`ip ${outer} link set ${host.vethRoot} up`
   await configureUplink(host, profile, [`link set ${host.uplink} address ${host.mac}`])
 }
 
@@ -148,7 +153,7 @@ async function configureUplink(host: HostPlan, profile: LabProfile, first: strin
   await $({ input: inside.join('\n') + '\n' })`ip -n ${host.netns} -batch -`
 }
 
-function startInit(lab: Lab, host: HostPlan, profile: LabProfile): number {
+function startInit(lab: Lab, host: Booted, profile: LabProfile | 'bastion'): number {
   const paths = hostPaths(lab.dir, host.name)
   const log = openSync(paths.log, 'w')
   const child = spawn(
@@ -168,7 +173,7 @@ function startInit(lab: Lab, host: HostPlan, profile: LabProfile): number {
   return child.pid
 }
 
-async function waitReady(lab: Lab, host: HostPlan, pid: number, profile: LabProfile): Promise<void> {
+async function waitReady(lab: Lab, host: Booted, pid: number, profile: LabProfile | 'bastion'): Promise<void> {
   const paths = hostPaths(lab.dir, host.name)
   const deadline = Date.now() + BOOT_TIMEOUT_MS
   while (Date.now() < deadline) {
@@ -190,7 +195,13 @@ async function waitReady(lab: Lab, host: HostPlan, pid: number, profile: LabProf
 export async function prepareLabHost(lab: Lab, host: HostPlan, profile: LabProfile = 'none', dhcp = false): Promise<void> {
   rmSync(hostPaths(lab.dir, host.name).root, { recursive: true, force: true })
   await writeHostLayer(lab, host, profile, dhcp)
-  await plugUplink(host, profile)
+  await plugUplink(host, profile, hostsOuterNs(lab))
+}
+
+/** Boots what is in `netns` (a bastion's, whose boot.sh profile is `bastion`: sshd only) and waits for it. */
+export async function bootNamespace(lab: Lab, name: string, netns: string, profile: 'bastion'): Promise<void> {
+  const pid = startInit(lab, { name, netns }, profile)
+  await waitReady(lab, { name, netns }, pid, profile)
 }
 
 /** The second half: the host's first boot. */
@@ -262,7 +273,7 @@ export async function rebootHost(lab: Lab, host: HostPlan, profile: LabProfile):
  * namespace, veth and files stay, so `status` reports it broken and `up`
  * rebuilds it.
  */
-export async function powerOff(lab: Lab, host: HostPlan): Promise<void> {
+export async function powerOff(lab: Lab, host: Booted): Promise<void> {
   const pids = new Set(await netnsPids(host.netns))
   const pid = readPid(lab, host)
   if (pid && alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(hostPaths(lab.dir, host.name).root)) pids.add(pid)

@@ -18,6 +18,7 @@ import { DEFAULT_PROFILE, parseProfiles, profileForHost, validateDhcp } from './
 import { dhcpServerPid, startDhcpServer, stopDhcpServer } from './dhcp.ts'
 import type { LabProfile } from './profiles.ts'
 import { labPaths, readRecord, resolveLab, writeRecord } from './state.ts'
+import { bastionDown, bastionRunning, bastionUp, bastionsOf, fenceLabNet, validateJumps } from './bastion.ts'
 import type { Lab, LabOptions } from './state.ts'
 
 export interface UpResult {
@@ -93,6 +94,28 @@ async function convergeDhcpServer(lab: Lab, plans: HostPlan[]): Promise<void> {
   else await startDhcpServer(lab.dir, dhcpHosts)
 }
 
+/**
+ * The jump hosts in front of the hosts, as `jumps` says: a change of
+ * topology takes every host down (its uplink ends elsewhere now) and the
+ * bastions of the old one; a bastion that is not running is rebuilt (and
+ * the hosts behind it, whose uplinks went with it, by the host loop after).
+ */
+async function convergeBastions(lab: Lab, jumps: number, log: (line: string) => void): Promise<void> {
+  const before = readRecord(lab.dir)?.jumps ?? 0
+  if (before !== jumps) {
+    for (const index of await knownHostIndexes(lab)) await hostDown(lab, hostPlan(lab, index))
+    for (const b of bastionsOf(lab, before).reverse()) await bastionDown(lab, b)
+    writeRecord(lab, readRecord(lab.dir)?.hosts ?? 0, { jumps })
+  }
+  for (const b of bastionsOf(lab, jumps)) {
+    if (await bastionRunning(lab, b)) continue
+    await bastionDown(lab, b)
+    await bastionUp(lab, b)
+    log(`${b.name}: jump host (${b.address}${b.outerNs ? `, behind ${b.outerNs.split('-').pop()}` : ''})`)
+  }
+  await fenceLabNet(lab, jumps > 0)
+}
+
 export async function labUp(count: number, opts: LabOptions = {}, log: (line: string) => void = () => {}): Promise<UpResult> {
   validateHostCount(count)
   const lab = resolveLab(opts)
@@ -102,11 +125,15 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   // Likewise DHCP uplinks: --dhcp / --no-dhcp, else the last choice.
   const dhcp = opts.dhcp ?? readRecord(lab.dir)?.dhcp ?? false
   if (dhcp) validateDhcp(Array.from({ length: count }, (_, i) => wanted(i + 1)))
+  // Likewise the jump hosts in front of the hosts.
+  const jumps = validateJumps(opts.jump ?? readRecord(lab.dir)?.jumps ?? 0)
+  if (jumps && dhcp) throw new Error(`invalid --dhcp with --jump ${jumps}: the lab's DHCP server sits on the machine, which does not reach hosts behind a jump host`)
   preflight(undefined, [...new Set(Array.from({ length: count }, (_, i) => wanted(i + 1)))])
   await refuseForeignAddresses(lab, count)
   const started = performance.now()
   writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, dhcp, hostProfiles: readRecord(lab.dir)?.hostProfiles })
   await buildBase(lab)
+  await convergeBastions(lab, jumps, log)
 
   const removed: string[] = []
   for (const index of await knownHostIndexes(lab)) {
@@ -153,8 +180,9 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
     ),
   )
 
-  const keys = new Map(plans.map((h) => [h.name, hostKey(lab, h)]))
-  writeAccessFiles(lab, plans, keys, new Map(hosts.map((h) => [h.name, h.profile])))
+  const bastions = bastionsOf(lab)
+  const keys = new Map([...bastions, ...plans].map((h) => [h.name, hostKey(lab, h)]))
+  writeAccessFiles(lab, plans, keys, new Map(hosts.map((h) => [h.name, h.profile])), bastions)
   const paths = labPaths(lab.dir)
   return {
     lab,
@@ -182,18 +210,26 @@ export async function labDown(opts: LabOptions = {}, log: (line: string) => void
       }),
     ),
   )
+  for (const b of bastionsOf(lab).reverse()) {
+    await bastionDown(lab, b)
+    log(`${b.name}: removed`)
+  }
+  await fenceLabNet(lab, false)
   rmSync(lab.dir, { recursive: true, force: true })
   return { lab, removed: indexes.map((i) => `h${i}`) }
 }
 
-export async function labStatus(opts: LabOptions = {}): Promise<{ lab: Lab; hosts: HostStatus[]; dhcpServer?: { pid?: number } }> {
+export async function labStatus(
+  opts: LabOptions = {},
+): Promise<{ lab: Lab; hosts: HostStatus[]; dhcpServer?: { pid?: number }; bastions: { name: string; address: string; running: boolean }[] }> {
   const lab = resolveLab(opts)
   const hosts = await Promise.all(
     (await knownHostIndexes(lab)).map((i) => hostStatus(lab, hostPlan(lab, i), recordedProfile(lab, `h${i}`), recordedDhcp(lab, `h${i}`))),
   )
   // The DHCP server: its PID while it runs, none where a DHCP host has no server (`up` restarts it).
   const dhcpServer = hosts.some((h) => h.dhcp) || dhcpServerPid(lab.dir) ? { pid: dhcpServerPid(lab.dir) } : undefined
-  return { lab, hosts, dhcpServer }
+  const bastions = await Promise.all(bastionsOf(lab).map(async (b) => ({ name: b.name, address: b.address, running: await bastionRunning(lab, b) })))
+  return { lab, hosts, dhcpServer, bastions }
 }
 
 export interface RebootResult {

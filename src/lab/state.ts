@@ -20,6 +20,8 @@ export interface LabOptions {
   profile?: string
   /** Hosts' uplinks take their address by DHCP from the lab's dnsmasq (networkmanager and netplan only). */
   dhcp?: boolean
+  /** Jump hosts in front of the hosts: 0 (reached directly), 1 or 2 (a chain); see bastion.ts. */
+  jump?: number
 }
 
 export interface Lab extends LabIdentity {
@@ -38,6 +40,8 @@ export interface LabRecord {
   dhcp?: boolean
   /** The hosts built with a DHCP uplink (a host whose choice changes is rebuilt). */
   hostDhcp?: Record<string, boolean>
+  /** The jump hosts the hosts sit behind (bastion.ts); none when absent. */
+  jumps?: number
 }
 
 export const labPaths = (dir: string) => ({
@@ -93,7 +97,7 @@ export function readRecord(dir: string): LabRecord | undefined {
   return JSON.parse(readFileSync(path, 'utf8')) as LabRecord
 }
 
-export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp'>): void {
+export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp' | 'jumps'>): void {
   mkdirSync(lab.dir, { recursive: true })
   const before = readRecord(lab.dir)
   const record: LabRecord = {
@@ -104,6 +108,7 @@ export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 
     hostProfiles: profiles?.hostProfiles ?? before?.hostProfiles,
     dhcp: profiles?.dhcp ?? before?.dhcp,
     hostDhcp: profiles?.hostDhcp ?? before?.hostDhcp,
+    jumps: profiles?.jumps ?? before?.jumps,
   }
   writeFileSync(labPaths(lab.dir).record, JSON.stringify(record, null, 2) + '\n')
 }

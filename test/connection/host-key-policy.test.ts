@@ -1,5 +1,6 @@
 /** The host-key policy: known keys pass, unknown ones are refused (or trusted on first use when asked), changed and revoked ones always refused. */
 import { test } from 'uvu'
+import { sshTarget } from '../helpers/ssh-target.ts'
 import * as assert from 'uvu/assert'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -23,7 +24,7 @@ function check(knownHosts: string, blob: Buffer, o: Partial<SshTarget> = {}) {
   const file = join(dir, `known_hosts-${Math.random().toString(36).slice(2)}`)
   writeFileSync(file, knownHosts)
   const refusals: KvmplayError[] = []
-  const t: SshTarget = { kind: 'ssh', host: 'h1', address: '198.18.1.2', port: 2222, user: 'root', knownHostsFiles: [file], acceptNewHostKeys: false, connectTimeoutMs: 1, commandTimeoutMs: 1, ...o }
+  const t = sshTarget({ address: '198.18.1.2', port: 2222, knownHostsFiles: [file], ...o })
   const ok = hostKeyChecker(t, (e) => refusals.push(e))(blob)
   return { ok, refusal: refusals[0], file: readFileSync(file, 'utf8'), path: file }
 }

@@ -7,25 +7,18 @@ import { join } from 'node:path'
 import { authMethods, readKey } from '../../src/connection/ssh-auth.ts'
 import type { SshTarget } from '../../src/connection/target.ts'
 import { rejectionMessageOf } from '../helpers/errors.ts'
+import { sshTarget } from '../helpers/ssh-target.ts'
 
-const target = (o: Partial<SshTarget> = {}): SshTarget => ({
-  kind: 'ssh', host: 'h1', address: '127.0.0.1', port: 22, user: 'root', knownHostsFiles: [], acceptNewHostKeys: false, connectTimeoutMs: 1000, commandTimeoutMs: 1000, ...o,
-})
+const target = (o: Partial<SshTarget> = {}): SshTarget => sshTarget(o)
 
-test('a key file first, else the agent; a password after either; none of them: ssh2 decides', () => {
-  const agent = process.env.SSH_AUTH_SOCK
-  try {
-    process.env.SSH_AUTH_SOCK = '/tmp/agent.sock'
-    assert.equal(authMethods(target({ privateKeyPath: '/k' })), ['publickey'], 'a key file given: the agent is not asked')
-    assert.equal(authMethods(target()), ['agent'])
-    assert.equal(authMethods(target({ password: 'x' })), ['agent', 'password'])
-    delete process.env.SSH_AUTH_SOCK
-    assert.equal(authMethods(target({ password: 'x' })), ['password'])
-    assert.is(authMethods(target()), undefined)
-  } finally {
-    if (agent === undefined) delete process.env.SSH_AUTH_SOCK
-    else process.env.SSH_AUTH_SOCK = agent
-  }
+test('the key files in order, then the agent (not with IdentitiesOnly), then a password; none of them: ssh2 decides', () => {
+  const agent = '/tmp/agent.sock'
+  assert.equal(authMethods(target({ identityFiles: ['/k1', '/k2'], agent })), ['publickey', 'publickey', 'agent'])
+  assert.equal(authMethods(target({ identityFiles: ['/k'], agent, identitiesOnly: true })), ['publickey'], 'IdentitiesOnly: the agent is not asked')
+  assert.equal(authMethods(target({ agent })), ['agent'])
+  assert.equal(authMethods(target({ agent, password: 'x' })), ['agent', 'password'])
+  assert.equal(authMethods(target({ password: 'x' })), ['password'])
+  assert.is(authMethods(target()), undefined)
 })
 
 test('a key that cannot be read names the file and the inventory variable; once it exists it is read', async () => {

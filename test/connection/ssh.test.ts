@@ -8,11 +8,9 @@
  * sshd only serves logins properly as root, and needs /usr/sbin/sshd: without
  * either the tests are skipped, and say why, rather than passing unrun.
  */
-import { spawn, execFileSync } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import type { AddressInfo, Server } from 'node:net'
+import type { Server } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
@@ -22,102 +20,14 @@ import { connectSsh } from '../../src/connection/ssh.ts'
 import type { SshTarget } from '../../src/connection/target.ts'
 import type { Connection } from '../../src/connection/types.ts'
 import { rejectionMessageOf } from '../helpers/errors.ts'
+import { sshTarget } from '../helpers/ssh-target.ts'
+import { freePort, publicKey, sshdUnable, startSshd, stopSshd } from '../helpers/sshd.ts'
+import type { Sshd } from '../helpers/sshd.ts'
 
-const SSHD = '/usr/sbin/sshd'
-const unable =
-  process.getuid?.() !== 0 ? 'not root: sshd cannot serve logins' : !existsSync(SSHD) ? `${SSHD} is missing (openssh-server)` : undefined
+const unable = sshdUnable
 if (unable) console.warn(`  ssh.test.ts: every test skipped — ${unable}`)
 /** `test`, or uvu's skip with the reason in the name when sshd cannot run here. */
 const it = (name: string, fn: () => Promise<void>) => (unable ? test.skip(`${name} (skipped: ${unable})`, fn) : test(name, fn))
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as AddressInfo
-  await new Promise<void>((resolve) => probe.close(() => resolve()))
-  return port
-}
-
-const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'kvmplay-test', '-f', file])
-/** `type base64` of a .pub file: the key part of a known_hosts or authorized_keys line. */
-const publicKey = (pubFile: string) => readFileSync(pubFile, 'utf8').split(' ').slice(0, 2).join(' ')
-
-interface Sshd {
-  dir: string
-  port: number
-  /** The key sshd presents, as `ssh-ed25519 AAAA…`. */
-  hostKey: string
-  /** A known_hosts file that holds hostKey for [127.0.0.1]:port. */
-  knownHosts: string
-  /** The private key that authorized_keys lets in. */
-  clientKey: string
-  /** A private key that it does not. */
-  strangerKey: string
-  child: ChildProcess
-  log: () => string
-}
-
-/**
- * The privilege separation directory sshd insists on (made by the service
- * unit, usually). Made here when missing, and left: another sshd (another
- * run of this suite, a lab test's) may need it as long as it runs.
- */
-const PRIVSEP_DIR = '/run/sshd'
-
-async function startSshd(): Promise<Sshd> {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-sshd-'))
-  for (const k of ['host_ed25519', 'client_ed25519', 'stranger_ed25519']) keygen(join(dir, k))
-  writeFileSync(join(dir, 'authorized_keys'), publicKey(join(dir, 'client_ed25519.pub')) + '\n')
-  if (!existsSync(PRIVSEP_DIR)) mkdirSync(PRIVSEP_DIR, { mode: 0o755 })
-  const port = await freePort()
-  const config = join(dir, 'sshd_config')
-  writeFileSync(
-    config,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${join(dir, 'host_ed25519')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'PidFile none',
-      'UsePAM no',
-      // The temp dir is not laid out as ~/.ssh would be.
-      'StrictModes no',
-      'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      // The default, spelled out: openUnixSocket depends on it.
-      'AllowStreamLocalForwarding yes',
-      '',
-    ].join('\n'),
-  )
-  const child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] })
-  let log = ''
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d))
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sshd did not start listening within 10 s:\n${log}`)), 10_000)
-    const check = () => {
-      if (!log.includes(`Server listening on 127.0.0.1 port ${port}`)) return
-      clearTimeout(timer)
-      resolve()
-    }
-    child.stderr!.on('data', check)
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`sshd exited (${code}) before listening:\n${log}`))))
-  })
-  const hostKey = publicKey(join(dir, 'host_ed25519.pub'))
-  const knownHosts = join(dir, 'known_hosts')
-  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostKey}\n`)
-  return {
-    dir,
-    port,
-    hostKey,
-    knownHosts,
-    clientKey: join(dir, 'client_ed25519'),
-    strangerKey: join(dir, 'stranger_ed25519'),
-    child,
-    log: () => log,
-  }
-}
 
 /** Started by the first test that needs it: a failure to start fails the tests, not the run. */
 let started: Promise<Sshd> | undefined
@@ -134,31 +44,14 @@ const tempDir = () => {
 test.after(async () => {
   if (started) {
     const s = await started.catch(() => undefined)
-    if (s && s.child.exitCode === null && s.child.signalCode === null) {
-      const exited = new Promise((resolve) => s.child.once('exit', resolve))
-      process.kill(s.child.pid!, 'SIGTERM')
-      await exited
-    }
-    if (s) rmSync(s.dir, { recursive: true, force: true })
+    if (s) await stopSshd(s)
   }
   for (const d of scratch) rmSync(d, { recursive: true, force: true })
 })
 
 async function target(over: Partial<SshTarget> = {}): Promise<SshTarget> {
   const s = await sshd()
-  return {
-    kind: 'ssh',
-    host: 'sshd-test',
-    address: '127.0.0.1',
-    port: s.port,
-    user: userInfo().username,
-    privateKeyPath: s.clientKey,
-    knownHostsFiles: [s.knownHosts],
-    acceptNewHostKeys: false,
-    connectTimeoutMs: 10_000,
-    commandTimeoutMs: 10_000,
-    ...over,
-  }
+  return sshTarget({ host: 'sshd-test', port: s.port, user: userInfo().username, identityFiles: [s.clientKey], knownHostsFiles: [s.knownHosts], ...over })
 }
 
 /** Runs `fn` on a fresh connection and closes it whatever happens: sshd is only stopped once no connection is left. */
@@ -349,7 +242,7 @@ it('acceptNewHostKeys records an unknown key in the known_hosts file, which then
 
 it('a key the host does not accept fails to connect, with a hint at ansible_user and the key file', async () => {
   const s = await sshd()
-  const msg = await rejectionMessageOf('connect', connectSsh(await target({ privateKeyPath: s.strangerKey })))
+  const msg = await rejectionMessageOf('connect', connectSsh(await target({ identityFiles: [s.strangerKey] })))
   assert.match(msg, `sshd-test: cannot connect to ${userInfo().username}@127.0.0.1:${s.port}`)
   assert.match(msg, /authentication/i)
   assert.match(msg, 'check ansible_user and ansible_ssh_private_key_file')
@@ -357,7 +250,7 @@ it('a key the host does not accept fails to connect, with a hint at ansible_user
 
 it('a private key file that cannot be read fails to connect, naming it', async () => {
   const missing = join(tempDir(), 'no_such_key')
-  const msg = await rejectionMessageOf('connect', connectSsh(await target({ privateKeyPath: missing })))
+  const msg = await rejectionMessageOf('connect', connectSsh(await target({ identityFiles: [missing] })))
   assert.match(msg, `cannot read the private key ${missing}`)
   assert.match(msg, 'ansible_ssh_private_key_file')
 })

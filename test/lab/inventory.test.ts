@@ -3,6 +3,11 @@ import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
 import { hostPlan } from '../../src/lab/addressing.ts'
 import { inventoryYaml, knownHostsText, sshConfigText } from '../../src/lab/inventory.ts'
+import { bastionPlan, validateJumps } from '../../src/lab/bastion.ts'
+import { fileSources, resolveHost } from '../../src/connection/ssh-config/resolve.ts'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 const lab = { name: 'lab', net: '198.18', dir: '/tmp/kvmplay-lab' } as const
 const hosts = [1, 2].map((i) => hostPlan(lab, i))
@@ -37,6 +42,31 @@ test('ssh_config keeps host-key checking strict', () => {
   assert.match(text, 'Host h1\n  HostName 198.18.1.2\n')
   assert.match(text, 'StrictHostKeyChecking yes')
   assert.not.match(text, /StrictHostKeyChecking no/)
+})
+
+test('behind two jump hosts: bastions on /30s of the lab\'s 0.0/24, the ssh_config chains them, the inventory hands ssh that file', () => {
+  const bastions = [1, 2].map((i) => bastionPlan(lab, i))
+  assert.equal(bastions.map((b) => [b.name, b.address, b.outerAddress, b.outerNs]), [
+    ['j1', '198.18.0.2', '198.18.0.1', undefined],
+    ['j2', '198.18.0.6', '198.18.0.5', 'kvmplay-lab-j1'],
+  ])
+  assert.throws(() => validateJumps(3), /invalid --jump 3/)
+  const text = sshConfigText(lab, hosts, bastions)
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-lab-config-'))
+  try {
+    const f = join(dir, 'ssh_config')
+    writeFileSync(f, text)
+    // Read back as ssh reads it: h1 goes through j2, j2 through j1, j1 directly.
+    const h1 = resolveHost('h1', { sources: fileSources(f), preset: new Map() })
+    assert.equal([h1.hostname, h1.proxyJump.map((j) => j.host)], ['198.18.1.2', ['j2']])
+    assert.equal(resolveHost('j2', { sources: fileSources(f), preset: new Map() }).proxyJump.map((j) => j.host), ['j1'])
+    assert.equal(resolveHost('j1', { sources: fileSources(f), preset: new Map() }).proxyJump, [])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const inv = parse(inventoryYaml(lab, hosts, new Map(), bastions)).all.children.hypervisors
+  assert.is(inv.hosts.h1.ansible_host, undefined)
+  assert.is(inv.vars.ansible_ssh_common_args, '-F /tmp/kvmplay-lab/ssh_config')
 })
 
 test.run()
