@@ -6,12 +6,18 @@
  * verified on every host. Prints a table and the ratios; with several sizes,
  * writes an SVG chart of time against host count.
  *
- *   node --import tsx bench/migrate.ts [N=20] [--sizes 1,5,10,20] [--tools kvmplay,ansible] [--rounds R]
+ *   node --import tsx bench/migrate.ts [N=20] [--sizes 1,5,10,20] [--tools kvmplay,ansible] [--rounds R] [--profile none|networkmanager]
  *
  * With --rounds R each size is measured R times, the tools taking turns
  * (kvmplay, Ansible, the floor, kvmplay, …), and the table gives every round
  * and the medians: this machine's speed drifts by ±20 % over minutes, more
  * than one pair of runs can tell apart.
+ *
+ * With --profile networkmanager the lab's hosts keep their uplink in
+ * NetworkManager (a keyfile, NM on its own D-Bus in each host): kvmplay runs
+ * the same playbook (it picks its NetworkManager backend by itself), Ansible
+ * runs ansible/migrate-nm.yml (community.general.nmcli), and the end state is
+ * checked in NetworkManager's profiles instead of ifcfg files.
  *
  * A benchmark, not a test: it never fails on timing (only on a wrong end state).
  */
@@ -23,7 +29,8 @@ import { labDown, labUp } from '../src/lab/lab.ts'
 import { labPaths } from '../src/lab/state.ts'
 import { hostPlan } from '../src/lab/addressing.ts'
 import type { HostPlan } from '../src/lab/addressing.ts'
-import { verifyMigrated } from './verify.ts'
+import { BENCH_PROFILES, verifyMigrated } from './verify.ts'
+import type { BenchProfile } from './verify.ts'
 import { chartSvg } from './chart.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -38,6 +45,8 @@ const tools = (opt('tools') ?? 'kvmplay,ansible').split(',') as Tool[]
 const rounds = Number(opt('rounds') ?? 1)
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds wants a whole number ≥ 1, not ${opt('rounds')}`)
 type Tool = 'kvmplay' | 'ansible'
+const profile = (opt('profile') ?? 'none') as BenchProfile
+if (!BENCH_PROFILES.includes(profile)) throw new Error(`--profile wants one of ${BENCH_PROFILES.join(', ')}, not ${profile}`)
 
 export interface Measure {
   wall: number
@@ -90,11 +99,13 @@ async function measure(cmd: string[], env: Record<string, string> = {}, cwd = RO
 const runTool = (tool: Tool, inventory: string) =>
   tool === 'kvmplay'
     ? measure([process.execPath, join(ROOT, 'bin/kvmplay.mjs'), 'run', join(ROOT, 'playbooks/migrate-nat-to-bridge.play.ts'), '-i', inventory, '--forks', '100'])
-    : measure(['ansible-playbook', '-i', inventory, '-f', '100', 'migrate.yml'], { ANSIBLE_CONFIG: join(ROOT, 'bench/ansible/ansible.cfg') }, join(ROOT, 'bench/ansible'))
+    : measure(['ansible-playbook', '-i', inventory, '-f', '100', profile === 'networkmanager' ? 'migrate-nm.yml' : 'migrate.yml'], { ANSIBLE_CONFIG: join(ROOT, 'bench/ansible/ansible.cfg') }, join(ROOT, 'bench/ansible'))
 
-/** The reads a no-op check of the migration needs, in one script. */
+/** The reads a no-op check of the migration needs, in one script: the persisted network as the profile keeps it, then the same for both. */
 const FLOOR_SCRIPT = [
-  'cat /etc/sysconfig/network-scripts/ifcfg-* /etc/sysctl.conf /proc/sys/net/ipv4/ip_forward',
+  profile === 'networkmanager'
+    ? 'cat /etc/NetworkManager/system-connections/* /etc/sysctl.conf /proc/sys/net/ipv4/ip_forward; nmcli -t -f NAME,UUID,TYPE,DEVICE,ACTIVE,FILENAME connection show'
+    : 'cat /etc/sysconfig/network-scripts/ifcfg-* /etc/sysctl.conf /proc/sys/net/ipv4/ip_forward',
   'ip -j -d addr show; ip -j route show',
   'for n in $(virsh -q net-list --all --name); do virsh net-info $n; virsh net-dumpxml --inactive $n; done',
   'for d in $(virsh -q list --all --name); do virsh domstate $d; virsh dumpxml --inactive $d; virsh dumpxml $d; done',
@@ -127,7 +138,7 @@ async function busyShare(ms: number): Promise<number> {
  */
 async function freshLab(n: number): Promise<{ hosts: HostPlan[]; inventory: string }> {
   await labDown(LAB)
-  const up = await labUp(n, LAB)
+  const up = await labUp(n, { ...LAB, profile })
   const until = Date.now() + 15_000
   while (Date.now() < until && (await busyShare(500)) >= 0.05);
   return { hosts: Array.from({ length: n }, (_, i) => hostPlan(up.lab, i + 1)), inventory: up.inventory }
@@ -149,11 +160,11 @@ for (const n of sizes) {
     for (const tool of tools) {
       const { hosts, inventory } = await freshLab(n)
       const first = await runTool(tool, inventory)
-      const problems = await verifyMigrated(hosts, labPaths(LAB.dir).sshConfig)
-      if (problems.length) throw new Error(`${tool} at N=${n} did not reach the end state:\n${problems.slice(0, 10).join('\n')}`)
+      const problems = await verifyMigrated(hosts, labPaths(LAB.dir).sshConfig, profile)
+      if (problems.length) throw new Error(`${tool} at N=${n} (profile ${profile}) did not reach the end state:\n${problems.slice(0, 10).join('\n')}`)
       const noop = await runTool(tool, inventory)
       rows.push({ n, tool, round, first, noop })
-      console.error(`N=${n} round ${round} ${tool}: first ${first.wall.toFixed(2)} s, no-op ${noop.wall.toFixed(2)} s (end state verified on ${n} hosts)`)
+      console.error(`N=${n} profile ${profile} round ${round} ${tool}: first ${first.wall.toFixed(2)} s, no-op ${noop.wall.toFixed(2)} s (end state verified on ${n} hosts)`)
       last = hosts
     }
     rows.push({ n, tool: 'floor', round, noop: await floor(last) })
@@ -182,7 +193,7 @@ const summary: Row[] = sizes.flatMap((n) =>
 )
 
 const f = (x: number | undefined, d = 2) => (x === undefined ? '-' : x.toFixed(d))
-const lines: string[] = []
+const lines: string[] = [`lab profile: ${profile}\n`]
 lines.push(`| N | tool | round | first run: wall s | CPU s | peak MiB | no-op: wall s | CPU s | peak MiB |`)
 lines.push(`|---|---|---|---|---|---|---|---|---|`)
 const line = (r: Row, label: string) =>
@@ -211,8 +222,10 @@ console.log(lines.join('\n'))
 
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-writeFileSync(join(ROOT, 'bench/results', `migrate-${stamp}.json`), JSON.stringify({ command: `node --import tsx bench/migrate.ts ${args.join(' ')}`.trim(), rows, summary }, null, 2) + '\n')
+writeFileSync(join(ROOT, 'bench/results', `migrate-${stamp}.json`), JSON.stringify({ command: `node --import tsx bench/migrate.ts ${args.join(' ')}`.trim(), profile, rows, summary }, null, 2) + '\n')
 if (sizes.length > 1) {
-  writeFileSync(join(ROOT, 'bench/results/time-vs-hosts.svg'), chartSvg(summary))
-  console.log('\nchart: bench/results/time-vs-hosts.svg')
+  // The README shows the default profile's chart; another profile's sweep gets its own file.
+  const chart = `bench/results/time-vs-hosts${profile === 'none' ? '' : `-${profile}`}.svg`
+  writeFileSync(join(ROOT, chart), chartSvg(summary))
+  console.log(`\nchart: ${chart}`)
 }
