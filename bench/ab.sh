@@ -4,7 +4,7 @@
 # each on a fresh N-host lab (`bench`, 198.19 — not while the tests run) once it
 # has settled, and prints the wall time and the machine's busy CPU-ms
 # (/proc/stat) of the migration's first run and of its no-op re-run.
-#   bash bench/ab.sh OLD_CHECKOUT NEW_CHECKOUT      (N=20 ROUNDS=3 by default)
+#   bash bench/ab.sh OLD_CHECKOUT NEW_CHECKOUT      (N=20 ROUNDS=3 PROFILE=none by default)
 # e.g. git worktree add /tmp/old HEAD~1 && ln -s "$PWD/node_modules" /tmp/old/ && bash bench/ab.sh /tmp/old .
 set -u
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ trap 'kvmplay lab down --name bench >/dev/null 2>&1' EXIT
 for r in $(seq "$rounds"); do
   for v in "$@"; do
     kvmplay lab down --name bench >/dev/null 2>&1
-    kvmplay lab up "$n" --name bench --net 198.19 --dir /tmp/kvmplay-bench >/dev/null 2>&1 || { echo "lab up failed (another lab on 198.19?)" >&2; exit 1; }
+    kvmplay lab up "$n" ${PROFILE:+--profile "$PROFILE"} --name bench --net 198.19 --dir /tmp/kvmplay-bench >/dev/null 2>&1 || { echo "lab up failed (another lab on 198.19?)" >&2; exit 1; }
     # Settled: under 5 % busy over half a second (the guests finish booting after `up`).
     for _ in $(seq 60); do
       read -r b0 i0 < <(busy); sleep 0.5; read -r b1 i1 < <(busy)
