@@ -9,7 +9,21 @@ const routeDigest = (line: string) => {
 }
 
 /**
- * What decides whether a rollback worked: the global addresses of both
+ * A link as it matters: that it exists, its master, and whether it is set up
+ * (the UP flag, not the carrier or operstate, which follow the other end).
+ * Not loopback, nor the guests' tap devices (vnet*), which come and go with
+ * the guests (a rebooted host starts them again, maybe in another order).
+ */
+const linkDigest = (line: string) => {
+  const name = /^\d+: ([^:@\s]+)/.exec(line)?.[1]
+  if (!name || name === 'lo' || /^vnet\d+$/.test(name)) return undefined
+  const flags = /<([^>]*)>/.exec(line)?.[1].split(',') ?? []
+  const master = /\smaster (\S+)/.exec(line)?.[1]
+  return `link ${name}${master ? ` master ${master}` : ''} ${flags.includes('UP') ? 'up' : 'down'}`
+}
+
+/**
+ * What decides whether a rollback worked: every link (its master, set up or not), the global addresses of both
  * families (device and address, sorted: what `awk '{print $2, $4}' | sort`
  * made of them on the host, without its two processes) and both default
  * routes, by gateway and device.
@@ -18,6 +32,7 @@ export const VERIFY: Verify = {
   // One ip, not two (-batch); the IPv6 default routes from /proc by the shell (an `ip -6` would be a second process).
   command: [
     "ip -o -batch - <<'KVMPLAY_IP'",
+    'link show',
     'addr show scope global',
     'route show default',
     'KVMPLAY_IP',
@@ -25,9 +40,11 @@ export const VERIFY: Verify = {
   ].join('\n'),
   digest: (out) => {
     const lines = out.split('\n').filter((l) => l.trim())
-    const isAddress = (l: string) => /^\d+:\s/.test(l)
+    const isLink = (l: string) => /^\d+: \S+: </.test(l)
+    const isAddress = (l: string) => !isLink(l) && /^\d+:\s/.test(l)
+    const links = lines.filter(isLink).map(linkDigest).filter((l): l is string => !!l).sort()
     const addresses = lines.filter(isAddress).map((l) => l.trim().split(/\s+/)).map((f) => `${f[1]} ${f[3]}`).sort()
-    const routes = lines.filter((l) => !isAddress(l)).map((l) => (l.startsWith('default6') ? l.trim() : routeDigest(l)))
-    return [...addresses, ...routes].join('\n')
+    const routes = lines.filter((l) => !isLink(l) && !isAddress(l)).map((l) => (l.startsWith('default6') ? l.trim() : routeDigest(l)))
+    return [...links, ...addresses, ...routes].join('\n')
   },
 }

@@ -77,6 +77,23 @@ it('libvirtd stopped before the run: "libvirtd does not answer on h2 before the 
   assert.is(kvmplay(['lab', 'reboot', 'h2', ...labArgs]).code, 0)
 })
 
+it('a rolling rollout whose canary fails after the change ends within seconds of its verdict, the rest untouched', async () => {
+  const [, h2, h3] = hosts
+  const before = await Promise.all([h2, h3].map(netState))
+  const started = Date.now()
+  const res = kvmplay(['run', PLAY, '-i', inventory, '-l', 'h2:h3', '--serial', '1', '--json', '-e', JSON.stringify({ probes: [{ name: 'no bridge yet', command: '! ip link show br0 >/dev/null 2>&1' }] })])
+  const seconds = (Date.now() - started) / 1000
+  assert.is(res.code, 2, res.out)
+  const recap = recapOf(res.out)
+  assert.is(recap.hosts.h2.rolled_back, 1, res.out)
+  assert.equal(recap.untouched, ['h3'])
+  assert.ok(seconds < 60, `the run ended after ${seconds} s, not a 60 s timeout later`)
+  figures.push(`rolling rollout, failing canary (confirmTimeout 60): the whole run ended after ${seconds.toFixed(1)} s`)
+  const after = await Promise.all([h2, h3].map(netState))
+  assert.is(after[1], before[1], 'h3 untouched')
+  assert.is(after[0].replace(/\d+\n$/, ''), before[0].replace(/\d+\n$/, ''), 'h2 as it was')
+})
+
 it("a probe's missing tool fails before the change; marked optional, it is skipped and the result says so", async () => {
   const h2 = hosts[1]
   const before = await netState(h2)

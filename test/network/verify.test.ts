@@ -54,6 +54,23 @@ test('an address on another device, another prefix, a lost address or another ro
   for (const out of changed) assert.is.not(digest(out), digest(BEFORE), out)
 })
 
+// As `ip -o link show` prints them: the bridge, its port (a veth here), libvirt's bridge and a guest's tap.
+const LINKS = `1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
+2: eth0@if951: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master br0 state UP mode DEFAULT group default qlen 1000\\    link/ether 02:6b:76:13:00:01 brd ff:ff:ff:ff:ff:ff link-netnsid 0
+4: br0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 02:6b:76:13:00:01 brd ff:ff:ff:ff:ff:ff
+7: virbr0: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue state DOWN mode DEFAULT group default qlen 1000\\    link/ether 52:54:00:c6:33:96 brd ff:ff:ff:ff:ff:ff
+9: vnet0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master virbr0 state UNKNOWN mode DEFAULT group default qlen 1000\\    link/ether fe:54:00:13:01:01 brd ff:ff:ff:ff:ff:ff
+`
+
+test("links: each one's master and whether it is set up — not loopback, the guests' taps, the carrier or the index", () => {
+  assert.is(digest(LINKS + BEFORE), 'link br0 up\nlink eth0 master br0 up\nlink virbr0 up\nbr0 192.0.2.2/24\nvirbr0 192.168.122.1/24\ndefault via 192.0.2.1 dev br0')
+  const carrierLost = LINKS.replace('<BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP', '<NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue state DOWN').replace('4: br0', '14: br0').replace('9: vnet0', '9: vnet3')
+  assert.is(digest(carrierLost + BEFORE), digest(LINKS + BEFORE))
+  const unbridged = LINKS.replace(' master br0', '').replace(/^4: br0.*\n/m, '')
+  assert.is(digest(unbridged + BEFORE).split('\n').slice(0, 2).join('\n'), 'link eth0 up\nlink virbr0 up')
+  assert.is.not(digest(LINKS.replace('<BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master', '<BROADCAST,MULTICAST> mtu 1500 qdisc noqueue master') + BEFORE), digest(LINKS + BEFORE), 'eth0 left down matters')
+})
+
 test('blank lines and no addresses at all', () => {
   assert.is(digest('\n\ndefault via 192.0.2.1 dev eth0 \n\n'), 'default via 192.0.2.1 dev eth0')
   assert.is(digest(''), '')
@@ -62,7 +79,7 @@ test('blank lines and no addresses at all', () => {
 test('one ip process reads both: the addresses and the route, in a batch', () => {
   assert.match(VERIFY.command, /^ip -o -batch - <</)
   assert.match(VERIFY.command, '/proc/net/ipv6_route')
-  assert.match(VERIFY.command, '\naddr show scope global\nroute show default\n')
+  assert.match(VERIFY.command, '\nlink show\naddr show scope global\nroute show default\n')
 })
 
 test.run()
