@@ -49,7 +49,7 @@ async function guarded(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-const up: CommandModule<LabArgs, LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean }> = {
+const up: CommandModule<LabArgs, LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean; login?: string }> = {
   command: 'up [count]',
   describe: 'Bring up (or repair) a fleet of COUNT simulated hypervisors h1..hCOUNT',
   builder: (y) =>
@@ -67,7 +67,13 @@ const up: CommandModule<LabArgs, LabArgs & { count: number; json?: boolean; prof
           "Hosts' own network system takes eth0's address by DHCP, from the lab's dnsmasq (on the lab's veths only, no DNS): always the host's lab address. networkmanager and netplan only; --no-dhcp goes back to static. A host whose choice changes is rebuilt",
         defaultDescription: 'the last one given, else static',
       })
-      .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean }>,
+      .option('login', {
+        type: 'string',
+        describe:
+          "Whom the inventory logs in as: root, or a login user that escalates with sudo (password: the lab's become-password file), sudo-nopasswd, doas or su; a comma-separated list: round-robin. Any but root closes port 22 to root (PermitRootLogin no); root keeps port 2222 for the lab's ssh_config",
+        default: "root",
+      })
+      .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean; login?: string }>,
   handler: (args) =>
     guarded(async () => {
       const { labUp } = await labModules()
@@ -197,6 +203,7 @@ export const labCommand: CommandModule = {
       .demandCommand(1, 'Name a lab command: up, down, status, stop, reboot or ssh')
       .example('$0 lab up 5', 'five hypervisors h1..h5 on 198.18.1-5.2')
       .example('$0 lab up 3 --profile networkmanager,ifupdown,netplan', 'a mixed fleet: each host keeps its network its own way')
+      .example('$0 lab up 3 --login sudo', 'root may not log in on port 22: the inventory logs in as kvsudo and escalates with sudo')
       .example('$0 lab reboot h1', 'power-cycle h1; it comes back from its persisted files alone')
       .example('$0 lab ssh h1 virsh list --all', 'run a command on h1')
       .example('$0 lab down', 'remove everything the lab created'),

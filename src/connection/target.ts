@@ -6,6 +6,7 @@
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { KvmplayError } from '../core/errors.ts'
+import type { Become } from './become.ts'
 
 export interface ConnectionDefaults {
   /** --known-hosts: replaces the user's files. */
@@ -30,6 +31,8 @@ export interface SshTarget {
   acceptNewHostKeys: boolean
   connectTimeoutMs: number
   commandTimeoutMs: number
+  /** Escalation once logged in (become.ts): every channel of the connection runs as become.user. */
+  become?: Become
 }
 
 export interface LocalTarget {

@@ -56,6 +56,8 @@ export const DEFAULT_FORKS = 50
 
 /** Errors that mean the link, not the task, failed: the host is unreachable. */
 const LINK_KINDS: ReadonlySet<ErrorKind> = new Set(['connect', 'hostkey'])
+/** Errors that mean the login cannot act as the play needs (become refused, libvirt out of reach): a failure, not unreachability. */
+const ACCESS_KINDS: ReadonlySet<ErrorKind> = new Set(['become', 'libvirt-access'])
 
 export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOptions): Promise<RunSummary> {
   const started = performance.now()
@@ -158,8 +160,16 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
     return
   }
 
-  // Connect, and read every fact the play declares in one round trip.
-  await host.connection()
+  // Connect (escalating, where the host becomes another user), and read every fact the play declares in one round trip.
+  try {
+    await host.connection()
+  } catch (err) {
+    // Logged in, but not as whom the play needs: the host's failure, named, with nothing changed.
+    if (!isKvmplayError(err) || !ACCESS_KINDS.has(err.kind)) throw err
+    const pseudo = { name: err.kind === 'become' ? 'become' : 'libvirt access', notify: [], onChange: [], plan: async () => ({ steps: [] }) } as Task
+    record(result(pseudo, false, started, { status: 'failed', reason: err.message, errorKind: err.kind }))
+    return
+  }
   await host.gather(tasks.flatMap((t) => t.facts?.(host) ?? [])).catch(() => {
     // A fact that fails here fails again, with context, in its task's plan.
   })

@@ -8,10 +8,19 @@ import { stringify } from 'yaml'
 import type { HostPlan } from './addressing.ts'
 import type { LabProfile } from './profiles.ts'
 import { labPaths } from './state.ts'
+import { loginForHost, loginVars, ROOT_PORT } from './logins.ts'
+import type { LabLogin } from './logins.ts'
 import type { Lab } from './state.ts'
 
 /** `profiles`: each host's profile, as the host var `lab_profile` (how it keeps its network; `none` when not given). */
-export function inventoryYaml(lab: Lab, hosts: HostPlan[], profiles: Map<string, LabProfile> = new Map()): string {
+/** How the lab is logged in to: the inventory's login per host (round-robin), and whether root may use port 22. */
+export interface LabAccess {
+  logins: readonly LabLogin[]
+  rootOn22: boolean
+}
+const ROOT_ACCESS: LabAccess = { logins: ['root'], rootOn22: true }
+
+export function inventoryYaml(lab: Lab, hosts: HostPlan[], profiles: Map<string, LabProfile> = new Map(), access: LabAccess = ROOT_ACCESS): string {
   const { key, knownHosts } = labPaths(lab.dir)
   const inventory = {
     all: {
@@ -22,7 +31,7 @@ export function inventoryYaml(lab: Lab, hosts: HostPlan[], profiles: Map<string,
               h.name,
               {
                 ansible_host: h.address,
-                ansible_user: 'root',
+                ...loginVars(loginForHost(access.logins, h.index)),
                 ansible_ssh_private_key_file: key,
                 lab_profile: profiles.get(h.name) ?? 'none',
               },
@@ -40,24 +49,26 @@ export function inventoryYaml(lab: Lab, hosts: HostPlan[], profiles: Map<string,
   return `# Written by \`kvmplay lab up\` for lab '${lab.name}' (${lab.net}.0.0/16). Works with kvmplay and ansible -i alike.\n${stringify(inventory)}`
 }
 
+/** Each key for port 22 and for root's own port (logins.ts), which ssh looks up as [address]:port. */
 export function knownHostsText(hosts: { address: string; key: string }[]): string {
-  return hosts.map((h) => `${h.address} ${h.key}\n`).join('')
+  return hosts.map((h) => `${h.address} ${h.key}\n[${h.address}]:${ROOT_PORT} ${h.key}\n`).join('')
 }
 
-export function sshConfigText(lab: Lab, hosts: HostPlan[]): string {
+/** For root: the lab's own way in (port 22, or root's port where --login closed 22 to root). */
+export function sshConfigText(lab: Lab, hosts: HostPlan[], access: LabAccess = ROOT_ACCESS): string {
   const { key, knownHosts } = labPaths(lab.dir)
   return hosts
     .map(
       (h) =>
-        `Host ${h.name}\n  HostName ${h.address}\n  User root\n  IdentityFile ${key}\n  IdentitiesOnly yes\n` +
+        `Host ${h.name}\n  HostName ${h.address}\n${access.rootOn22 ? '' : `  Port ${ROOT_PORT}\n`}  User root\n  IdentityFile ${key}\n  IdentitiesOnly yes\n` +
         `  UserKnownHostsFile ${knownHosts}\n  StrictHostKeyChecking yes\n  BatchMode yes\n  LogLevel ERROR\n`,
     )
     .join('\n')
 }
 
-export function writeAccessFiles(lab: Lab, hosts: HostPlan[], keys: Map<string, string>, profiles?: Map<string, LabProfile>): void {
+export function writeAccessFiles(lab: Lab, hosts: HostPlan[], keys: Map<string, string>, profiles?: Map<string, LabProfile>, access: LabAccess = ROOT_ACCESS): void {
   const paths = labPaths(lab.dir)
-  writeFileSync(paths.inventory, inventoryYaml(lab, hosts, profiles))
+  writeFileSync(paths.inventory, inventoryYaml(lab, hosts, profiles, access))
   writeFileSync(paths.knownHosts, knownHostsText(hosts.map((h) => ({ address: h.address, key: keys.get(h.name)! }))))
-  writeFileSync(paths.sshConfig, sshConfigText(lab, hosts))
+  writeFileSync(paths.sshConfig, sshConfigText(lab, hosts, access))
 }

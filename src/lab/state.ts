@@ -8,6 +8,7 @@ import { join, resolve, sep } from 'node:path'
 import type { LabIdentity, LabNet } from './addressing.ts'
 import { validateLabName, validateLabNet } from './addressing.ts'
 import type { LabProfile } from './profiles.ts'
+import type { LabLogin } from './logins.ts'
 
 /** Host directories that each lab host sees through a copy-on-write overlay. */
 export const OVERLAID_DIRS = ['etc', 'usr', 'var', 'root', 'home', 'opt', 'srv'] as const
@@ -20,6 +21,8 @@ export interface LabOptions {
   profile?: string
   /** Hosts' uplinks take their address by DHCP from the lab's dnsmasq (networkmanager and netplan only). */
   dhcp?: boolean
+  /** Whom the inventory logs in as (root, sudo, sudo-nopasswd, doas, su; a list: round-robin); any but root closes port 22 to root (logins.ts). */
+  login?: string
 }
 
 export interface Lab extends LabIdentity {
@@ -38,6 +41,8 @@ export interface LabRecord {
   dhcp?: boolean
   /** The hosts built with a DHCP uplink (a host whose choice changes is rebuilt). */
   hostDhcp?: Record<string, boolean>
+  /** The login list of the last `up` (logins.ts). */
+  logins?: LabLogin[]
 }
 
 export const labPaths = (dir: string) => ({
@@ -93,7 +98,7 @@ export function readRecord(dir: string): LabRecord | undefined {
   return JSON.parse(readFileSync(path, 'utf8')) as LabRecord
 }
 
-export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp'>): void {
+export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp' | 'logins'>): void {
   mkdirSync(lab.dir, { recursive: true })
   const before = readRecord(lab.dir)
   const record: LabRecord = {
@@ -104,6 +109,7 @@ export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 
     hostProfiles: profiles?.hostProfiles ?? before?.hostProfiles,
     dhcp: profiles?.dhcp ?? before?.dhcp,
     hostDhcp: profiles?.hostDhcp ?? before?.hostDhcp,
+    logins: profiles?.logins ?? before?.logins,
   }
   writeFileSync(labPaths(lab.dir).record, JSON.stringify(record, null, 2) + '\n')
 }

@@ -15,9 +15,9 @@ export const TEST_LAB = { name: 'test', net: '198.19', dir: process.env.KVMPLAY_
 
 export const testLab = () => resolveLab(TEST_LAB)
 
-/** Brings the test lab to `count` healthy hosts (keeping the ones that are), of `profile` (a list: round-robin) if given, with DHCP uplinks if `dhcp`. */
-export async function useLab(count: number, profile?: string, dhcp?: boolean) {
-  const res = await labUp(count, { ...TEST_LAB, profile, dhcp })
+/** Brings the test lab to `count` healthy hosts (keeping the ones that are), of `profile` (a list: round-robin) if given, with DHCP uplinks if `dhcp`, logged in to as `login` says (default root). */
+export async function useLab(count: number, profile?: string, dhcp?: boolean, login?: string) {
+  const res = await labUp(count, { ...TEST_LAB, profile, dhcp, login })
   const hosts = Array.from({ length: count }, (_, i) => hostPlan(res.lab, i + 1))
   return { ...res, hosts }
 }
