@@ -35,7 +35,8 @@ const RAW_PTY: PseudoTtyOptions = {
 export function openChannel(client: Client, t: SshTarget, inner: string): Promise<{ channel: ClientChannel; gate: EscalationGate; merged: boolean }> {
   const b = t.become
   const ids = escalationIds()
-  const line = b ? becomeCommand(b, inner, ids) : inner
+  // virsh as a login other than root would use qemu:///session, not the host's libvirt.
+  const line = b ? becomeCommand(b, inner, ids) : t.user === 'root' ? inner : `export LIBVIRT_DEFAULT_URI=qemu:///system; ${inner}`
   const merged = b !== undefined && needsTerminal(b)
   return new Promise((resolve, reject) =>
     client.exec(line, merged ? { pty: RAW_PTY } : {}, (err: Error | undefined, channel: ClientChannel) => {
@@ -113,11 +114,9 @@ const MERGED_SHELL = 'KVMPLAY_ERR=$(mktemp) || exit 1; export KVMPLAY_ERR; cat |
 
 /** The connection's long-lived shell (shell-session.ts), on a channel of its own, escalated where the target says. */
 export async function shellChannel(client: Client, t: SshTarget): Promise<ShellChannel> {
-  // virsh as a login other than root would use qemu:///session, not the host's libvirt.
-  const env = t.user !== 'root' && !t.become ? 'LIBVIRT_DEFAULT_URI=qemu:///system ' : ''
   const b = t.become
   // With a terminal, each command's stderr goes to a file of the shell's own (shell-session.ts, mergedCommand).
-  const inner = !b ? `${env}exec /bin/sh -s` : needsTerminal(b) ? MERGED_SHELL : 'exec /bin/sh -s'
+  const inner = !b ? 'exec /bin/sh -s' : needsTerminal(b) ? MERGED_SHELL : 'exec /bin/sh -s'
   const { channel, gate, merged } = await openChannel(client, t, inner)
   const closers: (() => void)[] = []
   let closed = false

@@ -161,8 +161,14 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
   }
 
   // Connect (escalating, where the host becomes another user), and read every fact the play declares in one round trip.
+  const requests = tasks.flatMap((t) => t.facts?.(host) ?? [])
   try {
-    await host.connection()
+    const conn = await host.connection()
+    // What the login may do, asked once per kind (libvirt's socket for a login that is not root).
+    for (const access of new Set(requests.flatMap((r) => (r.fact.access ? [r.fact.access] : [])))) {
+      const denied = await access(conn)
+      if (denied) throw denied
+    }
   } catch (err) {
     // Logged in, but not as whom the play needs: the host's failure, named, with nothing changed.
     if (!isKvmplayError(err) || !ACCESS_KINDS.has(err.kind)) throw err
@@ -170,7 +176,7 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
     record(result(pseudo, false, started, { status: 'failed', reason: err.message, errorKind: err.kind }))
     return
   }
-  await host.gather(tasks.flatMap((t) => t.facts?.(host) ?? [])).catch(() => {
+  await host.gather(requests).catch(() => {
     // A fact that fails here fails again, with context, in its task's plan.
   })
 

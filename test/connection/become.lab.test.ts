@@ -189,4 +189,23 @@ it('doas (on a raw pseudo-terminal) and su converge, and a second run changes no
   for (const h of on) assert.is(recapOf(again.out).hosts[h.name].changed, 0, again.out)
 })
 
+it("libvirt without become: a login in group libvirt defines a network over qemu:///system; one that is not gets one error saying what to change", async () => {
+  const play = join(FIXTURES, 'libvirt-network.play.ts')
+  const h2 = byName('h2')
+  const denied = kvmplay(['run', play, '-i', inventory, '-l', 'h2', '-e', 'ansible_user=kvnosudo', '-e', 'ansible_become=false', '--json'])
+  assert.is(denied.code, 2, denied.out + denied.err)
+  const failed = denied.out.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'task')
+  assert.is(failed.length, 1, 'one error, no task run')
+  assert.is(failed[0].task, 'libvirt access')
+  assert.match(failed[0].reason, /^h2: kvnosudo cannot use libvirt's qemu:\/\/system \(.*\): add kvnosudo to group libvirt on the host \(usermod -aG libvirt kvnosudo\), or run as root with become/)
+  assert.not.match(await onHost(h2, 'virsh -q net-list --all --name'), /kvtest/)
+
+  const res = kvmplay(['run', play, '-i', inventory, '-l', 'h2', '-e', 'ansible_user=kvvirt', '-e', 'ansible_become=false', '--json'])
+  assert.is(res.code, 0, res.out + res.err)
+  assert.is(recapOf(res.out).hosts.h2.changed, 1, res.out)
+  assert.match(await onHost(h2, 'virsh -q net-list --all'), /^\s*kvtest\s+active\s+yes/m)
+  const again = kvmplay(['run', play, '-i', inventory, '-l', 'h2', '-e', 'ansible_user=kvvirt', '-e', 'ansible_become=false', '--json'])
+  assert.is(recapOf(again.out).hosts.h2.changed, 0, again.out)
+})
+
 s.run()
