@@ -197,7 +197,7 @@ it("libvirt without become: a login in group libvirt defines a network over qemu
   const failed = denied.out.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'task')
   assert.is(failed.length, 1, 'one error, no task run')
   assert.is(failed[0].task, 'libvirt access')
-  assert.match(failed[0].reason, /^h2: kvnosudo cannot use libvirt's qemu:\/\/system \(.*\): add kvnosudo to group libvirt on the host \(usermod -aG libvirt kvnosudo\), or run as root with become/, failed[0].reason)
+  assert.match(failed[0].reason, /^h2: kvnosudo cannot use libvirt's qemu:\/\/\/system \(.*\): add kvnosudo to group libvirt on the host \(usermod -aG libvirt kvnosudo\), or run as root with become/, failed[0].reason)
   assert.not.match(await onHost(h2, 'virsh -q net-list --all --name'), /kvtest/)
 
   const res = kvmplay(['run', play, '-i', inventory, '-l', 'h2', '-e', 'ansible_user=kvvirt', '-e', 'ansible_become=false', '--json'])
