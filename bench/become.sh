@@ -11,16 +11,17 @@ n=${1:-5}
 logins=${2:-root,sudo,sudo-nopasswd,doas}
 lab=(--name test --net 198.19 --dir /tmp/kvmplay-test)
 kvmplay() { node bin/kvmplay.mjs "$@"; }
+out=$(mktemp /tmp/kvmplay-become-bench.XXXXXX)
 cpu() { awk '/^cpu /{print $2 + $3 + $4}' /proc/stat; }
 timed() { # label, then the command: wall ms and machine CPU ms (2 cores)
   local label=$1; shift
   local c0 t0 c1 t1
   c0=$(cpu); t0=$(date +%s%N)
-  "$@" >/tmp/kvmplay-become-bench.json || { echo "$label: exit $?" >&2; tail -3 /tmp/kvmplay-become-bench.json >&2; exit 1; }
+  "$@" >"$out" || { echo "$label: exit $?" >&2; tail -3 "$out" >&2; exit 1; }
   t1=$(date +%s%N); c1=$(cpu)
   printf '  %-9s %6d ms wall %6d CPU-ms\n' "$label" $(((t1 - t0) / 1000000)) $(((c1 - c0) * 10))
 }
-trap 'kvmplay lab down "${lab[@]}" >/dev/null' EXIT
+trap 'kvmplay lab down "${lab[@]}" >/dev/null; rm -f "$out"' EXIT
 for login in ${logins//,/ }; do
   kvmplay lab down "${lab[@]}" >/dev/null
   kvmplay lab up "$n" --login "$login" "${lab[@]}" >/dev/null 2>&1
