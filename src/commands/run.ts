@@ -13,6 +13,7 @@ import { KvmplayError, BAD_INPUT_KINDS, isKvmplayError } from '../core/errors.ts
 import { EXIT } from '../core/exit-codes.ts'
 import { becomeFor, checkBecomeMethod } from '../connection/become-settings.ts'
 import { askPassword, readPasswordFile } from './become-password.ts'
+import type { TaskBecome } from '../core/task.ts'
 
 export interface RunArgs {
   playbook: string
@@ -36,6 +37,8 @@ export interface RunArgs {
   askBecomePass?: boolean
   becomePasswordFile?: string
 }
+
+const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 
 /** The run's one become password, read or asked once, before any host is contacted. */
 async function runPassword(args: RunArgs): Promise<string | undefined> {
@@ -74,8 +77,11 @@ export async function prepareRun(args: RunArgs) {
       connectTimeoutMs: args.timeout * 1000,
       commandTimeoutMs: args.commandTimeout * 1000,
     })
-    if (target.kind === 'ssh') target.become = becomeFor(name, vars, playbook, cliBecome, password)
-    return { name, vars: h.vars, groups: h.groups, target }
+    if (target.kind !== 'ssh') return { name, vars: h.vars, groups: h.groups, target }
+    target.become = becomeFor(name, vars, playbook, cliBecome, password)
+    // A task's own keywords over the play's, under the host's vars (Ansible's order).
+    const targetFor = (task: TaskBecome) => ({ ...target, become: becomeFor(name, vars, { ...playbook, ...defined(task) }, cliBecome, password) })
+    return { name, vars: h.vars, groups: h.groups, target, targetFor }
   })
   return { playbook, file, hosts, extraVars }
 }
