@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { kvmplay as run } from './helpers/cli.ts'
+import { FIXTURES, kvmplay as run } from './helpers/cli.ts'
 
 const kvmplay = (args: string[], opts: { asNobody?: boolean } = {}) => run(args, { ...opts, env: { KVMPLAY_LAB_DIR: '/tmp/kvmplay-cli-test' } })
 
@@ -70,6 +70,28 @@ test('an edited playbook is loaded as edited, though compiled playbooks are kept
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+test('become options: a bad method, both password sources, an empty password file are bad input (exit 4), before any host', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cli-become-'))
+  const inv = join(dir, 'hosts.ini')
+  // An address nothing answers on: reaching the host would be a different error.
+  writeFileSync(inv, '[hypervisors]\nh1 ansible_host=198.18.250.2\n')
+  const empty = join(dir, 'empty')
+  writeFileSync(empty, '')
+  const play = join(FIXTURES, 'site.play.ts')
+  const cases: [string[], RegExp][] = [
+    [['--become-method', 'pbrun'], /--become-method: become method 'pbrun' is not supported \(use sudo, su, doas\)/],
+    [['-K', '--become-password-file', empty], /give either -K \(--ask-become-pass\) or --become-password-file, not both/],
+    [['--become-password-file', empty], /--become-password-file .*empty: the file is empty/],
+    [['--become-password-file', join(dir, 'missing')], /--become-password-file .*missing: ENOENT/],
+  ]
+  for (const [args, why] of cases) {
+    const { code, err } = kvmplay(['run', play, '-i', inv, '-b', ...args])
+    assert.is(code, 4, err)
+    assert.match(err, why)
+  }
+  rmSync(dir, { recursive: true })
 })
 
 test.run()

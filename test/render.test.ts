@@ -21,7 +21,7 @@ test('a templates/ folder given first overrides the built-in template of the sam
   mkdirSync(join(dir, 'lab'))
   writeFileSync(join(dir, 'lab/sshd_config.hbs'), 'custom {{x}}')
   assert.is(renderTemplate('lab/sshd_config.hbs', { x: 1 }, [dir]), 'custom 1')
-  assert.match(renderTemplate('lab/sshd_config.hbs', {}), 'PermitRootLogin prohibit-password')
+  assert.match(renderTemplate('lab/sshd_config.hbs', { rootOn22: true, rootPort: 2222 }), 'PermitRootLogin prohibit-password')
 })
 
 test('an unknown template is an error naming where it looked', () => {

@@ -49,7 +49,7 @@ async function guarded(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-type UpArgs = LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean; jump?: number }
+type UpArgs = LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean; jump?: number; login?: string }
 
 const up: CommandModule<LabArgs, UpArgs> = {
   command: 'up [count]',
@@ -74,6 +74,12 @@ const up: CommandModule<LabArgs, UpArgs> = {
         describe:
           "Put the hosts behind jump hosts: 1 (bastion j1) or 2 (j1, then j2), sshd-only lab hosts of their own; the machine reaches only j1, and the ssh_config and inventory go through them (ProxyJump). 0 goes back to direct; a change rebuilds every host",
         defaultDescription: 'the last one given, else 0',
+      })
+      .option('login', {
+        type: 'string',
+        describe:
+          "Whom the inventory logs in as: root, or a login user that escalates with sudo (password: the lab's become-password file), sudo-nopasswd, doas or su; a comma-separated list: round-robin. Any but root closes port 22 to root (PermitRootLogin no); root keeps port 2222 for the lab's ssh_config",
+        default: "root",
       })
       .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<UpArgs>,
   handler: (args) =>
@@ -206,6 +212,7 @@ export const labCommand: CommandModule = {
       .demandCommand(1, 'Name a lab command: up, down, status, stop, reboot or ssh')
       .example('$0 lab up 5', 'five hypervisors h1..h5 on 198.18.1-5.2')
       .example('$0 lab up 3 --profile networkmanager,ifupdown,netplan', 'a mixed fleet: each host keeps its network its own way')
+      .example('$0 lab up 3 --login sudo', 'root may not log in on port 22: the inventory logs in as kvsudo and escalates with sudo')
       .example('$0 lab reboot h1', 'power-cycle h1; it comes back from its persisted files alone')
       .example('$0 lab ssh h1 virsh list --all', 'run a command on h1')
       .example('$0 lab down', 'remove everything the lab created'),

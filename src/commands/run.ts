@@ -14,6 +14,9 @@ import { DEFAULT_MAX_HANDSHAKES, setMaxHandshakes } from '../connection/handshak
 import { ensureOpenFiles, openFilesNeeded } from '../connection/open-files.ts'
 import { KvmplayError, BAD_INPUT_KINDS, isKvmplayError } from '../core/errors.ts'
 import { EXIT } from '../core/exit-codes.ts'
+import { becomeFor, checkBecomeMethod } from '../connection/become-settings.ts'
+import { askPassword, readPasswordFile } from './become-password.ts'
+import type { TaskBecome } from '../core/task.ts'
 
 export interface RunArgs {
   playbook: string
@@ -33,6 +36,20 @@ export interface RunArgs {
   maxHandshakes: number
   serial?: string
   maxFailPercentage?: number
+  become?: boolean
+  becomeMethod?: string
+  becomeUser?: string
+  askBecomePass?: boolean
+  becomePasswordFile?: string
+}
+
+const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+
+/** The run's one become password, read or asked once, before any host is contacted. */
+async function runPassword(args: RunArgs): Promise<string | undefined> {
+  if (args.becomePasswordFile !== undefined && args.askBecomePass) throw new KvmplayError('usage', 'give either -K (--ask-become-pass) or --become-password-file, not both')
+  if (args.becomePasswordFile !== undefined) return readPasswordFile(args.becomePasswordFile)
+  return args.askBecomePass ? askPassword() : undefined
 }
 
 /** Everything that can be wrong with the input, found before any host is contacted. */
@@ -53,21 +70,24 @@ export async function prepareRun(args: RunArgs) {
   }
   if (args.serial !== undefined) rolloutBatches(names, args.serial)
   if (args.maxFailPercentage !== undefined) validateMaxFail(args.maxFailPercentage)
+  if (args.becomeMethod !== undefined) checkBecomeMethod(args.becomeMethod, '--become-method')
+  const password = await runPassword(args)
+  const cliBecome = { become: args.become, becomeMethod: args.becomeMethod, becomeUser: args.becomeUser }
   const hosts: RunHost[] = names.map((name) => {
     const h = inventory.hosts.get(name)!
     const vars = { ...h.vars, ...playbook.vars, ...extraVars }
-    return {
-      name,
-      vars: h.vars,
-      groups: h.groups,
-      target: targetFromVars(name, vars, {
-        knownHostsFile: args.knownHosts,
-        acceptNewHostKeys: args.acceptNewHostKeys,
-        connectTimeoutMs: args.timeout === undefined ? undefined : args.timeout * 1000,
-        commandTimeoutMs: args.commandTimeout * 1000,
-        sshConfigFile: args.sshConfig,
-      }),
-    }
+    const target = targetFromVars(name, vars, {
+      knownHostsFile: args.knownHosts,
+      acceptNewHostKeys: args.acceptNewHostKeys,
+      connectTimeoutMs: args.timeout === undefined ? undefined : args.timeout * 1000,
+      commandTimeoutMs: args.commandTimeout * 1000,
+      sshConfigFile: args.sshConfig,
+    })
+    if (target.kind !== 'ssh') return { name, vars: h.vars, groups: h.groups, target }
+    target.become = becomeFor(name, vars, playbook, cliBecome, password)
+    // A task's own keywords over the play's, under the host's vars (Ansible's order).
+    const targetFor = (task: TaskBecome) => ({ ...target, become: becomeFor(name, vars, { ...playbook, ...defined(task) }, cliBecome, password) })
+    return { name, vars: h.vars, groups: h.groups, target, targetFor }
   })
   const jumpHosts = new Set(hosts.flatMap((h) => (h.target.kind === 'ssh' ? h.target.jumps.map((j) => `${j.user}@${j.address}:${j.port}`) : [])))
   const atOnce = Math.min(hosts.length, args.forks)
@@ -97,10 +117,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('max-handshakes', { type: 'number', default: DEFAULT_MAX_HANDSHAKES, describe: 'SSH handshakes in flight at once, in all (at most 8 to any one sshd, under its MaxStartups)' })
       .option('serial', { type: 'string', describe: "Rolling batches: hosts per batch, a percentage, or a list such as '1,10%,100%' (a canary first); overrides the playbook's" })
       .option('max-fail-percentage', { type: 'number', describe: 'Stop the rollout when more than this percentage of a batch fails (default with --serial: 0)' })
+      .option('become', { alias: 'b', type: 'boolean', describe: "Run the commands as another user (Ansible's become; the hosts' ansible_become wins)" })
+      .option('become-method', { type: 'string', describe: 'How to become it: sudo (default), su, doas' })
+      .option('become-user', { type: 'string', describe: 'Whom to become (default root)' })
+      .option('ask-become-pass', { alias: 'K', type: 'boolean', describe: 'Ask for the become password once, on the terminal (no echo), for every host' })
+      .option('become-password-file', { type: 'string', describe: 'Read the become password from the first line of this file' })
       .example('$0 run playbooks/bridge.play.ts -i inventory/hosts.yaml', 'converge every host of the playbook')
       .example('$0 run site.play.ts -i hosts.yaml --check --diff -l h1', 'what would change on h1, as diffs')
       .example("$0 run nat.play.ts -i hosts.yaml -e dhcp_start=192.168.122.100", 'with an extra var')
-      .example("$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --serial 1,25%", 'one canary host, then a quarter of the fleet at a time') as unknown as Argv<RunArgs>,
+      .example("$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --serial 1,25%", 'one canary host, then a quarter of the fleet at a time')
+      .example('$0 run site.play.ts -i hosts.yaml -b -K', 'log in as ansible_user, sudo to root, the password asked once') as unknown as Argv<RunArgs>,
   handler: async (args) => {
     let prepared
     try {

@@ -28,6 +28,12 @@ export interface ShellChannel {
   onClose(listener: () => void): void
   /** Ends the shell now, whatever it runs. */
   kill(): void
+  /**
+   * stdout and stderr arrive as one stream (a terminal: doas needs one). The
+   * shell then has $KVMPLAY_ERR, a file each command's stderr goes to, sent
+   * after the command's stdout and its first frame (mergedCommand).
+   */
+  readonly merged?: boolean
 }
 
 export interface ShellSession {
@@ -48,6 +54,15 @@ export interface ShellSessionOptions {
 /** The shell's script for command `i`. */
 export const sessionCommand = (command: string, marker: string, i: number) => `${framedCommand(`eval ${quote(command)}`, marker, i)}\n`
 
+/**
+ * Command `i` for a shell whose two streams are one: its stderr to a file,
+ * sent after its stdout's frame and followed by a second frame — the bytes
+ * between the two frames are its stderr. One `cat` per command: the price of
+ * a terminal.
+ */
+export const mergedCommand = (command: string, marker: string, i: number) =>
+  `( eval ${quote(command)}\n) </dev/null 2>"$KVMPLAY_ERR"\nrc=$?\nprintf '\\n${marker} ${i} %d\\n' $rc; cat "$KVMPLAY_ERR"; printf '\\n${marker} ${i} %d\\n' $rc\n`
+
 /** Where command `i`'s frame ends in `buf` (looking from `from` on), and its exit code; undefined until it has arrived. */
 export function findFrame(buf: Buffer, marker: string, i: number, from = 0): { body: Buffer; code: number } | undefined {
   const head = `\n${marker} ${i} `
@@ -56,6 +71,13 @@ export function findFrame(buf: Buffer, marker: string, i: number, from = 0): { b
   const eol = buf.indexOf('\n', at + head.length)
   if (eol < 0) return undefined
   return { body: buf.subarray(0, at), code: Number(buf.subarray(at + head.length, eol).toString('latin1')) }
+}
+
+/** In a merged stream, the second frame of command `i`, after the first (`first`): its body is the command's stderr. */
+function afterFrame(buf: Buffer, first: { body: Buffer }, marker: string, i: number) {
+  const start = buf.indexOf('\n', first.body.length + 1) + 1
+  const second = findFrame(buf.subarray(start), marker, i)
+  return second && { body: second.body, code: second.code }
 }
 
 /** The longest frame line: the head and an exit code (up to 3 digits) with its newline. */
@@ -69,6 +91,7 @@ export function openShellSession(channel: Promise<ShellChannel>, opts: ShellSess
   let alive = true
   let pending: { check: () => void; fail: (e: Error) => void } | undefined
   let ch: ShellChannel | undefined
+  let merged = false
 
   const gone = (why: Error) => {
     alive = false
@@ -78,6 +101,7 @@ export function openShellSession(channel: Promise<ShellChannel>, opts: ShellSess
   channel.then(
     (c) => {
       ch = c
+      merged = c.merged === true
       c.onStdout((d) => (out.append(d), pending?.check()))
       c.onStderr((d) => (err.append(d), pending?.check()))
       c.onClose(() => gone(opts.linkError() ?? new KvmplayError('connect', `${opts.host}: the remote shell ended before the command finished`)))
@@ -106,7 +130,8 @@ export function openShellSession(channel: Promise<ShellChannel>, opts: ShellSess
         check: () => {
           // Each stream is searched only where bytes came in since; a frame found stays found.
           o ??= findFrame(out.bytes(), marker, i, out.from(longest))
-          const e = o && findFrame(err.bytes(), marker, i, err.from(longest))
+          // One stream: stderr is what lies between the first frame and the second.
+          const e = o && (merged ? afterFrame(out.bytes(), o, marker, i) : findFrame(err.bytes(), marker, i, err.from(longest)))
           if (!o || !e) return
           settle()
           const result = { code: o.code, stdout: o.body.toString('utf8'), stderr: e.body.toString('utf8') }
@@ -117,7 +142,7 @@ export function openShellSession(channel: Promise<ShellChannel>, opts: ShellSess
         },
         fail: (e) => (settle(), reject(e)),
       }
-      channel.then((c) => alive && c.write(sessionCommand(command, marker, i)), () => {})
+      channel.then((c) => alive && c.write((c.merged ? mergedCommand : sessionCommand)(command, marker, i)), () => {})
     })
   }
 

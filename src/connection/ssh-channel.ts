@@ -3,11 +3,60 @@
  * (output collected as bytes: no trimming, no split UTF-8), and the channel
  * that carries the connection's long-lived shell (shell-session.ts).
  */
-import type { Client, ClientChannel } from 'ssh2'
+import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2'
 import { KvmplayError } from '../core/errors.ts'
 import type { ExecOptions, ExecResult } from './types.ts'
 import type { SshTarget } from './target.ts'
 import type { ShellChannel } from './shell-session.ts'
+import { quote } from '../core/quote.ts'
+import { becomeCommand, escalationIds, escalationMachine, needsTerminal } from './become.ts'
+import { EscalationGate } from './escalation-gate.ts'
+
+/** How long an escalation may take to ask or to start the shell: PAM's delay after a wrong password is ~2 s. */
+const escalationTimeoutMs = (t: SshTarget) => Math.max(t.connectTimeoutMs, 20_000)
+
+/**
+ * A terminal that changes no byte either way: no echo, no line editing, no
+ * signals from ^C, no CR/NL translation. doas reads its password from a
+ * terminal only; with these modes set when sshd makes the pty, the stream is
+ * clean from the first byte, before any process could have said anything.
+ */
+const RAW_PTY: PseudoTtyOptions = {
+  term: 'dumb',
+  modes: { ECHO: 0, ECHOE: 0, ECHOK: 0, ECHONL: 0, ICANON: 0, ISIG: 0, IEXTEN: 0, IXON: 0, IXOFF: 0, ICRNL: 0, INLCR: 0, IGNCR: 0, ISTRIP: 0, OPOST: 0, ONLCR: 0, CS8: 1 },
+}
+
+/**
+ * Opens an exec channel running the shell command `inner` — as the become
+ * user where the target escalates (become.ts) — and the gate its bytes pass:
+ * the command's own listeners hear nothing until the escalation is done.
+ * `merged`: the channel has a terminal, its stderr comes on stdout.
+ */
+export function openChannel(client: Client, t: SshTarget, inner: string): Promise<{ channel: ClientChannel; gate: EscalationGate; merged: boolean }> {
+  const b = t.become
+  const ids = escalationIds()
+  // virsh as a login other than root would use qemu:///session, not the host's libvirt.
+  const line = b ? becomeCommand(b, inner, ids) : t.user === 'root' ? inner : `export LIBVIRT_DEFAULT_URI=qemu:///system; ${inner}`
+  const merged = b !== undefined && needsTerminal(b)
+  return new Promise((resolve, reject) =>
+    client.exec(line, merged ? { pty: RAW_PTY } : {}, (err: Error | undefined, channel: ClientChannel) => {
+      if (err) return reject(new KvmplayError('connect', `${t.host}: cannot run a command: ${err.message}`, { cause: err }))
+      const kill = () => {
+        // The link may be gone already: then there is nothing left to end.
+        try {
+          channel.signal('KILL')
+          channel.close()
+        } catch {}
+      }
+      const machine = b && escalationMachine(t.host, t.user, b, ids)
+      const gate = new EscalationGate(machine, { write: (d) => channel.write(d), kill }, b?.password, escalationTimeoutMs(t))
+      channel.on('data', (d: Buffer) => gate.out(d))
+      channel.stderr.on('data', (d: Buffer) => gate.err(d))
+      channel.on('close', () => gate.closed())
+      resolve({ channel, gate, merged })
+    }),
+  )
+}
 
 /** Runs one command on a new exec channel; a non-zero exit is data, a timeout or a lost link an error. */
 export function runOnChannel(client: Client, t: SshTarget, command: string, opts: ExecOptions, closed: () => Error | undefined): Promise<ExecResult> {
@@ -15,8 +64,7 @@ export function runOnChannel(client: Client, t: SshTarget, command: string, opts
   return new Promise((resolve, reject) => {
     const dead = closed()
     if (dead) return reject(dead)
-    client.exec(command, (err: Error | undefined, channel: ClientChannel) => {
-      if (err) return reject(new KvmplayError('connect', `${t.host}: cannot run a command: ${err.message}`, { cause: err }))
+    openChannel(client, t, t.become ? `exec /bin/sh -c ${quote(command)}` : command).then(({ channel, gate }) => {
       const out: Buffer[] = []
       const errOut: Buffer[] = []
       let code: number | undefined
@@ -30,45 +78,61 @@ export function runOnChannel(client: Client, t: SshTarget, command: string, opts
         channel.close()
         reject(new KvmplayError('timeout', `${t.host}: command timed out after ${timeoutMs / 1000} s: ${command.slice(0, 200)}`))
       }, timeoutMs)
-      channel.on('data', (d: Buffer) => out.push(d))
-      channel.stderr.on('data', (d: Buffer) => errOut.push(d))
+      gate.onOut((d) => out.push(d))
+      gate.onErr((d) => errOut.push(d))
       channel.on('exit', (c: number | null, signal?: string) => {
         code = c ?? (signal ? 128 + 9 : 255)
       })
+      let refused: Error | undefined
       channel.on('close', () => {
         clearTimeout(timer)
         if (timedOut) return
+        if (refused) return reject(refused)
         if (code === undefined) {
           return reject(closed() ?? new KvmplayError('connect', `${t.host}: the connection closed before the command finished`))
         }
         resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') })
       })
-      channel.end(opts.stdin ?? undefined)
-    })
+      // The command's stdin only once it runs as the become user: the password went first.
+      gate.ready.then(
+        () => channel.end(opts.stdin ?? undefined),
+        (e: Error) => (refused = e),
+      )
+    }, reject)
   })
 }
 
 /** A command longer than this goes to the shell on stdin: one argument of `sh -c` is limited to 128 KiB. */
 export const LONGEST_ARGUMENT = 64 * 1024
 
-/** The connection's long-lived shell (shell-session.ts), on a channel of its own. */
-export function shellChannel(client: Client, t: SshTarget): Promise<ShellChannel> {
-  return new Promise((resolve, reject) =>
-    client.exec('exec /bin/sh -s', (err: Error | undefined, channel: ClientChannel) => {
-      if (err) return reject(new KvmplayError('connect', `${t.host}: cannot run a command: ${err.message}`, { cause: err }))
-      resolve({
-        write: (text) => channel.write(text),
-        onStdout: (listener) => channel.on('data', listener),
-        onStderr: (listener) => channel.stderr.on('data', listener),
-        onClose: (listener) => channel.on('close', listener),
-        kill: () => {
-          // The link may be gone already: then there is nothing left to end.
-          try {
-            channel.signal('KILL')
-            channel.close()
-          } catch {}
-        },
-      })
-    }),
-  )
+/**
+ * The shell behind a terminal: fed through cat, so its stdin is a pipe and it
+ * is not interactive (no prompts in the output, no job control), with
+ * $KVMPLAY_ERR for its commands' stderr (shell-session.ts, mergedCommand).
+ */
+const MERGED_SHELL = 'KVMPLAY_ERR=$(mktemp) || exit 1; export KVMPLAY_ERR; cat | /bin/sh -s; rc=$?; rm -f "$KVMPLAY_ERR"; exit $rc'
+
+/** The connection's long-lived shell (shell-session.ts), on a channel of its own, escalated where the target says. */
+export async function shellChannel(client: Client, t: SshTarget): Promise<ShellChannel> {
+  const b = t.become
+  // With a terminal, each command's stderr goes to a file of the shell's own (shell-session.ts, mergedCommand).
+  const inner = !b ? 'exec /bin/sh -s' : needsTerminal(b) ? MERGED_SHELL : 'exec /bin/sh -s'
+  const { channel, gate, merged } = await openChannel(client, t, inner)
+  const closers: (() => void)[] = []
+  let closed = false
+  channel.on('close', () => ((closed = true), closers.forEach((l) => l())))
+  await gate.ready
+  return {
+    merged,
+    write: (text) => channel.write(text),
+    onStdout: (listener) => gate.onOut(listener),
+    onStderr: (listener) => gate.onErr(listener),
+    onClose: (listener) => (closed ? listener() : closers.push(listener)),
+    kill: () => {
+      try {
+        channel.signal('KILL')
+        channel.close()
+      } catch {}
+    },
+  }
 }

@@ -13,7 +13,9 @@ import { openShellSession } from './shell-session.ts'
 import type { ShellSession } from './shell-session.ts'
 import { pacedLogin } from './handshakes.ts'
 import { jumpHostsReady, streamTo, through } from './jump-hosts.ts'
-import { LONGEST_ARGUMENT, runOnChannel, shellChannel } from './ssh-channel.ts'
+import { LONGEST_ARGUMENT, openChannel, runOnChannel, shellChannel } from './ssh-channel.ts'
+import { channelStream } from './channel-stream.ts'
+import { needsTerminal, withStdin } from './become.ts'
 
 /**
  * Logs in to the target: straight over TCP, or through its jump hosts
@@ -42,20 +44,63 @@ export async function connectSsh(t: SshTarget): Promise<Connection> {
   /** Why the connection can no longer be used, if it cannot. */
   const dead = () => (closing ? new KvmplayError('connect', `${t.host}: connection closed`) : lost)
   let shell: ShellSession | undefined
+  const newShell = () => {
+    const channel = shellChannel(client, t)
+    shell = openShellSession(channel, { host: t.host, linkError: dead })
+    return channel
+  }
+  if (t.become) {
+    // Escalate now, once: a refusal (no password, a wrong one, sudoers) is the
+    // host's result before any fact is read or any task changes anything.
+    try {
+      await newShell()
+    } catch (err) {
+      shell?.close()
+      ssh.dispose()
+      throw err
+    }
+  }
+  /**
+   * With a terminal (doas) a channel has no EOF to give a command's stdin,
+   * and no stderr of its own: every command goes to an escalated shell, its
+   * stdin inside the command (withStdin); a command sent while the shell is
+   * busy gets a shell of its own for the time it runs.
+   */
+  const execOnTerminal = async (command: string, opts: ExecOptions): Promise<ExecResult> => {
+    const script = opts.stdin === undefined ? command : withStdin(command, opts.stdin)
+    const timeout = opts.timeoutMs ?? t.commandTimeoutMs
+    if (!shell?.alive) newShell()
+    if (!shell!.busy) return shell!.run(script, timeout)
+    const once = openShellSession(shellChannel(client, t), { host: t.host, linkError: dead })
+    try {
+      return await once.run(script, timeout)
+    } finally {
+      once.close()
+    }
+  }
   const exec = (command: string, opts: ExecOptions = {}): Promise<ExecResult> => {
     const gone = dead()
     if (gone) return Promise.reject(gone)
+    if (t.become && needsTerminal(t.become)) return execOnTerminal(command, opts)
     // Commands without stdin go to the connection's shell, unless it is running one already.
     if (opts.stdin === undefined) {
-      if (!shell?.alive) shell = openShellSession(shellChannel(client, t), { host: t.host, linkError: dead })
-      if (!shell.busy) return shell.run(command, opts.timeoutMs ?? t.commandTimeoutMs)
+      if (!shell?.alive) newShell()
+      if (!shell!.busy) return shell!.run(command, opts.timeoutMs ?? t.commandTimeoutMs)
       if (command.length > LONGEST_ARGUMENT) return runOnChannel(client, t, '/bin/sh -s', { ...opts, stdin: command }, dead)
     }
     return runOnChannel(client, t, command, opts, dead)
   }
   return {
     host: t.host,
+    login: { user: t.user, becomeUser: t.become?.user },
     exec,
+    openStream: async (command) => {
+      const gone = dead()
+      if (gone) throw gone
+      const { channel, gate } = await openChannel(client, t, command)
+      await gate.ready
+      return channelStream(channel, gate)
+    },
     openUnixSocket: (path) =>
       new Promise((resolve, reject) => {
         const gone = dead()

@@ -15,6 +15,7 @@ import { endpointOf, resolveJumpChain } from './jump-chain.ts'
 import type { SshEndpoint } from './jump-chain.ts'
 
 export type { SshEndpoint } from './jump-chain.ts'
+import type { Become } from './become.ts'
 
 export interface ConnectionDefaults {
   /** --known-hosts: replaces the user's files. */
@@ -33,6 +34,8 @@ export interface SshTarget extends SshEndpoint {
   commandTimeoutMs: number
   /** The jump hosts to tunnel through, first hop first; empty for a direct connection. */
   jumps: SshEndpoint[]
+  /** Escalation once logged in (become.ts): every channel of the connection runs as become.user. */
+  become?: Become
 }
 
 export interface LocalTarget {

@@ -19,7 +19,16 @@ export interface ExecOptions {
 export interface Connection {
   /** Inventory name of the host, for messages. */
   readonly host: string
+  /** Who runs the commands: the login, and the user it becomes (become), if any. */
+  readonly login?: { user: string; becomeUser?: string }
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>
+  /**
+   * A byte stream to a command's stdin and stdout on the host, run as the
+   * connection's commands are (as the become user, once escalated): for
+   * relays such as virt-ssh-helper, where a forwarded socket would be the
+   * login user's.
+   */
+  openStream?(command: string): Promise<Duplex>
   /**
    * A byte stream to a unix socket on the host (SSH streamlocal forwarding),
    * for protocols spoken without a process on the host (libvirt's RPC).

@@ -11,6 +11,8 @@ export type ErrorKind =
   | 'usage' // command line
   | 'connect' // the host could not be reached or logged in to
   | 'hostkey' // the host's key is unknown or changed
+  | 'become' // logged in, but escalation (sudo, su, doas) was refused: no password, a wrong one, not allowed
+  | 'libvirt-access' // the login cannot reach libvirt's system socket and does not become root
   | 'command' // a remote command failed
   | 'fact' // a fact's output could not be parsed
   | 'timeout'

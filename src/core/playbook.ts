@@ -30,11 +30,20 @@ export interface PlaybookSpec {
    * or rolled back). Default with serial: 0 — any failure stops it.
    */
   maxFailPercentage?: number
+  /** Run the play's commands as another user (Ansible's become): over -b, under the hosts' ansible_become. */
+  become?: boolean
+  /** 'sudo' (default), 'su' or 'doas'. */
+  becomeMethod?: 'sudo' | 'su' | 'doas'
+  /** Whom to become (default root). */
+  becomeUser?: string
 }
 
-export interface Playbook extends Required<Omit<PlaybookSpec, 'vars' | 'handlers' | 'serial' | 'maxFailPercentage'>> {
+export interface Playbook extends Required<Omit<PlaybookSpec, 'vars' | 'handlers' | 'serial' | 'maxFailPercentage' | 'become' | 'becomeMethod' | 'becomeUser'>> {
   serial?: Serial
   maxFailPercentage?: number
+  become?: boolean
+  becomeMethod?: 'sudo' | 'su' | 'doas'
+  becomeUser?: string
   readonly kind: 'kvmplay-playbook'
   vars: Record<string, unknown>
   handlers: Record<string, Task>
@@ -78,6 +87,9 @@ export function playbook(spec: PlaybookSpec): Playbook {
   }
   if (spec.serial !== undefined) rolloutBatches([1], spec.serial) // throws on a bad value, at load time
   if (spec.maxFailPercentage !== undefined) validateMaxFail(spec.maxFailPercentage)
+  if (spec.become !== undefined && typeof spec.become !== 'boolean') throw bad("'become' must be true or false")
+  if (spec.becomeMethod !== undefined && !['sudo', 'su', 'doas'].includes(spec.becomeMethod)) throw bad("'becomeMethod' must be 'sudo', 'su' or 'doas'")
+  if (spec.becomeUser !== undefined && (typeof spec.becomeUser !== 'string' || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(spec.becomeUser))) throw bad("'becomeUser' must be a user name")
   return {
     kind: 'kvmplay-playbook',
     name: spec.name,
@@ -87,6 +99,9 @@ export function playbook(spec: PlaybookSpec): Playbook {
     handlers: spec.handlers ?? {},
     serial: spec.serial,
     maxFailPercentage: spec.maxFailPercentage,
+    become: spec.become,
+    becomeMethod: spec.becomeMethod,
+    becomeUser: spec.becomeUser,
   }
 }
 

@@ -12,7 +12,8 @@ import { createHostRuntime } from './host.ts'
 import type { HostRuntime } from './host.ts'
 import { tasksFor } from './playbook.ts'
 import type { Playbook } from './playbook.ts'
-import type { Task } from './task.ts'
+import type { Task, TaskBecome } from './task.ts'
+import type { StepHost } from './run-steps.ts'
 import { emptyRecap, exitCodeOf } from './result.ts'
 import { rolloutBatches } from './rollout.ts'
 import type { Serial } from './rollout.ts'
@@ -25,6 +26,8 @@ export interface RunHost {
   vars: Record<string, unknown>
   groups: string[]
   target: Target
+  /** The target a task with become keywords of its own runs its steps on (the CLI merges them as Ansible does). */
+  targetFor?: (become: TaskBecome) => Target
 }
 
 export interface RunOptions {
@@ -56,6 +59,8 @@ export const DEFAULT_FORKS = 50
 
 /** Errors that mean the link, not the task, failed: the host is unreachable. */
 const LINK_KINDS: ReadonlySet<ErrorKind> = new Set(['connect', 'hostkey'])
+/** Errors that mean the login cannot act as the play needs (become refused, libvirt out of reach): a failure, not unreachability. */
+const ACCESS_KINDS: ReadonlySet<ErrorKind> = new Set(['become', 'libvirt-access'])
 
 export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOptions): Promise<RunSummary> {
   const started = performance.now()
@@ -79,14 +84,29 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
       playbookDir: opts.playbookDir,
       connect: (o) => opts.connect(o?.connectTimeoutMs && h.target.kind === 'ssh' ? { ...h.target, connectTimeoutMs: o.connectTimeoutMs } : h.target),
     })
+    // Tasks whose become differs from the play's run their steps on a connection of their own, one per kind.
+    const others = new Map<string, Promise<Connection>>()
+    const stepHost = (task: Task): StepHost => {
+      const target = task.become && h.targetFor?.(task.become)
+      if (!target || target.kind !== 'ssh' || h.target.kind !== 'ssh') return host
+      const key = JSON.stringify([target.become?.method, target.become?.user])
+      if (key === JSON.stringify([h.target.become?.method, h.target.become?.user])) return host
+      const connection = () => {
+        let c = others.get(key)
+        if (!c) others.set(key, (c = opts.connect(target)))
+        return c
+      }
+      return { name: host.name, recordOriginal: host.recordOriginal, reach: { ...host.reach, connection }, connection }
+    }
     try {
-      await runHost(play, host, check, record, stopped)
+      await runHost(play, host, check, record, stopped, stepHost)
     } catch (err) {
       const e = err as Error
       recap[h.name].unreachable = 1
       emit({ type: 'unreachable', host: h.name, reason: e.message, errorKind: isKvmplayError(e) ? e.kind : undefined })
     } finally {
       await host.close()
+      await Promise.all([...others.values()].map((c) => c.then((x) => x.close(), () => {})))
     }
   }
 
@@ -133,7 +153,14 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
  * One host's play. Returns normally when tasks ran (failed or not);
  * throws only when the host cannot be reached, which the caller records.
  */
-async function runHost(play: Playbook, host: HostRuntime, check: boolean, record: (r: TaskResult) => void, stopped: () => boolean): Promise<void> {
+async function runHost(
+  play: Playbook,
+  host: HostRuntime,
+  check: boolean,
+  record: (r: TaskResult) => void,
+  stopped: () => boolean,
+  stepHost: (task: Task) => StepHost = () => host,
+): Promise<void> {
   const result = (task: Task, handler: boolean, started: number, fields: Partial<TaskResult> & Pick<TaskResult, 'status'>): TaskResult => ({
     host: host.name,
     task: task.name,
@@ -158,9 +185,23 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
     return
   }
 
-  // Connect, and read every fact the play declares in one round trip.
-  await host.connection()
-  await host.gather(tasks.flatMap((t) => t.facts?.(host) ?? [])).catch(() => {
+  // Connect (escalating, where the host becomes another user), and read every fact the play declares in one round trip.
+  const requests = tasks.flatMap((t) => t.facts?.(host) ?? [])
+  try {
+    const conn = await host.connection()
+    // What the login may do, asked once per kind (libvirt's socket for a login that is not root).
+    for (const access of new Set(requests.flatMap((r) => (r.fact.access ? [r.fact.access] : [])))) {
+      const denied = await access(conn)
+      if (denied) throw denied
+    }
+  } catch (err) {
+    // Logged in, but not as whom the play needs: the host's failure, named, with nothing changed.
+    if (!isKvmplayError(err) || !ACCESS_KINDS.has(err.kind)) throw err
+    const pseudo = { name: err.kind === 'become' ? 'become' : 'libvirt access', notify: [], onChange: [], plan: async () => ({ steps: [] }) } as Task
+    record(result(pseudo, false, started, { status: 'failed', reason: err.message, errorKind: err.kind }))
+    return
+  }
+  await host.gather(requests).catch(() => {
     // A fact that fails here fails again, with context, in its task's plan.
   })
 
@@ -185,7 +226,7 @@ async function runHost(play: Playbook, host: HostRuntime, check: boolean, record
       let notes: string[] = []
       if (!check) {
         try {
-          notes = await runSteps(plan.steps, host)
+          notes = await runSteps(plan.steps, stepHost(task))
         } finally {
           // Drop what the steps can have changed; a step that does not say drops everything.
           const touched = plan.steps.every((st) => st.touches) ? plan.steps.flatMap((st) => st.touches ?? []) : undefined

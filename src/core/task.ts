@@ -111,6 +111,22 @@ export interface TaskOptions {
   onChange?: Task | Task[]
   /** Run the task only on hosts where this is true; others report it skipped. */
   when?: (host: Host) => boolean | Promise<boolean>
+  /**
+   * Run this task's steps as another user (Ansible's task-level become), over
+   * the play's: e.g. `become: false` for one task of a play that becomes root.
+   * As in Ansible, a host's ansible_become* vars still win. Its facts are read
+   * as the play's other facts are, before the first task.
+   */
+  become?: boolean
+  becomeMethod?: 'sudo' | 'su' | 'doas'
+  becomeUser?: string
+}
+
+/** A task's own become keywords, where it has any. */
+export interface TaskBecome {
+  become?: boolean
+  becomeMethod?: 'sudo' | 'su' | 'doas'
+  becomeUser?: string
 }
 
 export interface Task {
@@ -123,6 +139,7 @@ export interface Task {
   readonly notify: readonly string[]
   readonly onChange: readonly Task[]
   readonly when?: (host: Host) => boolean | Promise<boolean>
+  readonly become?: TaskBecome
 }
 
 /** The facts a task reads, by name (or as a list): declared once, prefetched by the runner, handed to plan typed. */
@@ -172,7 +189,13 @@ export function defineTask<const R extends FactRequests = Record<string, never>>
     notify: list(opts.notify),
     onChange: list(opts.onChange),
     when: opts.when,
+    become: taskBecome(opts),
   }
+}
+
+function taskBecome(opts: TaskOptions): TaskBecome | undefined {
+  const { become, becomeMethod, becomeUser } = opts
+  return become === undefined && becomeMethod === undefined && becomeUser === undefined ? undefined : { become, becomeMethod, becomeUser }
 }
 
 /** Converged: no steps, and why. */

@@ -31,6 +31,13 @@ export interface Fact<T, A = void> {
    * fact is read again.
    */
   refresh?(conn: Connection, current: T, touched: Resource[], args: A): Promise<T | undefined>
+  /**
+   * Whether this login may read (and change) what the fact reads at all —
+   * e.g. libvirt's system socket for a login that is not root. Checked once
+   * per host before any task runs (the runner dedupes by function): the
+   * error says what to change; undefined when the login may.
+   */
+  access?(conn: Connection): Promise<Error | undefined>
 }
 
 export interface FactRequest<T = unknown, A = unknown> {

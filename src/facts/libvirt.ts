@@ -9,6 +9,7 @@ import { resource } from '../core/resource.ts'
 import type { Fact } from './fact.ts'
 import { readLibvirtRemote, refreshLibvirtRemote } from './libvirt-remote.ts'
 import { orderLibvirtState } from './libvirt-order.ts'
+import { libvirtAccess } from '../libvirt/access.ts'
 import { parseNetworkXml } from '../libvirt/network.ts'
 import type { NetworkIdentity, NetworkSpec } from '../libvirt/network.ts'
 import { domainInterfaces } from '../libvirt/domain.ts'
@@ -103,6 +104,8 @@ export const libvirtFact: Fact<LibvirtState, void> = {
   read: (conn) => readLibvirtRemote(conn),
   // After a change to one network or domain, only that one is read again.
   refresh: (conn, current, touched) => refreshLibvirtRemote(conn, current, touched),
+  // A login that is not root must be let in by libvirtd: asked once, before any task.
+  access: libvirtAccess,
   command: () => SCRIPT,
   parse: (res) => {
     if (res.code !== 0) throw new KvmplayError('fact', `virsh failed (exit ${res.code}): ${res.stderr.trim()} — is libvirtd running?`)

@@ -5,7 +5,8 @@
  * libvirt-daemon-system would create, libvirt's `default` network autostarted,
  * an sshd that takes the lab key, and the guests' tiny boot disks.
  */
-import { readFileSync, existsSync, mkdirSync, statSync, chmodSync } from 'node:fs'
+import { readFileSync, existsSync, mkdirSync, statSync, chmodSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { $ } from './sh.ts'
 import { renderTemplate } from '../render.ts'
@@ -13,6 +14,7 @@ import { writeIfChanged, symlinkIfChanged } from './files.ts'
 import { labPaths } from './state.ts'
 import type { Lab } from './state.ts'
 import { hostPlan } from './addressing.ts'
+import { labPassword, labUserEntries, ROOT_PORT, shadowHash } from './logins.ts'
 
 /** Users and groups that libvirtd and its dnsmasq run as (Debian's fixed uid for libvirt-qemu). */
 const LIBVIRT_GROUPS = ['libvirt:x:990:', 'kvm:x:991:', 'libvirt-qemu:x:64055:', 'libvirt-dnsmasq:x:989:']
@@ -50,22 +52,43 @@ export async function ensureLabKey(lab: Lab): Promise<string> {
   return readFileSync(`${key}.pub`, 'utf8')
 }
 
-export async function buildBase(lab: Lab): Promise<void> {
+/** Builds (or updates) the base layer; true when sshd's config changed (running hosts must read it again). */
+export async function buildBase(lab: Lab, opts: { rootOn22?: boolean } = {}): Promise<boolean> {
   const base = labPaths(lab.dir).base
   const etc = join(base, 'etc')
   const pub = await ensureLabKey(lab)
+  const users = labUserEntries(await labHash(lab))
+  // The login users join group libvirt only where they should: kvvirt.
+  const groups = LIBVIRT_GROUPS.map((g) => (g.startsWith('libvirt:') ? `${g}kvvirt` : g))
 
   for (const [file, entries] of [
-    ['group', LIBVIRT_GROUPS],
-    ['gshadow', LIBVIRT_GROUPS.map((g) => `${g.split(':')[0]}:!::`)],
-    ['passwd', LIBVIRT_USERS],
-    ['shadow', LIBVIRT_USERS.map((u) => `${u.split(':')[0]}:!:19000::::::`)],
+    ['group', [...groups, ...users.group]],
+    ['gshadow', [...groups, ...users.group].map((g) => `${g.split(':')[0]}:!::`)],
+    ['passwd', [...LIBVIRT_USERS, ...users.passwd]],
+    ['shadow', [...LIBVIRT_USERS.map((u) => `${u.split(':')[0]}:!:19000::::::`), ...users.shadow]],
   ] as const) {
     const source = join('/etc', file)
-    writeIfChanged(join(etc, file), withEntries(source, [...entries]), statSync(source).mode & 0o777)
+    let text = withEntries(source, [...entries])
+    // root gets the lab password too: su asks for the target's password.
+    if (file === 'shadow') text = text.replace(/^root:[^:]*:/m, `root:${users.rootHash}:`)
+    writeIfChanged(join(etc, file), text, statSync(source).mode & 0o777)
+  }
+  writeIfChanged(join(etc, 'sudoers.d/kvmplay-lab'), users.sudoers, 0o440)
+  writeIfChanged(join(etc, 'doas.conf'), users.doas, 0o600)
+  for (const name of users.names) {
+    const home = join(base, 'home', name)
+    mkdirSync(join(home, '.ssh'), { recursive: true })
+    writeIfChanged(join(home, '.ssh/authorized_keys'), pub, 0o600)
+    for (const dot of ['.bashrc', '.profile']) {
+      const skel = join('/etc/skel', dot)
+      writeIfChanged(join(home, dot), existsSync(skel) ? readFileSync(skel) : '')
+    }
+    const uid = Number(users.passwd.find((l) => l.startsWith(`${name}:`))!.split(':')[2])
+    await $`chown -R ${`${uid}:${uid}`} ${home}`
+    chmodSync(join(home, '.ssh'), 0o700)
   }
 
-  writeIfChanged(join(etc, 'ssh/sshd_config'), renderTemplate('lab/sshd_config.hbs', {}))
+  const sshdChanged = writeIfChanged(join(etc, 'ssh/sshd_config'), renderTemplate('lab/sshd_config.hbs', { rootOn22: opts.rootOn22 !== false, rootPort: ROOT_PORT }))
   writeIfChanged(join(etc, 'libvirt/libvirtd.conf'), renderTemplate('lab/libvirtd.conf.hbs', {}))
   writeIfChanged(join(etc, 'libvirt/qemu.conf'), renderTemplate('lab/qemu.conf.hbs', {}))
   // What libvirt-daemon-config-network's postinst sets up on a fresh install.
@@ -88,4 +111,18 @@ export async function buildBase(lab: Lab): Promise<void> {
   for (const domain of hostPlan(lab, 1).domains) {
     writeIfChanged(join(base, `var/lib/libvirt/images/${domain.name}.img`), haltBootSector())
   }
+  return sshdChanged
+}
+
+/** The lab password's hash, made once per lab (a new salt each time would rewrite shadow on every up). */
+async function labHash(lab: Lab): Promise<string> {
+  const path = join(lab.dir, 'become-password.hash')
+  const password = labPassword(lab.dir)
+  if (existsSync(path)) {
+    const [forPassword, hash] = readFileSync(path, 'utf8').split('\n')
+    if (forPassword === createHash('sha256').update(password).digest('hex')) return hash
+  }
+  const hash = await shadowHash(password)
+  writeFileSync(path, `${createHash('sha256').update(password).digest('hex')}\n${hash}\n`, { mode: 0o600 })
+  return hash
 }

@@ -4,7 +4,8 @@
  * ssh_config for plain `ssh -F`. Behind jump hosts (bastion.ts) the
  * ssh_config says how to get there (ProxyJump), and the inventory only
  * names the hosts and hands ssh that file (`-F`), so OpenSSH, Ansible and
- * kvmplay all reach them the same way.
+ * kvmplay all reach them the same way. The inventory logs in as --login
+ * says (logins.ts); the ssh_config is root's own way in, for checking hosts.
  */
 import { writeFileSync } from 'node:fs'
 import { stringify } from 'yaml'
@@ -12,27 +13,43 @@ import type { HostPlan } from './addressing.ts'
 import type { BastionPlan } from './bastion.ts'
 import type { LabProfile } from './profiles.ts'
 import { labPaths } from './state.ts'
+import { loginForHost, loginVars, ROOT_PORT } from './logins.ts'
+import type { LabLogin } from './logins.ts'
 import type { Lab } from './state.ts'
 
+/** How the lab is reached: the inventory's login per host (round-robin), whether root may use port 22, the jump hosts in front. */
+export interface LabAccess {
+  logins: readonly LabLogin[]
+  rootOn22: boolean
+  bastions?: BastionPlan[]
+}
+const ROOT_ACCESS: LabAccess = { logins: ['root'], rootOn22: true }
+
 /** `profiles`: each host's profile, as the host var `lab_profile` (how it keeps its network; `none` when not given). */
-export function inventoryYaml(lab: Lab, hosts: HostPlan[], profiles: Map<string, LabProfile> = new Map(), bastions: BastionPlan[] = []): string {
+export function inventoryYaml(lab: Lab, hosts: HostPlan[], profiles: Map<string, LabProfile> = new Map(), access: LabAccess = ROOT_ACCESS): string {
   const { key, knownHosts, sshConfig } = labPaths(lab.dir)
-  const behind = bastions.length > 0
+  const behind = (access.bastions ?? []).length > 0
   const inventory = {
     all: {
       children: {
         hypervisors: {
           hosts: Object.fromEntries(
-            hosts.map((h) => [
-              h.name,
-              {
-                // Behind a bastion the ssh_config maps the name to its address and route.
-                ...(behind ? {} : { ansible_host: h.address }),
-                ansible_user: 'root',
-                ansible_ssh_private_key_file: key,
-                lab_profile: profiles.get(h.name) ?? 'none',
-              },
-            ]),
+            hosts.map((h) => {
+              const login = loginForHost(access.logins, h.index)
+              return [
+                h.name,
+                {
+                  // Behind a bastion the ssh_config maps the name to its address and route.
+                  ...(behind ? {} : { ansible_host: h.address }),
+                  ...loginVars(login),
+                  // Where port 22 is closed to root, root has its own port (the ssh_config says so behind a bastion); a login user keeps 22.
+                  ...(!access.rootOn22 && login === 'root' && !behind ? { ansible_port: ROOT_PORT } : {}),
+                  ...(!access.rootOn22 && login !== 'root' && behind ? { ansible_port: 22 } : {}),
+                  ansible_ssh_private_key_file: key,
+                  lab_profile: profiles.get(h.name) ?? 'none',
+                },
+              ]
+            }),
           ),
           vars: {
             // Understood by ansible's ssh connection and by kvmplay alike.
@@ -46,24 +63,32 @@ export function inventoryYaml(lab: Lab, hosts: HostPlan[], profiles: Map<string,
   return `# Written by \`kvmplay lab up\` for lab '${lab.name}' (${lab.net}.0.0/16). Works with kvmplay and ansible -i alike.\n${stringify(inventory)}`
 }
 
+/** Each key for port 22 and for root's own port (logins.ts), which ssh looks up as [address]:port. */
 export function knownHostsText(hosts: { address: string; key: string }[]): string {
-  return hosts.map((h) => `${h.address} ${h.key}\n`).join('')
+  return hosts.map((h) => `${h.address} ${h.key}\n[${h.address}]:${ROOT_PORT} ${h.key}\n`).join('')
 }
 
-/** One Host block a host (and, behind jump hosts, each bastion: the previous one its ProxyJump, the last one the hosts'). */
-export function sshConfigText(lab: Lab, hosts: HostPlan[], bastions: BastionPlan[] = []): string {
+/**
+ * For root: one Host block a host (port 22, or root's port where --login closed 22 to root)
+ * and, behind jump hosts, each bastion (root on 22): the previous one its ProxyJump, the last one the hosts'.
+ */
+export function sshConfigText(lab: Lab, hosts: HostPlan[], access: LabAccess = ROOT_ACCESS): string {
   const { key, knownHosts } = labPaths(lab.dir)
-  const block = (name: string, address: string, jump?: string) =>
-    `Host ${name}\n  HostName ${address}\n${jump ? `  ProxyJump ${jump}\n` : ''}  User root\n  IdentityFile ${key}\n  IdentitiesOnly yes\n` +
+  const bastions = access.bastions ?? []
+  const block = (name: string, address: string, port: number | undefined, jump?: string) =>
+    `Host ${name}\n  HostName ${address}\n${port ? `  Port ${port}\n` : ''}${jump ? `  ProxyJump ${jump}\n` : ''}  User root\n  IdentityFile ${key}\n  IdentitiesOnly yes\n` +
     `  UserKnownHostsFile ${knownHosts}\n  StrictHostKeyChecking yes\n  BatchMode yes\n  LogLevel ERROR\n`
   const last = bastions[bastions.length - 1]?.name
-  return [...bastions.map((b, i) => block(b.name, b.address, bastions[i - 1]?.name)), ...hosts.map((h) => block(h.name, h.address, last))].join('\n')
+  return [
+    ...bastions.map((b, i) => block(b.name, b.address, undefined, bastions[i - 1]?.name)),
+    ...hosts.map((h) => block(h.name, h.address, access.rootOn22 ? undefined : ROOT_PORT, last)),
+  ].join('\n')
 }
 
 /** `keys`: each host's and bastion's host key, by name. */
-export function writeAccessFiles(lab: Lab, hosts: HostPlan[], keys: Map<string, string>, profiles?: Map<string, LabProfile>, bastions: BastionPlan[] = []): void {
+export function writeAccessFiles(lab: Lab, hosts: HostPlan[], keys: Map<string, string>, profiles?: Map<string, LabProfile>, access: LabAccess = ROOT_ACCESS): void {
   const paths = labPaths(lab.dir)
-  writeFileSync(paths.inventory, inventoryYaml(lab, hosts, profiles, bastions))
-  writeFileSync(paths.knownHosts, knownHostsText([...bastions, ...hosts].map((h) => ({ address: h.address, key: keys.get(h.name)! }))))
-  writeFileSync(paths.sshConfig, sshConfigText(lab, hosts, bastions))
+  writeFileSync(paths.inventory, inventoryYaml(lab, hosts, profiles, access))
+  writeFileSync(paths.knownHosts, knownHostsText([...(access.bastions ?? []), ...hosts].map((h) => ({ address: h.address, key: keys.get(h.name)! }))))
+  writeFileSync(paths.sshConfig, sshConfigText(lab, hosts, access))
 }

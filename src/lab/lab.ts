@@ -3,16 +3,17 @@
  * healthy hosts, rebuilding broken ones, removing extra ones), `down` removes
  * everything, `status` reports each host.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { cpus } from 'node:os'
 import pLimit from 'p-limit'
 import { $ } from './sh.ts'
 import { hostPlan, hostIndex, validateHostCount } from './addressing.ts'
 import type { HostPlan } from './addressing.ts'
 import { buildBase } from './base.ts'
-import { bootLabHost, prepareLabHost, hostDown, hostKey, hostStatus, powerOff, rebootHost } from './host.ts'
+import { bootLabHost, prepareLabHost, hostDown, hostKey, hostStatus, netnsPids, powerOff, rebootHost } from './host.ts'
 import type { HostStatus } from './host.ts'
 import { writeAccessFiles } from './inventory.ts'
+import { parseLogins } from './logins.ts'
 import { preflight } from './preflight.ts'
 import { DEFAULT_PROFILE, parseProfiles, profileForHost, validateDhcp } from './profiles.ts'
 import { dhcpServerPid, startDhcpServer, stopDhcpServer } from './dhcp.ts'
@@ -124,6 +125,9 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   const wanted = (index: number) => profileForHost(profiles, index)
   // Likewise DHCP uplinks: --dhcp / --no-dhcp, else the last choice.
   const dhcp = opts.dhcp ?? readRecord(lab.dir)?.dhcp ?? false
+  // Whom the inventory logs in as: root unless asked (not kept from the last up,
+  // so a lab shared by several users of it goes back to plain root by default).
+  const logins = parseLogins(opts.login ?? 'root')
   if (dhcp) validateDhcp(Array.from({ length: count }, (_, i) => wanted(i + 1)))
   // Likewise the jump hosts in front of the hosts.
   const jumps = validateJumps(opts.jump ?? readRecord(lab.dir)?.jumps ?? 0)
@@ -131,8 +135,10 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   preflight(undefined, [...new Set(Array.from({ length: count }, (_, i) => wanted(i + 1)))])
   await refuseForeignAddresses(lab, count)
   const started = performance.now()
-  writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, dhcp, hostProfiles: readRecord(lab.dir)?.hostProfiles })
-  await buildBase(lab)
+  writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, dhcp, logins, hostProfiles: readRecord(lab.dir)?.hostProfiles })
+  const rootOn22 = logins.every((l) => l === 'root')
+  // Running hosts' sshd reads a changed config again (SIGHUP: it re-executes itself).
+  if (await buildBase(lab, { rootOn22 })) await reloadSshd(lab, count)
   await convergeBastions(lab, jumps, log)
 
   const removed: string[] = []
@@ -182,7 +188,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
 
   const bastions = bastionsOf(lab)
   const keys = new Map([...bastions, ...plans].map((h) => [h.name, hostKey(lab, h)]))
-  writeAccessFiles(lab, plans, keys, new Map(hosts.map((h) => [h.name, h.profile])), bastions)
+  writeAccessFiles(lab, plans, keys, new Map(hosts.map((h) => [h.name, h.profile])), { logins, rootOn22, bastions })
   const paths = labPaths(lab.dir)
   return {
     lab,
@@ -303,6 +309,20 @@ export async function labHost(name: string, opts: LabOptions = {}): Promise<{ la
 }
 
 /** Argument list for the system ssh client to reach a lab host with strict host-key checking. */
+/** Tells the sshd of every running host of the lab to read its config again. */
+async function reloadSshd(lab: Lab, count: number): Promise<void> {
+  for (let i = 1; i <= count; i++) {
+    for (const pid of await netnsPids(hostPlan(lab, i).netns)) {
+      try {
+        // The listener alone: its command line is boot.sh's; a session's sshd says whom it serves.
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() === '/usr/sbin/sshd -E /var/log/sshd.log') process.kill(pid, 'SIGHUP')
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+}
+
 export function sshArgs(lab: Lab, host: HostPlan, command: string[] = []): string[] {
   return ['-F', labPaths(lab.dir).sshConfig, host.name, ...command]
 }

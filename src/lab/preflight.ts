@@ -22,6 +22,9 @@ export const LAB_PACKAGES: Record<string, string> = {
   'iputils-ping': '/usr/bin/ping',
   // PID 1 of each host: reaps orphans (without it `virsh define` stalls for 40 s).
   tini: '/usr/bin/tini',
+  // Login users escalate with them (lab up --login sudo|sudo-nopasswd|doas); su is util-linux's.
+  sudo: '/usr/bin/sudo',
+  'opendoas': '/usr/bin/doas',
 }
 
 /**

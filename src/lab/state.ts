@@ -8,6 +8,7 @@ import { join, resolve, sep } from 'node:path'
 import type { LabIdentity, LabNet } from './addressing.ts'
 import { validateLabName, validateLabNet } from './addressing.ts'
 import type { LabProfile } from './profiles.ts'
+import type { LabLogin } from './logins.ts'
 
 /** Host directories that each lab host sees through a copy-on-write overlay. */
 export const OVERLAID_DIRS = ['etc', 'usr', 'var', 'root', 'home', 'opt', 'srv'] as const
@@ -22,6 +23,8 @@ export interface LabOptions {
   dhcp?: boolean
   /** Jump hosts in front of the hosts: 0 (reached directly), 1 or 2 (a chain); see bastion.ts. */
   jump?: number
+  /** Whom the inventory logs in as (root, sudo, sudo-nopasswd, doas, su; a list: round-robin); any but root closes port 22 to root (logins.ts). */
+  login?: string
 }
 
 export interface Lab extends LabIdentity {
@@ -42,6 +45,8 @@ export interface LabRecord {
   hostDhcp?: Record<string, boolean>
   /** The jump hosts the hosts sit behind (bastion.ts); none when absent. */
   jumps?: number
+  /** The login list of the last `up` (logins.ts). */
+  logins?: LabLogin[]
 }
 
 export const labPaths = (dir: string) => ({
@@ -97,7 +102,7 @@ export function readRecord(dir: string): LabRecord | undefined {
   return JSON.parse(readFileSync(path, 'utf8')) as LabRecord
 }
 
-export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp' | 'jumps'>): void {
+export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp' | 'jumps' | 'logins'>): void {
   mkdirSync(lab.dir, { recursive: true })
   const before = readRecord(lab.dir)
   const record: LabRecord = {
@@ -109,6 +114,7 @@ export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 
     dhcp: profiles?.dhcp ?? before?.dhcp,
     hostDhcp: profiles?.hostDhcp ?? before?.hostDhcp,
     jumps: profiles?.jumps ?? before?.jumps,
+    logins: profiles?.logins ?? before?.logins,
   }
   writeFileSync(labPaths(lab.dir).record, JSON.stringify(record, null, 2) + '\n')
 }

@@ -126,11 +126,23 @@ export type LibvirtChangeApi = Pick<
   'lookupNetwork' | 'lookupDomain' | 'defineNetwork' | 'startNetwork' | 'setNetworkAutostart' | 'destroyNetwork' | 'undefineNetwork' | 'updateDevice' | 'updateNetwork'
 >
 
+/**
+ * The byte stream to libvirtd. A forwarded socket is opened by sshd as the
+ * login user, so a connection that becomes root (sudo, su, doas) reaches the
+ * socket through libvirt's own relay instead, virt-ssh-helper (what
+ * `qemu+ssh://…?proxy=native` runs), started on an escalated channel.
+ */
+function libvirtStream(conn: Connection, mode: 'ro' | 'rw') {
+  if (conn.login?.becomeUser !== undefined) return conn.openStream?.(`virt-ssh-helper ${mode === 'ro' ? '-r ' : ''}${URI}`)
+  return conn.openUnixSocket?.(SOCKETS[mode])
+}
+
 async function open(conn: Connection, mode: 'ro' | 'rw'): Promise<LibvirtRemote | undefined> {
-  if (!conn.openUnixSocket) return undefined
   let rpc: LibvirtRpc | undefined
   try {
-    rpc = new LibvirtRpc(await conn.openUnixSocket(SOCKETS[mode]))
+    const stream = await libvirtStream(conn, mode)
+    if (!stream) return undefined
+    rpc = new LibvirtRpc(stream)
     // Straight to the open, not first asking which authentication it wants
     // (virsh does; one round trip less): libvirtd lets root in on the unix
     // socket without any, and refuses the open of a user it would make

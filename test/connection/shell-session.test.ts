@@ -122,4 +122,20 @@ test('findFrame waits for the whole frame line', () => {
   assert.is(f.body.toString(), 'out')
 })
 
+test('merged streams (a terminal): each command’s stderr still comes apart from its stdout, through $KVMPLAY_ERR', async () => {
+  const child = spawn('/bin/sh', ['-c', 'KVMPLAY_ERR=$(mktemp) || exit 1; export KVMPLAY_ERR; exec /bin/sh -s 2>&1'], { stdio: ['pipe', 'pipe', 'ignore'] })
+  const channel: ShellChannel = {
+    merged: true,
+    write: (text) => child.stdin.write(text),
+    onStdout: (l) => child.stdout.on('data', l),
+    onStderr: () => {},
+    onClose: (l) => child.on('close', l),
+    kill: () => child.kill('SIGKILL'),
+  }
+  const s = openShellSession(Promise.resolve(channel), { host: 'h', linkError: () => undefined })
+  assert.equal(await s.run('echo out; echo err >&2; echo more; exit 4', 5000), { code: 4, stdout: 'out\nmore\n', stderr: 'err\n' })
+  assert.equal(await s.run('printf x', 5000), { code: 0, stdout: 'x', stderr: '' })
+  s.close()
+})
+
 test.run()

@@ -32,9 +32,19 @@ test("each host's profile is the host var lab_profile", () => {
   assert.is(group.hosts.h2.lab_profile, 'netplan')
 })
 
-test('known_hosts has one line per host address with its key', () => {
+test("known_hosts has each host's key for its address, and for root's own port", () => {
   const text = knownHostsText([{ address: '198.18.1.2', key: 'ssh-ed25519 AAAAC3Nza' }])
-  assert.is(text, '198.18.1.2 ssh-ed25519 AAAAC3Nza\n')
+  assert.is(text, '198.18.1.2 ssh-ed25519 AAAAC3Nza\n[198.18.1.2]:2222 ssh-ed25519 AAAAC3Nza\n')
+})
+
+test('--login: the inventory logs in as the login user and becomes root; the ssh_config keeps root on its own port', () => {
+  const inv = parse(inventoryYaml(lab, hosts, undefined, { logins: ['sudo', 'doas'], rootOn22: false }))
+  const h = inv.all.children.hypervisors.hosts
+  assert.equal([h.h1.ansible_user, h.h1.ansible_become, h.h1.ansible_become_method], ['kvsudo', true, 'sudo'])
+  assert.equal([h.h2.ansible_user, h.h2.ansible_become_method], ['kvdoas', 'doas'])
+  assert.not.ok('ansible_become_password' in h.h1, 'the password is not in the inventory')
+  assert.match(sshConfigText(lab, hosts, { logins: ['sudo'], rootOn22: false }), /Host h1\n  HostName 198.18.1.2\n  Port 2222\n  User root\n/)
+  assert.not.match(sshConfigText(lab, hosts), /Port/)
 })
 
 test('ssh_config keeps host-key checking strict', () => {
@@ -51,7 +61,7 @@ test('behind two jump hosts: bastions on /30s of the lab\'s 0.0/24, the ssh_conf
     ['j2', '198.18.0.6', '198.18.0.5', 'kvmplay-lab-j1'],
   ])
   assert.throws(() => validateJumps(3), /invalid --jump 3/)
-  const text = sshConfigText(lab, hosts, bastions)
+  const text = sshConfigText(lab, hosts, { logins: ['root'], rootOn22: true, bastions })
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-lab-config-'))
   try {
     const f = join(dir, 'ssh_config')
@@ -64,7 +74,7 @@ test('behind two jump hosts: bastions on /30s of the lab\'s 0.0/24, the ssh_conf
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-  const inv = parse(inventoryYaml(lab, hosts, new Map(), bastions)).all.children.hypervisors
+  const inv = parse(inventoryYaml(lab, hosts, new Map(), { logins: ['root'], rootOn22: true, bastions })).all.children.hypervisors
   assert.is(inv.hosts.h1.ansible_host, undefined)
   assert.is(inv.vars.ansible_ssh_common_args, '-F /tmp/kvmplay-lab/ssh_config')
 })

@@ -44,7 +44,7 @@ export async function assertBridged(h: HostPlan) {
 }
 
 /** libvirt: the br0 network active, every guest NIC on br0, default gone. */
-async function assertGuestsOnBridge(h: HostPlan) {
+export async function assertGuestsOnBridge(h: HostPlan) {
   assert.match(await onHost(h, 'virsh -q net-list --all'), /^\s*br0\s+active\s+yes/m)
   assert.not.match(await onHost(h, 'virsh -q net-list --all'), /^\s*default\s/m)
   const ifaces = await onHost(h, 'for d in $(virsh -q list --all --name); do virsh -q domiflist "$d"; done')
@@ -54,7 +54,7 @@ async function assertGuestsOnBridge(h: HostPlan) {
 }
 
 /** eth0 carries the address and the default route, no br0: the network as the lab made it. */
-async function assertUnbridged(h: HostPlan) {
+export async function assertUnbridged(h: HostPlan) {
   assert.match(await onHost(h, 'ip -br -4 addr show eth0'), `${h.address}/${h.prefix}`)
   assert.match(await onHost(h, 'ip route show default'), new RegExp(`^default via ${h.gateway.replace(/\./g, '\\.')} dev eth0`))
   assert.is((await onHost(h, 'ip -br link show br0 2>/dev/null | wc -l')).trim(), '0', `${h.name}: no br0`)

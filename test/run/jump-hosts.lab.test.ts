@@ -64,7 +64,7 @@ const noChange = (res: ReturnType<typeof kvmplay>, names: string[]) => {
 if (!labSkipReason) {
   jh.before(async () => {
     await labDown(TEST_LAB)
-    const lab = await useLab(3, undefined, undefined, 1)
+    const lab = await useLab(3, undefined, undefined, { jump: 1 })
     hosts = lab.hosts
     sshConfig = lab.sshConfig
   })
@@ -132,7 +132,7 @@ it("a jump host whose key changed is refused, and its hosts with it, naming the 
 })
 
 it('the migration through a chain of two jump hosts, from an ssh_config alone; a second run changes nothing', async () => {
-  const lab = await useLab(2, undefined, undefined, 2)
+  const lab = await useLab(2, undefined, undefined, { jump: 2 })
   assert.match(readFileSync(lab.sshConfig, 'utf8'), 'Host j2\n  HostName 198.19.0.6\n  ProxyJump j1\n')
   const inventory = namesOnly(['h1', 'h2'])
   const res = kvmplay(['run', MIGRATE, '-i', inventory, '-F', lab.sshConfig, '--json'])

@@ -1,0 +1,62 @@
+/**
+ * The run's one become password: read from --become-password-file, or asked
+ * once on the controller's terminal (-K) with echo off, and reused for every
+ * host. It is kept in memory only: never in an argument, the environment or
+ * the output.
+ */
+import { readFileSync } from 'node:fs'
+import { openSync, closeSync } from 'node:fs'
+import { ReadStream, WriteStream } from 'node:tty'
+import { KvmplayError } from '../core/errors.ts'
+
+export function readPasswordFile(path: string): string {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new KvmplayError('usage', `--become-password-file ${path}: ${(err as Error).message}`)
+  }
+  // The file's first line, as Ansible reads --become-password-file.
+  const password = text.split(/\r?\n/)[0]
+  if (!password) throw new KvmplayError('usage', `--become-password-file ${path}: the file is empty`)
+  return password
+}
+
+/**
+ * Asks on the terminal (/dev/tty, so a pipe on stdin does not matter), in raw
+ * mode: what is typed is not echoed. Ctrl-C or Ctrl-D give up.
+ */
+export function askPassword(prompt = 'BECOME password: '): Promise<string> {
+  let fd: number
+  try {
+    fd = openSync('/dev/tty', 'r+')
+  } catch {
+    throw new KvmplayError('usage', '-K (--ask-become-pass) needs a terminal to ask on; without one, use --become-password-file FILE')
+  }
+  const input = new ReadStream(fd)
+  const output = new WriteStream(fd)
+  output.write(prompt)
+  input.setRawMode(true)
+  return new Promise<string>((resolve, reject) => {
+    let typed = ''
+    const end = (err?: Error) => {
+      input.setRawMode(false)
+      input.removeAllListeners('data')
+      output.write('\n')
+      input.destroy()
+      try {
+        closeSync(fd)
+      } catch {}
+      if (err) reject(err)
+      else resolve(typed)
+    }
+    input.on('data', (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return end()
+        if (ch === '\u0003' || ch === '\u0004') return end(new KvmplayError('usage', 'no become password given (interrupted)'))
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1)
+        else typed += ch
+      }
+    })
+  })
+}
