@@ -43,7 +43,7 @@ function serverLimit(key: string): LimitFunction {
 export async function pacedLogin(t: SshEndpoint, open: () => Promise<Duplex>, via = '', backoff = BACKOFF_MS): Promise<NodeSSH> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await serverLimit(`${t.address}:${t.port}`)(() => total(async () => login(t, await open(), via)))
+      return await serverLimit(`${t.address}:${t.port}`)(() => total(async () => login(t, open, via)))
     } catch (err) {
       if (!(err instanceof LoginError && err.dropped)) throw err
       if (attempt >= backoff.length) {

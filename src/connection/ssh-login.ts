@@ -27,15 +27,16 @@ export class LoginError extends KvmplayError {
 const FINAL = /timed out|ETIMEDOUT|EHOSTUNREACH|ECONNREFUSED|ENETUNREACH|ENOTFOUND|EAI_AGAIN|authentication/i
 
 /** `via`: how the stream got there, for messages (` through jump host b`). */
-export async function login(t: SshEndpoint, sock: Duplex, via = ''): Promise<NodeSSH> {
+export async function login(t: SshEndpoint, open: () => Promise<Duplex>, via = ''): Promise<NodeSSH> {
   const ssh = new NodeSSH()
   let refusal: KvmplayError | undefined
   let sawHostKey = false
   const checker = hostKeyChecker(t, (e) => (refusal = e))
-  const auth = await authList(t).catch((e) => {
-    sock.destroy()
-    throw e
-  })
+  // The keys first, the stream after: from a socket's creation to ssh2's
+  // listeners on it nothing may wait, or a refused connection's 'error' goes
+  // unheard and ends the process.
+  const auth = await authList(t)
+  const sock = await open()
   try {
     await ssh.connect({
       authHandler: auth,
