@@ -35,8 +35,9 @@ export function askPassword(prompt = 'BECOME password: '): Promise<string> {
   }
   const input = new ReadStream(fd)
   const output = new WriteStream(fd)
-  output.write(prompt)
+  // Echo off before the prompt shows: what is typed as soon as it appears must not be echoed.
   input.setRawMode(true)
+  output.write(prompt)
   return new Promise<string>((resolve, reject) => {
     let typed = ''
     const end = (err?: Error) => {
