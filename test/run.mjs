@@ -33,7 +33,7 @@ child.on('close', (code) => {
   // The lab tests share one lab, kept up between suites; nothing of it outlives the run.
   if (!unit) {
     const dir = process.env.KVMPLAY_TEST_LAB_DIR ? ['--dir', process.env.KVMPLAY_TEST_LAB_DIR] : []
-    spawnSync(process.execPath, [fileURLToPath(new URL('../bin/kvmplay.mjs', import.meta.url)), 'lab', 'down', '--name', 'test', ...dir], { stdio: 'ignore' })
+    spawnSync(process.execPath, [fileURLToPath(new URL('../bin/kvmplay.mjs', import.meta.url)), 'lab', 'down', '--name', process.env.KVMPLAY_TEST_LAB_NAME ?? 'test', ...dir], { stdio: 'ignore' })
   }
   // uvu's Total leaves the skipped tests out already.
   console.log(`\n${passed} passed, ${total - passed} failed, ${skipped} skipped`)

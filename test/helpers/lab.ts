@@ -11,7 +11,13 @@ import type { HostPlan } from '../../src/lab/addressing.ts'
 
 $.quiet = true
 
-export const TEST_LAB = { name: 'test', net: '198.19', dir: process.env.KVMPLAY_TEST_LAB_DIR ?? '/tmp/kvmplay-test' }
+// KVMPLAY_TEST_LAB_NAME/NET/DIR let a second run of the lab tests go on beside this one (another name, 198.18): CI uses the defaults.
+const TEST_NAME = process.env.KVMPLAY_TEST_LAB_NAME ?? 'test'
+export const TEST_LAB = {
+  name: TEST_NAME,
+  net: process.env.KVMPLAY_TEST_LAB_NET ?? '198.19',
+  dir: process.env.KVMPLAY_TEST_LAB_DIR ?? `/tmp/kvmplay-${TEST_NAME}`,
+}
 
 export const testLab = () => resolveLab(TEST_LAB)
 
