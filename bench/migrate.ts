@@ -6,7 +6,7 @@
  * verified on every host. Prints a table and the ratios; with several sizes,
  * writes an SVG chart of time against host count.
  *
- *   node --import tsx bench/migrate.ts [N=20] [--sizes 1,5,10,20] [--tools kvmplay,ansible] [--rounds R] [--profile none|networkmanager]
+ *   node --import tsx bench/migrate.ts [N=20] [--sizes 1,5,10,20] [--tools kvmplay,ansible] [--rounds R] [--profile none|networkmanager] [--access root|sudo-jump]
  *
  * With --rounds R each size is measured R times, the tools taking turns
  * (kvmplay, Ansible, the floor, kvmplay, …), and the table gives every round
@@ -18,6 +18,14 @@
  * the same playbook (it picks its NetworkManager backend by itself), Ansible
  * runs ansible/migrate-nm.yml (community.general.nmcli), and the end state is
  * checked in NetworkManager's profiles instead of ifcfg files.
+ *
+ * With --access sudo-jump the hosts are behind a bastion (lab up --jump 1)
+ * and port 22 is closed to root (--login sudo): both tools log in as the
+ * lab's sudo user through the bastion (the lab inventory's ssh args: -F its
+ * ssh_config, ProxyJump j1) and escalate with sudo and a password — kvmplay
+ * from --become-password-file, Ansible from a vars file (-e @FILE, mode 0600)
+ * with ansible_become_password, neither on a command line. The floor stays
+ * root's one OpenSSH session per host, through the same bastion.
  *
  * A benchmark, not a test: it never fails on timing (only on a wrong end state).
  */
@@ -47,6 +55,16 @@ if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds wants a w
 type Tool = 'kvmplay' | 'ansible'
 const profile = (opt('profile') ?? 'none') as BenchProfile
 if (!BENCH_PROFILES.includes(profile)) throw new Error(`--profile wants one of ${BENCH_PROFILES.join(', ')}, not ${profile}`)
+const access = opt('access') ?? 'root'
+if (access !== 'root' && access !== 'sudo-jump') throw new Error(`--access wants root or sudo-jump, not ${access}`)
+const sudoJump = access === 'sudo-jump'
+const passwordFile = join(LAB.dir, 'become-password')
+/** Ansible's become password, as a vars file only root can read: -e @FILE keeps it off the command line. */
+function ansibleBecomeVars(): string {
+  const file = join(LAB.dir, 'become-vars.json')
+  writeFileSync(file, JSON.stringify({ ansible_become_password: readFileSync(passwordFile, 'utf8').trim() }) + '\n', { mode: 0o600 })
+  return file
+}
 
 export interface Measure {
   wall: number
@@ -98,8 +116,12 @@ async function measure(cmd: string[], env: Record<string, string> = {}, cwd = RO
 
 const runTool = (tool: Tool, inventory: string) =>
   tool === 'kvmplay'
-    ? measure([process.execPath, join(ROOT, 'bin/kvmplay.mjs'), 'run', join(ROOT, 'playbooks/migrate-nat-to-bridge.play.ts'), '-i', inventory, '--forks', '100'])
-    : measure(['ansible-playbook', '-i', inventory, '-f', '100', profile === 'networkmanager' ? 'migrate-nm.yml' : 'migrate.yml'], { ANSIBLE_CONFIG: join(ROOT, 'bench/ansible/ansible.cfg') }, join(ROOT, 'bench/ansible'))
+    ? measure([process.execPath, join(ROOT, 'bin/kvmplay.mjs'), 'run', join(ROOT, 'playbooks/migrate-nat-to-bridge.play.ts'), '-i', inventory, '--forks', '100', ...(sudoJump ? ['--become-password-file', passwordFile] : [])])
+    : measure(
+        ['ansible-playbook', '-i', inventory, '-f', '100', ...(sudoJump ? ['-e', `@${ansibleBecomeVars()}`] : []), profile === 'networkmanager' ? 'migrate-nm.yml' : 'migrate.yml'],
+        { ANSIBLE_CONFIG: join(ROOT, 'bench/ansible/ansible.cfg') },
+        join(ROOT, 'bench/ansible'),
+      )
 
 /** The reads a no-op check of the migration needs, in one script: the persisted network as the profile keeps it, then the same for both. */
 const FLOOR_SCRIPT = [
@@ -138,7 +160,7 @@ async function busyShare(ms: number): Promise<number> {
  */
 async function freshLab(n: number): Promise<{ hosts: HostPlan[]; inventory: string }> {
   await labDown(LAB)
-  const up = await labUp(n, { ...LAB, profile })
+  const up = await labUp(n, { ...LAB, profile, ...(sudoJump ? { jump: 1, login: 'sudo' } : { jump: 0, login: 'root' }) })
   const until = Date.now() + 15_000
   while (Date.now() < until && (await busyShare(500)) >= 0.05);
   return { hosts: Array.from({ length: n }, (_, i) => hostPlan(up.lab, i + 1)), inventory: up.inventory }
@@ -164,7 +186,7 @@ for (const n of sizes) {
       if (problems.length) throw new Error(`${tool} at N=${n} (profile ${profile}) did not reach the end state:\n${problems.slice(0, 10).join('\n')}`)
       const noop = await runTool(tool, inventory)
       rows.push({ n, tool, round, first, noop })
-      console.error(`N=${n} profile ${profile} round ${round} ${tool}: first ${first.wall.toFixed(2)} s, no-op ${noop.wall.toFixed(2)} s (end state verified on ${n} hosts)`)
+      console.error(`N=${n} profile ${profile} access ${access} round ${round} ${tool}: first ${first.wall.toFixed(2)} s, no-op ${noop.wall.toFixed(2)} s (end state verified on ${n} hosts)`)
       last = hosts
     }
     rows.push({ n, tool: 'floor', round, noop: await floor(last) })
@@ -193,7 +215,7 @@ const summary: Row[] = sizes.flatMap((n) =>
 )
 
 const f = (x: number | undefined, d = 2) => (x === undefined ? '-' : x.toFixed(d))
-const lines: string[] = [`lab profile: ${profile}\n`]
+const lines: string[] = [`lab profile: ${profile}, access: ${access}\n`]
 lines.push(`| N | tool | round | first run: wall s | CPU s | peak MiB | no-op: wall s | CPU s | peak MiB |`)
 lines.push(`|---|---|---|---|---|---|---|---|---|`)
 const line = (r: Row, label: string) =>
@@ -222,7 +244,7 @@ console.log(lines.join('\n'))
 
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-writeFileSync(join(ROOT, 'bench/results', `migrate-${stamp}.json`), JSON.stringify({ command: `node --import tsx bench/migrate.ts ${args.join(' ')}`.trim(), profile, rows, summary }, null, 2) + '\n')
+writeFileSync(join(ROOT, 'bench/results', `migrate-${stamp}.json`), JSON.stringify({ command: `node --import tsx bench/migrate.ts ${args.join(' ')}`.trim(), profile, access, rows, summary }, null, 2) + '\n')
 if (sizes.length > 1) {
   // The README shows the default profile's chart; another profile's sweep gets its own file.
   const chart = `bench/results/time-vs-hosts${profile === 'none' ? '' : `-${profile}`}.svg`
