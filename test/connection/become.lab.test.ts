@@ -9,7 +9,6 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawn } from 'node:child_process'
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,7 +17,8 @@ import { labDown } from '../../src/lab/lab.ts'
 import { labPasswordFile } from '../../src/lab/logins.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 import { TEST_LAB, labTest, onHost, useLab } from '../helpers/lab.ts'
-import { BIN, FIXTURES, kvmplay, kvmplayAsync, recapOf } from '../helpers/cli.ts'
+import { FIXTURES, kvmplay, kvmplayAsync, recapOf } from '../helpers/cli.ts'
+import { leaksDuring, runWithPrompt } from '../helpers/become.ts'
 import { assertBridged, assertGuestsOnBridge, assertUnbridged } from '../network/bridge-lab.ts'
 
 const MIGRATE = fileURLToPath(new URL('../../playbooks/migrate-nat-to-bridge.play.ts', import.meta.url))
@@ -34,34 +34,6 @@ const byName = (n: string) => hosts.find((h) => h.name === n)!
 /** What the migration touches, as one string: equal strings, untouched host. */
 // Link states left out: a freshly booted host's virbr0 goes from DOWN to UP by itself.
 const fingerprint = (h: HostPlan) => onHost(h, "ip -br addr | awk '{print $1, $3, $4}'; ip route | sed 's/ linkdown//'; virsh -q net-list --all; md5sum /etc/sysctl.conf; ls /etc/sysconfig/network-scripts; ls /run/kvmplay 2>&1; true")
-
-/**
- * Samples every process's arguments and environment on the hosts while `run`
- * runs, for the password (kept on each host in a root-only file, so the
- * search itself does not show it): the names of the processes that had it.
- */
-async function leaksDuring<T>(on: HostPlan[], run: () => Promise<T>): Promise<{ result: T; leaks: string[]; samples: number }> {
-  for (const h of on) {
-    const child = spawn('ssh', ['-F', join(TEST_LAB.dir, 'ssh_config'), h.name, `umask 077; cat > /root/.kvmplay-pw`], { stdio: ['pipe', 'ignore', 'ignore'] })
-    child.stdin.end(`${password}\n`)
-    await new Promise((r) => child.on('close', r))
-  }
-  let running = true
-  let samples = 0
-  const leaks: string[] = []
-  const sample = async (h: HostPlan) => {
-    while (running) {
-      const out = await onHost(h, 'cd /proc && grep -alF -f /root/.kvmplay-pw [0-9]*/cmdline [0-9]*/environ 2>/dev/null | while read f; do echo "$f: $(tr "\\0" " " < ${f%/*}/cmdline)"; done; true')
-      samples++
-      if (out.trim()) leaks.push(`${h.name}: ${out.trim()}`)
-    }
-  }
-  const samplers = on.map(sample)
-  const result = await run()
-  running = false
-  await Promise.all(samplers)
-  return { result, leaks, samples }
-}
 
 s.before(async () => {
   if (!process.getuid || process.getuid() !== 0) return
@@ -120,7 +92,7 @@ it('the confirmed apply rolls back under sudo: the second login escalates too, a
 
 it('sudo with --become-password-file: the migration converges; no password on the hosts or in -v output', async () => {
   const on = [byName('h1'), byName('h2')]
-  const { result: res, leaks, samples } = await leaksDuring(on, () => kvmplayAsync(['run', MIGRATE, '-i', inventory, '-l', 'h1:h2', '--become-password-file', passwordFile, '-v']))
+  const { result: res, leaks, samples } = await leaksDuring(on, password, () => kvmplayAsync(['run', MIGRATE, '-i', inventory, '-l', 'h1:h2', '--become-password-file', passwordFile, '-v']))
   assert.is(res.code, 0, res.out + res.err)
   assert.match(res.out, /h1 .*changed=6/)
   assert.equal(leaks, [], `the password was seen on a host:\n${leaks.join('\n')}`)
@@ -141,24 +113,7 @@ it('the second run changes nothing (--json carries no password either)', async (
 
 it('-K asks once on the terminal, without echo, through a pseudo-terminal (script); the host converges', async () => {
   const h3 = byName('h3')
-  const cmd = [process.execPath, BIN, 'run', MIGRATE, '-i', inventory, '-l', 'h3', '-K'].map((a) => `'${a}'`).join(' ')
-  const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
-  let out = ''
-  let asked = 0
-  const sent = new Promise<void>((resolve) =>
-    child.stdout.on('data', (d: Buffer) => {
-      out += d
-      const prompts = out.split('BECOME password:').length - 1
-      if (prompts > asked) {
-        asked = prompts
-        child.stdin.write(`${password}\r`)
-        resolve()
-      }
-    }),
-  )
-  child.stderr.on('data', (d: Buffer) => (out += d))
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  await sent
+  const { code, out, asked } = await runWithPrompt(['run', MIGRATE, '-i', inventory, '-l', 'h3', '-K'], password)
   assert.is(code, 0, out)
   assert.is(asked, 1, 'asked once')
   assert.not.ok(out.includes(password), `the typed password was not echoed:\n${out}`)
@@ -177,7 +132,7 @@ it('sudo NOPASSWD needs no password at all', async () => {
 
 it('doas (on a raw pseudo-terminal) and su converge, and a second run changes nothing', async () => {
   const on = [byName('h5'), byName('h6')]
-  const { result: res, leaks } = await leaksDuring(on, () => kvmplayAsync(['run', MIGRATE, '-i', inventory, '-l', 'h5:h6', '--become-password-file', passwordFile, '--json']))
+  const { result: res, leaks } = await leaksDuring(on, password, () => kvmplayAsync(['run', MIGRATE, '-i', inventory, '-l', 'h5:h6', '--become-password-file', passwordFile, '--json']))
   assert.is(res.code, 0, res.out + res.err)
   assert.equal(leaks, [])
   for (const h of on) {
