@@ -5,6 +5,7 @@
  * libvirt has br0 and no `default`, and every guest NIC is on br0 with its own
  * MAC at its PCI slot.
  */
+import pLimit from 'p-limit'
 import { $ } from 'zx'
 import type { HostPlan } from '../src/lab/addressing.ts'
 import { parseIfcfg } from '../src/facts/ifcfg.ts'
@@ -121,5 +122,7 @@ export async function verifyHost(h: HostPlan, sshConfig: string, profile: BenchP
 }
 
 export async function verifyMigrated(hosts: HostPlan[], sshConfig: string, profile: BenchProfile = 'none'): Promise<string[]> {
-  return (await Promise.all(hosts.map((h) => verifyHost(h, sshConfig, profile)))).flat()
+  // 8 at a time: behind a bastion every ssh -F opens its own connection to it, and sshd's MaxStartups (10:30:100) drops some of 20 at once.
+  const limit = pLimit(8)
+  return (await Promise.all(hosts.map((h) => limit(() => verifyHost(h, sshConfig, profile))))).flat()
 }
