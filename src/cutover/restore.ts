@@ -3,6 +3,7 @@
  * it had before a cutover, and the files this run changed, as they were.
  * Pure: built from facts read before the change.
  */
+import { addedRoutes } from '../facts/network.ts'
 import type { Address, HostNetwork, Route } from '../facts/network.ts'
 import type { FileOriginal } from '../core/task.ts'
 import { sh } from '../core/quote.ts'
@@ -12,6 +13,8 @@ export interface NetworkSnapshot {
   links: { name: string; existed: boolean; master?: string; up: boolean; addresses: Address[]; addresses6: Address[] }[]
   defaultRoute?: { gateway?: string; dev: string }
   defaultRoute6?: { gateway?: string; dev: string }
+  /** IPv4 routes someone added on those links (not the default, not the kernel's prefix routes). */
+  routes?: { dst: string; gateway?: string; dev: string; metric?: number }[]
 }
 
 const route = (r?: Route) => r && { gateway: r.gateway, dev: r.dev }
@@ -27,6 +30,7 @@ export function snapshotOf(net: HostNetwork, involved: string[]): NetworkSnapsho
     }),
     defaultRoute: route(net.routes.find((r) => r.dst === 'default')),
     defaultRoute6: route(net.routes6.find((r) => r.dst === 'default')),
+    routes: involved.flatMap((dev) => addedRoutes(net.routes, dev)).map(({ dst, gateway, dev, metric }) => ({ dst, gateway, dev, ...(metric !== undefined ? { metric } : {}) })),
   }
 }
 
@@ -47,6 +51,8 @@ export function restoreScript(snap: NetworkSnapshot, files: FileOriginal[]): str
   if (r) lines.push(r.gateway ? sh`ip route replace default via ${r.gateway} dev ${r.dev}` : sh`ip route replace default dev ${r.dev}`)
   const r6 = snap.defaultRoute6
   if (r6) lines.push(r6.gateway ? sh`ip -6 route replace default via ${r6.gateway} dev ${r6.dev}` : sh`ip -6 route replace default dev ${r6.dev}`)
+  // After the addresses: a route's gateway must be on a link again first.
+  for (const x of snap.routes ?? []) lines.push(sh`ip route replace ${x.dst}` + (x.gateway ? sh` via ${x.gateway}` : '') + sh` dev ${x.dev}` + (x.metric !== undefined ? ` metric ${x.metric}` : ''))
   lines.push(...files.flatMap(fileRestore))
   return lines.join('\n') + '\n'
 }
@@ -67,6 +73,7 @@ export function describeSnapshot(snap: NetworkSnapshot, files: FileOriginal[]): 
     l.existed ? `${l.name} ${[...l.addresses, ...l.addresses6].map((a) => `${a.address}/${a.prefix}`).join(',') || 'no address'}${l.master ? ` in ${l.master}` : ''}` : `no ${l.name}`,
   )
   const route = [snap.defaultRoute, snap.defaultRoute6].flatMap((r) => (r ? [`default via ${r.gateway ?? '-'} dev ${r.dev}`] : []))
+  route.push(...(snap.routes ?? []).map((r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${r.dev}`))
   const fileList = files.length ? [`${files.length} file(s) as before the run: ${files.map((f) => f.path).join(', ')}`] : []
   return [...links, ...route, ...fileList].join('; ')
 }

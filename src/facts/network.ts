@@ -36,7 +36,16 @@ export interface Route {
   gateway?: string
   dev: string
   metric?: number
+  /** Who made it, as ip says (kernel: derived from an address; static, boot, dhcp …: someone added it). */
+  protocol?: string
 }
+
+/**
+ * The routes someone added on a device — not its default route, not the
+ * kernel's own prefix routes (they come and go with the addresses): what a
+ * change that moves the device's addresses must move too, and a rollback put back.
+ */
+export const addedRoutes = (routes: Route[], dev: string): Route[] => routes.filter((r) => r.dev === dev && r.dst !== 'default' && r.protocol !== 'kernel')
 
 /** How the host applies interface configuration at run time. */
 export type NetworkBackend = 'networkmanager' | 'network-scripts' | 'iproute2'
@@ -103,7 +112,7 @@ export function parseHostNetwork(out: string): HostNetwork {
   const [resolv, rest3 = ''] = rest2.split('@@ROUTE6\n')
   const [routes6, backend = 'iproute2'] = rest3.includes('@@BACKEND\n') ? rest3.split('@@BACKEND\n') : ['', rest2.split('@@BACKEND\n')[1] ?? 'iproute2']
   let links: IpAddr[]
-  let rts: { dst: string; gateway?: string; dev: string; metric?: number }[]
+  let rts: { dst: string; gateway?: string; dev: string; metric?: number; protocol?: string }[]
   try {
     links = JSON.parse(addrs)
     rts = JSON.parse(routes)
@@ -126,7 +135,7 @@ export function parseHostNetwork(out: string): HostNetwork {
       addresses: family(l, 'inet'),
       addresses6: family(l, 'inet6'),
     })),
-    routes: rts.map((r) => ({ dst: r.dst, gateway: r.gateway, dev: r.dev, ...(r.metric !== undefined ? { metric: r.metric } : {}) })),
+    routes: rts.map((r) => ({ dst: r.dst, gateway: r.gateway, dev: r.dev, ...(r.metric !== undefined ? { metric: r.metric } : {}), ...(r.protocol ? { protocol: r.protocol } : {}) })),
     routes6: parseRoutes6(routes6),
     dns: resolv.split('\n').flatMap((l) => /^\s*nameserver\s+(\S+)\s*$/.exec(l)?.slice(1) ?? []),
     backend: (backend.trim() as NetworkBackend) || 'iproute2',

@@ -1,6 +1,6 @@
 /** The running host's change as iproute2 commands: from the links and routes as they are to the bridge as wished. */
 import { KvmplayError } from '../core/errors.ts'
-import { uplinkOf } from '../facts/network.ts'
+import { addedRoutes, uplinkOf } from '../facts/network.ts'
 import type { Address, HostNetwork } from '../facts/network.ts'
 import type { BridgeWish } from './wish.ts'
 
@@ -8,7 +8,8 @@ import type { BridgeWish } from './wish.ts'
  * The iproute2 commands (one `ip -batch`) that take the live host from `net`
  * to the wish; none when it is there. Every address the uplink carries moves
  * to the bridge — all IPv4 addresses (the primary first, so it stays
- * primary), the global IPv6 ones — with both default routes and the MTU.
+ * primary), the global IPv6 ones — with both default routes, the routes
+ * added on the uplink, and the MTU.
  */
 export function iproute2Plan(w: BridgeWish, net: HostNetwork): string[] {
   const link = (name: string) => net.links.find((l) => l.name === name)
@@ -39,6 +40,8 @@ export function iproute2Plan(w: BridgeWish, net: HostNetwork): string[] {
   if (w.gateway && (changed || def?.dev !== w.bridge || def?.gateway !== w.gateway)) cmds.push(`route replace default via ${w.gateway} dev ${w.bridge}`)
   const def6 = net.routes6.find((r) => r.dst === 'default')
   if (w.gateway6 && (changed || def6?.dev !== w.bridge || def6?.gateway !== w.gateway6)) cmds.push(`route replace default via ${w.gateway6} dev ${w.bridge}`)
+  // The port's own routes (a static route to a management network, say) went with its addresses: the bridge carries them now.
+  for (const r of addedRoutes(net.routes, w.device)) cmds.push(`route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${w.bridge}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`)
   return cmds
 }
 

@@ -38,6 +38,16 @@ test('a dual-stack uplink: the restore puts back every address of both families,
   assert.ok(at('ip -6 route replace default via 2001:db8:7::1 dev eth0') > 0)
 })
 
+test("the routes someone added on the links come back after their addresses, and the kernel's prefix routes are left to the kernel", () => {
+  const net = { ...fresh, routes: [...fresh.routes, { dst: '198.51.100.0/24', gateway: '198.19.3.254', dev: 'eth0', metric: 50, protocol: 'static' }] }
+  const s = snapshotOf(net, ['br0', 'eth0'])
+  assert.equal(s.routes, [{ dst: '198.51.100.0/24', gateway: '198.19.3.254', dev: 'eth0', metric: 50 }])
+  const lines = restoreScript(s, []).split('\n')
+  assert.ok(lines.indexOf('ip route replace 198.51.100.0/24 via 198.19.3.254 dev eth0 metric 50') > lines.indexOf('ip addr add 198.19.3.2/24 dev eth0'), lines.join('\n'))
+  assert.not.ok(lines.some((l) => l.includes('198.19.3.0/24')))
+  assert.match(describeSnapshot(s, []), '198.51.100.0/24 via 198.19.3.254 dev eth0')
+})
+
 test('the restore script deletes what the change created, then puts links, addresses, route and files back', () => {
   const script = restoreScript(snap, [
     { path: '/etc/sysconfig/network-scripts/ifcfg-br0' },

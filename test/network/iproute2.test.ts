@@ -42,6 +42,14 @@ test('a dual-stack uplink: every address moves, the primary first, both default 
   ])
 })
 
+test("the uplink's own routes (not the kernel's prefix routes) move to the bridge with its addresses", () => {
+  const fresh = canned('network-fresh.txt')
+  const net = { ...fresh, routes: [...fresh.routes, { dst: '198.51.100.0/24', gateway: '198.19.3.254', dev: 'eth0', metric: 50, protocol: 'static' }, { dst: '10.0.0.0/8', dev: 'virbr0', protocol: 'boot' }] }
+  const cmds = iproute2Plan(bridgeWish({ bridge: 'br0' }, net), net)
+  assert.is(cmds.at(-1), 'route replace 198.51.100.0/24 via 198.19.3.254 dev br0 metric 50')
+  assert.is(cmds.filter((c) => c.startsWith('route')).length, 2, cmds.join('\n'))
+})
+
 test('a leased address moves as it is; the bridge keeps the MAC, so the lease stays good', () => {
   const net = canned('network-fresh.txt')
   const leased = { ...net, links: net.links.map((l) => (l.name === 'eth0' ? { ...l, addresses: l.addresses.map((a) => ({ ...a, dynamic: true })) } : l)) }

@@ -1,8 +1,9 @@
 /**
  * VERIFY, what a rollback is checked against: its digest of `ip -o addr show
- * scope global`, `ip route show default` and the IPv6 default routes keeps
- * the device and address of each global address, sorted, and each default
- * route's gateway and device — so it is the same before and after a rollback
+ * scope global`, `ip route show` and the IPv6 default routes keeps
+ * the device and address of each global address, sorted, each default
+ * route's gateway and device, and every other route someone added (its
+ * destination, gateways and devices; not the kernel's prefix routes) — so it is the same before and after a rollback
  * that restored the network, whatever the kernel renumbered, the clock
  * counted down or a network daemon set as metric and protocol meanwhile.
  */
@@ -79,7 +80,23 @@ test('blank lines and no addresses at all', () => {
 test('one ip process reads both: the addresses and the route, in a batch', () => {
   assert.match(VERIFY.command, /^ip -o -batch - <</)
   assert.match(VERIFY.command, '/proc/net/ipv6_route')
-  assert.match(VERIFY.command, '\nlink show\naddr show scope global\nroute show default\n')
+  assert.match(VERIFY.command, '\nlink show\naddr show scope global\nroute show\n')
+})
+
+test("routes someone added count (destination, gateway, device, each nexthop), in any order; the kernel's prefix routes, metrics and protocols do not", () => {
+  const ROUTES = `${BEFORE}198.51.100.0/24 via 192.0.2.254 dev br0 proto static metric 100 
+192.0.2.0/24 dev br0 proto kernel scope link src 192.0.2.2 
+blackhole 203.0.113.0/24 proto static 
+10.9.0.0/16 proto static metric 20 nexthop via 192.0.2.7 dev br0 weight 1 nexthop via 192.0.2.8 dev br0 weight 1 
+`
+  assert.is(
+    digest(ROUTES),
+    'br0 192.0.2.2/24\nvirbr0 192.168.122.1/24\ndefault via 192.0.2.1 dev br0\nroute 10.9.0.0/16 via 192.0.2.7 dev br0 via 192.0.2.8 dev br0\nroute 198.51.100.0/24 via 192.0.2.254 dev br0\nroute blackhole 203.0.113.0/24',
+  )
+  const reordered = ROUTES.split('\n').reverse().join('\n').replace('proto static metric 100', 'proto boot').replace(/^192\.0\.2\.0\/24 .*$/m, '')
+  assert.is(digest(reordered), digest(ROUTES))
+  assert.is.not(digest(ROUTES.replace('via 192.0.2.254 dev br0', 'via 192.0.2.254 dev eth0')), digest(ROUTES), 'another device')
+  assert.is.not(digest(ROUTES.replace(/^198\.51\.100.*$/m, '')), digest(ROUTES), 'a lost route')
 })
 
 test.run()
