@@ -5,7 +5,7 @@
  * and after the bridge exists. Every network backend starts from it.
  */
 import type { TaskOptions } from '../core/task.ts'
-import { uplinkOf } from '../facts/network.ts'
+import { addedRoutes, uplinkOf } from '../facts/network.ts'
 import type { Address, HostNetwork } from '../facts/network.ts'
 import { absolutePath, interfaceName, ipv4, mac, netmaskToPrefix, prefixLength, prefixToNetmask } from '../core/validate.ts'
 import { KvmplayError } from '../core/errors.ts'
@@ -88,6 +88,13 @@ export interface BridgeWish {
   stp: boolean
   delay: number
   nmControlled: boolean
+  /**
+   * The IPv4 routes someone added on the uplink (or, once bridged, on the bridge): the
+   * bridge carries them, at run time and in its persisted configuration. Destination and
+   * gateway only — a metric the network system chose itself differs between an ethernet
+   * and a bridge profile, and would make every run a change.
+   */
+  routes: { dst: string; gateway?: string }[]
 }
 
 /** Checks what can be checked before any host is contacted. */
@@ -152,5 +159,14 @@ export function bridgeWish(o: BridgeOptions, net: HostNetwork): BridgeWish {
     stp: o.stp ?? false,
     delay: o.delay ?? 0,
     nmControlled: o.nmControlled ?? false,
+    routes: carriedRoutes(net, device, o.bridge),
   }
+}
+
+/** The routes added on the device, then those already on the bridge (a later run), each destination once. */
+function carriedRoutes(net: HostNetwork, device: string, bridge: string): BridgeWish['routes'] {
+  const seen = new Set<string>()
+  return [...addedRoutes(net.routes, device), ...addedRoutes(net.routes, bridge)]
+    .filter((r) => !seen.has(r.dst) && !!seen.add(r.dst))
+    .map(({ dst, gateway }) => (gateway ? { dst, gateway } : { dst }))
 }

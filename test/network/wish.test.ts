@@ -9,12 +9,22 @@ import { ifcfgFiles } from '../../src/network/backends/ifcfg.ts'
 
 const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../fixtures/canned/${f}`, import.meta.url), 'utf8'))
 
+test("the uplink's added routes are the bridge's, the same before and after the bridge exists (destination and gateway; not the kernel's, not a metric)", () => {
+  const fresh = canned('network-fresh.txt')
+  const route = { dst: '198.51.100.0/24', gateway: '198.19.3.254', protocol: 'static' }
+  const before = bridgeWish({ bridge: 'br0' }, { ...fresh, routes: [...fresh.routes, { ...route, dev: 'eth0', metric: 100 }] })
+  assert.equal(before.routes, [{ dst: '198.51.100.0/24', gateway: '198.19.3.254' }])
+  const bridged = canned('network-bridged.txt')
+  const after = bridgeWish({ bridge: 'br0' }, { ...bridged, routes: [...bridged.routes, { ...route, dev: 'br0', metric: 425 }] })
+  assert.equal(after.routes, before.routes)
+})
+
 test("writeIfcfg({ bridge: 'br0' }) takes everything else from the host's facts", () => {
   const w = bridgeWish({ bridge: 'br0' }, canned('network-fresh.txt'))
   assert.equal(w, {
     bridge: 'br0', device: 'eth0', hwaddr: '02:6b:76:13:00:03', bootproto: 'static', address: '198.19.3.2', prefix: 24,
     netmask: undefined, addresses: [{ address: '198.19.3.2', prefix: 24 }], addresses6: [], gateway: '198.19.3.1', gateway6: undefined,
-    dns: ['198.19.3.1'], mtu: undefined, stp: false, delay: 0, nmControlled: false,
+    dns: ['198.19.3.1'], mtu: undefined, stp: false, delay: 0, nmControlled: false, routes: [],
   })
   const b = parseIfcfg(ifcfgFiles(w)[0].content)
   assert.equal([b.IPADDR, b.PREFIX, b.GATEWAY, b.DNS1, b.STP, b.DELAY], ['198.19.3.2', '24', '198.19.3.1', '198.19.3.1', 'no', '0'])

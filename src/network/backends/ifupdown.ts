@@ -93,6 +93,8 @@ export function renderBridgeStanzas(w: BridgeWish, carried: { dnsLines: string[]
     secondaries: secondaries.map(cidr),
     addresses6: w.addresses6.map((a, i) => ({ cidr: cidr(a), gateway: i === 0 ? (w.gateway6 ?? '') : '' })),
     method6: w.addresses6.length === 0 && carried.method6 ? carried.method6 : '',
+    // ifupdown has no route option of its own: an `up` command, replace so that a second ifup does not fail.
+    routes: w.routes.map((r) => `ip route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${w.bridge}`),
   })
 }
 

@@ -138,6 +138,8 @@ export function networkManagerFiles(w: BridgeWish, facts: NetworkFacts): Persist
     addresses: isStatic ? addressList(w.addresses, w.gateway) : [],
     // A lease brings its own name servers.
     dns4: isStatic ? dnsList(w.dns.filter((d) => !d.includes(':'))) : '',
+    // The keyfile's routeN=DEST/PREFIX[,GATEWAY].
+    routes: w.routes.map((r) => `${r.dst.includes('/') ? r.dst : `${r.dst}/32`}${r.gateway ? `,${r.gateway}` : ''}`),
     ipv6Method: v6,
     addresses6: v6 === 'manual' ? addressList(w.addresses6, w.gateway6) : [],
     dns6: v6 === 'manual' ? dnsList(w.dns.filter((d) => d.includes(':'))) : '',

@@ -115,6 +115,19 @@ iface eth1 inet dhcp
   assert.is(query(f.content, 'eth0')!.code, 0)
 })
 
+test("persist: the uplink's added routes go with the bridge as `up ip route replace … dev br0`, which ifquery reads; the second run writes the same", () => {
+  const fresh = canned('network-fresh.txt')
+  const net = { ...fresh, routes: [...fresh.routes, { dst: '198.51.100.0/24', gateway: '198.19.3.254', dev: 'eth0', protocol: 'boot' }] }
+  const f = persistOne({ bridge: 'br0' }, net, system(LAB))
+  assert.match(f.content, '\thwaddress ether 02:6b:76:13:00:03\n\tup ip route replace 198.51.100.0/24 via 198.19.3.254 dev br0\n')
+  // Once bridged the route is on br0: the same stanza.
+  const moved = { ...net, routes: net.routes.map((r) => (r.protocol === 'boot' ? { ...r, dev: 'br0' } : r)) }
+  assert.equal(persistOne({ bridge: 'br0' }, moved, system(f.content, f.path)), f)
+  const q = query(f.content, 'br0')
+  if (!q) return skipNote('ifquery')
+  assert.ok(q.out.split('\n').includes('up: ip route replace 198.51.100.0/24 via 198.19.3.254 dev br0'), q.out)
+})
+
 test('persist with netmask, stp and a delay asked for: netmask as its own option, bridge_stp on, bridge_fd', () => {
   const net = canned('network-fresh.txt')
   const o: BridgeOptions = { bridge: 'br0', netmask: true, stp: true, delay: 2 }

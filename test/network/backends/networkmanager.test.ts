@@ -108,6 +108,19 @@ test('a static single-address uplink: a bridge keyfile with its address, MAC and
   assert.equal(Object.keys(port), ['connection', 'bridge-port'])
 })
 
+test("the uplink's added routes are the bridge keyfile's routeN (destination, gateway), also on the next run", () => {
+  const fresh = canned('network-fresh.txt')
+  const net = { ...fresh, routes: [...fresh.routes, { dst: '198.51.100.0/24', gateway: '198.19.3.254', dev: 'eth0', metric: 100, protocol: 'static' }, { dst: '203.0.113.7', dev: 'eth0', protocol: 'static' }] }
+  const facts = withNm(net)
+  const w = bridgeWish({ bridge: 'br0' }, net)
+  const files = nm.persist(w, facts)
+  const br = contentOf(files, `${KEYFILES}/br0.nmconnection`)
+  assert.is(br.ipv4.route1, '198.51.100.0/24,198.19.3.254')
+  assert.is(br.ipv4.route2, '203.0.113.7/32')
+  const next = after(facts, w, files)
+  assert.equal(nm.persist(bridgeWish({ bridge: 'br0' }, next.net), next), files, 'the second run writes the same')
+})
+
 test('a dual-stack uplink with several addresses and jumbo frames: every address in order, both gateways, name servers per family, the MTU on bridge and port', () => {
   const net = canned('network-dualstack.txt')
   const facts = withNm(net)
