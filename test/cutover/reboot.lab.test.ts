@@ -4,7 +4,9 @@
  * ifupdown, netplan): the rollback and its timer in /run are gone with the
  * reboot, and the host must come back as it was — because until the
  * confirmation its previous files are what is on disk. Checked on the hosts:
- * the address on eth0, no br0, the persisted files as before the run.
+ * the address on eth0, no br0, the persisted files as before the run —
+ * also when kvmplay itself was killed first, so nothing but the host's own
+ * files can bring it back.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -45,21 +47,38 @@ reboot.after(async () => {
   if (process.getuid?.() === 0) await labDown(TEST_LAB)
 })
 
-it('power-cycled after the change, before the confirmation: every host boots from its previous files; then the migration goes through', async () => {
-  const before = await Promise.all(hosts.map(bootState))
-  // A slow probe (after the change only) holds the confirmation back: the window to power-cycle in.
+/** Starts the cutover with a slow probe (after the change only), which holds the confirmation back: the window to power-cycle in. Resolves once the change is live, unconfirmed, on every host. */
+async function inTheWindow(): Promise<{ child: ReturnType<typeof spawn>; exited: Promise<number | null>; out: () => string }> {
   const child = spawn(process.execPath, [BIN, 'run', CUTOVER, '-i', inventory, '--json', '-e', 'confirm_timeout=90 probe_delay=20'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
-  child.stdout.on('data', (d) => (out += d))
+  child.stdout!.on('data', (d) => (out += d))
   const exited = new Promise<number | null>((r) => child.on('exit', r))
   for (const h of hosts) {
     for (let i = 0; i < 300 && (await onHost(h, 'cat /run/kvmplay/cutover-*/apply.rc 2>/dev/null || true')).trim() !== '0'; i++) await sleep(100)
     assert.is((await onHost(h, 'cat /run/kvmplay/cutover-*/apply.rc')).trim(), '0', `${h.name}: the change is live`)
     assert.match(await onHost(h, 'ip -br link show type bridge'), /^br0 /m, `${h.name}: br0 is up, unconfirmed`)
   }
+  return { child, exited, out: () => out }
+}
+
+it('the controller killed in the window, then a power cycle: with nobody left to roll back, every host boots from its previous files', async () => {
+  const before = await Promise.all(hosts.map(bootState))
+  const { child, exited } = await inTheWindow()
+  child.kill('SIGKILL')
+  await exited
   const power = kvmplay(['lab', 'reboot', '--all', ...labArgs])
   assert.is(power.code, 0, power.out + power.err)
-  assert.is(await exited, 2, out)
+  for (const [i, h] of hosts.entries()) assert.is(await bootState(h), before[i], `${h.name} (${PROFILES[i]}) is as it was before the run`)
+})
+
+it('power-cycled after the change, before the confirmation: every host boots from its previous files; then the migration goes through', async () => {
+  const before = await Promise.all(hosts.map(bootState))
+  const { exited, out: output } = await inTheWindow()
+  const power = kvmplay(['lab', 'reboot', '--all', ...labArgs])
+  assert.is(power.code, 0, power.out + power.err)
+  const code = await exited
+  const out = output()
+  assert.is(code, 2, out)
   const why = Object.fromEntries(events(out).filter((e) => e.type === 'task' && /^apply bridge/.test(e.task)).map((e) => [e.host, `${e.status}: ${e.reason}`]))
   for (const [i, h] of hosts.entries()) {
     assert.match(why[h.name], /^rolled_back: .*rolled back — the host restarted before the confirmation.*\. The host came back from its previous configuration files, verified$/, `${h.name} (${PROFILES[i]}): ${why[h.name]}`)
