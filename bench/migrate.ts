@@ -6,7 +6,7 @@
  * verified on every host. Prints a table and the ratios; with several sizes,
  * writes an SVG chart of time against host count.
  *
- *   node --import tsx bench/migrate.ts [N=20] [--sizes 1,5,10,20] [--tools kvmplay,ansible] [--rounds R] [--profile none|networkmanager] [--access root|sudo-jump]
+ *   node --import tsx bench/migrate.ts [N=20] [--sizes 1,5,10,20] [--tools kvmplay,ansible] [--rounds R] [--profile none|networkmanager] [--access root|jump|sudo|sudo-jump]
  *
  * With --rounds R each size is measured R times, the tools taking turns
  * (kvmplay, Ansible, the floor, kvmplay, …), and the table gives every round
@@ -20,7 +20,8 @@
  * checked in NetworkManager's profiles instead of ifcfg files.
  *
  * With --access sudo-jump the hosts are behind a bastion (lab up --jump 1)
- * and port 22 is closed to root (--login sudo): both tools log in as the
+ * and port 22 is closed to root (--login sudo); `jump` and `sudo` are each
+ * alone, to tell their costs apart. Both tools log in as the
  * lab's sudo user through the bastion (the lab inventory's ssh args: -F its
  * ssh_config, ProxyJump j1) and escalate with sudo and a password — kvmplay
  * from --become-password-file, Ansible from a vars file (-e @FILE, mode 0600)
@@ -55,9 +56,11 @@ if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds wants a w
 type Tool = 'kvmplay' | 'ansible'
 const profile = (opt('profile') ?? 'none') as BenchProfile
 if (!BENCH_PROFILES.includes(profile)) throw new Error(`--profile wants one of ${BENCH_PROFILES.join(', ')}, not ${profile}`)
-const access = opt('access') ?? 'root'
-if (access !== 'root' && access !== 'sudo-jump') throw new Error(`--access wants root or sudo-jump, not ${access}`)
-const sudoJump = access === 'sudo-jump'
+const ACCESS = ['root', 'jump', 'sudo', 'sudo-jump'] as const
+const access = (opt('access') ?? 'root') as (typeof ACCESS)[number]
+if (!ACCESS.includes(access)) throw new Error(`--access wants one of ${ACCESS.join(', ')}, not ${access}`)
+/** Behind the bastion; logged in to as the sudo user, with a password. */
+const [viaJump, sudo] = [access.endsWith('jump'), access.startsWith('sudo')]
 const passwordFile = join(LAB.dir, 'become-password')
 /** Ansible's become password, as a vars file only root can read: -e @FILE keeps it off the command line. */
 function ansibleBecomeVars(): string {
@@ -115,7 +118,7 @@ async function measure(cmd: string[], env: Record<string, string> = {}, cwd = RO
 }
 
 async function runTool(tool: Tool, inventory: string): Promise<Measure> {
-  if (tool === 'ansible' && sudoJump) {
+  if (tool === 'ansible' && viaJump) {
     const config = sharedBastionConfig()
     openBastion(config)
     try {
@@ -129,9 +132,9 @@ async function runTool(tool: Tool, inventory: string): Promise<Measure> {
 
 const runToolDirect = (tool: Tool, inventory: string) =>
   tool === 'kvmplay'
-    ? measure([process.execPath, join(ROOT, 'bin/kvmplay.mjs'), 'run', join(ROOT, 'playbooks/migrate-nat-to-bridge.play.ts'), '-i', inventory, '--forks', '100', ...(sudoJump ? ['--become-password-file', passwordFile] : [])])
+    ? measure([process.execPath, join(ROOT, 'bin/kvmplay.mjs'), 'run', join(ROOT, 'playbooks/migrate-nat-to-bridge.play.ts'), '-i', inventory, '--forks', '100', ...(sudo ? ['--become-password-file', passwordFile] : [])])
     : measure(
-        ['ansible-playbook', '-i', inventory, '-f', '100', ...(sudoJump ? ['-e', `@${ansibleBecomeVars()}`] : []), profile === 'networkmanager' ? 'migrate-nm.yml' : 'migrate.yml'],
+        ['ansible-playbook', '-i', inventory, '-f', '100', ...(sudo ? ['-e', `@${ansibleBecomeVars()}`] : []), profile === 'networkmanager' ? 'migrate-nm.yml' : 'migrate.yml'],
         { ANSIBLE_CONFIG: join(ROOT, 'bench/ansible/ansible.cfg') },
         join(ROOT, 'bench/ansible'),
       )
@@ -174,9 +177,9 @@ function ansibleInventory(inventory: string): string {
 
 /** The floor: one OpenSSH session per host, all in parallel, each running the read script once (behind the bastion, over one connection to it, opened in the time measured). */
 function floor(hosts: HostPlan[]): Promise<Measure> {
-  const config = sudoJump ? sharedBastionConfig() : labPaths(LAB.dir).sshConfig
-  const master = sudoJump ? `ssh -F ${config} -fN j1 && ` : ''
-  const script = master + '{\n' + hosts.map((h) => `ssh -F ${config} ${h.name} '${FLOOR_SCRIPT.replace(/'/g, `'\\''`)}' >/dev/null &`).join('\n') + `\nwait\n}${sudoJump ? `; ssh -F ${config} -O exit j1 2>/dev/null` : ''}`
+  const config = viaJump ? sharedBastionConfig() : labPaths(LAB.dir).sshConfig
+  const master = viaJump ? `ssh -F ${config} -fN j1 && ` : ''
+  const script = master + '{\n' + hosts.map((h) => `ssh -F ${config} ${h.name} '${FLOOR_SCRIPT.replace(/'/g, `'\\''`)}' >/dev/null &`).join('\n') + `\nwait\n}${viaJump ? `; ssh -F ${config} -O exit j1 2>/dev/null` : ''}`
   return measure(['sh', '-c', script])
 }
 
@@ -200,7 +203,7 @@ async function busyShare(ms: number): Promise<number> {
  */
 async function freshLab(n: number): Promise<{ hosts: HostPlan[]; inventory: string }> {
   await labDown(LAB)
-  const up = await labUp(n, { ...LAB, profile, ...(sudoJump ? { jump: 1, login: 'sudo' } : { jump: 0, login: 'root' }) })
+  const up = await labUp(n, { ...LAB, profile, jump: viaJump ? 1 : 0, login: sudo ? 'sudo' : 'root' })
   const until = Date.now() + 15_000
   while (Date.now() < until && (await busyShare(500)) >= 0.05);
   return { hosts: Array.from({ length: n }, (_, i) => hostPlan(up.lab, i + 1)), inventory: up.inventory }
