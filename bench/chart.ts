@@ -3,16 +3,16 @@ interface Point {
   n: number
   tool: string
   first?: { wall: number }
-  noop: { wall: number }
+  noop?: { wall: number }
 }
 
-const COLORS: Record<string, string> = { 'kvmplay first': '#1f77b4', 'kvmplay no-op': '#6baed6', 'ansible first': '#d62728', 'ansible no-op': '#ff9896', 'floor no-op': '#2ca02c' }
+const COLORS: Record<string, string> = { 'kvmplay first': '#1f77b4', 'kvmplay no-op': '#6baed6', 'ansible first': '#d62728', 'ansible no-op': '#ff9896', 'floor no-op': '#2ca02c', 'mitogen first': '#9467bd', 'mitogen no-op': '#c5b0d5', 'floor-first first': '#8c564b' }
 
 export function chartSvg(rows: Point[]): string {
   const series = new Map<string, [number, number][]>()
   for (const r of rows) {
     if (r.first) (series.get(`${r.tool} first`) ?? series.set(`${r.tool} first`, []).get(`${r.tool} first`)!).push([r.n, r.first.wall])
-    ;(series.get(`${r.tool} no-op`) ?? series.set(`${r.tool} no-op`, []).get(`${r.tool} no-op`)!).push([r.n, r.noop.wall])
+    if (r.noop) (series.get(`${r.tool} no-op`) ?? series.set(`${r.tool} no-op`, []).get(`${r.tool} no-op`)!).push([r.n, r.noop.wall])
   }
   const W = 640, H = 400, L = 60, R = 170, T = 30, B = 50
   const maxN = Math.max(...rows.map((r) => r.n))

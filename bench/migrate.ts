@@ -38,6 +38,8 @@ import { labDown, labUp } from '../src/lab/lab.ts'
 import { labPaths } from '../src/lab/state.ts'
 import { hostPlan } from '../src/lab/addressing.ts'
 import type { HostPlan } from '../src/lab/addressing.ts'
+import type { Lab } from '../src/lab/state.ts'
+import { floorFirstScript } from './floor-first.ts'
 import { BENCH_PROFILES, verifyMigrated } from './verify.ts'
 import type { BenchProfile } from './verify.ts'
 import { chartSvg } from './chart.ts'
@@ -50,10 +52,17 @@ const opt = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined
 }
 const sizes = (opt('sizes') ?? args.find((a) => /^\d+$/.test(a)) ?? '20').split(',').map(Number)
-const tools = (opt('tools') ?? 'kvmplay,ansible').split(',') as Tool[]
+const TOOLS = ['kvmplay', 'ansible', 'mitogen', 'floor-first'] as const
+const tools = (opt('tools') ?? TOOLS.join(',')).split(',') as Tool[]
+for (const t of tools) if (!TOOLS.includes(t)) throw new Error(`--tools takes ${TOOLS.join(', ')}, not ${t}`)
 const rounds = Number(opt('rounds') ?? 1)
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds wants a whole number ≥ 1, not ${opt('rounds')}`)
-type Tool = 'kvmplay' | 'ansible'
+/**
+ * ansible: tuned Ansible (bench/ansible/ansible.cfg); mitogen: the same with Debian's
+ * ansible-mitogen, strategy mitogen_free; floor-first: the first run's floor, one
+ * hand-written script per host in one OpenSSH session (bench/floor-first.ts), no re-run.
+ */
+type Tool = (typeof TOOLS)[number]
 const profile = (opt('profile') ?? 'none') as BenchProfile
 if (!BENCH_PROFILES.includes(profile)) throw new Error(`--profile wants one of ${BENCH_PROFILES.join(', ')}, not ${profile}`)
 const ACCESS = ['root', 'jump', 'sudo', 'sudo-jump'] as const
@@ -130,12 +139,17 @@ async function runTool(tool: Tool, inventory: string): Promise<Measure> {
   return runToolDirect(tool, inventory)
 }
 
+/** Mitogen's strategy plugins, where Debian's ansible-mitogen puts them. */
+const MITOGEN = { ANSIBLE_STRATEGY_PLUGINS: '/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy', ANSIBLE_STRATEGY: 'mitogen_free' }
+
 const runToolDirect = (tool: Tool, inventory: string) =>
-  tool === 'kvmplay'
+  tool === 'floor-first'
+    ? floorFirst(inventory)
+    : tool === 'kvmplay'
     ? measure([process.execPath, join(ROOT, 'bin/kvmplay.mjs'), 'run', join(ROOT, 'playbooks/migrate-nat-to-bridge.play.ts'), '-i', inventory, '--forks', '100', ...(sudo ? ['--become-password-file', passwordFile] : [])])
     : measure(
         ['ansible-playbook', '-i', inventory, '-f', '100', ...(sudo ? ['-e', `@${ansibleBecomeVars()}`] : []), profile === 'networkmanager' ? 'migrate-nm.yml' : 'migrate.yml'],
-        { ANSIBLE_CONFIG: join(ROOT, 'bench/ansible/ansible.cfg') },
+        { ANSIBLE_CONFIG: join(ROOT, 'bench/ansible/ansible.cfg'), ...(tool === 'mitogen' ? MITOGEN : {}) },
         join(ROOT, 'bench/ansible'),
       )
 
@@ -183,6 +197,21 @@ function floor(hosts: HostPlan[]): Promise<Measure> {
   return measure(['sh', '-c', script])
 }
 
+/** The first run's floor: every host's hand-written migration script, one OpenSSH session each, all in parallel. */
+function floorFirst(inventory: string): Promise<Measure> {
+  if (profile !== 'none') throw new Error(`the first run's floor is written for profile none only, not ${profile}: --tools without floor-first`)
+  const n = (readFileSync(inventory, 'utf8').match(/^    h\d+:$/gm) ?? []).length
+  const config = viaJump ? sharedBastionConfig() : labPaths(LAB.dir).sshConfig
+  const scripts = Array.from({ length: n }, (_, i) => {
+    const h = hostPlan(labLab!, i + 1)
+    const file = join(LAB.dir, `floor-first-${h.name}.sh`)
+    writeFileSync(file, floorFirstScript(h) + '\n')
+    return `ssh -F ${config} ${h.name} sh -s < ${file} >/dev/null &`
+  })
+  const master = viaJump ? `ssh -F ${config} -fN j1 && ` : ''
+  return measure(['sh', '-c', `${master}{\n${scripts.join('\n')}\nwait\n}${viaJump ? `; ssh -F ${config} -O exit j1 2>/dev/null` : ''}`])
+}
+
 /** Busy share of the machine's CPU over `ms`, from /proc/stat. */
 async function busyShare(ms: number): Promise<number> {
   const read = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
@@ -201,9 +230,11 @@ async function busyShare(ms: number): Promise<number> {
  * whichever tool runs first — most of a 3 s run, little of a 30 s one. Each
  * tool starts on a quiet machine (under 5 % busy over half a second; 15 s at most).
  */
+let labLab: Lab | undefined
 async function freshLab(n: number): Promise<{ hosts: HostPlan[]; inventory: string }> {
   await labDown(LAB)
   const up = await labUp(n, { ...LAB, profile, jump: viaJump ? 1 : 0, login: sudo ? 'sudo' : 'root' })
+  labLab = up.lab
   const until = Date.now() + 15_000
   while (Date.now() < until && (await busyShare(500)) >= 0.05);
   return { hosts: Array.from({ length: n }, (_, i) => hostPlan(up.lab, i + 1)), inventory: up.inventory }
@@ -215,7 +246,8 @@ interface Row {
   /** 1…R; absent on the medians. */
   round?: number
   first?: Measure
-  noop: Measure
+  /** Absent for the first run's floor, which has no re-run. */
+  noop?: Measure
 }
 
 const rows: Row[] = []
@@ -227,9 +259,9 @@ for (const n of sizes) {
       const first = await runTool(tool, inventory)
       const problems = await verifyMigrated(hosts, labPaths(LAB.dir).sshConfig, profile)
       if (problems.length) throw new Error(`${tool} at N=${n} (profile ${profile}) did not reach the end state:\n${problems.slice(0, 10).join('\n')}`)
-      const noop = await runTool(tool, inventory)
+      const noop = tool === 'floor-first' ? undefined : await runTool(tool, inventory)
       rows.push({ n, tool, round, first, noop })
-      console.error(`N=${n} profile ${profile} access ${access} round ${round} ${tool}: first ${first.wall.toFixed(2)} s, no-op ${noop.wall.toFixed(2)} s (end state verified on ${n} hosts)`)
+      console.error(`N=${n} profile ${profile} access ${access} round ${round} ${tool}: first ${first.wall.toFixed(2)} s${noop ? `, no-op ${noop.wall.toFixed(2)} s` : ''} (end state verified on ${n} hosts)`)
       last = hosts
     }
     rows.push({ n, tool: 'floor', round, noop: await floor(last) })
@@ -249,39 +281,47 @@ const medianOf = (ms: Measure[]): Measure => ({
 })
 /** One row per size and tool: the run itself, or with several rounds the medians (peak memory: the highest). */
 const summary: Row[] = sizes.flatMap((n) =>
-  (['kvmplay', 'ansible', 'floor'] as const).flatMap((tool) => {
+  ([...TOOLS, 'floor'] as const).flatMap((tool) => {
     const rs = rows.filter((r) => r.n === n && r.tool === tool)
     if (!rs.length) return []
-    const firsts = rs.flatMap((r) => (r.first ? [r.first] : []))
-    return [{ n, tool, first: firsts.length ? medianOf(firsts) : undefined, noop: medianOf(rs.map((r) => r.noop)) }]
+    const pick = (k: 'first' | 'noop') => rs.flatMap((r) => (r[k] ? [r[k]!] : []))
+    const [firsts, noops] = [pick('first'), pick('noop')]
+    return [{ n, tool, first: firsts.length ? medianOf(firsts) : undefined, noop: noops.length ? medianOf(noops) : undefined }]
   }),
 )
 
-const f = (x: number | undefined, d = 2) => (x === undefined ? '-' : x.toFixed(d))
+const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d))
 const lines: string[] = [`lab profile: ${profile}, access: ${access}\n`]
 lines.push(`| N | tool | round | first run: wall s | CPU s | peak MiB | no-op: wall s | CPU s | peak MiB |`)
 lines.push(`|---|---|---|---|---|---|---|---|---|`)
 const line = (r: Row, label: string) =>
-  lines.push(`| ${r.n} | ${r.tool} | ${label} | ${f(r.first?.wall)} | ${f(r.first?.cpu)} | ${f(r.first?.peakMiB, 0)} | ${f(r.noop.wall)} | ${f(r.noop.cpu)} | ${f(r.noop.peakMiB, 0)} |`)
+  lines.push(`| ${r.n} | ${r.tool} | ${label} | ${f(r.first?.wall)} | ${f(r.first?.cpu)} | ${f(r.first?.peakMiB, 0)} | ${f(r.noop?.wall)} | ${f(r.noop?.cpu)} | ${f(r.noop?.peakMiB, 0)} |`)
 if (rounds > 1) for (const r of rows) line(r, String(r.round))
 for (const r of summary) line(r, rounds > 1 ? `median of ${rounds}` : '1')
+
+/**
+ * The ratios, each as `a/b`: how many times kvmplay's time a peer takes, or kvmplay's time as a
+ * multiple of a floor. Each round's own ratio too: its runs were minutes apart, not the whole benchmark.
+ */
+const RATIOS: { label: string; num: Row['tool']; den: Row['tool']; phase: 'first' | 'noop' }[] = [
+  { label: 'first run Ansible/kvmplay', num: 'ansible', den: 'kvmplay', phase: 'first' },
+  { label: 'first run Ansible+Mitogen/kvmplay', num: 'mitogen', den: 'kvmplay', phase: 'first' },
+  { label: 'first run kvmplay/floor', num: 'kvmplay', den: 'floor-first', phase: 'first' },
+  { label: 'no-op Ansible/kvmplay', num: 'ansible', den: 'kvmplay', phase: 'noop' },
+  { label: 'no-op Ansible+Mitogen/kvmplay', num: 'mitogen', den: 'kvmplay', phase: 'noop' },
+  { label: 'no-op kvmplay/floor', num: 'kvmplay', den: 'floor', phase: 'noop' },
+]
 for (const n of sizes) {
-  const k = summary.find((r) => r.n === n && r.tool === 'kvmplay')
-  const a = summary.find((r) => r.n === n && r.tool === 'ansible')
-  const fl = summary.find((r) => r.n === n && r.tool === 'floor')
   const parts: string[] = []
-  if (k && a) parts.push(`first run Ansible/kvmplay ${f(a.first!.wall / k.first!.wall, 1)}×`, `no-op Ansible/kvmplay ${f(a.noop.wall / k.noop.wall, 1)}×`)
-  if (k && fl) parts.push(`kvmplay no-op/floor ${f(k.noop.wall / fl.noop.wall, 2)}×`)
-  if (rounds > 1 && k && a) {
-    // Each round's own ratio: its two runs were minutes apart, not the whole benchmark.
-    const per = (pick: (r: Row) => number) =>
-      Array.from({ length: rounds }, (_, i) => {
-        const [kr, ar] = (['kvmplay', 'ansible'] as const).map((t) => rows.find((r) => r.n === n && r.tool === t && r.round === i + 1)!)
-        return f(pick(ar) / pick(kr), 1)
-      }).join(', ')
-    parts.push(`per round: first ${per((r) => r.first!.wall)}×, no-op ${per((r) => r.noop.wall)}×`)
+  for (const q of RATIOS) {
+    const at = (tool: Row['tool'], round?: number) => rows.filter((r) => r.n === n && r.tool === tool && (round === undefined || r.round === round))
+    if (!at(q.num).length || !at(q.den).length) continue
+    const wall = (rs: Row[]) => rs[0]?.[q.phase]?.wall ?? NaN
+    const med = (tool: Row['tool']) => summary.find((r) => r.n === n && r.tool === tool)?.[q.phase]?.wall ?? NaN
+    const each = rounds > 1 ? ` (per round ${Array.from({ length: rounds }, (_, i) => f(wall(at(q.num, i + 1)) / wall(at(q.den, i + 1)), 2)).join(', ')})` : ''
+    parts.push(`${q.label} ${f(med(q.num) / med(q.den), 2)}×${each}`)
   }
-  if (parts.length) lines.push(`\nN=${n}${rounds > 1 ? ` (medians of ${rounds} rounds)` : ''}: ${parts.join(', ')}`)
+  if (parts.length) lines.push(`\nN=${n}${rounds > 1 ? ` (medians of ${rounds} rounds)` : ''}:\n  ${parts.join('\n  ')}`)
 }
 console.log(lines.join('\n'))
 

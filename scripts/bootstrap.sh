@@ -27,10 +27,10 @@ lab_pkgs=$(node --import tsx -e "import('./src/lab/preflight.ts').then((m) => co
 machine_units="NetworkManager.service NetworkManager-wait-online.service NetworkManager-dispatcher.service networking.service"
 # ansible-core: the tests check the lab's inventory with it; bench/ compares against it.
 pkgs="$lab_pkgs ansible-core python3"
-# bench/: the full ansible package (ansible.posix, community.libvirt), the libvirt
+# bench/: the full ansible package (ansible.posix, community.libvirt), Mitogen for it, the libvirt
 # bindings its modules need on the hosts, GNU time for CPU accounting, and perf
 # and process accounting for bench/profile.sh.
-[ "${1:-}" != --bench ] || pkgs="$pkgs ansible python3-libvirt python3-lxml time linux-perf acct"
+[ "${1:-}" != --bench ] || pkgs="$pkgs ansible ansible-mitogen python3-libvirt python3-lxml time linux-perf acct"
 
 missing=()
 for p in $pkgs; do
