@@ -38,7 +38,6 @@ import { labDown, labUp } from '../src/lab/lab.ts'
 import { labPaths } from '../src/lab/state.ts'
 import { hostPlan } from '../src/lab/addressing.ts'
 import type { HostPlan } from '../src/lab/addressing.ts'
-import type { Lab } from '../src/lab/state.ts'
 import { floorFirstScript } from './floor-first.ts'
 import { BENCH_PROFILES, verifyMigrated } from './verify.ts'
 import type { BenchProfile } from './verify.ts'
@@ -144,7 +143,7 @@ const MITOGEN = { ANSIBLE_STRATEGY_PLUGINS: '/usr/lib/python3/dist-packages/ansi
 
 const runToolDirect = (tool: Tool, inventory: string) =>
   tool === 'floor-first'
-    ? floorFirst(inventory)
+    ? floorFirst()
     : tool === 'kvmplay'
     ? measure([process.execPath, join(ROOT, 'bin/kvmplay.mjs'), 'run', join(ROOT, 'playbooks/migrate-nat-to-bridge.play.ts'), '-i', inventory, '--forks', '100', ...(sudo ? ['--become-password-file', passwordFile] : [])])
     : measure(
@@ -198,12 +197,10 @@ function floor(hosts: HostPlan[]): Promise<Measure> {
 }
 
 /** The first run's floor: every host's hand-written migration script, one OpenSSH session each, all in parallel. */
-function floorFirst(inventory: string): Promise<Measure> {
+function floorFirst(): Promise<Measure> {
   if (profile !== 'none') throw new Error(`the first run's floor is written for profile none only, not ${profile}: --tools without floor-first`)
-  const n = (readFileSync(inventory, 'utf8').match(/^    h\d+:$/gm) ?? []).length
   const config = viaJump ? sharedBastionConfig() : labPaths(LAB.dir).sshConfig
-  const scripts = Array.from({ length: n }, (_, i) => {
-    const h = hostPlan(labLab!, i + 1)
+  const scripts = labHosts.map((h) => {
     const file = join(LAB.dir, `floor-first-${h.name}.sh`)
     writeFileSync(file, floorFirstScript(h) + '\n')
     return `ssh -F ${config} ${h.name} sh -s < ${file} >/dev/null &`
@@ -230,14 +227,15 @@ async function busyShare(ms: number): Promise<number> {
  * whichever tool runs first — most of a 3 s run, little of a 30 s one. Each
  * tool starts on a quiet machine (under 5 % busy over half a second; 15 s at most).
  */
-let labLab: Lab | undefined
+/** The fresh lab's hosts (the first run's floor writes its scripts from their plan). */
+let labHosts: HostPlan[] = []
 async function freshLab(n: number): Promise<{ hosts: HostPlan[]; inventory: string }> {
   await labDown(LAB)
   const up = await labUp(n, { ...LAB, profile, jump: viaJump ? 1 : 0, login: sudo ? 'sudo' : 'root' })
-  labLab = up.lab
   const until = Date.now() + 15_000
   while (Date.now() < until && (await busyShare(500)) >= 0.05);
-  return { hosts: Array.from({ length: n }, (_, i) => hostPlan(up.lab, i + 1)), inventory: up.inventory }
+  labHosts = Array.from({ length: n }, (_, i) => hostPlan(up.lab, i + 1))
+  return { hosts: labHosts, inventory: up.inventory }
 }
 
 interface Row {
