@@ -1,0 +1,16 @@
+/**
+ * Writes the reservations file on this machine: only when its content
+ * changes (a re-run leaves the file, and its mtime, alone), atomically (a
+ * temp file in the same directory, then rename), so a DHCP server reading
+ * it never sees half a file.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+
+export function writeIfChanged(path: string, text: string): 'written' | 'unchanged' {
+  if (existsSync(path) && readFileSync(path, 'utf8') === text) return 'unchanged'
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
+  writeFileSync(temp, text, { mode: 0o644 })
+  renameSync(temp, path)
+  return 'written'
+}
