@@ -9,6 +9,7 @@ import { EXIT } from '../core/exit-codes.ts'
 import { readGuestsFile } from '../guests/report-file.ts'
 import { exportReservations, RESERVATION_FORMATS } from '../guests/reservations-export.ts'
 import type { ReservationFormat } from '../guests/reservations-export.ts'
+import { carriedOver } from '../guests/reservations-carry.ts'
 import { resolveSpec } from '../guests/reservations-spec.ts'
 import { writeIfChanged } from '../guests/reservations-write.ts'
 
@@ -43,9 +44,11 @@ export const reservationsCommand: CommandModule<object, ReservationsArgs> = {
       .example('$0 reservations report.json --map guests.yaml --range 198.51.100.50-198.51.100.99 --subnet 198.51.100.0/24 --format isc', 'a minimal dhcpd.conf, some guests mapped') as unknown as Argv<ReservationsArgs>,
   handler: async (args) => {
     try {
-      const guests = readGuestsFile(args.report)
+      const { guests, hosts } = readGuestsFile(args.report)
       const opts = resolveSpec({ ...args, map: args.map }, 'kvmplay reservations')
-      const { text, reservations, notes } = exportReservations(guests, opts)
+      // Guests of hosts the report does not cover keep their reservations (a report of a --limit run).
+      const all = [...guests, ...carriedOver(opts.previous ?? [], guests, hosts)]
+      const { text, reservations, notes } = exportReservations(all, opts)
       for (const n of notes) process.stderr.write(`kvmplay reservations: ${n}\n`)
       if (!args.out) process.stdout.write(text)
       else process.stderr.write(`kvmplay reservations: ${reservations.length} guest NIC(s), ${args.out} ${writeIfChanged(args.out, text)}\n`)

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs'
 import { KvmplayError } from '../core/errors.ts'
 import type { MigrationReport, NatIdentity } from './types.ts'
 
-export function guestsOf(data: unknown, source: string): NatIdentity[] {
+/** The guests, and the hosts the report covers (those of its guests and of its recorded networks). */
+export function guestsOf(data: unknown, source: string): { guests: NatIdentity[]; hosts: Set<string> } {
   const report = data as Partial<MigrationReport>
   const list = Array.isArray(data) ? data : report?.kind === 'kvmplay-migration-report' ? report.guests : undefined
   if (!Array.isArray(list)) {
@@ -20,10 +21,12 @@ export function guestsOf(data: unknown, source: string): NatIdentity[] {
     const missing = ['host', 'guest', 'mac'].filter((k) => typeof (g as Record<string, unknown>)?.[k] !== 'string')
     if (missing.length) throw new KvmplayError('validation', `${source}: guests[${i}] has no ${missing.join(', ')}`)
   })
-  return list as NatIdentity[]
+  const guests = list as NatIdentity[]
+  const networks = Array.isArray(report?.networks) ? report.networks : []
+  return { guests, hosts: new Set([...guests.map((g) => g.host), ...networks.map((n) => n.host)]) }
 }
 
-export function readGuestsFile(path: string): NatIdentity[] {
+export function readGuestsFile(path: string): ReturnType<typeof guestsOf> {
   let text: string
   try {
     text = readFileSync(path, 'utf8')

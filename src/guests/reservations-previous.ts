@@ -12,6 +12,15 @@ export interface PreviousEntry {
   mac: string
   ip: string
   name?: string
+  /** The guest it was for, where the file says (kvmplay's comments, Kea's user-context). */
+  host?: string
+  guest?: string
+}
+
+/** `h1/vm1`, as kvmplay writes it beside each reservation. */
+const owner = (text: string | undefined): { host?: string; guest?: string } => {
+  const m = /^([^/\s]+)\/([^/\s]+)$/.exec(text?.trim() ?? '')
+  return m ? { host: m[1], guest: m[2] } : {}
 }
 
 const MAC_RE = /^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$/
@@ -19,7 +28,8 @@ const IP_RE = /^\d{1,3}(\.\d{1,3}){3}$/
 
 /** `dhcp-host=MAC,IP,NAME` and dnsmasq's other orders: the MAC, the address and the one field that is a name. */
 function fromDnsmasq(text: string, source: string): PreviousEntry[] {
-  return text.split('\n').flatMap((line, i) => {
+  const lines = text.split('\n')
+  return lines.flatMap((line, i) => {
     const m = /^\s*dhcp-host\s*=\s*(.*)$/.exec(line)
     if (!m) return []
     const fields = m[1].split(',').map((f) => f.trim())
@@ -28,7 +38,8 @@ function fromDnsmasq(text: string, source: string): PreviousEntry[] {
     const ip = fields.find((f) => IP_RE.test(f))
     if (!mac || !ip) return [] // an id:, a tag or an ignore line: not one of ours
     const name = fields.find((f) => f !== mac && f !== ip && /^[A-Za-z][A-Za-z0-9-]*$/.test(f) && !['infinite', 'ignore'].includes(f))
-    return [{ mac: macOf(mac, `MAC on ${where}`), ip: ipv4(ip, `address on ${where}`), name }]
+    const comment = /^\s*#\s*(.*)$/.exec(lines[i - 1] ?? '')?.[1]
+    return [{ mac: macOf(mac, `MAC on ${where}`), ip: ipv4(ip, `address on ${where}`), name, ...owner(comment) }]
   })
 }
 
@@ -41,7 +52,8 @@ function fromIsc(text: string, source: string): PreviousEntry[] {
     const ip = /fixed-address\s+([0-9.]+)\s*;/.exec(body)?.[1]
     if (!mac || !ip) continue
     const hostName = /option\s+host-name\s+"([^"]*)"/.exec(body)?.[1]
-    out.push({ mac: macOf(mac, `MAC of host ${m[2]} in ${source}`), ip: ipv4(ip, `address of host ${m[2]} in ${source}`), name: hostName ?? m[2] })
+    const comment = /#\s*(\S+)/.exec(body)?.[1]
+    out.push({ mac: macOf(mac, `MAC of host ${m[2]} in ${source}`), ip: ipv4(ip, `address of host ${m[2]} in ${source}`), name: hostName ?? m[2], ...owner(comment) })
   }
   return out
 }
@@ -54,12 +66,12 @@ function fromKea(text: string, source: string): PreviousEntry[] {
   } catch (e) {
     throw new KvmplayError('validation', `${source}: not JSON (${(e as Error).message}); give a dnsmasq, ISC or Kea reservations file`)
   }
-  type R = { 'hw-address'?: string; 'ip-address'?: string; hostname?: string }
+  type R = { 'hw-address'?: string; 'ip-address'?: string; hostname?: string; 'user-context'?: { kvmplay?: string } }
   const d = data as { Dhcp4?: { reservations?: R[]; subnet4?: { reservations?: R[] }[] } } | R[]
   const lists: R[][] = Array.isArray(d) ? [d] : [d.Dhcp4?.reservations ?? [], ...(d.Dhcp4?.subnet4 ?? []).map((s) => s.reservations ?? [])]
   return lists.flat().flatMap((r, i) =>
     r['hw-address'] && r['ip-address']
-      ? [{ mac: macOf(r['hw-address'], `hw-address of reservation ${i + 1} in ${source}`), ip: ipv4(r['ip-address'], `ip-address of reservation ${i + 1} in ${source}`), name: r.hostname }]
+      ? [{ mac: macOf(r['hw-address'], `hw-address of reservation ${i + 1} in ${source}`), ip: ipv4(r['ip-address'], `ip-address of reservation ${i + 1} in ${source}`), name: r.hostname, ...owner(r['user-context']?.kvmplay) }]
       : [],
   )
 }

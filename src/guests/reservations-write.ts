@@ -7,8 +7,9 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
-export function writeIfChanged(path: string, text: string): 'written' | 'unchanged' {
+export function writeIfChanged(path: string, text: string, dryRun = false): 'written' | 'unchanged' | 'would be written (--check)' {
   if (existsSync(path) && readFileSync(path, 'utf8') === text) return 'unchanged'
+  if (dryRun) return 'would be written (--check)'
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
   writeFileSync(temp, text, { mode: 0o644 })
   renameSync(temp, path)
