@@ -21,6 +21,7 @@ export interface RunReservationArgs {
   reservationsFragment?: boolean
   reservationsOut?: string
   reservationsNetwork?: string
+  reservationsPrevious?: string
 }
 
 const GROUP = 'Reservations for the LAN (checked before anything moves):'
@@ -34,6 +35,7 @@ export const reservationOptions = (y: Argv) =>
     .option('reservations-subnet', { type: 'string', group: GROUP, describe: "The LAN's subnet (CIDR) for a complete isc or kea configuration" })
     .option('reservations-fragment', { type: 'boolean', group: GROUP, describe: 'isc, kea: only the reservations' })
     .option('reservations-out', { type: 'string', group: GROUP, describe: 'The file to write (read back first: existing guests keep their addresses); not written with --check' })
+    .option('reservations-previous', { type: 'string', group: GROUP, describe: 'Read back this reservations file (any format) instead of --reservations-out' })
     .option('reservations-network', { type: 'string', group: GROUP, describe: 'The NAT network the guests leave', defaultDescription: 'default' })
 
 /** The playbook's reservations with the command line's over them; undefined when neither asks for any. */
@@ -50,6 +52,7 @@ export function runReservationsSpec(args: RunReservationArgs, playbookSpec: (Res
     fragment: args.reservationsFragment,
     out: args.reservationsOut,
     network: args.reservationsNetwork,
+    previous: args.reservationsPrevious,
   }
   const given = Object.fromEntries(Object.entries(cli).filter(([, v]) => v !== undefined))
   if (!fromPlaybook && Object.keys(given).length === 0) return undefined
