@@ -10,6 +10,7 @@ import { parseCidr, parseLanRange } from './lan-range.ts'
 import { mapFromObject, readMapFile } from './reservations-map.ts'
 import type { MapFunction, ReservationMap } from './reservations-map.ts'
 import { readPrevious } from './reservations-previous.ts'
+import { checkOurs } from './reservations-write.ts'
 import { RESERVATION_FORMATS } from './reservations-export.ts'
 import type { ExportOptions, ReservationFormat } from './reservations-export.ts'
 
@@ -45,6 +46,7 @@ export function resolveSpec(spec: ReservationsSpec, where = 'reservations'): Exp
   else if (typeof spec.map === 'function') map = { kind: 'function', fn: spec.map }
   else if (spec.map !== undefined) map = mapFromObject(spec.map, `${where} map`)
   if (spec.previous !== undefined && !existsSync(spec.previous)) throw usage(`${where}: the previous reservations file ${spec.previous} does not exist (leave it out to read back the output file, where there is one)`)
+  if (spec.out !== undefined) checkOurs(spec.out)
   const previous = readPrevious(spec.previous ?? spec.out)
   return { format: spec.format, range, subnet, map, previous, fragment: spec.fragment, out: spec.out }
 }

@@ -53,12 +53,20 @@ test('--check plans and says so, writing nothing', async () => {
   assert.not.ok(existsSync(out))
 })
 
+test("a file kvmplay did not write is neither read back nor overwritten", () => {
+  const out = join(temps.make(), 'dnsmasq.conf')
+  writeFileSync(out, 'dhcp-range=198.51.100.100,198.51.100.200\n')
+  const m = errorMessageOf('usage', () => resolveSpec({ range: '198.51.100.50-198.51.100.99', format: 'dnsmasq', out }))
+  assert.match(m, 'exists and kvmplay did not write it')
+  assert.is(readFileSync(out, 'utf8'), 'dhcp-range=198.51.100.100,198.51.100.200\n')
+})
+
 test('a range too small for the fleet is refused before anything, the file untouched', async () => {
   const out = join(temps.make(), 'guests.conf')
-  writeFileSync(out, '# before\n')
+  writeFileSync(out, '# before, by kvmplay\n')
   const m = await rejectionMessageOf('validation', planRunReservations(resolveSpec({ range: '198.51.100.50-198.51.100.52', format: 'dnsmasq', out }), options(fleet())))
   assert.match(m, '4 guest NIC(s) need an address and it has 3')
-  assert.is(readFileSync(out, 'utf8'), '# before\n')
+  assert.is(readFileSync(out, 'utf8'), '# before, by kvmplay\n')
 })
 
 test("a host whose guests cannot be read stops it, naming the host", async () => {
