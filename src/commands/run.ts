@@ -10,6 +10,7 @@ import type { RunHost } from '../core/runner.ts'
 import { humanReporter, jsonReporter } from '../core/report.ts'
 import { connect, targetFromVars } from '../connection/index.ts'
 import { closeJumpHosts } from '../connection/jump-hosts.ts'
+import { connectionHandover } from './connection-handover.ts'
 import { DEFAULT_MAX_HANDSHAKES, setMaxHandshakes } from '../connection/handshakes.ts'
 import { ensureOpenFiles, openFilesNeeded } from '../connection/open-files.ts'
 import { KvmplayError, BAD_INPUT_KINDS, isKvmplayError } from '../core/errors.ts'
@@ -154,13 +155,18 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
     setMaxHandshakes(args.maxHandshakes)
+    // The reservations' reading logs in to every host first; the run goes on over those connections.
+    const handover = connectionHandover(connect)
     if (prepared.reservations) {
       // Before any task: a range too small for the fleet stops the run here, with nothing moved.
       const playbookDir = dirname(prepared.file)
       const vars = (h: RunHost) => ({ ...h.vars, ...prepared.playbook.vars, ...prepared.extraVars })
+      // Kept only when every host starts at once: a connection idle while earlier batches (or forks) run could be dropped, and more would be open than --forks allows for.
+      const oneGo = (args.serial ?? prepared.playbook.serial) === undefined && prepared.hosts.length <= args.forks
       const planned = await planRunReservations(prepared.reservations.options, {
-        hosts: prepared.hosts, vars, connect, forks: args.forks, check: args.check ?? false, playbookDir, network: prepared.reservations.network,
+        hosts: prepared.hosts, vars, connect, keep: oneGo ? handover.keep : undefined, forks: args.forks, check: args.check ?? false, playbookDir, network: prepared.reservations.network,
       }).catch(async (err) => {
+        await handover.closeRest()
         await closeJumpHosts()
         const e = err as Error & { exitCode?: number }
         e.exitCode = isKvmplayError(e) && BAD_INPUT_KINDS.has(e.kind) ? EXIT.BAD_INPUT : isKvmplayError(e, 'connect') ? EXIT.UNREACHABLE : EXIT.ERROR
@@ -176,9 +182,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
       forks: args.forks,
       extraVars: prepared.extraVars,
       playbookDir: dirname(prepared.file),
-      connect,
+      connect: handover.connect,
       onEvent,
-    }).finally(closeJumpHosts)
+    }).finally(async () => {
+      await handover.closeRest()
+      await closeJumpHosts()
+    })
     process.exitCode = summary.exitCode
   },
 }

@@ -30,6 +30,8 @@ export interface RunReservationsOptions {
   /** The NAT network the guests leave (default `default`). */
   network?: string
   read?: NatIdentityReader
+  /** Takes the connection of a host read successfully, for the run to use (else it is closed). */
+  keep?: (target: Target, conn: Promise<Connection>) => void
 }
 
 export interface RunReservations extends Exported {
@@ -48,12 +50,14 @@ async function readAll(o: RunReservationsOptions, macs: ReadonlySet<string>): Pr
       limit(async () => {
         const host = createHostRuntime({ name: h.name, vars: o.vars(h), groups: h.groups, playbookDir: o.playbookDir, connect: () => o.connect(h.target) })
         try {
-          return await read(host, scope)
+          const nics = await read(host, scope)
+          if (o.keep) o.keep(h.target, host.connection())
+          else await host.close()
+          return nics
         } catch (e) {
           failed.push(`${h.name}: ${(e as Error).message}`)
-          return []
-        } finally {
           await host.close()
+          return []
         }
       }),
     ),
