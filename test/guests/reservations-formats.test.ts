@@ -5,6 +5,7 @@ import { exportReservations } from '../../src/guests/reservations-export.ts'
 import type { ReservationFormat } from '../../src/guests/reservations-export.ts'
 import { parseCidr, parseLanRange } from '../../src/guests/lan-range.ts'
 import { parsePrevious } from '../../src/guests/reservations-previous.ts'
+import { withReserved } from '../../src/guests/report-reserved.ts'
 import { errorMessageOf } from '../helpers/errors.ts'
 import { fleet } from './fixtures.ts'
 
@@ -60,6 +61,13 @@ test('the previous file: hand-written entries read, foreign lines ignored, a wro
   assert.match(errorMessageOf('validation', () => parsePrevious('{"kind":"kvmplay-migration-report"', 'r.json')), 'r.json: not JSON')
   assert.match(errorMessageOf('validation', () => parsePrevious('hello', 'r.txt')), 'r.txt is not a reservations file kvmplay can read back')
   assert.match(errorMessageOf('validation', () => parsePrevious('host a { hardware ethernet 52:54:00:12:01:01; fixed-address 198.51.100.300; }', 'd.conf')), 'address of host a in d.conf')
+})
+
+test("the report's guests get their reserved address, by MAC", () => {
+  const guests = fleet().map((g) => ({ ...g, mac: g.mac.toUpperCase() }))
+  const report = { kind: 'kvmplay-migration-report' as const, version: 1 as const, generated: '2026-12-02T03:00:00Z', guests, networks: [] }
+  const { reservations } = out('dnsmasq')
+  assert.equal(withReserved(report, reservations).guests.map((g) => g.reserved), ['198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5'])
 })
 
 test.run()
