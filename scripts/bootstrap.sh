@@ -20,11 +20,15 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 # The hosts' own network systems (lab profiles networkmanager, ifupdown, netplan) run
 # from the machine's /usr too, so their packages go on the machine, never started there.
-lab_pkgs=$(node --import tsx -e "import('./src/lab/preflight.ts').then((m) => console.log(Object.keys({ ...m.LAB_PACKAGES, ...m.PROFILE_LAB_PACKAGES }).join(' ')))")
+# The DHCP servers whose checkers the reservation tests run (CHECKER_PACKAGES) go there too.
+lab_pkgs=$(node --import tsx -e "import('./src/lab/preflight.ts').then((m) => console.log(Object.keys({ ...m.LAB_PACKAGES, ...m.PROFILE_LAB_PACKAGES, ...m.CHECKER_PACKAGES }).join(' ')))")
 # Units these packages enable for the machine's next boot (NetworkManager would run
 # DHCP on the machine's own interfaces, networking.service ifup -a): kvmplay only runs
 # them inside lab hosts, so they are disabled again where bootstrap installed them.
 machine_units="NetworkManager.service NetworkManager-wait-online.service NetworkManager-dispatcher.service networking.service"
+# The DHCP servers' postinsts enable them for the next boot (kea-dhcp4-server.service, the
+# isc-dhcp-server init script): only their checkers are wanted, so they are disabled again.
+dhcp_units="isc-dhcp-server.service kea-dhcp4-server.service"
 # ansible-core: the tests check the lab's inventory with it; bench/ compares against it.
 pkgs="$lab_pkgs ansible-core python3"
 # bench/: the full ansible package (ansible.posix, community.libvirt), Mitogen for it, the libvirt
@@ -59,6 +63,15 @@ if ((${#missing[@]})); then
       # Works offline, without systemd running; only the units that exist.
       for u in $machine_units; do
         [ ! -e "/lib/systemd/system/$u" ] || systemctl --no-reload disable "$u" >/dev/null 2>&1 || true
+      done
+      break ;;
+    esac
+  done
+  for p in "${missing[@]}"; do
+    case $p in isc-dhcp-server | kea-dhcp4-server)
+      # systemctl hands a sysv script (isc-dhcp-server) to systemd-sysv-install; offline, no systemd needed.
+      for u in $dhcp_units; do
+        [ ! -e "/lib/systemd/system/$u" ] && [ ! -e "/etc/init.d/${u%.service}" ] || systemctl --no-reload disable "$u" >/dev/null 2>&1 || true
       done
       break ;;
     esac

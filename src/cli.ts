@@ -6,6 +6,7 @@ import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { labCommand } from './commands/lab.ts'
 import { runCommand } from './commands/run.ts'
+import { reservationsCommand } from './commands/reservations.ts'
 import { EXIT } from './core/exit-codes.ts'
 
 export async function main(argv: string[]): Promise<void> {
@@ -14,7 +15,8 @@ export async function main(argv: string[]): Promise<void> {
     .usage('kvmplay — converge KVM hypervisors with TypeScript playbooks over SSH\n\nUsage: $0 <command> [options]')
     .command(runCommand)
     .command(labCommand)
-    .demandCommand(1, 'Name a command: kvmplay run --help, kvmplay lab --help')
+    .command(reservationsCommand)
+    .demandCommand(1, 'Name a command: kvmplay run --help, kvmplay lab --help, kvmplay reservations --help')
     .strict()
     .recommendCommands()
     .help()

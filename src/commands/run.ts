@@ -10,6 +10,7 @@ import type { RunHost } from '../core/runner.ts'
 import { humanReporter, jsonReporter } from '../core/report.ts'
 import { connect, targetFromVars } from '../connection/index.ts'
 import { closeJumpHosts } from '../connection/jump-hosts.ts'
+import { connectionHandover } from './connection-handover.ts'
 import { DEFAULT_MAX_HANDSHAKES, setMaxHandshakes } from '../connection/handshakes.ts'
 import { ensureOpenFiles, openFilesNeeded } from '../connection/open-files.ts'
 import { KvmplayError, BAD_INPUT_KINDS, isKvmplayError } from '../core/errors.ts'
@@ -17,8 +18,11 @@ import { EXIT } from '../core/exit-codes.ts'
 import { becomeFor, checkBecomeMethod } from '../connection/become-settings.ts'
 import { askPassword, readPasswordFile } from './become-password.ts'
 import type { TaskBecome } from '../core/task.ts'
+import { reservationOptions, reservationsLine, runReservationsSpec } from './run-reservations.ts'
+import type { RunReservationArgs } from './run-reservations.ts'
+import { planRunReservations } from '../guests/reservations-run.ts'
 
-export interface RunArgs {
+export interface RunArgs extends RunReservationArgs {
   playbook: string
   inventory: string
   check?: boolean
@@ -71,6 +75,7 @@ export async function prepareRun(args: RunArgs) {
   if (args.serial !== undefined) rolloutBatches(names, args.serial)
   if (args.maxFailPercentage !== undefined) validateMaxFail(args.maxFailPercentage)
   if (args.becomeMethod !== undefined) checkBecomeMethod(args.becomeMethod, '--become-method')
+  const reservations = runReservationsSpec(args, playbook.reservations, dirname(file))
   const password = await runPassword(args)
   const cliBecome = { become: args.become, becomeMethod: args.becomeMethod, becomeUser: args.becomeUser }
   const hosts: RunHost[] = names.map((name) => {
@@ -92,14 +97,14 @@ export async function prepareRun(args: RunArgs) {
   const jumpHosts = new Set(hosts.flatMap((h) => (h.target.kind === 'ssh' ? h.target.jumps.map((j) => `${j.user}@${j.address}:${j.port}`) : [])))
   const atOnce = Math.min(hosts.length, args.forks)
   ensureOpenFiles(openFilesNeeded(atOnce, jumpHosts.size), atOnce)
-  return { playbook, file, hosts, extraVars }
+  return { playbook, file, hosts, extraVars, reservations }
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run <playbook>',
   describe: 'Converge the hosts of an inventory with a TypeScript playbook',
   builder: (y) =>
-    (y as Argv)
+    reservationOptions(y as Argv)
       .positional('playbook', { type: 'string', demandOption: true, describe: 'Playbook file (*.play.ts), loaded as it is' })
       .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Ansible inventory (YAML or INI)' })
       .option('check', { alias: 'C', type: 'boolean', describe: 'Plan only: report what would change, change nothing' })
@@ -126,6 +131,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example('$0 run site.play.ts -i hosts.yaml --check --diff -l h1', 'what would change on h1, as diffs')
       .example("$0 run nat.play.ts -i hosts.yaml -e dhcp_start=192.168.122.100", 'with an extra var')
       .example("$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --serial 1,25%", 'one canary host, then a quarter of the fleet at a time')
+      .example('$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --reservations-range 198.51.100.50-198.51.100.99 --reservations-format dnsmasq --reservations-out guests.conf', "the LAN DHCP server's reservations, checked before anything moves")
       .example('$0 run site.play.ts -i hosts.yaml -b -K', 'log in as ansible_user, sudo to root, the password asked once') as unknown as Argv<RunArgs>,
   handler: async (args) => {
     let prepared
@@ -149,6 +155,25 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
     setMaxHandshakes(args.maxHandshakes)
+    // The reservations' reading logs in to every host first; the run goes on over those connections.
+    const handover = connectionHandover(connect)
+    if (prepared.reservations) {
+      // Before any task: a range too small for the fleet stops the run here, with nothing moved.
+      const playbookDir = dirname(prepared.file)
+      const vars = (h: RunHost) => ({ ...h.vars, ...prepared.playbook.vars, ...prepared.extraVars })
+      // Kept only when every host starts at once: a connection idle while earlier batches (or forks) run could be dropped, and more would be open than --forks allows for.
+      const oneGo = (args.serial ?? prepared.playbook.serial) === undefined && prepared.hosts.length <= args.forks
+      const planned = await planRunReservations(prepared.reservations.options, {
+        hosts: prepared.hosts, vars, connect, keep: oneGo ? handover.keep : undefined, forks: args.forks, check: args.check ?? false, playbookDir, network: prepared.reservations.network,
+      }).catch(async (err) => {
+        await handover.closeRest()
+        await closeJumpHosts()
+        const e = err as Error & { exitCode?: number }
+        e.exitCode = isKvmplayError(e) && BAD_INPUT_KINDS.has(e.kind) ? EXIT.BAD_INPUT : isKvmplayError(e, 'connect') ? EXIT.UNREACHABLE : EXIT.ERROR
+        throw e
+      })
+      write(reservationsLine(planned, args.json ?? false))
+    }
     const summary = await runPlaybook(prepared.playbook, prepared.hosts, {
       signal: abort.signal,
       serial: args.serial,
@@ -157,9 +182,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
       forks: args.forks,
       extraVars: prepared.extraVars,
       playbookDir: dirname(prepared.file),
-      connect,
+      connect: handover.connect,
       onEvent,
-    }).finally(closeJumpHosts)
+    }).finally(async () => {
+      await handover.closeRest()
+      await closeJumpHosts()
+    })
     process.exitCode = summary.exitCode
   },
 }

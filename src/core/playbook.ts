@@ -8,6 +8,7 @@ import type { Host } from './host.ts'
 import type { Task } from './task.ts'
 import { rolloutBatches, validateMaxFail } from './rollout.ts'
 import type { Serial } from './rollout.ts'
+import type { ReservationsSpec } from '../guests/reservations-spec.ts'
 
 export interface PlaybookSpec {
   /** Shown in reports. */
@@ -36,9 +37,16 @@ export interface PlaybookSpec {
   becomeMethod?: 'sudo' | 'su' | 'doas'
   /** Whom to become (default root). */
   becomeUser?: string
+  /**
+   * Reservations for the LAN's DHCP server, planned before any task runs (a range too small
+   * for the fleet stops the run with nothing moved): `{ range, format, out, map? }`, where
+   * `map` may be a function of the guest NIC. The command line's --reservations-* win.
+   */
+  reservations?: ReservationsSpec & { network?: string }
 }
 
-export interface Playbook extends Required<Omit<PlaybookSpec, 'vars' | 'handlers' | 'serial' | 'maxFailPercentage' | 'become' | 'becomeMethod' | 'becomeUser'>> {
+export interface Playbook extends Required<Omit<PlaybookSpec, 'vars' | 'handlers' | 'serial' | 'maxFailPercentage' | 'become' | 'becomeMethod' | 'becomeUser' | 'reservations'>> {
+  reservations?: ReservationsSpec & { network?: string }
   serial?: Serial
   maxFailPercentage?: number
   become?: boolean
@@ -89,6 +97,9 @@ export function playbook(spec: PlaybookSpec): Playbook {
   if (spec.maxFailPercentage !== undefined) validateMaxFail(spec.maxFailPercentage)
   if (spec.become !== undefined && typeof spec.become !== 'boolean') throw bad("'become' must be true or false")
   if (spec.becomeMethod !== undefined && !['sudo', 'su', 'doas'].includes(spec.becomeMethod)) throw bad("'becomeMethod' must be 'sudo', 'su' or 'doas'")
+  if (spec.reservations !== undefined && (typeof spec.reservations !== 'object' || spec.reservations === null || Array.isArray(spec.reservations))) {
+    throw bad("'reservations' must be an object: { range, format, out, map? }")
+  }
   if (spec.becomeUser !== undefined && (typeof spec.becomeUser !== 'string' || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(spec.becomeUser))) throw bad("'becomeUser' must be a user name")
   return {
     kind: 'kvmplay-playbook',
@@ -102,6 +113,7 @@ export function playbook(spec: PlaybookSpec): Playbook {
     become: spec.become,
     becomeMethod: spec.becomeMethod,
     becomeUser: spec.becomeUser,
+    reservations: spec.reservations,
   }
 }
 

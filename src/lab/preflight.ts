@@ -33,6 +33,17 @@ export const LAB_PACKAGES: Record<string, string> = {
  */
 export const PROFILE_LAB_PACKAGES: Record<string, string> = Object.assign({}, ...Object.values(PROFILE_PACKAGES))
 
+/**
+ * The DHCP servers whose own checkers the reservation tests run on the files
+ * kvmplay writes (`dnsmasq --test`, `dhcpd -t`, `kea-dhcp4 -t`): not the lab's,
+ * but bootstrap.sh installs them too, never started on the machine.
+ */
+export const CHECKER_PACKAGES: Record<string, string> = {
+  'dnsmasq-base': '/usr/sbin/dnsmasq',
+  'isc-dhcp-server': '/usr/sbin/dhcpd',
+  'kea-dhcp4-server': '/usr/sbin/kea-dhcp4',
+}
+
 export const APT_LINE = `apt-get install -y --no-install-recommends ${Object.keys(LAB_PACKAGES).join(' ')}`
 
 /** The packages a lab of these profiles needs: the lab's own, then those of its profiles. */
