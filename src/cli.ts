@@ -7,6 +7,7 @@ import { hideBin } from 'yargs/helpers'
 import { labCommand } from './commands/lab.ts'
 import { runCommand } from './commands/run.ts'
 import { reservationsCommand } from './commands/reservations.ts'
+import { recapCommand } from './commands/recap.ts'
 import { EXIT } from './core/exit-codes.ts'
 
 export async function main(argv: string[]): Promise<void> {
@@ -16,7 +17,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(runCommand)
     .command(labCommand)
     .command(reservationsCommand)
-    .demandCommand(1, 'Name a command: kvmplay run --help, kvmplay lab --help, kvmplay reservations --help')
+    .command(recapCommand)
+    .demandCommand(1, 'Name a command: kvmplay run --help, kvmplay lab --help, kvmplay reservations --help, kvmplay recap --help')
     .strict()
     .recommendCommands()
     .help()

@@ -13,6 +13,7 @@ import { closeJumpHosts } from '../connection/jump-hosts.ts'
 import { connectionHandover } from './connection-handover.ts'
 import { DEFAULT_MAX_HANDSHAKES, setMaxHandshakes } from '../connection/handshakes.ts'
 import { ensureOpenFiles, openFilesNeeded } from '../connection/open-files.ts'
+import { inSlice, parseSlice } from '../inventory/slice.ts'
 import { KvmplayError, BAD_INPUT_KINDS, isKvmplayError } from '../core/errors.ts'
 import { EXIT } from '../core/exit-codes.ts'
 import { becomeFor, checkBecomeMethod } from '../connection/become-settings.ts'
@@ -28,6 +29,7 @@ export interface RunArgs extends RunReservationArgs {
   check?: boolean
   diff?: boolean
   limit?: string
+  slice?: string
   forks: number
   extraVars?: string[]
   json?: boolean
@@ -72,6 +74,8 @@ export async function prepareRun(args: RunArgs) {
       `no host of ${args.inventory} matches the playbook's hosts '${playbook.hosts}'${args.limit ? ` and --limit '${args.limit}'` : ''}; known hosts: ${[...inventory.hosts.keys()].slice(0, 20).join(', ') || 'none'}`,
     )
   }
+  // After --limit, so that N workers with the same limit cover its hosts once; a slice may be empty (its recap then says so).
+  if (args.slice !== undefined) names = inSlice(names, parseSlice(args.slice))
   if (args.serial !== undefined) rolloutBatches(names, args.serial)
   if (args.maxFailPercentage !== undefined) validateMaxFail(args.maxFailPercentage)
   if (args.becomeMethod !== undefined) checkBecomeMethod(args.becomeMethod, '--become-method')
@@ -110,6 +114,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('check', { alias: 'C', type: 'boolean', describe: 'Plan only: report what would change, change nothing' })
       .option('diff', { alias: 'D', type: 'boolean', describe: 'Show unified diffs of the files and XML that change (or would)' })
       .option('limit', { alias: 'l', type: 'string', describe: "Only hosts matching this pattern too (e.g. 'h1:h2', 'web*:!web3', 'kvm:&dc1')" })
+      .option('slice', { type: 'string', describe: "Run only share I of N of the selected hosts (e.g. '2/4'): N workers with the same inventory and --limit cover each host once; merge their --json recaps with 'kvmplay recap merge'" })
       .option('forks', { alias: 'f', type: 'number', default: DEFAULT_FORKS, describe: 'Hosts worked on at once' })
       .option('extra-vars', { alias: 'e', type: 'string', array: true, describe: 'Extra vars: key=value, a JSON/YAML object, or @file (repeatable; win over all others)' })
       .option('json', { type: 'boolean', describe: 'Print events as JSON, one object a line, ending with the recap' })
