@@ -13,6 +13,9 @@ import { ifcfgUnbridger } from '../../src/network/unbridge/ifcfg.ts'
 import { networkManagerBackend } from '../../src/network/backends/networkmanager.ts'
 import { networkManagerUnbridger } from '../../src/network/unbridge/networkmanager.ts'
 import { unbridgerFor } from '../../src/network/unbridge/index.ts'
+import { netplanBackend } from '../../src/network/backends/netplan.ts'
+import { netplanUnbridger } from '../../src/network/unbridge/netplan.ts'
+import { parse as parseYaml } from 'yaml'
 import { snapshotOf, restoreScript } from '../../src/cutover/restore.ts'
 
 const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../fixtures/canned/${f}`, import.meta.url), 'utf8'))
@@ -108,8 +111,45 @@ test('NetworkManager: the bridge keyfile goes, the port becomes the uplink again
   assert.ok(networkManagerBackend.detect(after, 'eth0', 'br0'))
 })
 
-test('a backend without a way back (netplan, for now) is refused with what to do', () => {
-  assert.throws(() => unbridgerFor('netplan', 'br0'), /cannot yet remove a bridge kept by netplan .*remove_bridge=false/)
+const NETPLAN = `# The uplink of lab host h1 (an Ubuntu-style hypervisor): \`netplan generate\`
+# renders it for NetworkManager at boot.
+network:
+  version: 2
+  renderer: NetworkManager
+  ethernets:
+    eth0:
+      match:
+        macaddress: "02:6b:76:13:00:01"
+      set-name: eth0
+      dhcp4: false
+      dhcp6: false
+      addresses:
+        - 198.19.1.2/24
+      routes:
+        - to: default
+          via: 198.19.1.1
+      nameservers:
+        addresses:
+          - 198.19.1.1
+`
+const netplan = (files: { path: string; content?: string }[]): NetworkSystem => ({
+  netplan: files.filter((f) => f.content !== undefined).map((f) => ({ path: f.path, content: f.content!, config: parseYaml(f.content!) })),
+  networkScripts: false,
+})
+
+test('netplan: kvmplay\'s file goes, the uplink\'s file gets its addressing back byte for byte, and rewrites to itself', () => {
+  const w = bridgeWish({ bridge: 'br0' }, bridged)
+  const there = netplanBackend.persist(w, { net: fresh, system: netplan([{ path: '/etc/netplan/01-kvmplay-lab.yaml', content: NETPLAN }]) })
+  assert.not.match(there[0].content!, /addresses:\n\s+- 198/)
+  const back = netplanUnbridger.persist(w, { net: bridged, system: netplan(there) })
+  assert.equal(back, [{ path: '/etc/netplan/01-kvmplay-lab.yaml', content: NETPLAN }, { path: '/etc/netplan/90-kvmplay-br0.yaml' }])
+  assert.equal(netplanUnbridger.persist(w, { net: fresh, system: netplan(back) }), back)
+  const change = netplanUnbridger.planRuntime(w, { net: bridged, system: netplan(there) })!
+  assert.match(change.apply, /^netplan generate && nmcli connection reload && nmcli connection up netplan-eth0 /)
+})
+
+test('a backend without a way back is refused with what to do', () => {
+  assert.throws(() => unbridgerFor('wicked', 'br0'), /cannot yet remove a bridge kept by wicked .*remove_bridge=false/)
 })
 
 test('the generic rollback creates no bridge where there was none before the change (it deletes it)', () => {

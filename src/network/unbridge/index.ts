@@ -4,11 +4,13 @@ import type { Unbridger } from './types.ts'
 import { ifcfgUnbridger } from './ifcfg.ts'
 import { ifupdownUnbridger } from './ifupdown.ts'
 import { networkManagerUnbridger } from './networkmanager.ts'
+import { netplanUnbridger } from './netplan.ts'
 
 const UNBRIDGERS: Record<string, Unbridger> = {
   ifcfg: ifcfgUnbridger,
   ifupdown: ifupdownUnbridger,
   networkmanager: networkManagerUnbridger,
+  netplan: netplanUnbridger,
 }
 
 /** The way back of the backend that keeps this host's uplink; a backend without one is refused before anything changes. */
