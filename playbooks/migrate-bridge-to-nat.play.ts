@@ -3,10 +3,10 @@
 // this host (its XML, autostart and static <host> entries), else as libvirt
 // ships it — and started; every guest NIC that moved to br0 moved back onto
 // `default`, keeping its MAC, model and PCI slot (live where the guest
-// runs); then, unless remove_bridge=false, libvirt's `br0` network destroyed
-// and the bridge removed through the host's own network system (the uplink
-// persisted alone, then applied under the same confirmed apply as the bridge
-// was). In that order: `default` up before the guests move onto it, the
+// runs); then, unless remove_bridge=false, the bridge removed through the
+// host's own network system (the uplink persisted alone, then applied under
+// the same confirmed apply as the bridge was) and libvirt's `br0` network
+// destroyed. In that order: `default` up before the guests move onto it, the
 // guests off br0 before br0 goes.
 //
 //   kvmplay run playbooks/migrate-bridge-to-nat.play.ts -i inventory.yaml -e report=migration.json
@@ -55,7 +55,8 @@ export default playbook({
       defineNetwork(recorded ? recordedNetworkOptions(recorded) : { ...STOCK_DEFAULT, name: network }),
       ...moves,
       ...(remove
-        ? [destroyNetwork({ network: bridgeNetwork }), persistBridgeRemoval({ bridge }), removeBridge({ bridge, confirmTimeout })]
+        ? // The bridge first: while a guest is still on it, both refuse, and libvirt's network over it stays too.
+          [persistBridgeRemoval({ bridge }), removeBridge({ bridge, confirmTimeout }), destroyNetwork({ network: bridgeNetwork })]
         : []),
     ]
   },

@@ -149,6 +149,14 @@ export function wayBackSuite(spec: WayBackSpec) {
     await assertGuestsKept('bridge br0')
   })
 
+  it('a report that cannot be read is a clear error, and nothing changes', async () => {
+    const before = await fingerprint(h)
+    const res = kvmplay(['run', WAYBACK, '-i', inventory, '-e', 'report=/nonexistent/migration.json'])
+    assert.is.not(res.code, 0, res.out + res.err)
+    assert.match(res.out + res.err, /migration report \/nonexistent\/migration\.json: cannot be read \(ENOENT\)/)
+    assert.is(await fingerprint(h), before)
+  })
+
   it('--check --diff of the way back shows the plan and changes nothing on the host', async () => {
     const before = await fingerprint(h)
     const res = kvmplay(['run', WAYBACK, '-i', inventory, '-e', `report=${reportFile}`, '--check', '--diff'])
