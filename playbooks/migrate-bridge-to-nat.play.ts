@@ -19,10 +19,12 @@
 //   bridge         default br0; network: default 'default'; bridge_network: libvirt's network over the bridge, default = bridge
 //   restart        'never' (default: a guest libvirt cannot change live moves at its next boot) or 'shutdown-edit-start'
 //   confirm_timeout  seconds the host waits for the bridge removal's confirmation (default 60)
+//   probes         what must hold after the bridge's removal before it is confirmed, besides the gateway and
+//                  libvirtd answering: shell commands, or { command, name, optional, precondition } (see applyBridge)
 import { playbook, libvirtFact, flag, interfaceName, libvirtName, movedMacs, readMigrationReport, recordedNetwork, recordedNetworkOptions, STOCK_DEFAULT } from 'kvmplay'
 import type { Task } from 'kvmplay'
 import { defineNetwork, destroyNetwork, editDomainInterface, persistBridgeRemoval, removeBridge } from 'kvmplay/tasks'
-import type { RestartPolicy } from 'kvmplay/tasks'
+import type { ProbeSpec, RestartPolicy } from 'kvmplay/tasks'
 
 export default playbook({
   name: 'the way back: guests from bridge br0 to NAT (default)',
@@ -35,6 +37,7 @@ export default playbook({
     const remove = flag(v.remove_bridge ?? true, 'remove_bridge')
     const restart = (v.restart ?? 'never') as RestartPolicy
     const confirmTimeout = v.confirm_timeout === undefined ? undefined : Number(v.confirm_timeout)
+    const probes = (v.probes === undefined ? [] : Array.isArray(v.probes) ? v.probes : [v.probes]) as ProbeSpec[]
     const report = v.report === undefined ? undefined : readMigrationReport(String(v.report))
     const recorded = report && recordedNetwork(report, host.name, network)
     const from = { bridge }
@@ -56,7 +59,7 @@ export default playbook({
       ...moves,
       ...(remove
         ? // The bridge first: while a guest is still on it, both refuse, and libvirt's network over it stays too.
-          [persistBridgeRemoval({ bridge }), removeBridge({ bridge, confirmTimeout }), destroyNetwork({ network: bridgeNetwork })]
+          [persistBridgeRemoval({ bridge }), removeBridge({ bridge, confirmTimeout, probes }), destroyNetwork({ network: bridgeNetwork })]
         : []),
     ]
   },

@@ -68,6 +68,11 @@ const fingerprint = (h: HostPlan) =>
       'cat /etc/sysconfig/network-scripts/ifcfg-* /etc/NetworkManager/system-connections/* /etc/network/interfaces 2>/dev/null | md5sum',
   )
 
+/** The network files a host boots from, without the file task's backups (name~), which no reader reads. */
+const NETWORK_FILES =
+  'for f in /etc/sysconfig/network-scripts/ifcfg-* /etc/NetworkManager/system-connections/* /etc/network/interfaces /etc/netplan/*.yaml; do ' +
+  'case "$f" in *~) ;; *) [ ! -e "$f" ] || { echo "$f"; cat "$f"; } ;; esac; done'
+
 export function wayBackSuite(spec: WayBackSpec) {
   const s = suite(`the way back on ${spec.profile} hosts`)
   const missing = labSkipReason ? [] : missingPackages(undefined, [spec.profile])
@@ -164,6 +169,19 @@ export function wayBackSuite(spec: WayBackSpec) {
     assert.match(res.out, `<host mac='${STATIC.mac}' name='${STATIC.name}' ip='${STATIC.ip}'/>`)
     assert.match(res.out, '-  <source bridge="br0"/>\n+  <source network="default"/>')
     assert.is(await fingerprint(h), before)
+  })
+
+  it('a bridge removal whose probe fails rolls back: br0 carries the address again, its files as they were', async () => {
+    const before = await onHost(h, NETWORK_FILES)
+    const started = Date.now()
+    const res = kvmplay(['run', WAYBACK, '-i', inventory, '--json', '-e', JSON.stringify({ report: reportFile, confirm_timeout: 8, probes: [{ command: 'false', name: 'a probe that fails', precondition: false }] })])
+    assert.is(res.code, 2, res.out + res.err)
+    assert.is(recapOf(res.out).hosts[h.name].rolled_back, 1, res.out)
+    const rolled = res.out.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.status === 'rolled_back')
+    assert.match(rolled.reason, /a probe that fails[\s\S]*restored its previous state by itself \(restore exit 0\), verified/, rolled.reason)
+    assert.ok(Date.now() - started < 60_000, 'the verdict within seconds, not at the timeout')
+    await assertBridged(h)
+    assert.is(await onHost(h, NETWORK_FILES), before, 'the bridge\'s files as they were')
   })
 
   it('the way back converges: default as recorded, the guests on it as they were, br0 and its files gone; a second run changes nothing', async () => {
