@@ -102,6 +102,11 @@ export function wayBackSuite(spec: WayBackSpec) {
     const now = await nics(h)
     assert.is(identity(now), identity(nicsBefore), 'MAC, model and PCI slot kept')
     assert.equal(where(now), [at])
+    // The running guest's tap is where libvirt says: a port of virbr0 on default, of br0 on the bridge.
+    const bridgeOf = at === 'bridge br0' ? 'br0' : 'virbr0'
+    const taps = (await onHost(h, 'virsh -q domiflist vm1')).trim().split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((d) => d !== '-')
+    assert.ok(taps.length > 0, 'vm1 runs, with a tap')
+    for (const t of taps) assert.is((await onHost(h, `basename "$(readlink /sys/class/net/${t}/master)"`)).trim(), bridgeOf, `${t} is a port of ${bridgeOf}`)
   }
   const assertDefaultBack = async () => {
     const info = await onHost(h, 'virsh net-info default')
