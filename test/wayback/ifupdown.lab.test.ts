@@ -11,7 +11,9 @@ wayBackSuite({
     // ifupdown's own reader of the file: eth0 static with the address, no br0 anywhere.
     assert.equal((await onHost(h, 'ifquery --list')).trim().split('\n').sort(), ['eth0', 'lo'])
     const eth0 = await onHost(h, 'ifquery eth0')
-    assert.match(eth0, `address: ${h.address}/${h.prefix}`)
+    // ifquery splits address/prefix into address and netmask.
+    assert.match(eth0, new RegExp(`^address: ${h.address.replace(/\./g, '\\.')}$`, 'm'), eth0)
+    assert.match(eth0, /^netmask: 255\.255\.255\.0$/m, eth0)
     assert.match(eth0, `gateway: ${h.gateway}`)
     assert.is((await onHost(h, 'ifquery br0 >/dev/null 2>&1; echo $?')).trim(), '1', 'ifquery knows no br0')
     // ifupdown's state: eth0 brought up by it, br0 forgotten.
