@@ -100,6 +100,21 @@ function applyScript(w: BridgeWish, facts: NetworkFacts, confirmTimeoutSec: numb
   ].join('\n')
 }
 
+/**
+ * Rolling the checkpoint back adds the deleted bridge profile again, and
+ * NetworkManager writes it to a keyfile of its own naming (br0-<uuid>); the
+ * rollback puts the original file back too, so the copy goes: one profile,
+ * one file, as before the change.
+ */
+function forgetCopies(profile: { uuid: string; path: string }): string {
+  return [
+    sh`for f in ${SYSTEM_CONNECTIONS}/*; do`,
+    sh`  case "$f" in ${profile.path}|*~) continue ;; esac`,
+    sh`  ! grep -qx ${`uuid=${profile.uuid}`} "$f" 2>/dev/null || rm -f -- "$f"`,
+    'done',
+  ].join('\n')
+}
+
 export const networkManagerUnbridger: Unbridger = {
   name: 'networkmanager',
   persist: (w, facts) => networkManagerUplinkFiles(w, facts),
@@ -113,7 +128,7 @@ export const networkManagerUnbridger: Unbridger = {
       describe: `NetworkManager: checkpoint of every device (NM rolls back by itself after ${timeout + NM_ROLLBACK_MARGIN_SEC} s), reload the keyfiles (${w.bridge}'s gone), up '${up.id}' on ${w.device}, ${w.bridge} deleted`,
       links: [w.bridge, w.device],
       confirm: confirmCheckpoint,
-      rollback: rollbackCheckpoint,
+      rollback: `${rollbackCheckpoint}\n${forgetCopies(bridgeProfile(w, facts))}`,
     }
   },
   restore,
