@@ -6,6 +6,7 @@ import { wayBackSuite } from './wayback-lab.ts'
 wayBackSuite({
   profile: 'none',
   reboots: false,
+  keepBridge: true,
   assertUnbridgedSystem: async (h) => {
     assert.is((await onHost(h, 'ls /etc/sysconfig/network-scripts/ifcfg-br0 2>/dev/null | wc -l')).trim(), '0', 'ifcfg-br0 gone')
     const eth0 = await onHost(h, 'cat /etc/sysconfig/network-scripts/ifcfg-eth0')

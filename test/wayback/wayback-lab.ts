@@ -39,6 +39,8 @@ export interface WayBackSpec {
   assertUnbridgedSystem: (h: HostPlan) => Promise<void>
   /** Whether the profile's system brings the network up from its files at boot (none does not: the lab configures eth0 from outside). */
   reboots: boolean
+  /** Also the way back that keeps the bridge (remove_bridge=false), at the end. */
+  keepBridge?: boolean
   /** A command whose output is the same before the migration and after the way back (the files come back as they were), if any. */
   sameAsBefore?: string
 }
@@ -91,11 +93,16 @@ export function wayBackSuite(spec: WayBackSpec) {
     assert.is(res.code, 0, res.out + res.err)
     return recapOf(res.out).hosts[h.name]
   }
+  const figures: string[] = []
   const converges = (playbook: string, ...args: string[]) => {
+    const started = Date.now()
     const first = run(playbook, ...args)
+    const took = ((Date.now() - started) / 1000).toFixed(1)
     assert.is(first.failed, 0)
     assert.ok(first.changed > 0, `${playbook} changed something`)
+    const again = Date.now()
     const second = run(playbook, ...args)
+    figures.push(`${spec.profile}: ${playbook.replace(/.*\//, '')} ${args.join(' ').replace(/report=\S+/, 'report=…')}: ${took} s (changed ${first.changed}), again ${((Date.now() - again) / 1000).toFixed(1)} s`)
     assert.is(second.changed, 0, `the second run of ${playbook} changes nothing: ${JSON.stringify(second)}`)
   }
   const assertGuestsKept = async (at: string) => {
@@ -108,7 +115,7 @@ export function wayBackSuite(spec: WayBackSpec) {
     assert.ok(taps.length > 0, 'vm1 runs, with a tap')
     for (const t of taps) assert.is((await onHost(h, `basename "$(readlink /sys/class/net/${t}/master)"`)).trim(), bridgeOf, `${t} is a port of ${bridgeOf}`)
   }
-  const assertDefaultBack = async () => {
+  const assertDefaultBack = async (bridgeNetworkGone = true) => {
     const info = await onHost(h, 'virsh net-info default')
     assert.match(info, /^Active:\s+yes$/m)
     assert.match(info, /^Autostart:\s+yes$/m)
@@ -119,10 +126,14 @@ export function wayBackSuite(spec: WayBackSpec) {
     assert.ok(now.spec.dhcpHosts.some((x) => x.mac === STATIC.mac && x.ip === STATIC.ip && x.name === STATIC.name))
     // libvirt's dnsmasq was given the entry too: its hosts file is what it hands out.
     assert.match(await onHost(h, 'cat /var/lib/libvirt/dnsmasq/default.hostsfile'), `${STATIC.mac},${STATIC.ip},${STATIC.name}`)
-    assert.not.match(await onHost(h, 'virsh -q net-list --all'), /^\s*br0\s/m, "libvirt's br0 network gone")
+    if (bridgeNetworkGone) assert.not.match(await onHost(h, 'virsh -q net-list --all'), /^\s*br0\s/m, "libvirt's br0 network gone")
+    else assert.match(await onHost(h, 'virsh -q net-list --all'), /^\s*br0\s+active\s+yes/m, "libvirt's br0 network kept")
   }
 
-  if (!skip) s.after(async () => void (await labDown(TEST_LAB)))
+  if (!skip) s.after(async () => {
+    await labDown(TEST_LAB)
+    if (figures.length) console.log(`\n${figures.join('\n')}`)
+  })
 
   it('a static <host> entry in default, and the report recorded from the host', async () => {
     await labDown(TEST_LAB)
@@ -216,6 +227,22 @@ export function wayBackSuite(spec: WayBackSpec) {
     await assertGuestsOnBridge(h)
     await assertGuestsKept('bridge br0')
   })
+
+  if (spec.keepBridge) {
+    it('remove_bridge=false: the guests and default go back, br0 and its files stay; a wrong value is refused first', async () => {
+      const before = await fingerprint(h)
+      const bad = kvmplay(['run', WAYBACK, '-i', inventory, '-e', 'remove_bridge=maybe'])
+      assert.is.not(bad.code, 0)
+      assert.match(bad.out + bad.err, /invalid remove_bridge "maybe": expected true or false/)
+      assert.is(await fingerprint(h), before, 'nothing changed')
+      const files = await onHost(h, NETWORK_FILES)
+      converges(WAYBACK, '-e', `report=${reportFile}`, '-e', 'remove_bridge=false')
+      await assertBridged(h)
+      await assertDefaultBack(false)
+      await assertGuestsKept('network default')
+      assert.is(await onHost(h, NETWORK_FILES), files, "the bridge's files untouched")
+    })
+  }
 
   return s
 }
