@@ -38,3 +38,8 @@ export { libvirtFact } from './facts/libvirt.ts'
 export type { LibvirtState, LibvirtNetwork, LibvirtDomain } from './facts/libvirt.ts'
 export { ifcfgFilesFact } from './facts/ifcfg.ts'
 export type { IfcfgFile } from './facts/ifcfg.ts'
+// The way back (playbooks/migrate-bridge-to-nat.play.ts): the migration report read back, `default` as it was.
+export { readMigrationReport, parseMigrationReport, recordedNetwork, movedMacs } from './guests/read-report.ts'
+export { recordedNetworkOptions, STOCK_DEFAULT } from './guests/recorded-network.ts'
+export type { MigrationReport, RecordedNetwork, GuestReport, NatIdentity } from './guests/types.ts'
+export { flag, interfaceName, libvirtName } from './core/validate.ts'

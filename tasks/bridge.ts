@@ -39,7 +39,7 @@ import { VERIFY } from '../src/network/verify.ts'
 export type { BridgeOptions, BridgeWish }
 
 /** The backends a bridge task can choose from; the last is the fallback of hosts no system claims. */
-const BACKENDS: readonly NetworkBackend[] = [networkManagerBackend, netplanBackend, ifupdownBackend, ifcfgBackend]
+export const BACKENDS: readonly NetworkBackend[] = [networkManagerBackend, netplanBackend, ifupdownBackend, ifcfgBackend]
 
 /** The facts every bridge task plans from: the kernel's view and the network systems'. */
 const networkFacts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined) })

@@ -45,6 +45,11 @@ export interface DefineNetworkOptions extends TaskOptions {
   active?: boolean
   /** Restart a running network whose definition changed (other than DHCP hosts). Default true; false leaves it for later, saying so. */
   restart?: boolean
+  /**
+   * The uuid and bridge MAC a new definition takes (e.g. the ones a network had before it was
+   * destroyed, so it comes back as the same network); an existing network keeps its own.
+   */
+  identity?: { uuid?: string; mac?: string }
 }
 
 type Wanted = Partial<NetworkSpec> & Pick<NetworkSpec, 'name' | 'forward'>
@@ -98,6 +103,10 @@ export function domainsOn(state: LibvirtState, network: string): string[] {
 
 export function defineNetwork(opts: DefineNetworkOptions): Task {
   const partial = wantedNetwork(opts)
+  if (opts.identity?.uuid !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(opts.identity.uuid)) {
+    throw new KvmplayError('validation', `network ${opts.name}: invalid uuid ${JSON.stringify(opts.identity.uuid)}: expected the 8-4-4-4-12 hex form libvirt writes`)
+  }
+  if (opts.identity?.mac !== undefined) mac(opts.identity.mac, `network ${opts.name} bridge MAC`)
   const autostart = opts.autostart ?? true
   const active = opts.active ?? true
   const restart = opts.restart ?? true
@@ -116,7 +125,7 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
         const isActive = current?.active ?? false
         if (!current) {
           // A new network: defined, autostarted and started by one virsh process (or one RPC session).
-          const xml = networkXml(wanted)
+          const xml = networkXml(wanted, opts.identity ?? {})
           const changes: LibvirtChange[] = [
             { op: 'define-network', name, xml },
             ...(autostart ? [{ op: 'autostart-network', name, on: true } as const] : []),

@@ -103,3 +103,12 @@ export function port(value: unknown, field = 'port'): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) throw fail(field, value, 'an integer from 1 to 65535')
   return value
 }
+
+/** A yes/no var, as -e gives it (a string) or YAML does (a boolean): true/false, yes/no, on/off, 1/0. */
+export function flag(value: unknown, field = 'flag'): boolean {
+  if (typeof value === 'boolean') return value
+  const v = typeof value === 'string' || typeof value === 'number' ? String(value).trim().toLowerCase() : ''
+  if (['true', 'yes', 'on', '1'].includes(v)) return true
+  if (['false', 'no', 'off', '0'].includes(v)) return false
+  throw fail(field, value, 'true or false (yes/no, on/off, 1/0)')
+}

@@ -10,7 +10,7 @@ import { sh } from '../core/quote.ts'
 
 export interface NetworkSnapshot {
   /** The links the change touches, as they were (absent: the change creates it). */
-  links: { name: string; existed: boolean; master?: string; up: boolean; addresses: Address[]; addresses6: Address[] }[]
+  links: { name: string; existed: boolean; master?: string; up: boolean; addresses: Address[]; addresses6: Address[]; bridgeMac?: string }[]
   defaultRoute?: { gateway?: string; dev: string }
   defaultRoute6?: { gateway?: string; dev: string }
   /** IPv4 routes someone added on those links (not the default, not the kernel's prefix routes). */
@@ -25,7 +25,7 @@ export function snapshotOf(net: HostNetwork, involved: string[]): NetworkSnapsho
       const l = net.links.find((x) => x.name === name)
       const addr = (list: Address[]) => list.map(({ address, prefix }) => ({ address, prefix }))
       return l
-        ? { name, existed: true, master: l.master, up: l.up, addresses: addr(l.addresses), addresses6: addr(l.addresses6) }
+        ? { name, existed: true, master: l.master, up: l.up, addresses: addr(l.addresses), addresses6: addr(l.addresses6), ...(l.kind === 'bridge' ? { bridgeMac: l.mac } : {}) }
         : { name, existed: false, up: false, addresses: [], addresses6: [] }
     }),
     defaultRoute: route(net.routes.find((r) => r.dst === 'default')),
@@ -39,6 +39,10 @@ export function restoreScript(snap: NetworkSnapshot, files: FileOriginal[]): str
   const lines = ['# kvmplay rollback: puts back what the cutover changed', 'set +e']
   // Links the change created go first (deleting a bridge frees its ports).
   for (const l of snap.links.filter((l) => !l.existed)) lines.push(sh`ip link del ${l.name} 2>/dev/null`)
+  // Bridges the change removed (the way back's removeBridge) come back first, with their MAC, so their ports can rejoin.
+  for (const l of snap.links.filter((l) => l.existed && l.bridgeMac)) {
+    lines.push(sh`[ -e ${`/sys/class/net/${l.name}`} ] || { ip link add ${l.name} type bridge && ip link set ${l.name} address ${l.bridgeMac!}; }`)
+  }
   for (const l of snap.links.filter((l) => l.existed)) {
     lines.push(l.master ? sh`ip link set ${l.name} master ${l.master}` : sh`ip link set ${l.name} nomaster 2>/dev/null`)
     // Both families: what the change moved to the bridge comes back, the primary first.

@@ -17,10 +17,10 @@ import type { BridgeWish } from '../wish.ts'
 
 const cidr = (a: { address: string; prefix: number }) => `${a.address}/${a.prefix}`
 
-/** The two files, rendered from templates/ifcfg/. */
-export function ifcfgFiles(w: BridgeWish): (PersistedFile & { content: string })[] {
+/** The templates' values (templates/ifcfg/): the bridge's, the port's, and the uplink's alone on the way back. */
+export function ifcfgVars(w: BridgeWish) {
   const yn = (b: boolean) => (b ? 'yes' : 'no')
-  const vars = {
+  return {
     ...w,
     static: w.bootproto === 'static',
     bootproto: w.bootproto === 'static' ? 'none' : 'dhcp',
@@ -36,6 +36,11 @@ export function ifcfgFiles(w: BridgeWish): (PersistedFile & { content: string })
       ? { primary: cidr(w.addresses6[0]), secondaries: w.addresses6.slice(1).map(cidr).join(' ') }
       : undefined,
   }
+}
+
+/** The two files, rendered from templates/ifcfg/. */
+export function ifcfgFiles(w: BridgeWish): (PersistedFile & { content: string })[] {
+  const vars = ifcfgVars(w)
   return [
     { path: `${NETWORK_SCRIPTS}/ifcfg-${w.bridge}`, content: renderTemplate('ifcfg/bridge.hbs', vars) },
     { path: `${NETWORK_SCRIPTS}/ifcfg-${w.device}`, content: renderTemplate('ifcfg/port.hbs', vars) },

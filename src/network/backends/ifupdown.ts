@@ -63,7 +63,7 @@ const marker = (w: BridgeWish) => `# kvmplay: bridge ${w.bridge} over ${w.device
 const isMarker = (l: string, bridge: string) => l.startsWith(`# kvmplay: bridge ${bridge} over `)
 
 /** The ifupdown files that define the device or the bridge, or bring the bridge up (auto, allow-*). */
-const definingFiles = (files: PersistedNetworkFile[], w: BridgeWish) =>
+export const definingFiles = (files: PersistedNetworkFile[], w: BridgeWish) =>
   files.filter(
     (f) =>
       parseStanzas(f.content).some((s) => s.iface === w.device || s.iface === w.bridge) ||
@@ -146,7 +146,7 @@ export function rewriteInterfaces(content: string, w: BridgeWish, block?: string
 }
 
 /** What the bridge keeps of the uplink's stanzas (or of its own, on the next run): resolvconf's dns-* lines, an IPv6 method that is not static. */
-function carriedOver(files: PersistedNetworkFile[], w: BridgeWish): { dnsLines: string[]; method6?: string } {
+export function carriedOver(files: PersistedNetworkFile[], w: BridgeWish): { dnsLines: string[]; method6?: string } {
   const stanzas = files.flatMap((f) => parseStanzas(f.content)).filter((s) => s.iface === w.device || s.iface === w.bridge)
   const dnsLines = [...new Set(stanzas.flatMap((s) => s.options.map((o) => o.trim()).filter((o) => /^dns-/.test(o))))]
   const method6 = stanzas.find((s) => s.family === 'inet6' && (s.method === 'auto' || s.method === 'dhcp'))?.method
@@ -165,7 +165,7 @@ export function ifupdownFiles(w: BridgeWish, system: NetworkFacts['system']): Pe
   return targets.map((f) => ({ path: f.path, content: rewriteInterfaces(f.content, w, f === home ? block : undefined) }))
 }
 
-const STATE_DIR = '/run/network'
+export const STATE_DIR = '/run/network'
 
 export const ifupdownBackend: NetworkBackend = {
   name: 'ifupdown',

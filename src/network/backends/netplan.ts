@@ -38,7 +38,7 @@ const MOVED_KEYS = ['addresses', 'routes', 'gateway4', 'gateway6', 'nameservers'
 export const netplanPath = (bridge: string) => `${NETPLAN_DIR}/90-kvmplay-${bridge}.yaml`
 
 type Def = Record<string, unknown>
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 interface Definition {
   path: string
@@ -51,7 +51,7 @@ interface Definition {
 }
 
 /** Every definition of the device (a port section) or of the bridge, in the order netplan reads the files. */
-function definitions(system: NetworkSystem, device: string, bridge: string): Definition[] {
+export function definitions(system: NetworkSystem, device: string, bridge: string): Definition[] {
   const out: Definition[] = []
   for (const f of system.netplan) {
     const net = isObject(f.config) ? f.config.network : undefined
@@ -72,7 +72,7 @@ function definitions(system: NetworkSystem, device: string, bridge: string): Def
   return out
 }
 
-const isDefaultRoute = (r: unknown) => isObject(r) && ['default', '0.0.0.0/0', '::/0'].includes(String(r.to))
+export const isDefaultRoute = (r: unknown) => isObject(r) && ['default', '0.0.0.0/0', '::/0'].includes(String(r.to))
 
 /** The port's definition without what moves to the bridge; the rest of the file as it was. */
 export function withoutAddresses(content: string, section: string, id: string): string {
@@ -126,7 +126,7 @@ export function netplanFiles(w: BridgeWish, system: NetworkSystem): PersistedFil
 }
 
 /** How the renderer of the uplink takes the generated configuration, and the profile names it knows them by. */
-function renderer(w: BridgeWish, system: NetworkSystem): { kind: 'NetworkManager' | 'networkd'; portId: string } {
+export function renderer(w: BridgeWish, system: NetworkSystem): { kind: 'NetworkManager' | 'networkd'; portId: string } {
   const defs = definitions(system, w.device, w.bridge)
   const port = defs.find((d) => d.section !== 'bridges')
   const r = port?.renderer ?? defs[0]?.renderer

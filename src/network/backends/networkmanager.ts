@@ -45,16 +45,16 @@ export const CHECKPOINT_FLAGS = 1 | 2 | 4
 export const NM_ROLLBACK_MARGIN_SEC = 10
 
 /** The file, next to the cutover's scripts, where the apply keeps the checkpoint's D-Bus path. */
-const CHECKPOINT_FILE = 'nm-checkpoint'
+export const CHECKPOINT_FILE = 'nm-checkpoint'
 
 const NM = 'org.freedesktop.NetworkManager'
-const busctl = (method: string, signature: string, ...args: string[]) => `busctl call ${NM} /org/freedesktop/NetworkManager ${NM} ${method} ${signature} ${args.join(' ')}`
+export const busctl = (method: string, signature: string, ...args: string[]) => `busctl call ${NM} /org/freedesktop/NetworkManager ${NM} ${method} ${signature} ${args.join(' ')}`
 
-const isNetplans = (p: NmProfile) => p.filename?.startsWith(NETPLAN_PROFILES) ?? false
+export const isNetplans = (p: NmProfile) => p.filename?.startsWith(NETPLAN_PROFILES) ?? false
 const isKeyfile = (p: NmProfile) => p.filename?.startsWith(`${SYSTEM_CONNECTIONS}/`) ?? false
 const isIfcfg = (p: NmProfile) => p.filename?.startsWith(`${NETWORK_SCRIPTS}/`) ?? false
-const profilesOf = (facts: NetworkFacts) => facts.system.networkManager?.profiles ?? []
-const activeOn = (facts: NetworkFacts, device: string) => profilesOf(facts).find((p) => p.active && p.device === device && !isNetplans(p))
+export const profilesOf = (facts: NetworkFacts) => facts.system.networkManager?.profiles ?? []
+export const activeOn = (facts: NetworkFacts, device: string) => profilesOf(facts).find((p) => p.active && p.device === device && !isNetplans(p))
 
 /** A UUID from a name (RFC 4122 layout, version 5 of SHA-1): the same bridge on the same NIC gets the same profile, run after run. */
 export function nameUuid(name: string): string {
@@ -73,12 +73,12 @@ interface Profile {
  * The bridge's profile: the one NetworkManager already has for it (its uuid;
  * its file, where that is a keyfile), else a new keyfile named after it.
  */
-function bridgeProfile(w: BridgeWish, facts: NetworkFacts): Profile {
+export function bridgeProfile(w: BridgeWish, facts: NetworkFacts): Profile {
   const have = profilesOf(facts).find((p) => p.type === 'bridge' && !isNetplans(p) && (p.device === w.bridge || p.name === w.bridge))
   return { id: w.bridge, uuid: have?.uuid ?? nameUuid(`kvmplay/bridge/${w.bridge}/${w.hwaddr}`), path: have && isKeyfile(have) ? have.filename! : `${SYSTEM_CONNECTIONS}/${w.bridge}.nmconnection` }
 }
 
-const portId = (w: BridgeWish) => `${w.bridge}-port-${w.device}`
+export const portId = (w: BridgeWish) => `${w.bridge}-port-${w.device}`
 
 /**
  * The port's profile is the uplink's own, rewritten: the same uuid and, where
@@ -96,8 +96,8 @@ function portProfile(w: BridgeWish, facts: NetworkFacts): Profile & { replaces?:
 }
 
 /** 2001:db8::2/64 → addresses joined as keyfiles list them; the gateway rides on the first. */
-const addressList = (as: { address: string; prefix: number }[], gateway?: string) => as.map((a, i) => `${a.address}/${a.prefix}${i === 0 && gateway ? `,${gateway}` : ''}`)
-const dnsList = (servers: string[]) => (servers.length ? servers.map((s) => `${s};`).join('') : '')
+export const addressList = (as: { address: string; prefix: number }[], gateway?: string) => as.map((a, i) => `${a.address}/${a.prefix}${i === 0 && gateway ? `,${gateway}` : ''}`)
+export const dnsList = (servers: string[]) => (servers.length ? servers.map((s) => `${s};`).join('') : '')
 
 /**
  * IPv6 as the uplink had it, from the kernel's view: its configured global
@@ -106,7 +106,7 @@ const dnsList = (servers: string[]) => (servers.length ? servers.map((s) => `${s
  * asked for (kvmplay cannot tell NetworkManager's 'ignore' from 'disabled' in
  * the kernel's state; both leave such a host without global IPv6).
  */
-function ipv6Method(w: BridgeWish, facts: NetworkFacts): 'manual' | 'auto' | 'disabled' {
+export function ipv6Method(w: BridgeWish, facts: NetworkFacts): 'manual' | 'auto' | 'disabled' {
   if (w.addresses6.length) return 'manual'
   const holder = facts.net.links.find((l) => l.name === w.bridge && l.addresses6.length) ?? facts.net.links.find((l) => l.name === w.device)
   return holder?.addresses6.some((a) => a.dynamic) ? 'auto' : 'disabled'
@@ -180,7 +180,7 @@ function converged(w: BridgeWish, facts: NetworkFacts): boolean {
 }
 
 /** Reads the checkpoint's path from the file the apply left in `dir` (a shell word); empty when there is none. */
-const readCheckpoint = (dir: string) => `cp=; { read -r cp < "${dir}/${CHECKPOINT_FILE}"; } 2>/dev/null || true`
+export const readCheckpoint = (dir: string) => `cp=; { read -r cp < "${dir}/${CHECKPOINT_FILE}"; } 2>/dev/null || true`
 
 /**
  * The apply, sourced by the cutover's detached shell, where "$0" is the
@@ -221,7 +221,7 @@ export const rollbackCheckpoint = `${readCheckpoint('${0%/*}')}\nnm_rolled_back=
  * what NM restored, its routes would differ from NM's (metric, proto).
  * Every command may fail without stopping the rest.
  */
-function restore(change: RuntimeChange, facts: NetworkFacts, files: FileOriginal[]) {
+export function restore(change: RuntimeChange, facts: NetworkFacts, files: FileOriginal[]) {
   const [bridge, device] = change.links
   const snapshot = snapshotOf(facts.net, change.links)
   const original = activeOn(facts, device)

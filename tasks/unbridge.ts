@@ -1,0 +1,139 @@
+/**
+ * The way back of the bridge tasks (./bridge.ts), in two explicit tasks:
+ *
+ * persistBridgeRemoval: the uplink persisted alone in the host's own network
+ * system — the bridge's files (ifcfg-br0, its keyfile, its ifupdown stanza)
+ * gone, the uplink's own carrying its addresses again — so the next boot
+ * brings the host up without the bridge.
+ *
+ * removeBridge: the running host taken from the bridge to the uplink alone,
+ * by that system, as a confirmed apply (src/cutover/confirmed-apply.ts): the
+ * host arms its own rollback, the change runs detached, kvmplay confirms only
+ * after reaching the host again and probing; a power cycle before the
+ * confirmation boots the host as it was, bridged.
+ *
+ * Both refuse while a guest — running or not — still has a NIC on the
+ * bridge, naming it: move the guests first (editDomainInterface). The wish
+ * is the bridge tasks' own (bridgeWish): the same values before and after.
+ */
+import { defineTask } from '../src/core/task.ts'
+import type { HostReach, ReachStep, Task } from '../src/core/task.ts'
+import { factRequest } from '../src/facts/fact.ts'
+import { fileFact } from '../src/facts/file.ts'
+import { hostNetworkFact } from '../src/facts/network.ts'
+import { networkSystemFact } from '../src/facts/network-system.ts'
+import { libvirtFact } from '../src/facts/libvirt.ts'
+import type { LibvirtState } from '../src/facts/libvirt.ts'
+import { resource } from '../src/core/resource.ts'
+import { KvmplayError } from '../src/core/errors.ts'
+import { fileWish, planFile } from './file.ts'
+import { confirmedApply, DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
+import { bridgeWish, validateBridgeOptions } from '../src/network/wish.ts'
+import type { BridgeOptions, BridgeWish } from '../src/network/wish.ts'
+import { chooseBackend } from '../src/network/backend.ts'
+import type { NetworkFacts } from '../src/network/backend.ts'
+import { BACKENDS } from './bridge.ts'
+import { unbridgerFor } from '../src/network/unbridge/index.ts'
+import type { Unbridger } from '../src/network/unbridge/types.ts'
+import { libvirtAnswers, probesFor } from '../src/network/probes.ts'
+import { VERIFY } from '../src/network/verify.ts'
+
+const facts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined), libvirt: factRequest(libvirtFact, undefined) })
+
+/** The guests with a NIC on the bridge (directly, or through a libvirt network over it), persistent or live. */
+export function guestsOnBridge(state: LibvirtState, bridge: string): string[] {
+  const overIt = new Set([...state.networks.values()].filter((n) => n.spec.bridge === bridge).map((n) => n.name))
+  return [...state.domains.values()]
+    .filter((d) => [...d.interfaces, ...(d.liveInterfaces ?? [])].some((i) => (i.type === 'bridge' && i.source === bridge) || (i.type === 'network' && overIt.has(i.source ?? ''))))
+    .map((d) => (d.state === 'running' ? `${d.name} (running)` : d.name))
+}
+
+function refuseWhileGuests(state: LibvirtState, bridge: string, host: string) {
+  const users = guestsOnBridge(state, bridge)
+  if (users.length) throw new KvmplayError('precondition', `${host}: ${bridge} is still used by ${users.join(', ')}; move them first (editDomainInterface) — nothing was changed`)
+}
+
+/** The wish on this host, and the way back of the backend that keeps its uplink. */
+function planFor(opts: BridgeOptions, f: NetworkFacts): { w: BridgeWish; unbridger: Unbridger } {
+  const w = bridgeWish(opts, f.net)
+  const backend = chooseBackend(BACKENDS, f, w.device, w.bridge, opts.backend)
+  return { w, unbridger: unbridgerFor(backend.name, w.bridge) }
+}
+
+/**
+ * @example
+ * ```ts
+ * persistBridgeRemoval({ bridge: 'br0' })   // ifcfg-br0 gone, ifcfg-eth0 with the address (or the keyfiles, the ifupdown stanza)
+ * ```
+ */
+export function persistBridgeRemoval(opts: BridgeOptions): Task {
+  validateBridgeOptions(opts)
+  return defineTask(
+    {
+      name: `persist ${opts.device ?? 'the uplink'} without bridge ${opts.bridge}`,
+      facts,
+      plan: async (host, f) => {
+        refuseWhileGuests(f.libvirt, opts.bridge, host.name)
+        const { w, unbridger } = planFor(opts, f)
+        const files = unbridger.persist(w, f)
+        const current = await host.gather(files.map((x) => factRequest(fileFact, x.path)))
+        const steps = files.flatMap((x, i) =>
+          planFile(fileWish(x.content === undefined ? { path: x.path, state: 'absent' } : { path: x.path, content: x.content, mode: x.mode }), current[i]),
+        )
+        return { steps, reason: steps.length ? undefined : `${files.map((x) => x.path).join(', ')} as wished, without ${w.bridge} (${unbridger.name})` }
+      },
+    },
+    opts,
+  )
+}
+
+/**
+ * @example
+ * ```ts
+ * removeBridge({ bridge: 'br0' })                      // eth0 carries the address again, br0 deleted, confirmed within 60 s
+ * removeBridge({ bridge: 'br0', confirmTimeout: 30 })
+ * ```
+ */
+export function removeBridge(opts: BridgeOptions): Task {
+  validateBridgeOptions(opts)
+  const timeoutSec = opts.confirmTimeout ?? DEFAULT_CONFIRM_TIMEOUT_SEC
+  if (!Number.isInteger(timeoutSec) || timeoutSec < 5 || timeoutSec > 3600) {
+    throw new KvmplayError('validation', `invalid confirmTimeout ${JSON.stringify(opts.confirmTimeout)}: expected whole seconds from 5 to 3600`)
+  }
+  return defineTask(
+    {
+      name: `remove bridge ${opts.bridge}`,
+      facts,
+      plan: (host, f) => {
+        refuseWhileGuests(f.libvirt, opts.bridge, host.name)
+        const { w, unbridger } = planFor(opts, f)
+        const change = unbridger.planRuntime(w, f, { confirmTimeoutSec: timeoutSec })
+        if (!change) return { steps: [], reason: `there is no ${w.bridge}; ${w.device} carries ${w.address ?? 'the address'}${w.prefix !== undefined ? `/${w.prefix}` : ''} and the default route` }
+        // What the rollback puts back: the uplink's persisted files, where this run changed them (or as rollbackFiles says).
+        const scope = opts.rollbackFiles ?? 'bridge'
+        const paths = scope === 'run' ? undefined : new Set(scope === 'bridge' ? unbridger.persist(w, f).map((x) => x.path) : scope)
+        const step: ReachStep = {
+          summary: `remove ${w.bridge}: ${w.device} carries ${w.address ? `${w.address}/${w.prefix} and ` : ''}the default route again (${f.net.backend}, confirmed within ${timeoutSec} s)`,
+          touches: [resource.links, ...(paths ? [...paths].map(resource.path) : [resource.anything])],
+          reach: async (reach: HostReach) => {
+            const files = reach.changedFiles().filter((x) => !paths || paths.has(x.path))
+            const verdict = await confirmedApply(reach, {
+              apply: change.apply,
+              restore: unbridger.restore(change, f, files).script,
+              confirm: change.confirm,
+              timeoutSec,
+              probes: probesFor(w, opts.probes ?? []),
+              checks: [libvirtAnswers],
+              verify: VERIFY,
+              bootFiles: files,
+            })
+            return verdict.includes('; ') ? verdict.slice(verdict.indexOf('; ') + 2) : undefined
+          },
+        }
+        const describeFiles = paths ? `${[...paths].join(', ')} where this run changed them` : 'every file this run changed before it'
+        return { steps: [step], reason: `${change.describe}. Rollback unless confirmed within ${timeoutSec} s restores: ${unbridger.restore(change, f, []).describe}; and files: ${describeFiles}` }
+      },
+    },
+    opts,
+  )
+}
