@@ -38,3 +38,9 @@ export { libvirtFact } from './facts/libvirt.ts'
 export type { LibvirtState, LibvirtNetwork, LibvirtDomain } from './facts/libvirt.ts'
 export { ifcfgFilesFact } from './facts/ifcfg.ts'
 export type { IfcfgFile } from './facts/ifcfg.ts'
+
+// The migration report (the guests' NAT identity before a move, their address after), its section and its file.
+export type { MigrationReport, GuestReport, NatIdentity, NatAssignment, RecordedNetwork, AfterSource } from './guests/types.ts'
+export type { ReportSection, Contribution } from './core/section.ts'
+export { guestsSection, parseReportFile } from './guests/report.ts'
+export { natAddressesFact, neighboursFact, agentAddressesFact } from './facts/guests.ts'
