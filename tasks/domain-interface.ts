@@ -63,7 +63,7 @@ export function acceptsStaticGuest(option: boolean | readonly string[] | undefin
 }
 
 const heldBackMessage = (g: NatIdentity, to: InterfaceTarget) =>
-  `${g.guest} (${g.mac}) was not moved: it has ${g.address} configured inside the guest (no lease, no static entry on ${g.network}), which it keeps on ${label(to)}, where nothing gives or routes it — it is unreachable until that is changed from its console. The other guests moved. To move it anyway: --accept-static-guests, -e accept_static_guests=${g.guest}, or acceptStaticGuests: true (or ['${g.guest}']) on editDomainInterface`
+  `${g.guest} (${g.mac}) was not moved: it has ${g.address} configured inside the guest (no lease, no static entry on ${g.network}), which it keeps on ${label(to)}, where nothing gives or routes it — it is unreachable until that is changed from its console. It is held back; the other guests move. To move it anyway: --accept-static-guests, -e accept_static_guests=${g.guest}, or acceptStaticGuests: true (or ['${g.guest}']) on editDomainInterface`
 
 /** The NAT identities of the guests on the networks these NICs leave (read only where a NIC leaves one). */
 async function identitiesOn(host: Host, state: LibvirtState, networks: Set<string>): Promise<NatIdentity[]> {

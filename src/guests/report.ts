@@ -60,7 +60,7 @@ function describeBefore(g: NatIdentity): string {
 }
 
 function describeAfter(g: GuestReport, check: boolean): string {
-  if (!g.after) return check ? `would move to ${g.toBridge}` : `not moved to ${g.toBridge} (its play ended before)`
+  if (!g.after) return check ? `would move to ${g.toBridge}` : `${g.toBridge}: not recorded (the host's play stopped before it could be: see its failed task; a later run with --report brings it up to date)`
   return `${g.toBridge}: ${g.after.source === 'unknown' ? 'unknown yet' : `${g.after.address} (${g.after.source === 'guest-agent' ? 'guest agent' : 'neighbour table'})`}`
 }
 

@@ -231,7 +231,7 @@ test('editDomainInterface: a guest configured inside is held back, named with it
     assert.unreachable('the held-back step fails')
   } catch (e) {
     assert.is((e as KvmplayError).kind, 'precondition')
-    assert.match((e as Error).message, 'The other guests moved')
+    assert.match((e as Error).message, 'It is held back; the other guests move')
   }
 })
 
