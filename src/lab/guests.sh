@@ -6,7 +6,7 @@
 # lease or static guest runs busybox's udhcpc against libvirt's dnsmasq; an
 # inside guest has its address configured here. Then a loop, left running in
 # the background (a child of the host's PID 1, so a power-off ends it), keeps
-# each stand-in on its tap's bridge and pings the gateway every 5 s, as a live
+# each stand-in on its tap's bridge (checked every second) and pings the gateway every 5 s, as a live
 # guest talks. Exits once every DHCP stand-in has an address (at most 30 s).
 #
 # usage: guests.sh LIST
@@ -72,14 +72,14 @@ done <"$list"
 			set -- $g
 			unset IFS
 			follow "kvg-$1" "$2"
-			if [ $((i % 10)) -eq 0 ]; then
+			if [ $((i % 5)) -eq 0 ]; then
 				nsenter --net="/run/netns/kvg-$1" ping -c 1 -W 1 -q "$4" >/dev/null 2>&1 &
 			fi
 		done
 		# The pings of the last round are over by now: reap them.
-		[ $((i % 10)) -ne 5 ] || wait
+		[ $((i % 5)) -ne 3 ] || wait
 		i=$((i + 1))
-		sleep 0.5
+		sleep 1
 	done
 ) </dev/null >/dev/null 2>&1 &
 
