@@ -37,7 +37,7 @@ export function writeReports(target: ReportTarget, sections: readonly { section:
   if (withFile.length === 0) return false
   if (withFile.length > 1) throw new KvmplayError('usage', `--report: ${withFile.map((s) => s.section.name).join(', ')} each keep a report file; one file holds one`)
   const { section, result } = withFile[0]
-  const text = section.file!(result, target.previous)
+  const text = section.file!(result)
   const tmp = `${target.path}.${process.pid}.tmp`
   writeFileSync(tmp, text, { mode: 0o644 })
   renameSync(tmp, target.path)

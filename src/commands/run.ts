@@ -167,6 +167,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       forks: args.forks,
       extraVars: prepared.extraVars,
       playbookDir: dirname(prepared.file),
+      previousReport: prepared.report?.previous,
       connect,
       onEvent,
     }).finally(closeJumpHosts)

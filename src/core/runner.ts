@@ -43,6 +43,8 @@ export interface RunOptions {
   serial?: Serial
   /** Overrides the playbook's maxFailPercentage (--max-fail-percentage). */
   maxFailPercentage?: number
+  /** The user's report file as it was before the run (`--report`), for the report sections that keep one (section.ts). */
+  previousReport?: string
   /** Aborted on Ctrl-C / SIGTERM: no new host or task starts. */
   signal?: AbortSignal
 }
@@ -151,7 +153,7 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
   for (const n of untouched) delete recap[n]
   const durationMs = performance.now() - started
   const exitCode = stopped() ? EXIT.INTERRUPTED : untouched.length && exitCodeOf(results, recap) === EXIT.OK ? EXIT.TASK_FAILED : exitCodeOf(results, recap)
-  const sections = contributions.results(check)
+  const sections = contributions.results(check, opts.previousReport)
   for (const { section, result } of sections) emit({ type: 'section', section: section.name, data: result, text: section.render(result) })
   emit({ type: 'recap', hosts: recap, untouched, stopReason, exitCode, durationMs })
   return { results, recap, untouched, stopReason, exitCode, durationMs, sections }

@@ -16,16 +16,18 @@ export interface Contribution<C> {
 export interface ReportSection<C = any, R = any> {
   /** Unique among sections: the `section` of its --json event ("guests"). */
   readonly name: string
-  /** The run's result from every contribution, in the order the hosts made them. */
-  combine(contributions: readonly Contribution<C>[], check: boolean): R
+  /**
+   * The run's result from every contribution, in the order the hosts made
+   * them; `previous` is the user's report file as it was before the run
+   * (`--report FILE`, undefined: none), so a later run keeps and brings up
+   * to date what an earlier one recorded — in the file, the event and the
+   * printout alike.
+   */
+  combine(contributions: readonly Contribution<C>[], check: boolean, previous?: string): R
   /** The lines printed after the recap (human output). */
   render(result: R): string[]
-  /**
-   * The content of the user's report file, from the run's result and the
-   * file as it was (undefined: there was none), so a later run keeps what an
-   * earlier one recorded. Sections without it write no file.
-   */
-  file?(result: R, previous: string | undefined): string
+  /** The content of the user's report file (`--report FILE`), from the run's result. Sections without it write no file. */
+  file?(result: R): string
 }
 
 /** The sections' contributions of a run, in the order sections first appeared. */
@@ -39,7 +41,7 @@ export class SectionContributions {
   }
 
   /** Each section with its result. */
-  results(check: boolean): { section: ReportSection; result: unknown }[] {
-    return [...this.bySection].map(([section, list]) => ({ section, result: section.combine(list, check) }))
+  results(check: boolean, previous?: string): { section: ReportSection; result: unknown }[] {
+    return [...this.bySection].map(([section, list]) => ({ section, result: section.combine(list, check, section.file ? previous : undefined) }))
   }
 }

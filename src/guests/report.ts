@@ -20,8 +20,9 @@ export type GuestsContribution =
 export interface GuestsResult {
   /** A --check run: nothing moved. */
   check: boolean
+  /** This run's report, over the previous report file's where there was one (mergeReports). */
   report: MigrationReport
-  /** NICs found on the bridge whose NAT identity this run did not record (an earlier run's report has it). */
+  /** NICs found on the bridge whose NAT identity neither this run nor the previous report file recorded. */
   later: AfterMove[]
 }
 
@@ -45,6 +46,12 @@ function combine(contributions: readonly Contribution<GuestsContribution>[], che
     }
   }
   return { check, later, report: { kind: 'kvmplay-migration-report', version: 1, generated: now.toISOString(), guests: [...guests.values()], networks } }
+}
+
+/** The run's result over the previous report file's: its guests kept (their "after" brought up to date), "later" only what it does not know either. */
+function overPrevious(result: GuestsResult, previous: MigrationReport): GuestsResult {
+  const known = new Set(previous.guests.map(key))
+  return { ...result, report: mergeReports(result, previous), later: result.later.filter((m) => !known.has(key(m))) }
 }
 
 const how: Record<NatIdentity['assignedBy'], string> = {
@@ -78,7 +85,7 @@ function render(r: GuestsResult): string[] {
   for (const g of rows) lines.push(`${g.host.padEnd(hw)}  ${g.guest.padEnd(gw)}  ${g.mac}  ${g.network}: ${describeBefore(g)} → ${describeAfter(g, r.check)}`)
   for (const m of r.later) {
     const now = m.after.source === 'unknown' ? 'unknown yet' : `${m.after.address} (${m.after.source === 'guest-agent' ? 'guest agent' : 'neighbour table'})`
-    lines.push(`${m.host.padEnd(hw)}  ${m.guest.padEnd(gw)}  ${m.mac}  on ${m.toBridge} already (its NAT identity is in an earlier run's report) → ${m.toBridge}: ${now}`)
+    lines.push(`${m.host.padEnd(hw)}  ${m.guest.padEnd(gw)}  ${m.mac}  on ${m.toBridge} already (its NAT identity was recorded by an earlier run: give its report file with --report) → ${m.toBridge}: ${now}`)
   }
   const losing = rows.filter((g) => g.assignedBy === 'configured-inside')
   for (const g of losing) lines.push(`LOSES ITS ADDRESS: ${losesAddressAdvice(g, g.toBridge ?? 'the bridge')}`)
@@ -105,7 +112,7 @@ export function parseReportFile(text: string, path = 'the report file'): Migrati
  * replace theirs; the others are kept, a kept guest's "after" brought up to
  * date where this run saw it on the bridge.
  */
-export function mergeReports(current: GuestsResult, previous: MigrationReport | undefined): MigrationReport {
+export function mergeReports(current: Pick<GuestsResult, 'report' | 'later'>, previous: MigrationReport | undefined): MigrationReport {
   if (!previous) return current.report
   const seen = new Map(current.later.map((m) => [key(m), m]))
   const recorded = new Set(current.report.guests.map(key))
@@ -126,7 +133,10 @@ export function mergeReports(current: GuestsResult, previous: MigrationReport | 
 
 export const guestsSection: ReportSection<GuestsContribution, GuestsResult> = {
   name: 'guests',
-  combine: (contributions, check) => combine(contributions, check),
+  combine: (contributions, check, previous) => {
+    const result = combine(contributions, check)
+    return previous === undefined ? result : overPrevious(result, parseReportFile(previous, 'the --report file'))
+  },
   render,
-  file: (result, previous) => JSON.stringify(mergeReports(result, previous === undefined ? undefined : parseReportFile(previous)), null, 2) + '\n',
+  file: (result) => JSON.stringify(result.report, null, 2) + '\n',
 }

@@ -173,6 +173,9 @@ it('the second run changes nothing and keeps what the report file recorded', asy
   const g = byGuest(readReport().guests)
   assert.equal([g.vm1.assignedBy, g.vm3.assignedBy, g.vm4.assignedBy, g.vm2.assignedBy], ['lease', 'static', 'configured-inside', 'none'])
   assert.is(readReport().networks.length, 1)
+  const event = guestsEvent(res.out)
+  assert.equal(byGuest(event.report.guests), g, 'the event is the report over the file too')
+  assert.equal(event.later, [])
 })
 
 it("after: where br0's neighbour table sees a guest (a router there answers the old subnet), the report says its address", async () => {

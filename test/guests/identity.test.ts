@@ -87,13 +87,13 @@ test('the section: one guest report per NIC (before → after), the network, the
 })
 
 test('the report file: a later run that finds the guests on br0 keeps what the first recorded, with "after" brought up to date', () => {
-  const first = JSON.parse(guestsSection.file!(guestsSection.combine(contributions(), false), undefined))
+  const first = JSON.parse(guestsSection.file!(guestsSection.combine(contributions(), false)))
   assert.equal(parseReportFile(JSON.stringify(first)), first)
   const seen = afterMove('h1', moved, 'br0', parseNeighbours('[{"dst":"192.168.122.204","lladdr":"52:54:00:12:01:04","state":["STALE"]}]'), new Map())
   const second = guestsSection.combine([{ host: 'h1', value: { phase: 'after', moved: seen } }], false)
   assert.equal(second.report.guests, [])
   assert.is(second.later.length, 4)
-  assert.match(guestsSection.render(second).join('\n'), "on br0 already (its NAT identity is in an earlier run's report) → br0: 192.168.122.204 (neighbour table)")
+  assert.match(guestsSection.render(second).join('\n'), 'on br0 already (its NAT identity was recorded by an earlier run: give its report file with --report) → br0: 192.168.122.204 (neighbour table)')
   const merged = mergeReports(second, first)
   assert.equal(merged.guests.map((g) => [g.guest, g.assignedBy, g.address, g.after]), [
     ['vm1', 'lease', '192.168.122.114', { source: 'unknown' }],
@@ -102,6 +102,12 @@ test('the report file: a later run that finds the guests on br0 keeps what the f
     ['vm2', 'none', undefined, { source: 'unknown' }],
   ])
   assert.equal(merged.networks, first.networks, "the network recorded before the move is kept: the way back needs it")
+  // With the file given (--report), the run's result is the merged report, and nothing is left "later".
+  const withFile = guestsSection.combine([{ host: 'h1', value: { phase: 'after', moved: seen } }], false, JSON.stringify(first))
+  assert.equal(withFile.report.guests, merged.guests)
+  assert.equal(withFile.later, [])
+  assert.match(guestsSection.render(withFile).join('\n'), /vm4\s+52:54:00:12:01:04  default: configured inside 192\.168\.122\.204 \(answers\) → br0: 192\.168\.122\.204 \(neighbour table\)/)
+  assert.equal(JSON.parse(guestsSection.file!(withFile)).guests, merged.guests)
   assert.throws(() => parseReportFile('{"kind":"other"}', 'r.json'), /r\.json is not a kvmplay migration report/)
   assert.throws(() => parseReportFile('nope', 'r.json'), /r\.json is not JSON/)
 })
