@@ -2,20 +2,28 @@
 // the uplink, keeping its address), move every guest NIC from libvirt's NAT
 // `default` network to br0 keeping its MAC, model and PCI slot (live where the
 // guest runs), then destroy `default` — which refuses while any guest still
-// uses it.
-//   kvmplay run playbooks/migrate-nat-to-bridge.play.ts -i inventory.yaml
+// uses it. Before the move each guest's NAT identity is recorded (lease,
+// static entry, or an address configured inside it, which it loses on br0:
+// such a guest moves only with --accept-static-guests), after it what is known
+// of its address; the migration report is printed after the recap, and
+// written with --report FILE (the way back reads it).
+//   kvmplay run playbooks/migrate-nat-to-bridge.play.ts -i inventory.yaml --report migration.json
 import { playbook } from 'kvmplay'
-import { applyBridge, defineNetwork, destroyNetwork, editDomainInterface, enableIpForward, persistBridge } from 'kvmplay/tasks'
+import { applyBridge, defineNetwork, destroyNetwork, editDomainInterface, enableIpForward, persistBridge, recordGuests } from 'kvmplay/tasks'
+
+const guests = recordGuests({ network: 'default', bridge: 'br0' })
 
 export default playbook({
   name: 'migrate guests from NAT (default) to bridge br0',
   hosts: 'hypervisors',
   tasks: [
+    guests.before,
     enableIpForward(),
     persistBridge({ bridge: 'br0' }),
     applyBridge({ bridge: 'br0' }),
     defineNetwork({ name: 'br0', forward: 'bridge', bridge: 'br0' }),
     editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, restart: 'never' }),
     destroyNetwork(),
+    guests.after,
   ],
 })

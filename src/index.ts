@@ -41,5 +41,10 @@ export type { IfcfgFile } from './facts/ifcfg.ts'
 // The way back (playbooks/migrate-bridge-to-nat.play.ts): the migration report read back, `default` as it was.
 export { readMigrationReport, parseMigrationReport, recordedNetwork, movedMacs } from './guests/read-report.ts'
 export { recordedNetworkOptions, STOCK_DEFAULT } from './guests/recorded-network.ts'
-export type { MigrationReport, RecordedNetwork, GuestReport, NatIdentity } from './guests/types.ts'
 export { flag, interfaceName, libvirtName } from './core/validate.ts'
+
+// The migration report (the guests' NAT identity before a move, their address after), its section and its file.
+export type { MigrationReport, GuestReport, NatIdentity, NatAssignment, RecordedNetwork, AfterSource } from './guests/types.ts'
+export type { ReportSection, Contribution } from './core/section.ts'
+export { guestsSection, parseReportFile } from './guests/report.ts'
+export { natAddressesFact, neighboursFact, agentAddressesFact } from './facts/guests.ts'

@@ -18,6 +18,11 @@ import { libvirtChangeStep } from '../src/libvirt/changes.ts'
 import type { LibvirtChange } from '../src/libvirt/changes.ts'
 import { interfaceName, libvirtName, mac as macAddress } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
+import type { Host } from '../src/core/host.ts'
+import { natAddressesFact } from '../src/facts/guests.ts'
+import { losesAddress, natIdentities } from '../src/guests/identity.ts'
+import type { NatIdentity } from '../src/guests/types.ts'
+import type { LibvirtState } from '../src/facts/libvirt.ts'
 
 export type RestartPolicy = 'never' | 'shutdown-edit-start'
 
@@ -33,6 +38,50 @@ export interface EditDomainInterfaceOptions extends TaskOptions {
   restart?: RestartPolicy
   /** Seconds to wait for a guest to shut down (shutdown-edit-start). Default 120. */
   shutdownTimeout?: number
+  /**
+   * Move guests whose address was configured inside them (seen on the
+   * network with no lease and no static entry), which lose it off the
+   * network: true for all, or a list of domain names or MACs. Without it
+   * (and without `--accept-static-guests`, the var `accept_static_guests`)
+   * such a guest is not moved, and the task fails naming it once the others
+   * have moved.
+   */
+  acceptStaticGuests?: boolean | readonly string[]
+}
+
+/** Whether the task or the run (`--accept-static-guests`, `-e accept_static_guests=vm4,vm5`) accepts moving this guest. */
+export function acceptsStaticGuest(option: boolean | readonly string[] | undefined, runVar: unknown, g: { guest: string; mac: string }): boolean {
+  const names = (v: unknown): true | string[] => {
+    if (v === true || v === 'true' || v === 'yes' || v === 1) return true
+    if (typeof v === 'string') return v.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x && x !== 'false' && x !== 'no')
+    return Array.isArray(v) ? v.map((x) => String(x).toLowerCase()) : []
+  }
+  return [option, runVar].some((v) => {
+    const n = names(v)
+    return n === true || n.includes(g.guest.toLowerCase()) || n.includes(g.mac)
+  })
+}
+
+const heldBackMessage = (g: NatIdentity, to: InterfaceTarget) =>
+  `${g.guest} (${g.mac}) was not moved: it has ${g.address} configured inside the guest (no lease, no static entry on ${g.network}), which it keeps on ${label(to)}, where nothing gives or routes it — it is unreachable until that is changed from its console. It is held back; the other guests move. To move it anyway: --accept-static-guests, -e accept_static_guests=${g.guest}, or acceptStaticGuests: true (or ['${g.guest}']) on editDomainInterface`
+
+/** The NAT identities of the guests on the networks these NICs leave (read only where a NIC leaves one). */
+async function identitiesOn(host: Host, state: LibvirtState, networks: Set<string>): Promise<NatIdentity[]> {
+  const out: NatIdentity[] = []
+  for (const n of networks) out.push(...natIdentities(host.name, state, n, await host.fact(natAddressesFact, n)))
+  return out
+}
+
+/** A step that fails, last, so the other moves run first: the run says which guest was held back and what to do. */
+function heldBackStep(g: NatIdentity, to: InterfaceTarget): Step {
+  const error = new KvmplayError('precondition', heldBackMessage(g, to))
+  return {
+    summary: `hold back ${g.guest} ${g.mac}: ${g.address} configured inside the guest, lost on ${label(to)} (not accepted)`,
+    touches: [],
+    run: async () => {
+      throw error
+    },
+  }
 }
 
 const target = (t: InterfaceTarget, field: string): InterfaceTarget =>
@@ -67,6 +116,10 @@ export function editDomainInterface(opts: EditDomainInterfaceOptions): Task {
   const policy = opts.restart ?? 'never'
   if (policy !== 'never' && policy !== 'shutdown-edit-start') throw new KvmplayError('validation', `invalid restart policy ${JSON.stringify(policy)}: expected 'never' or 'shutdown-edit-start'`)
   const timeout = opts.shutdownTimeout ?? 120
+  const accept = opts.acceptStaticGuests
+  if (accept !== undefined && typeof accept !== 'boolean' && !(Array.isArray(accept) && accept.every((a) => typeof a === 'string'))) {
+    throw new KvmplayError('validation', `editDomainInterface: acceptStaticGuests must be true, false or a list of domain names or MACs, not ${JSON.stringify(accept)}`)
+  }
   const selects = (i: DomainInterface) => (!mac || i.mac === mac) && (!from || isAt(i, from) || isAt(i, to))
   return defineTask(
     {
@@ -78,7 +131,12 @@ export function editDomainInterface(opts: EditDomainInterfaceOptions): Task {
         if (domain && domains.length === 0) throw new KvmplayError('precondition', `${host.name}: no domain named ${domain}`)
         const steps: Step[] = []
         const pending: string[] = []
+        const held: Step[] = []
+        const heldNotes: string[] = []
         let matched = 0
+        // Guests configured inside lose their address off a network: their NAT identity decides, read only when a NIC leaves one.
+        const leaving = new Set(domains.flatMap((d) => [...d.interfaces, ...(d.liveInterfaces ?? [])].filter((i) => selects(i) && i.type === 'network' && !isAt(i, to)).map((i) => i.source ?? '')))
+        const identities = leaving.size ? await identitiesOn(host, state, leaving) : []
         for (const d of domains) {
           for (const i of d.interfaces.filter(selects)) {
             matched++
@@ -93,10 +151,18 @@ export function editDomainInterface(opts: EditDomainInterfaceOptions): Task {
                 continue
               }
             }
-            steps.push(moveStep(d, configDone && liveI ? liveI : i, to, !!liveI && !liveDone, policy, timeout))
+            const from = configDone && liveI ? liveI : i
+            const id = from.type === 'network' ? identities.find((g) => g.guest === d.name && g.mac === i.mac && g.network === from.source) : undefined
+            if (id && losesAddress(id) && !acceptsStaticGuest(opts.acceptStaticGuests, host.vars.accept_static_guests, id)) {
+              held.push(heldBackStep(id, to))
+              heldNotes.push(heldBackMessage(id, to))
+              continue
+            }
+            steps.push(moveStep(d, from, to, !!liveI && !liveDone, policy, timeout))
           }
         }
         if (mac && matched === 0) throw new KvmplayError('precondition', `${host.name}: no ${domain ? `interface of ${domain}` : 'domain interface'} has MAC ${mac}`)
+        if (held.length) return { steps: [...steps, ...held], reason: heldNotes.join('. ') }
         const reason = steps.length
           ? undefined
           : `${matched ? `all ${matched} selected interface(s) are on ${label(to)}` : 'no interface selected'}${pending.length ? ` (persistent; ${pending.join(', ')})` : ''}`

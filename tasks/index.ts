@@ -20,3 +20,5 @@ export type { EditDomainInterfaceOptions, RestartPolicy } from './domain-interfa
 export { destroyNetwork, destroyDefaultNet } from './destroy-network.ts'
 export type { DestroyNetworkOptions } from './destroy-network.ts'
 export { persistBridgeRemoval, removeBridge } from './unbridge.ts'
+export { recordGuests } from './guests.ts'
+export type { RecordGuestsOptions } from './guests.ts'

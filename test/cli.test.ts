@@ -1,7 +1,7 @@
 /** The command line as a user meets it: help, bad input, exit codes. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FIXTURES, kvmplay as run } from './helpers/cli.ts'
@@ -91,6 +91,26 @@ test('become options: a bad method, both password sources, an empty password fil
     assert.is(code, 4, err)
     assert.match(err, why)
   }
+  rmSync(dir, { recursive: true })
+})
+
+test('--report: a missing directory, or a file there that is not a kvmplay report, is bad input (exit 4), before any host; the file is left as it was', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cli-report-'))
+  const inv = join(dir, 'hosts.ini')
+  writeFileSync(inv, '[hypervisors]\nh1 ansible_host=198.18.250.2\n')
+  const play = join(FIXTURES, 'site.play.ts')
+  const notes = join(dir, 'notes.json')
+  writeFileSync(notes, '{"mine": true}\n')
+  const cases: [string, RegExp][] = [
+    [join(dir, 'nowhere', 'r.json'), /--report .*r\.json: directory .*nowhere does not exist; create it or name a file elsewhere/],
+    [notes, /--report .*notes\.json already exists and is not a kvmplay report: name a new file/],
+  ]
+  for (const [file, why] of cases) {
+    const { code, err } = kvmplay(['run', play, '-i', inv, '--report', file])
+    assert.is(code, 4, err)
+    assert.match(err, why)
+  }
+  assert.is(readFileSync(notes, 'utf8'), '{"mine": true}\n')
   rmSync(dir, { recursive: true })
 })
 

@@ -49,7 +49,7 @@ async function guarded(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-type UpArgs = LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean; jump?: number; login?: string }
+type UpArgs = LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean; jump?: number; login?: string; guests?: string }
 
 const up: CommandModule<LabArgs, UpArgs> = {
   command: 'up [count]',
@@ -80,6 +80,12 @@ const up: CommandModule<LabArgs, UpArgs> = {
         describe:
           "Whom the inventory logs in as: root, or a login user that escalates with sudo (password: the lab's become-password file), sudo-nopasswd, doas or su; a comma-separated list: round-robin. Any but root closes port 22 to root (PermitRootLogin no); root keeps port 2222 for the lab's ssh_config",
         default: "root",
+      })
+      .option('guests', {
+        type: 'string',
+        describe:
+          "Running guests whose NIC has a stand-in that asks for its NAT address, by kind: lease (DHCP from default's dnsmasq), static (DHCP, with a <host> entry in default), inside (address configured in the guest, no DHCP); vm1 takes the first, vm3, vm4, … the others. none: today's lab. A host whose list changes is rebuilt",
+        defaultDescription: 'the last one given, else none',
       })
       .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<UpArgs>,
   handler: (args) =>
@@ -212,6 +218,7 @@ export const labCommand: CommandModule = {
       .demandCommand(1, 'Name a lab command: up, down, status, stop, reboot or ssh')
       .example('$0 lab up 5', 'five hypervisors h1..h5 on 198.18.1-5.2')
       .example('$0 lab up 3 --profile networkmanager,ifupdown,netplan', 'a mixed fleet: each host keeps its network its own way')
+      .example('$0 lab up 1 --guests lease,static,inside', "guests vm1, vm3, vm4 take their NAT addresses as a lease, by a static entry, and from inside")
       .example('$0 lab up 3 --login sudo', 'root may not log in on port 22: the inventory logs in as kvsudo and escalates with sudo')
       .example('$0 lab reboot h1', 'power-cycle h1; it comes back from its persisted files alone')
       .example('$0 lab ssh h1 virsh list --all', 'run a command on h1')

@@ -1,5 +1,6 @@
 /** `kvmplay run PLAYBOOK -i INVENTORY`: the yargs face of the runner. */
 import { dirname } from 'node:path'
+import { readReportTarget, writeReports } from './report-file.ts'
 import type { Argv, CommandModule } from 'yargs'
 import { loadPlaybook } from '../core/load-playbook.ts'
 import { loadInventory, selectHosts } from '../inventory/index.ts'
@@ -47,6 +48,8 @@ export interface RunArgs extends RunReservationArgs {
   becomeUser?: string
   askBecomePass?: boolean
   becomePasswordFile?: string
+  report?: string
+  acceptStaticGuests?: boolean
 }
 
 const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
@@ -63,6 +66,10 @@ export async function prepareRun(args: RunArgs) {
   const { playbook, file } = await loadPlaybook(args.playbook)
   const inventory = loadInventory(args.inventory)
   const extraVars = parseExtraVars(args.extraVars ?? [])
+  // The acknowledgment that guests configured inside may move (and lose their address): a run var editDomainInterface reads.
+  if (args.acceptStaticGuests) extraVars.accept_static_guests = true
+  // The report file: its directory must exist, and a file already there must be a report (an earlier run's), before any host is touched.
+  const report = args.report === undefined ? undefined : readReportTarget(args.report)
   let names = selectHosts(inventory, playbook.hosts)
   if (args.limit) {
     const limited = new Set(selectHosts(inventory, args.limit))
@@ -101,7 +108,7 @@ export async function prepareRun(args: RunArgs) {
   const jumpHosts = new Set(hosts.flatMap((h) => (h.target.kind === 'ssh' ? h.target.jumps.map((j) => `${j.user}@${j.address}:${j.port}`) : [])))
   const atOnce = Math.min(hosts.length, args.forks)
   ensureOpenFiles(openFilesNeeded(atOnce, jumpHosts.size), atOnce)
-  return { playbook, file, hosts, extraVars, reservations }
+  return { playbook, file, hosts, extraVars, reservations, report }
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -132,11 +139,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('become-user', { type: 'string', describe: 'Whom to become (default root)' })
       .option('ask-become-pass', { alias: 'K', type: 'boolean', describe: 'Ask for the become password once, on the terminal (no echo), for every host' })
       .option('become-password-file', { type: 'string', describe: 'Read the become password from the first line of this file' })
+      .option('report', { type: 'string', describe: "Write the run's report file here (the migration report: each guest's NAT identity before the move, its address after, the NAT network's XML and static entries), keeping what an earlier run's file recorded" })
+      .option('accept-static-guests', { type: 'boolean', describe: 'Move guests whose address is configured inside them (no lease, no static entry) off the NAT network anyway: they keep it on the bridge and are unreachable until changed from their console' })
       .example('$0 run playbooks/bridge.play.ts -i inventory/hosts.yaml', 'converge every host of the playbook')
       .example('$0 run site.play.ts -i hosts.yaml --check --diff -l h1', 'what would change on h1, as diffs')
       .example("$0 run nat.play.ts -i hosts.yaml -e dhcp_start=192.168.122.100", 'with an extra var')
       .example("$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --serial 1,25%", 'one canary host, then a quarter of the fleet at a time')
       .example('$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --reservations-range 198.51.100.50-198.51.100.99 --reservations-format dnsmasq --reservations-out guests.conf', "the LAN DHCP server's reservations, checked before anything moves")
+      .example('$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --report migration.json', "the migration, with each guest's NAT identity and new address in migration.json")
       .example('$0 run site.play.ts -i hosts.yaml -b -K', 'log in as ansible_user, sudo to root, the password asked once') as unknown as Argv<RunArgs>,
   handler: async (args) => {
     let prepared
@@ -187,6 +197,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       forks: args.forks,
       extraVars: prepared.extraVars,
       playbookDir: dirname(prepared.file),
+      previousReport: prepared.report?.previous,
       connect: handover.connect,
       onEvent,
     }).finally(async () => {
@@ -194,5 +205,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
       await closeJumpHosts()
     })
     process.exitCode = summary.exitCode
+    if (prepared.report) {
+      const written = writeReports(prepared.report, summary.sections)
+      const note = written ? `report: ${prepared.report.path}` : `report: nothing written to ${prepared.report.path}: no task of this playbook records a report`
+      if (args.json) process.stderr.write(note + '\n')
+      else write(note)
+    }
   },
 }

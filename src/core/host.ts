@@ -9,6 +9,7 @@ import type { Fact, FactRequest, FactValues } from '../facts/fact.ts'
 import { FactCache } from '../facts/cache.ts'
 import type { Connection } from '../connection/types.ts'
 import type { ConnectOptions, FileOriginal, HostReach } from './task.ts'
+import type { ReportSection } from './section.ts'
 
 export interface Host {
   readonly name: string
@@ -21,9 +22,12 @@ export interface Host {
   fact<T, A>(fact: Fact<T, A>, args: A): Promise<T>
   /** Reads several facts in one round trip, each value typed as its fact. */
   gather<const R extends readonly FactRequest<any, any>[]>(requests: R): Promise<FactValues<R>>
+  /** Adds this host's part to a section of the run's report (section.ts): printed after the recap, in --json, in --report's file. Optional, so a Host made by hand (a test's) needs none. */
+  contribute?<C>(section: ReportSection<C>, value: C): void
 }
 
 export interface HostRuntime extends Host {
+  contribute<C>(section: ReportSection<C>, value: C): void
   readonly cache: FactCache
   /** What a cutover step gets: the connection, ways to reach the host anew, the files changed so far. */
   readonly reach: HostReach
@@ -40,6 +44,8 @@ export function createHostRuntime(init: {
   groups: string[]
   playbookDir: string
   connect: (opts?: ConnectOptions) => Promise<Connection>
+  /** Where contributions to the run's report sections go (the runner's); left out, they are dropped. */
+  contribute?: <C>(section: ReportSection<C>, value: C) => void
 }): HostRuntime {
   let conn: Promise<Connection> | undefined
   const connection = () => (conn ??= init.connect())
@@ -73,6 +79,7 @@ export function createHostRuntime(init: {
     playbookDir: init.playbookDir,
     fact: (fact, args) => cache.get(fact, args),
     gather: (requests) => cache.gather(requests),
+    contribute: (section, value) => init.contribute?.(section, value),
     cache,
     reach,
     connection,

@@ -19,8 +19,13 @@ const COLORS = { ok: 32, changed: 33, failed: 31, skipped: 36, unreachable: 31, 
 export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
   const paint = (what: keyof typeof COLORS, s: string) => (opts.color ? `\x1b[${COLORS[what]}m${s}\x1b[0m` : s)
   let width = 4
+  // Report sections come just before the recap and are printed after it.
+  const sections: string[][] = []
   return (e) => {
     switch (e.type) {
+      case 'section':
+        sections.push(e.text)
+        break
       case 'play':
         width = Math.max(4, ...e.hosts.map((h) => h.length))
         opts.write(paint('bold', `PLAY ${e.play}${e.check ? ' (check: nothing will change)' : ''} — ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`))
@@ -53,6 +58,10 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
         }
         if (e.untouched.length) opts.write(paint('failed', `not started (${e.stopReason ?? 'stopped'}): ${e.untouched.join(', ')}`))
         opts.write(`(${(e.durationMs / 1000).toFixed(2)} s, exit ${e.exitCode})`)
+        for (const lines of sections) {
+          opts.write('')
+          for (const [i, line] of lines.entries()) opts.write(i === 0 ? paint('bold', line) : line)
+        }
         break
       }
     }
@@ -68,5 +77,6 @@ function colorDiff(text: string, color: boolean): string {
 }
 
 export function jsonReporter(write: (line: string) => void): (e: RunEvent) => void {
-  return (e) => write(JSON.stringify(e))
+  // A section's data is its JSON; the human rendering stays out.
+  return (e) => write(JSON.stringify(e.type === 'section' ? { type: e.type, section: e.section, data: e.data } : e))
 }

@@ -36,6 +36,8 @@ export type RunEvent =
   | ({ type: 'task' } & TaskResult)
   | { type: 'unreachable'; host: string; reason: string; errorKind?: ErrorKind }
   | { type: 'batch'; index: number; of: number; hosts: string[] }
+  /** A report section's result (section.ts), just before the recap: `text` is its human rendering, printed after the recap. */
+  | { type: 'section'; section: string; data: unknown; text: string[] }
   | { type: 'recap'; hosts: Record<string, HostRecap>; untouched: string[]; stopReason?: string; exitCode: number; durationMs: number }
 
 export const emptyRecap = (): HostRecap => ({ ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0, rolled_back: 0 })

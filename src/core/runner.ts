@@ -20,6 +20,8 @@ import type { Serial } from './rollout.ts'
 import { EXIT } from './exit-codes.ts'
 import type { HostRecap, RunEvent, TaskResult } from './result.ts'
 import { runSteps } from './run-steps.ts'
+import { SectionContributions } from './section.ts'
+import type { ReportSection } from './section.ts'
 
 export interface RunHost {
   name: string
@@ -41,6 +43,8 @@ export interface RunOptions {
   serial?: Serial
   /** Overrides the playbook's maxFailPercentage (--max-fail-percentage). */
   maxFailPercentage?: number
+  /** The user's report file as it was before the run (`--report`), for the report sections that keep one (section.ts). */
+  previousReport?: string
   /** Aborted on Ctrl-C / SIGTERM: no new host or task starts. */
   signal?: AbortSignal
 }
@@ -53,6 +57,8 @@ export interface RunSummary {
   stopReason?: string
   exitCode: number
   durationMs: number
+  /** The report sections tasks contributed to (section.ts), each with the run's result. */
+  sections: { section: ReportSection; result: unknown }[]
 }
 
 export const DEFAULT_FORKS = 50
@@ -68,6 +74,7 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
   const emit = opts.onEvent ?? (() => {})
   const results: TaskResult[] = []
   const recap: Record<string, HostRecap> = Object.fromEntries(hosts.map((h) => [h.name, emptyRecap()]))
+  const contributions = new SectionContributions()
   emit({ type: 'play', play: play.name, hosts: hosts.map((h) => h.name), check })
 
   const record = (r: TaskResult) => {
@@ -83,6 +90,7 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
       groups: h.groups,
       playbookDir: opts.playbookDir,
       connect: (o) => opts.connect(o?.connectTimeoutMs && h.target.kind === 'ssh' ? { ...h.target, connectTimeoutMs: o.connectTimeoutMs } : h.target),
+      contribute: (section, value) => contributions.add(section, h.name, value),
     })
     // Tasks whose become differs from the play's run their steps on a connection of their own, one per kind.
     const others = new Map<string, Promise<Connection>>()
@@ -145,8 +153,10 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
   for (const n of untouched) delete recap[n]
   const durationMs = performance.now() - started
   const exitCode = stopped() ? EXIT.INTERRUPTED : untouched.length && exitCodeOf(results, recap) === EXIT.OK ? EXIT.TASK_FAILED : exitCodeOf(results, recap)
+  const sections = contributions.results(check, opts.previousReport)
+  for (const { section, result } of sections) emit({ type: 'section', section: section.name, data: result, text: section.render(result) })
   emit({ type: 'recap', hosts: recap, untouched, stopReason, exitCode, durationMs })
-  return { results, recap, untouched, stopReason, exitCode, durationMs }
+  return { results, recap, untouched, stopReason, exitCode, durationMs, sections }
 }
 
 /**

@@ -112,6 +112,13 @@ if [ ! -e "$provision/provisioned" ]; then
 		name=$(basename "$xml" .xml)
 		virsh -q dominfo "$name" >/dev/null 2>&1 || virsh -q define "$xml" >/dev/null
 	done
+	# Static DHCP entries of `default` for the lab's static guests (lab up --guests).
+	if [ -f "$provision/static-hosts" ]; then
+		while read -r entry; do
+			[ -n "$entry" ] || continue
+			virsh -q net-update default add ip-dhcp-host "$entry" --live --config >/dev/null
+		done <"$provision/static-hosts"
+	fi
 	if [ -f "$provision/running" ]; then
 		while read -r name; do
 			[ -n "$name" ] || continue
@@ -126,6 +133,13 @@ else
 		[ "$tries" -lt 200 ] || { echo "$host_name: libvirtd did not autostart every autostarted guest and network within 20 s" >&2; break; }
 		sleep 0.1
 	done
+fi
+
+# The stand-ins of the guests' NICs (lab up --guests, guests.sh), at every boot:
+# they live in memory only, as a guest's DHCP client does.
+if [ -s "$provision/standins" ]; then
+	/bin/sh "$(dirname "$0")/guests.sh" "$provision/standins" >/var/log/kvmplay-guests.log 2>&1 ||
+		{ echo "$host_name: the guests' stand-ins did not come up:" >&2; cat /var/log/kvmplay-guests.log >&2; exit 1; }
 fi
 
 echo ready >&3

@@ -18,6 +18,9 @@ import type { HostPlan } from './addressing.ts'
 import { hostsOuterNs, linkIn } from './bastion.ts'
 import { configuredFromOutside, networkManagerConf, profileFiles, runsNetworkManager, uplinkVars } from './profiles.ts'
 import type { LabProfile } from './profiles.ts'
+import { labGuests, staticHostLines, standInLines } from './guests.ts'
+import type { GuestKind } from './guests.ts'
+import { haltBootSector } from './base.ts'
 
 const BOOT_SCRIPT = join(PACKAGE_ROOT, 'src', 'lab', 'boot.sh')
 const BOOT_TIMEOUT_MS = 90_000
@@ -85,8 +88,8 @@ export async function hostStatus(lab: Lab, host: HostPlan, profile: LabProfile =
   return { ...base, pid, state: bootStatus(lab, host) === 'ready' ? 'running' : 'booting' }
 }
 
-/** Files that make this host itself: identity, uplink config (in its profile's own format too), first-boot guests. */
-async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhcp: boolean): Promise<void> {
+/** Files that make this host itself: identity, uplink config (in its profile's own format too), first-boot guests and their stand-ins. */
+async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhcp: boolean, guests: readonly GuestKind[]): Promise<void> {
   const upper = hostPaths(lab.dir, host.name).upper
   const etc = join(upper, 'etc')
   writeIfChanged(join(etc, 'hostname'), `${host.name}\n`)
@@ -114,10 +117,15 @@ async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhc
     await $`ssh-keygen -q -t ed25519 -N ${''} -C ${`root@${host.name}`} -f ${key}`
   }
   const provision = join(upper, 'var/lib/kvmplay-lab')
-  for (const domain of host.domains) {
+  const { domains, standIns } = labGuests(host, guests)
+  for (const domain of domains) {
     writeIfChanged(join(provision, `domains/${domain.name}.xml`), renderTemplate('lab/domain.xml.hbs', domain))
+    // The base layer has the images of every host's usual guests; the extra ones are this host's.
+    if (!host.domains.includes(domain)) writeIfChanged(join(upper, `var/lib/libvirt/images/${domain.name}.img`), haltBootSector())
   }
-  writeIfChanged(join(provision, 'running'), host.domains.filter((d) => d.running).map((d) => `${d.name}\n`).join(''))
+  writeIfChanged(join(provision, 'running'), domains.filter((d) => d.running).map((d) => `${d.name}\n`).join(''))
+  writeIfChanged(join(provision, 'standins'), standInLines(standIns))
+  writeIfChanged(join(provision, 'static-hosts'), staticHostLines(standIns))
 }
 
 export function hostKey(lab: Lab, host: Booted): string {
@@ -192,9 +200,9 @@ async function waitReady(lab: Lab, host: Booted, pid: number, profile: LabProfil
  * uplink, not yet booted (the lab's DHCP server binds to the uplink's root
  * side in between). Callers remove leftovers first (hostDown).
  */
-export async function prepareLabHost(lab: Lab, host: HostPlan, profile: LabProfile = 'none', dhcp = false): Promise<void> {
+export async function prepareLabHost(lab: Lab, host: HostPlan, profile: LabProfile = 'none', dhcp = false, guests: readonly GuestKind[] = []): Promise<void> {
   rmSync(hostPaths(lab.dir, host.name).root, { recursive: true, force: true })
-  await writeHostLayer(lab, host, profile, dhcp)
+  await writeHostLayer(lab, host, profile, dhcp, guests)
   await plugUplink(host, profile, hostsOuterNs(lab))
 }
 

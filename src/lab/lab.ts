@@ -18,6 +18,8 @@ import { preflight } from './preflight.ts'
 import { DEFAULT_PROFILE, parseProfiles, profileForHost, validateDhcp } from './profiles.ts'
 import { dhcpServerPid, startDhcpServer, stopDhcpServer } from './dhcp.ts'
 import type { LabProfile } from './profiles.ts'
+import { parseGuests, sameGuests } from './guests.ts'
+import type { GuestKind } from './guests.ts'
 import { labPaths, readRecord, resolveLab, writeRecord } from './state.ts'
 import { bastionDown, bastionRunning, bastionUp, bastionsOf, fenceLabNet, validateJumps } from './bastion.ts'
 import type { Lab, LabOptions } from './state.ts'
@@ -76,16 +78,24 @@ export function recordedDhcp(lab: Lab, name: string): boolean {
   return readRecord(lab.dir)?.hostDhcp?.[name] ?? false
 }
 
+/** The guest stand-ins a host was built with, as the lab's record has it (none for hosts from before --guests). */
+export function recordedGuests(lab: Lab, name: string): GuestKind[] {
+  return readRecord(lab.dir)?.hostGuests?.[name] ?? []
+}
+
 /** Notes (or, with undefined, forgets) the profile a host was built with. Synchronous: parallel boots cannot interleave. */
-function recordHostProfile(lab: Lab, name: string, profile: LabProfile | undefined, dhcp = false): void {
+function recordHostProfile(lab: Lab, name: string, profile: LabProfile | undefined, dhcp = false, guests: readonly GuestKind[] = []): void {
   const record = readRecord(lab.dir)
   const hostProfiles = { ...record?.hostProfiles }
   const hostDhcp = { ...record?.hostDhcp }
+  const hostGuests = { ...record?.hostGuests }
   if (profile) hostProfiles[name] = profile
   else delete hostProfiles[name]
   if (profile && dhcp) hostDhcp[name] = true
   else delete hostDhcp[name]
-  writeRecord(lab, record?.hosts ?? 0, { profiles: record?.profiles, hostProfiles, hostDhcp })
+  if (profile && guests.length) hostGuests[name] = [...guests]
+  else delete hostGuests[name]
+  writeRecord(lab, record?.hosts ?? 0, { profiles: record?.profiles, hostProfiles, hostDhcp, hostGuests })
 }
 
 /** The lab's dnsmasq for its DHCP hosts (their veths exist), restarted so it binds to exactly those; stopped if there are none. */
@@ -125,6 +135,8 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   const wanted = (index: number) => profileForHost(profiles, index)
   // Likewise DHCP uplinks: --dhcp / --no-dhcp, else the last choice.
   const dhcp = opts.dhcp ?? readRecord(lab.dir)?.dhcp ?? false
+  // Likewise the guests' stand-ins (--guests), none unless asked once.
+  const guests = opts.guests !== undefined ? parseGuests(opts.guests) : (readRecord(lab.dir)?.guests ?? [])
   // Whom the inventory logs in as: root unless asked (not kept from the last up,
   // so a lab shared by several users of it goes back to plain root by default).
   const logins = parseLogins(opts.login ?? 'root')
@@ -135,7 +147,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   preflight(undefined, [...new Set(Array.from({ length: count }, (_, i) => wanted(i + 1)))])
   await refuseForeignAddresses(lab, count)
   const started = performance.now()
-  writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, dhcp, logins, hostProfiles: readRecord(lab.dir)?.hostProfiles })
+  writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, dhcp, logins, guests, hostProfiles: readRecord(lab.dir)?.hostProfiles })
   const rootOn22 = logins.every((l) => l === 'root')
   // Running hosts' sshd reads a changed config again (SIGHUP: it re-executes itself).
   if (await buildBase(lab, { rootOn22 })) await reloadSshd(lab, count)
@@ -162,13 +174,13 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
       limit(async () => {
         const profile = wanted(host.index)
         const before = await hostStatus(lab, host, recordedProfile(lab, host.name), recordedDhcp(lab, host.name))
-        if (before.state === 'running' && before.profile === profile && before.dhcp === dhcp) {
+        if (before.state === 'running' && before.profile === profile && before.dhcp === dhcp && sameGuests(recordedGuests(lab, host.name), guests)) {
           return { host, profile, before, action: 'kept' as const }
         }
         if (before.state !== 'down') await hostDown(lab, host)
         recordHostProfile(lab, host.name, undefined)
-        await prepareLabHost(lab, host, profile, dhcp)
-        recordHostProfile(lab, host.name, profile, dhcp)
+        await prepareLabHost(lab, host, profile, dhcp, guests)
+        recordHostProfile(lab, host.name, profile, dhcp, guests)
         return { host, profile, before, action: before.state === 'down' ? ('created' as const) : ('rebuilt' as const) }
       }),
     ),
@@ -180,7 +192,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
         if (action === 'kept') return { name: host.name, profile, action }
         await bootLabHost(lab, host, profile)
         const why = before.state === 'running' ? `, was ${before.profile}${before.dhcp ? ' with DHCP' : ''}` : ''
-        log(`${host.name}: ${action} (${host.address}${dhcp ? ' by DHCP' : ''}, profile ${profile}${why})`)
+        log(`${host.name}: ${action} (${host.address}${dhcp ? ' by DHCP' : ''}, profile ${profile}${guests.length ? `, guests ${guests.join(',')}` : ''}${why})`)
         return { name: host.name, profile, action }
       }),
     ),

@@ -25,6 +25,8 @@ export const LAB_PACKAGES: Record<string, string> = {
   // Login users escalate with them (lab up --login sudo|sudo-nopasswd|doas); su is util-linux's.
   sudo: '/usr/bin/sudo',
   'opendoas': '/usr/bin/doas',
+  // The DHCP client (udhcpc) of the guests' stand-ins (lab up --guests, guests.sh).
+  busybox: '/usr/bin/busybox',
 }
 
 /**

@@ -9,6 +9,7 @@ import type { LabIdentity, LabNet } from './addressing.ts'
 import { validateLabName, validateLabNet } from './addressing.ts'
 import type { LabProfile } from './profiles.ts'
 import type { LabLogin } from './logins.ts'
+import type { GuestKind } from './guests.ts'
 
 /** Host directories that each lab host sees through a copy-on-write overlay. */
 export const OVERLAID_DIRS = ['etc', 'usr', 'var', 'root', 'home', 'opt', 'srv'] as const
@@ -25,6 +26,8 @@ export interface LabOptions {
   jump?: number
   /** Whom the inventory logs in as (root, sudo, sudo-nopasswd, doas, su; a list: round-robin); any but root closes port 22 to root (logins.ts). */
   login?: string
+  /** Stand-ins for running guests' NICs, by kind (lease, static, inside; guests.ts); none unless asked. */
+  guests?: string
 }
 
 export interface Lab extends LabIdentity {
@@ -47,6 +50,10 @@ export interface LabRecord {
   jumps?: number
   /** The login list of the last `up` (logins.ts). */
   logins?: LabLogin[]
+  /** The guest kinds of the last `up` with --guests (new hosts get them). */
+  guests?: GuestKind[]
+  /** The guest kinds each host was built with (a host whose kinds change is rebuilt). */
+  hostGuests?: Record<string, GuestKind[]>
 }
 
 export const labPaths = (dir: string) => ({
@@ -102,7 +109,7 @@ export function readRecord(dir: string): LabRecord | undefined {
   return JSON.parse(readFileSync(path, 'utf8')) as LabRecord
 }
 
-export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp' | 'jumps' | 'logins'>): void {
+export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp' | 'jumps' | 'logins' | 'guests' | 'hostGuests'>): void {
   mkdirSync(lab.dir, { recursive: true })
   const before = readRecord(lab.dir)
   const record: LabRecord = {
@@ -115,6 +122,8 @@ export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 
     hostDhcp: profiles?.hostDhcp ?? before?.hostDhcp,
     jumps: profiles?.jumps ?? before?.jumps,
     logins: profiles?.logins ?? before?.logins,
+    guests: profiles?.guests ?? before?.guests,
+    hostGuests: profiles?.hostGuests ?? before?.hostGuests,
   }
   writeFileSync(labPaths(lab.dir).record, JSON.stringify(record, null, 2) + '\n')
 }

@@ -23,10 +23,10 @@ export const testLab = () => resolveLab(TEST_LAB)
 
 /**
  * Brings the test lab to `count` healthy hosts (keeping the ones that are), of `profile` (a list: round-robin) if given, with DHCP uplinks if `dhcp`,
- * behind `jump` jump hosts and logged in to as `login` says (0 and root unless asked: a suite never inherits another's bastions or logins).
+ * behind `jump` jump hosts, logged in to as `login` says, with the guests' stand-ins `guests` names (0, root and none unless asked: a suite never inherits another's bastions, logins or guests).
  */
-export async function useLab(count: number, profile?: string, dhcp?: boolean, opts: { jump?: number; login?: string } = {}) {
-  const res = await labUp(count, { ...TEST_LAB, profile, dhcp, jump: opts.jump ?? 0, login: opts.login ?? 'root' })
+export async function useLab(count: number, profile?: string, dhcp?: boolean, opts: { jump?: number; login?: string; guests?: string } = {}) {
+  const res = await labUp(count, { ...TEST_LAB, profile, dhcp, jump: opts.jump ?? 0, login: opts.login ?? 'root', guests: opts.guests ?? 'none' })
   const hosts = Array.from({ length: count }, (_, i) => hostPlan(res.lab, i + 1))
   return { ...res, hosts }
 }

@@ -9,29 +9,37 @@ import { readFileSync } from 'node:fs'
 import { parseLibvirtOutput } from '../../src/facts/libvirt.ts'
 import type { LibvirtState } from '../../src/facts/libvirt.ts'
 import type { Host } from '../../src/core/host.ts'
-import type { Plan, Step, Task } from '../../src/core/task.ts'
+import type { ConnectionStep, Plan, Step, Task } from '../../src/core/task.ts'
+import type { KvmplayError } from '../../src/core/errors.ts'
 import { resource } from '../../src/core/resource.ts'
 import { changesOf } from '../../src/libvirt/changes.ts'
 import { defineNetwork } from '../../tasks/define-network.ts'
 import type { DefineNetworkOptions } from '../../tasks/define-network.ts'
 import { destroyNetwork } from '../../tasks/destroy-network.ts'
 import { editDomainInterface } from '../../tasks/domain-interface.ts'
+import { natAddressesFact } from '../../src/facts/guests.ts'
+import type { NatAddresses } from '../../src/facts/guests.ts'
+import type { Fact, FactRequest } from '../../src/facts/fact.ts'
 
 const canned = readFileSync(new URL('../fixtures/canned/virsh-libvirt.txt', import.meta.url), 'utf8')
 const UUID = '95eaffaf-0d91-4868-ac2c-18d3db0d0038'
 const VM1 = '52:54:00:13:02:01'
 const VM2 = '52:54:00:13:02:02'
 
-/** A Host whose only fact is this libvirt state. */
-const hostWith = (state: LibvirtState): Host => ({
-  name: 'h1',
-  vars: {},
-  groups: [],
-  playbookDir: '.',
-  fact: async () => state as never,
-  gather: (async (requests: readonly unknown[]) => requests.map(() => state)) as unknown as Host['gather'],
-})
-const plan = (task: Task, out = canned): Promise<Plan> => task.plan(hostWith(parseLibvirtOutput(out)))
+const NO_ADDRESSES: NatAddresses = { bridge: 'virbr0', now: 1_800_000_000, leases: [], neighbours: [] }
+/** A Host whose facts are this libvirt state and these NAT addresses (none: nobody leased or seen). */
+const hostWith = (state: LibvirtState, nat: NatAddresses = NO_ADDRESSES, vars: Record<string, unknown> = {}): Host => {
+  const value = (f: Fact<unknown, unknown>) => (f === natAddressesFact ? nat : state)
+  return {
+    name: 'h1',
+    vars,
+    groups: [],
+    playbookDir: '.',
+    fact: (async (f: Fact<unknown, unknown>) => value(f)) as Host['fact'],
+    gather: (async (requests: readonly FactRequest[]) => requests.map((r) => value(r.fact))) as unknown as Host['gather'],
+  }
+}
+const plan = (task: Task, out = canned, nat?: NatAddresses, vars?: Record<string, unknown>): Promise<Plan> => task.plan(hostWith(parseLibvirtOutput(out), nat, vars))
 const summaries = (p: Plan) => p.steps.map((s) => s.summary)
 const changes = (s: Step) => changesOf(s)
 
@@ -202,6 +210,48 @@ test('editDomainInterface: an unknown MAC is a precondition error', async () => 
     assert.is((err as { kind?: string }).kind, 'precondition')
     assert.is((err as Error).message, 'h1: no interface of vm1 has MAC 52:54:00:99:99:99')
   }
+})
+
+
+/** vm1 answering on virbr0 at an address nobody gave it: configured inside the guest. */
+const vm1Inside: NatAddresses = { ...NO_ADDRESSES, neighbours: [{ ip: '192.168.122.204', mac: VM1, state: ['REACHABLE'] }] }
+
+test('editDomainInterface: a guest configured inside is held back, named with its address and what to do, after the others move', async () => {
+  const p = await plan(editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' } }), canned, vm1Inside)
+  assert.equal(summaries(p), [
+    `move vm2 ${VM2} (rtl8139 @ 0000:00:03.0): network default → bridge br0, persistent`,
+    `hold back vm1 ${VM1}: 192.168.122.204 configured inside the guest, lost on bridge br0 (not accepted)`,
+  ])
+  assert.match(p.reason!, `vm1 (${VM1}) was not moved: it has 192.168.122.204 configured inside the guest`)
+  assert.match(p.reason!, '--accept-static-guests')
+  const held = p.steps[1] as ConnectionStep
+  assert.equal(held.touches, [])
+  try {
+    await held.run(undefined as never, { host: 'h1' })
+    assert.unreachable('the held-back step fails')
+  } catch (e) {
+    assert.is((e as KvmplayError).kind, 'precondition')
+    assert.match((e as Error).message, 'It is held back; the other guests move')
+  }
+})
+
+test('editDomainInterface: acceptStaticGuests (true, a name) or the run var accept_static_guests moves it', async () => {
+  const moved = [`move vm1 ${VM1} (virtio @ 0000:00:03.0): network default → bridge br0, live and persistent`, `move vm2 ${VM2} (rtl8139 @ 0000:00:03.0): network default → bridge br0, persistent`]
+  for (const [opts, vars] of [[{ acceptStaticGuests: true }, {}], [{ acceptStaticGuests: ['vm1'] }, {}], [{}, { accept_static_guests: true }], [{}, { accept_static_guests: 'vm1' }]] as const) {
+    const p = await plan(editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, ...opts }), canned, vm1Inside, vars)
+    assert.equal(summaries(p), moved, JSON.stringify([opts, vars]))
+  }
+  const other = await plan(editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, acceptStaticGuests: ['vm9'] }), canned, vm1Inside)
+  assert.is(other.steps.length, 2)
+  assert.match(other.steps[1].summary, 'hold back vm1')
+})
+
+test('editDomainInterface: a leased guest is not held back; a bad acceptStaticGuests is a validation error', async () => {
+  const leased: NatAddresses = { ...vm1Inside, leases: [{ mac: VM1, ip: '192.168.122.204', expiry: 0 }] }
+  const p = await plan(editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' } }), canned, leased)
+  assert.is(p.steps.length, 2)
+  assert.not.match(summaries(p).join('\n'), 'hold back')
+  assert.throws(() => editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, acceptStaticGuests: 'yes' as never }), /acceptStaticGuests must be/)
 })
 
 test.run()
