@@ -11,7 +11,7 @@ import { ipv4, mac } from '../core/validate.ts'
 import type { MigrationReport, RecordedNetwork } from './types.ts'
 
 const bad = (path: string, what: string) =>
-  new KvmplayError('validation', `migration report ${path}: ${what} — give the file \`kvmplay run … --report FILE\` wrote (a MigrationReport, src/guests/types.ts), or leave 'report' out for libvirt's stock default`)
+  new KvmplayError('validation', `migration report ${path}: ${what} — name a file that \`kvmplay run … --report FILE\` wrote (a MigrationReport, src/guests/types.ts); --report may also name a new file, and the way back without 'report' defines libvirt's stock default`)
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { KvmplayError } from '../core/errors.ts'
 import type { MigrationReport, NatIdentity } from './types.ts'
+import { parseMigrationReport } from './read-report.ts'
 
 /** The guests, and the hosts the report covers (those of its guests and of its recorded networks). */
 export function guestsOf(data: unknown, source: string): { guests: NatIdentity[]; hosts: Set<string> } {
@@ -14,9 +15,8 @@ export function guestsOf(data: unknown, source: string): { guests: NatIdentity[]
   if (!Array.isArray(list)) {
     throw new KvmplayError('validation', `${source} is not a kvmplay migration report (kind "kvmplay-migration-report", as kvmplay run --report writes) nor a list of guest NICs`)
   }
-  if (!Array.isArray(data) && report.version !== 1) {
-    throw new KvmplayError('validation', `${source}: migration report version ${JSON.stringify(report.version)}; this kvmplay reads version 1`)
-  }
+  // A report is checked as everything else that reads one checks it (read-report.ts).
+  if (!Array.isArray(data)) parseMigrationReport(JSON.stringify(data), source)
   list.forEach((g, i) => {
     const missing = ['host', 'guest', 'mac'].filter((k) => typeof (g as Record<string, unknown>)?.[k] !== 'string')
     if (missing.length) throw new KvmplayError('validation', `${source}: guests[${i}] has no ${missing.join(', ')}`)

@@ -6,7 +6,7 @@
  * which finds the guests already on the bridge) keeps what the file recorded
  * and brings each guest's "after" up to date.
  */
-import { KvmplayError } from '../core/errors.ts'
+import { parseMigrationReport } from './read-report.ts'
 import type { Contribution, ReportSection } from '../core/section.ts'
 import type { AfterMove } from './identity.ts'
 import type { GuestReport, MigrationReport, NatIdentity, RecordedNetwork } from './types.ts'
@@ -92,20 +92,8 @@ function render(r: GuestsResult): string[] {
   return lines
 }
 
-/** A previous report file, checked: the same kind and version, or a clear error (nothing is overwritten). */
-export function parseReportFile(text: string, path = 'the report file'): MigrationReport {
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch (e) {
-    throw new KvmplayError('usage', `${path} is not JSON (${(e as Error).message}): name a new file, or the report of an earlier migration run`)
-  }
-  const r = raw as Partial<MigrationReport>
-  if (r?.kind !== 'kvmplay-migration-report' || r.version !== 1 || !Array.isArray(r.guests) || !Array.isArray(r.networks)) {
-    throw new KvmplayError('usage', `${path} is not a kvmplay migration report (kind 'kvmplay-migration-report', version 1): name a new file, or the report of an earlier migration run`)
-  }
-  return r as MigrationReport
-}
+/** A previous report file, checked as the way back checks it (read-report.ts): the same kind and version, or a clear error (nothing is overwritten). */
+export const parseReportFile = (text: string, path = 'the report file'): MigrationReport => parseMigrationReport(text, path)
 
 /**
  * This run's report over the file's: guests and networks this run recorded

@@ -108,8 +108,8 @@ test('the report file: a later run that finds the guests on br0 keeps what the f
   assert.equal(withFile.later, [])
   assert.match(guestsSection.render(withFile).join('\n'), /vm4\s+52:54:00:12:01:04  default: configured inside 192\.168\.122\.204 \(answers\) → br0: 192\.168\.122\.204 \(neighbour table\)/)
   assert.equal(JSON.parse(guestsSection.file!(withFile)).guests, merged.guests)
-  assert.throws(() => parseReportFile('{"kind":"other"}', 'r.json'), /r\.json is not a kvmplay migration report/)
-  assert.throws(() => parseReportFile('nope', 'r.json'), /r\.json is not JSON/)
+  assert.throws(() => parseReportFile('{"kind":"other"}', 'r.json'), /migration report r\.json: not a kvmplay migration report/)
+  assert.throws(() => parseReportFile('nope', 'r.json'), /migration report r\.json: not JSON/)
 })
 
 test.run()

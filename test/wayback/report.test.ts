@@ -59,7 +59,7 @@ test('the NICs that moved, by host', () => {
 })
 
 test('a file that is no report, or a wrong one: one clear error saying what to give', () => {
-  assert.throws(() => parseMigrationReport('{', 'r.json'), /migration report r\.json: not JSON .*leave 'report' out/)
+  assert.throws(() => parseMigrationReport('{', 'r.json'), /migration report r\.json: not JSON .*the way back without 'report' defines libvirt's stock default/)
   assert.throws(() => parseMigrationReport('{"kind":"other"}', 'r.json'), /not a kvmplay migration report/)
   assert.throws(() => parseMigrationReport(JSON.stringify({ ...report, version: 2 }), 'r.json'), /version 2, this kvmplay reads version 1/)
   const badHost = { ...report, networks: [{ ...report.networks[0], staticHosts: [{ mac: 'nope', ip: '192.168.122.50' }] }] }
