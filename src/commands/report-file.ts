@@ -31,13 +31,13 @@ export function readReportTarget(file: string): ReportTarget {
   return { path, previous }
 }
 
-/** Writes the file from the sections that keep one; false when none did (nothing written). */
-export function writeReports(target: ReportTarget, sections: readonly { section: ReportSection; result: unknown }[]): boolean {
+/** Writes the file from the sections that keep one (`finish` adds what the run knows beside them); false when none did (nothing written). */
+export function writeReports(target: ReportTarget, sections: readonly { section: ReportSection; result: unknown }[], finish: (text: string) => string = (t) => t): boolean {
   const withFile = sections.filter((s) => s.section.file)
   if (withFile.length === 0) return false
   if (withFile.length > 1) throw new KvmplayError('usage', `--report: ${withFile.map((s) => s.section.name).join(', ')} each keep a report file; one file holds one`)
   const { section, result } = withFile[0]
-  const text = section.file!(result)
+  const text = finish(section.file!(result))
   const tmp = `${target.path}.${process.pid}.tmp`
   writeFileSync(tmp, text, { mode: 0o644 })
   renameSync(tmp, target.path)

@@ -23,6 +23,8 @@ import type { TaskBecome } from '../core/task.ts'
 import { reservationOptions, reservationsLine, runReservationsSpec } from './run-reservations.ts'
 import type { RunReservationArgs } from './run-reservations.ts'
 import { planRunReservations } from '../guests/reservations-run.ts'
+import type { RunReservations } from '../guests/reservations-run.ts'
+import { withReserved } from '../guests/report-reserved.ts'
 
 export interface RunArgs extends RunReservationArgs {
   playbook: string
@@ -172,6 +174,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     setMaxHandshakes(args.maxHandshakes)
     // The reservations' reading logs in to every host first; the run goes on over those connections.
     const handover = connectionHandover(connect)
+    let reserved: RunReservations['reservations'] = []
     if (prepared.reservations) {
       // Before any task: a range too small for the fleet stops the run here, with nothing moved.
       const playbookDir = dirname(prepared.file)
@@ -188,6 +191,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         throw e
       })
       write(reservationsLine(planned, args.json ?? false))
+      reserved = planned.reservations
     }
     const summary = await runPlaybook(prepared.playbook, prepared.hosts, {
       signal: abort.signal,
@@ -206,7 +210,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     })
     process.exitCode = summary.exitCode
     if (prepared.report) {
-      const written = writeReports(prepared.report, summary.sections)
+      // Each guest's LAN reservation, where this run made them, in the report beside its NAT identity.
+      const written = writeReports(prepared.report, summary.sections, (text) => (reserved.length ? JSON.stringify(withReserved(JSON.parse(text), reserved), null, 2) + '\n' : text))
       const note = written ? `report: ${prepared.report.path}` : `report: nothing written to ${prepared.report.path}: no task of this playbook records a report`
       if (args.json) process.stderr.write(note + '\n')
       else write(note)

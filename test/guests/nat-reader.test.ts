@@ -1,29 +1,18 @@
-/** The minimal NAT reader on canned virsh output: static entries, leases, NICs already moved. */
+/** The reservations' NAT reader on canned virsh output: static entries, leases, NICs already moved. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { parseLibvirtOutput } from '../../src/facts/libvirt.ts'
 import { natIdentitiesOf } from '../../src/guests/nat-reader.ts'
-import { parseNatLeases } from '../../src/guests/nat-leases.ts'
+import type { NatAddresses } from '../../src/facts/guests.ts'
 import { carriedOver } from '../../src/guests/reservations-carry.ts'
 
 const canned = readFileSync(new URL('../fixtures/canned/virsh-libvirt.txt', import.meta.url), 'utf8')
-const LEASES = ` 2026-12-02 04:21:12   52:54:00:13:02:01   ipv4       192.168.122.50/24    vm1-lease   01:52:54:00:13:02:01
- 2026-12-02 04:22:00   52:54:00:99:99:99   ipv4       192.168.122.51/24    -           -
- 2026-12-02 04:22:00   52:54:00:13:02:01   ipv6       fd00::5/64           vm1         -
-`
 const scope = { network: 'default', macs: new Set<string>() }
+const nat = (leases: NatAddresses['leases'] = []): NatAddresses => ({ now: 0, leases, neighbours: [] })
 
-test('virsh net-dhcp-leases: MAC, address without prefix, hostname or none, IPv4 only', () => {
-  assert.equal(parseNatLeases(' Expiry Time   MAC address  Protocol  IP address  Hostname  Client ID or DUID\n---\n' + LEASES), [
-    { mac: '52:54:00:13:02:01', address: '192.168.122.50', hostname: 'vm1-lease', expiry: '2026-12-02T04:21:12' },
-    { mac: '52:54:00:99:99:99', address: '192.168.122.51', hostname: undefined, expiry: '2026-12-02T04:22:00' },
-  ])
-  assert.equal(parseNatLeases(''), [])
-})
-
-test('a leased NIC, and one with nothing; model and PCI slot kept', () => {
-  const ids = natIdentitiesOf('h1', parseLibvirtOutput(canned), parseNatLeases(LEASES), scope)
+test('a leased NIC, and one with nothing; model and PCI slot kept (the guests\' own classification)', () => {
+  const ids = natIdentitiesOf('h1', parseLibvirtOutput(canned), nat([{ mac: '52:54:00:13:02:01', ip: '192.168.122.50', hostname: 'vm1-lease', expiry: 0 }]), scope)
   assert.equal(ids.map((i) => [i.guest, i.mac, i.assignedBy, i.address, i.hostname]), [
     ['vm1', '52:54:00:13:02:01', 'lease', '192.168.122.50', 'vm1-lease'],
     ['vm2', '52:54:00:13:02:02', 'none', undefined, undefined],
@@ -35,7 +24,7 @@ test('a leased NIC, and one with nothing; model and PCI slot kept', () => {
 
 test("a static <host> entry wins over the lease: its address and name", () => {
   const withStatic = canned.replace("<range start='192.168.122.2' end='192.168.122.254'/>", "<range start='192.168.122.2' end='192.168.122.254'/>\n      <host mac='52:54:00:13:02:02' name='db' ip='192.168.122.20'/>")
-  const ids = natIdentitiesOf('h1', parseLibvirtOutput(withStatic), [], scope)
+  const ids = natIdentitiesOf('h1', parseLibvirtOutput(withStatic), nat(), scope)
   assert.equal(ids.map((i) => [i.guest, i.assignedBy, i.address, i.hostname]), [
     ['vm1', 'none', undefined, undefined],
     ['vm2', 'static', '192.168.122.20', 'db'],
@@ -45,8 +34,8 @@ test("a static <host> entry wins over the lease: its address and name", () => {
 test('after the move: NICs on the bridge are read when the previous file names their MAC, others are not', () => {
   const moved = canned.replaceAll("<interface type='network'>", "<interface type='bridge'>").replace(/<source network='default'[^>]*\/>/g, "<source bridge='br0'/>")
   const state = parseLibvirtOutput(moved)
-  assert.equal(natIdentitiesOf('h1', state, [], scope), [])
-  const ids = natIdentitiesOf('h1', state, [], { network: 'default', macs: new Set(['52:54:00:13:02:02']) })
+  assert.equal(natIdentitiesOf('h1', state, nat(), scope), [])
+  const ids = natIdentitiesOf('h1', state, nat(), { network: 'default', macs: new Set(['52:54:00:13:02:02']) })
   assert.equal(ids.map((i) => i.mac), ['52:54:00:13:02:02'])
 })
 

@@ -87,9 +87,10 @@ it('--check: the reservations planned, no file, nothing changed', async () => {
   assert.equal(await Promise.all(hosts.map(state)), before)
 })
 
-it('the migration writes the Kea file before the move; kea-dhcp4 -t takes it; the static entry\'s name is carried', async () => {
+it('the migration writes the Kea file before the move; kea-dhcp4 -t takes it; the static entry\'s name is carried; the report gives each guest its reservation', async () => {
   const out = join(dir, 'kea-dhcp4.json')
-  const res = kvmplay(args('--reservations-range', '198.51.100.0/24', '--reservations-exclude', '198.51.100.1', '--reservations-format', 'kea', '--reservations-out', out))
+  const report = join(dir, 'migration.json')
+  const res = kvmplay(args('--reservations-range', '198.51.100.0/24', '--reservations-exclude', '198.51.100.1', '--reservations-format', 'kea', '--reservations-out', out, '--report', report))
   assert.is(res.code, 0, res.out + res.err)
   assert.is(recapOf(res.out).exitCode, 0)
   assert.is(JSON.parse(res.out.split('\n')[0]).status, 'written')
@@ -105,6 +106,8 @@ it('the migration writes the Kea file before the move; kea-dhcp4 -t takes it; th
   assert.equal(rs.map((r) => r['ip-address']), ['198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5'])
   assert.is(rs.find((r) => r['hw-address'] === hosts[0].domains[1].mac)!.hostname, 'db-server')
   assert.is(rs.find((r) => r['hw-address'] === hosts[1].domains[0].mac)!.hostname, 'vm1-h2')
+  const guests = JSON.parse(readFileSync(report, 'utf8')).guests as { mac: string; reserved?: string }[]
+  assert.equal(guests.map((g) => [g.mac, g.reserved]).sort(), rs.map((r) => [r['hw-address'], r['ip-address']]).sort())
 })
 
 it('again: no host changes, the file is left alone', async () => {
