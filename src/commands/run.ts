@@ -9,6 +9,7 @@ import { rolloutBatches, validateMaxFail } from '../core/rollout.ts'
 import { runPlaybook, DEFAULT_FORKS } from '../core/runner.ts'
 import type { RunHost } from '../core/runner.ts'
 import { humanReporter, jsonReporter } from '../core/report.ts'
+import { liveReporter } from '../core/live-report.ts'
 import { connect, targetFromVars } from '../connection/index.ts'
 import { closeJumpHosts } from '../connection/jump-hosts.ts'
 import { connectionHandover } from './connection-handover.ts'
@@ -36,6 +37,7 @@ export interface RunArgs extends RunReservationArgs {
   forks: number
   extraVars?: string[]
   json?: boolean
+  progress?: boolean
   verbose: number
   knownHosts?: string
   acceptNewHostKeys?: boolean
@@ -127,6 +129,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('forks', { alias: 'f', type: 'number', default: DEFAULT_FORKS, describe: 'Hosts worked on at once' })
       .option('extra-vars', { alias: 'e', type: 'string', array: true, describe: 'Extra vars: key=value, a JSON/YAML object, or @file (repeatable; win over all others)' })
       .option('json', { type: 'boolean', describe: 'Print events as JSON, one object a line, ending with the recap' })
+      .option('progress', { type: 'boolean', describe: 'A live progress line under the changed and failed tasks (default: on a terminal); --no-progress: every task a plain line' })
       .option('verbose', { alias: 'v', type: 'count', describe: 'More detail: reasons for ok tasks, the steps of changed ones (-vv: more)' })
       .option('known-hosts', { type: 'string', describe: "known_hosts file to check host keys against (instead of the inventory's UserKnownHostsFile or ~/.ssh/known_hosts)" })
       .option('accept-new-host-keys', { type: 'boolean', describe: 'Trust unknown host keys on first use and record them (changed keys are still refused)' })
@@ -160,9 +163,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       throw e
     }
     const write = (line: string) => process.stdout.write(line + '\n')
-    const onEvent = args.json
-      ? jsonReporter(write)
-      : humanReporter({ diff: args.diff ?? false, verbose: args.verbose ?? 0, color: process.stdout.isTTY === true && !process.env.NO_COLOR, write })
+    const human = { diff: args.diff ?? false, verbose: args.verbose ?? 0, color: process.stdout.isTTY === true && !process.env.NO_COLOR }
+    // On a terminal: a live progress line under the task lines that matter; elsewhere plain lines, every task's.
+    const live = !args.json && (args.progress ?? process.stdout.isTTY === true) ? liveReporter(human) : undefined
+    const onEvent = args.json ? jsonReporter(write) : live ? live.onEvent : humanReporter({ ...human, write })
     // Ctrl-C / SIGTERM: start no new host or task; a cutover in flight is confirmed or left to roll back.
     const abort = new AbortController()
     const onSignal = (sig: string) => {
@@ -204,7 +208,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       previousReport: prepared.report?.previous,
       connect: handover.connect,
       onEvent,
+      onProgress: live?.onProgress,
     }).finally(async () => {
+      live?.stop()
       await handover.closeRest()
       await closeJumpHosts()
     })

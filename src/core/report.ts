@@ -6,13 +6,19 @@
  */
 import { unifiedDiff } from './diff.ts'
 import type { RunEvent } from './result.ts'
+import { ResultSummary } from './summary.ts'
 
 export interface ReportOptions {
   diff: boolean
   verbose: number
   color: boolean
   write: (line: string) => void
+  /** Leave out the lines of tasks that were ok or skipped (they are in the summary): what a fleet's run on a terminal shows. */
+  notableOnly?: boolean
 }
+
+/** More hosts than this get the grouped summary before the recap. */
+export const SUMMARY_FROM = 5
 
 const COLORS = { ok: 32, changed: 33, failed: 31, skipped: 36, unreachable: 31, rolled_back: 35, bold: 1, dim: 2 } as const
 
@@ -21,16 +27,24 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
   let width = 4
   // Report sections come just before the recap and are printed after it.
   const sections: string[][] = []
+  let summary = new ResultSummary()
+  let hostCount = 0
+  let check = false
   return (e) => {
+    summary.add(e)
     switch (e.type) {
       case 'section':
         sections.push(e.text)
         break
       case 'play':
         width = Math.max(4, ...e.hosts.map((h) => h.length))
+        summary = new ResultSummary(e.hosts)
+        hostCount = e.hosts.length
+        check = e.check
         opts.write(paint('bold', `PLAY ${e.play}${e.check ? ' (check: nothing will change)' : ''} — ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`))
         break
       case 'task': {
+        if (opts.notableOnly && (e.status === 'ok' || e.status === 'skipped')) break
         const status = e.status === 'changed' && e.check ? 'would change' : e.status === 'rolled_back' ? 'rolled back' : e.status
         const label = paint(e.status, status.padEnd(e.check ? 12 : 7))
         const handler = e.handler ? ' (handler)' : ''
@@ -47,6 +61,12 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
         opts.write(`${e.host.padEnd(width)}  ${paint('unreachable', 'unreachable')}  ${e.reason}`)
         break
       case 'recap': {
+        // A fleet, or a terminal where the ok lines were left out: each task's results grouped
+        // (h1–h200  changed  …), failures one by one. For a few hosts it would repeat the lines above.
+        if (hostCount > SUMMARY_FROM || (opts.notableOnly && hostCount > 1)) {
+          opts.write(paint('bold', '\nSUMMARY'))
+          for (const line of summary.lines((st) => paint(st, st === 'rolled_back' ? 'rolled back' : st === 'changed' && check ? 'would change' : st))) opts.write(line)
+        }
         opts.write(paint('bold', '\nRECAP'))
         for (const [host, r] of Object.entries(e.hosts)) {
           const cell = (k: keyof typeof r) => {

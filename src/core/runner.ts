@@ -15,6 +15,7 @@ import type { Playbook } from './playbook.ts'
 import type { Task, TaskBecome } from './task.ts'
 import type { StepHost } from './run-steps.ts'
 import { emptyRecap, exitCodeOf } from './result.ts'
+import type { HostProgress } from './progress.ts'
 import { rolloutBatches } from './rollout.ts'
 import type { Serial } from './rollout.ts'
 import { EXIT } from './exit-codes.ts'
@@ -39,6 +40,8 @@ export interface RunOptions {
   playbookDir: string
   connect: (target: Target) => Promise<Connection>
   onEvent?: (event: RunEvent) => void
+  /** Each host's task as it starts, and (task undefined) the end of its play: the live progress line's, never in --json. */
+  onProgress?: (p: HostProgress) => void
   /** Overrides the playbook's serial (--serial). */
   serial?: Serial
   /** Overrides the playbook's maxFailPercentage (--max-fail-percentage). */
@@ -106,13 +109,16 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
       }
       return { name: host.name, recordOriginal: host.recordOriginal, reach: { ...host.reach, connection }, connection }
     }
+    const progress = (task?: string) => opts.onProgress?.({ host: h.name, task })
+    progress('connecting')
     try {
-      await runHost(play, host, check, record, stopped, stepHost)
+      await runHost(play, host, check, record, stopped, stepHost, progress)
     } catch (err) {
       const e = err as Error
       recap[h.name].unreachable = 1
       emit({ type: 'unreachable', host: h.name, reason: e.message, errorKind: isKvmplayError(e) ? e.kind : undefined })
     } finally {
+      progress()
       await host.close()
       await Promise.all([...others.values()].map((c) => c.then((x) => x.close(), () => {})))
     }
@@ -170,6 +176,7 @@ async function runHost(
   record: (r: TaskResult) => void,
   stopped: () => boolean,
   stepHost: (task: Task) => StepHost = () => host,
+  progress: (task: string) => void = () => {},
 ): Promise<void> {
   const result = (task: Task, handler: boolean, started: number, fields: Partial<TaskResult> & Pick<TaskResult, 'status'>): TaskResult => ({
     host: host.name,
@@ -211,6 +218,7 @@ async function runHost(
     record(result(pseudo, false, started, { status: 'failed', reason: err.message, errorKind: err.kind }))
     return
   }
+  progress('reading facts')
   await host.gather(requests).catch(() => {
     // A fact that fails here fails again, with context, in its task's plan.
   })
@@ -220,6 +228,7 @@ async function runHost(
   // change (destroy a network once its guests moved) cannot be planned yet.
   let wouldChange = false
   const runTask = async (task: Task, handler: boolean): Promise<boolean> => {
+    progress(task.name)
     const t0 = performance.now()
     try {
       if (task.when && !(await task.when(host))) {
