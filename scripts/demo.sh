@@ -10,15 +10,19 @@ count=${1:-3}
 play=playbooks/migrate-nat-to-bridge.play.ts
 
 kvmplay lab up "$count"
-inventory=$(node -e "console.log(require('path').join(process.env.KVMPLAY_LAB_DIR || '/tmp/kvmplay-lab', 'inventory.yaml'))")
+dir=$(node -e "console.log(process.env.KVMPLAY_LAB_DIR || '/tmp/kvmplay-lab')")
+inventory=$dir/inventory.yaml
+# The migration report: each guest's NAT address before the move and what it is after (the way back reads it too).
+report=$dir/migration-report.json
 echo; echo "### what would change (--check):"
 kvmplay run "$play" -i "$inventory" --check
 echo; echo "### the migration:"
-kvmplay run "$play" -i "$inventory"
+kvmplay run "$play" -i "$inventory" --report "$report"
 echo; echo "### again — nothing left to change:"
-kvmplay run "$play" -i "$inventory"
+kvmplay run "$play" -i "$inventory" --report "$report"
 echo; echo "### on the hosts:"
 for i in $(seq 1 "$count"); do
   kvmplay lab ssh "h$i" 'echo "== $(hostname): $(ip -br addr show br0 | tr -s " ")"; virsh net-list --all --name | xargs echo " networks:"; for d in $(virsh -q list --all --name); do virsh -q domiflist $d | sed "s/^/  $d /"; done'
 done
+echo "The migration report: $report (the way back: kvmplay run playbooks/migrate-bridge-to-nat.play.ts -i $inventory -e report=$report)"
 echo "The lab stays up for you: kvmplay lab ssh h1 · kvmplay lab down"
