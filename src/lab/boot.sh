@@ -19,6 +19,12 @@ profile=${4:-none}
 exec 3>"$host_dir/boot.status"
 echo booting >&3
 
+# The guests' stand-in scripts, where the host will see them: kvmplay's sources
+# may sit under /tmp too (a clone there), which the host's /tmp hides.
+src=$(dirname "$0")
+mkdir -p "$host_dir/upper/usr/local/lib/kvmplay-lab"
+cp "$src/guests.sh" "$src/udhcpc.sh" "$host_dir/upper/usr/local/lib/kvmplay-lab/"
+
 # Copy-on-write over everything a host writes: the machine's files are the
 # lowest layer, the lab's base layer sits on them, the host's upper dir on top.
 for d in etc usr var root home opt srv; do
@@ -138,7 +144,7 @@ fi
 # The stand-ins of the guests' NICs (lab up --guests, guests.sh), at every boot:
 # they live in memory only, as a guest's DHCP client does.
 if [ -s "$provision/standins" ]; then
-	/bin/sh "$(dirname "$0")/guests.sh" "$provision/standins" >/var/log/kvmplay-guests.log 2>&1 ||
+	/bin/sh /usr/local/lib/kvmplay-lab/guests.sh "$provision/standins" >/var/log/kvmplay-guests.log 2>&1 ||
 		{ echo "$host_name: the guests' stand-ins did not come up:" >&2; cat /var/log/kvmplay-guests.log >&2; exit 1; }
 fi
 
