@@ -11,6 +11,8 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { labDown } from '../../src/lab/lab.ts'
 import { TEST_LAB, onHost, useLab } from '../helpers/lab.ts'
+/** The test lab's network (198.19 unless KVMPLAY_TEST_LAB_NET says otherwise). */
+const NET = TEST_LAB.net
 import { BIN, FIXTURES, kvmplay, recapOf } from '../helpers/cli.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 
@@ -36,8 +38,8 @@ cut.before(async () => {
 cut('--check shows the cutover plan — the change, what the rollback restores, the timeout — and arms nothing', async () => {
   const res = kvmplay(['run', CUTOVER, '-i', inventory, '-e', `confirm_timeout=${TIMEOUT}`, '--check', '-l', 'h1'])
   assert.is(res.code, 0, res.out + res.err)
-  assert.match(res.out, 'link set eth0 master br0; addr add 198.19.1.2/24 dev br0; addr flush dev eth0 scope global')
-  assert.match(res.out, `Rollback unless confirmed within ${TIMEOUT} s restores: no br0; eth0 198.19.1.2/24; default via 198.19.1.1 dev eth0`)
+  assert.match(res.out, `link set eth0 master br0; addr add ${NET}.1.2/24 dev br0; addr flush dev eth0 scope global`)
+  assert.match(res.out, `Rollback unless confirmed within ${TIMEOUT} s restores: no br0; eth0 ${NET}.1.2/24; default via ${NET}.1.1 dev eth0`)
   assert.is((await onHost(hosts[0], 'ls -d /run/kvmplay 2>/dev/null | wc -l')).trim(), '0')
 })
 
@@ -45,7 +47,7 @@ cut('one batch: the right change is confirmed; a wrong address and a wrong prefi
   const [h1, h2, h3] = hosts
   const before = await Promise.all([h2, h3].map(netState))
   const started = Date.now()
-  const res = cutover('-e', 'h2_br_address=198.19.2.99', '-e', 'h3_br_prefix=32')
+  const res = cutover('-e', `h2_br_address=${NET}.2.99`, '-e', 'h3_br_prefix=32')
   const seconds = (Date.now() - started) / 1000
   assert.is(res.code, 2, res.out + res.err)
   const recap = recapOf(res.out)
@@ -61,7 +63,7 @@ cut('one batch: the right change is confirmed; a wrong address and a wrong prefi
   assert.match(await onHost(h1, 'ip -br addr show br0'), h1.address)
   // h2, h3: as they were, files included.
   assert.equal(await Promise.all([h2, h3].map(netState)), before)
-  assert.match(await onHost(h2, 'cat /etc/sysconfig/network-scripts/ifcfg-eth0'), 'IPADDR=198.19.2.2')
+  assert.match(await onHost(h2, 'cat /etc/sysconfig/network-scripts/ifcfg-eth0'), `IPADDR=${NET}.2.2`)
 })
 
 cut('a confirmed cutover stays: nothing rolls back after the timeout has passed', async () => {

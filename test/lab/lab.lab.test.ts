@@ -12,6 +12,8 @@ import { labDown, labStatus, labUp } from '../../src/lab/lab.ts'
 import { netnsPids, powerOff } from '../../src/lab/host.ts'
 import { labPaths } from '../../src/lab/state.ts'
 import { TEST_LAB, onHost, testLab, useLab } from '../helpers/lab.ts'
+/** The test lab's network (198.19 unless KVMPLAY_TEST_LAB_NET says otherwise). */
+const NET = TEST_LAB.net
 
 const lab = suite('lab')
 type Fleet = Awaited<ReturnType<typeof useLab>>
@@ -103,12 +105,12 @@ lab('ansible -i uses the inventory unchanged (when ansible is installed)', async
 })
 
 lab('a second lab on the same network is refused, naming the interface, and creates nothing', async () => {
-  const other = { name: 'other', net: '198.19', dir: '/tmp/kvmplay-other' }
+  const other = { name: 'other', net: NET, dir: '/tmp/kvmplay-other' }
   try {
     await labUp(1, other)
     assert.unreachable('should have been refused')
   } catch (e) {
-    assert.match((e as Error).message, '198.19.1.1 (the gateway of h1) is already on kvtest-h1')
+    assert.match((e as Error).message, `${NET}.1.1 (the gateway of h1) is already on kv${TEST_LAB.name}-h1`)
   }
   assert.not.ok(existsSync('/run/netns/kvmplay-other-h1'))
   assert.not.ok(existsSync(other.dir))

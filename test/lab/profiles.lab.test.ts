@@ -230,7 +230,7 @@ labTest('reboot of a host the lab does not have is refused, naming the hosts it 
     await labReboot(['h9'], TEST_LAB)
     assert.unreachable('should have been refused')
   } catch (e) {
-    assert.match((e as Error).message, "lab 'test' has no host 'h9' (hosts: h1)")
+    assert.match((e as Error).message, `lab '${TEST_LAB.name}' has no host 'h9' (hosts: h1)`)
   }
 })
 

@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url'
 import { labDown } from '../../src/lab/lab.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 import { TEST_LAB, labTest, onHost, useLab } from '../helpers/lab.ts'
+/** The test lab's network (198.19 unless KVMPLAY_TEST_LAB_NET says otherwise). */
+const NET = TEST_LAB.net
 import { BIN, FIXTURES, kvmplay, recapOf } from '../helpers/cli.ts'
 
 const nm = suite('networkmanager backend')
@@ -111,7 +113,7 @@ it("a wrong address rolls back through NetworkManager's checkpoint: eth0's own p
   assert.match(before, /^eth0:eth0$/m)
   const timeout = 10
   const started = Date.now()
-  const res = kvmplay(['run', CUTOVER, '-i', inventory, '-l', 'h3', '--json', '-e', `confirm_timeout=${timeout} h3_br_address=198.19.3.99 h3_br_prefix=24`])
+  const res = kvmplay(['run', CUTOVER, '-i', inventory, '-l', 'h3', '--json', '-e', `confirm_timeout=${timeout} h3_br_address=${NET}.3.99 h3_br_prefix=24`])
   const seconds = (Date.now() - started) / 1000
   assert.is(res.code, 2, res.out + res.err)
   assert.is(recapOf(res.out).hosts.h3.rolled_back, 1, res.out)

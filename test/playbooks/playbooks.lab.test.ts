@@ -12,6 +12,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { labDown } from '../../src/lab/lab.ts'
 import { TEST_LAB, onHost, useLab } from '../helpers/lab.ts'
+/** The test lab's network (198.19 unless KVMPLAY_TEST_LAB_NET says otherwise). */
+const NET = TEST_LAB.net
 import { kvmplay, recapOf, FIXTURES } from '../helpers/cli.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 
@@ -68,8 +70,8 @@ pb('--diff shows the ifcfg and XML diffs', async () => {
   const res = run(MIGRATE, '--check', '--diff', '-l', 'h1')
   assert.match(res.out, '+++ /etc/sysconfig/network-scripts/ifcfg-br0 (after)')
   assert.match(res.out, '+TYPE=Bridge')
-  assert.match(res.out, '+IPADDR=198.19.1.2')
-  assert.match(res.out, '-IPADDR=198.19.1.2') // leaves ifcfg-eth0
+  assert.match(res.out, `+IPADDR=${NET}.1.2`)
+  assert.match(res.out, `-IPADDR=${NET}.1.2`) // leaves ifcfg-eth0
   assert.match(res.out, '+BRIDGE=br0')
   assert.match(res.out, "+  <forward mode='bridge'/>")
   assert.match(res.out, '-  <source network="default"/>\n+  <source bridge="br0"/>')
@@ -80,7 +82,7 @@ pb('bridge.play.ts: br0 over eth0 keeping the address, in ifcfg and live; libvir
   const res = run(BRIDGE, '-l', 'h1')
   assert.is(res.code, 0, res.out + res.err)
   const br = await onHost(h1, 'cat /etc/sysconfig/network-scripts/ifcfg-br0')
-  for (const line of ['DEVICE=br0', 'TYPE=Bridge', 'IPADDR=198.19.1.2', 'PREFIX=24', 'GATEWAY=198.19.1.1', 'DNS1=198.19.1.1', 'ONBOOT=yes']) assert.match(br, `\n${line}\n`)
+  for (const line of ['DEVICE=br0', 'TYPE=Bridge', `IPADDR=${NET}.1.2`, 'PREFIX=24', `GATEWAY=${NET}.1.1`, `DNS1=${NET}.1.1`, 'ONBOOT=yes']) assert.match(br, `\n${line}\n`)
   const port = await onHost(h1, 'cat /etc/sysconfig/network-scripts/ifcfg-eth0')
   for (const line of ['DEVICE=eth0', 'BRIDGE=br0', `HWADDR=${h1.mac}`, 'BOOTPROTO=none']) assert.match(port, `\n${line}\n`)
   assert.not.match(port, 'IPADDR')
@@ -90,9 +92,9 @@ pb('bridge.play.ts: br0 over eth0 keeping the address, in ifcfg and live; libvir
   assert.is(links.find((l: { ifname: string }) => l.ifname === 'eth0').master, 'br0')
   const addrs = await json(h1, 'ip -j addr show')
   const inet = (name: string) => addrs.find((a: { ifname: string }) => a.ifname === name).addr_info.filter((i: { family: string }) => i.family === 'inet').map((i: { local: string }) => i.local)
-  assert.equal(inet('br0'), ['198.19.1.2'])
+  assert.equal(inet('br0'), [`${NET}.1.2`])
   assert.equal(inet('eth0'), [])
-  assert.equal((await json(h1, 'ip -j route show default'))[0], { dst: 'default', gateway: '198.19.1.1', dev: 'br0', flags: [] })
+  assert.equal((await json(h1, 'ip -j route show default'))[0], { dst: 'default', gateway: `${NET}.1.1`, dev: 'br0', flags: [] })
   assert.match(await onHost(h1, 'virsh net-list --all'), /^\s*br0\s+active\s+yes\s+yes\s*$/m)
   assert.match(await onHost(h1, 'virsh net-dumpxml br0'), "<forward mode='bridge'/>")
   expectNoChange(run(BRIDGE, '-l', 'h1', '--json'), ['h1'])

@@ -19,6 +19,8 @@ import { labDown } from '../../src/lab/lab.ts'
 import { hostPaths } from '../../src/lab/state.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 import { TEST_LAB, labSkipReason, labTest, onHost, testLab, useLab } from '../helpers/lab.ts'
+/** The test lab's network (198.19 unless KVMPLAY_TEST_LAB_NET says otherwise). */
+const NET = TEST_LAB.net
 import { kvmplay, recapOf } from '../helpers/cli.ts'
 
 const jh = suite('jump hosts')
@@ -79,7 +81,7 @@ it('behind the bastion the hosts are out of the machine\'s reach, and in reach o
   const route = await $`ip route get ${hosts[0].address}`.nothrow()
   assert.match(route.stdout + route.stderr, /unreachable|No route to host/)
   assert.is((await onHost(hosts[0], 'hostname')).trim(), 'h1')
-  assert.match(readFileSync(sshConfig, 'utf8'), 'Host h1\n  HostName 198.19.1.2\n  ProxyJump j1\n')
+  assert.match(readFileSync(sshConfig, 'utf8'), `Host h1\n  HostName ${NET}.1.2\n  ProxyJump j1\n`)
 })
 
 it('the migration through one jump host, from an ssh_config alone: hosts migrated, one login to the bastion for the whole run, a second run changes nothing', async () => {
@@ -95,19 +97,19 @@ it('the migration through one jump host, from an ssh_config alone: hosts migrate
 
 it('a jump host that is down: its host is unreachable, naming it; the others converge', async () => {
   await Promise.all(hosts.map((h) => onHost(h, `rm -f ${CONF} ${CONF}.*~ && printf 'UseDNS yes\\n' > ${CONF}`)))
-  const config = file('ssh_config-down', `Host h3\n  ProxyJump jdown\nHost jdown\n  HostName ${'198.19.0.2'}\n  Port 2222\nHost *\nInclude ${sshConfig}\n`)
+  const config = file('ssh_config-down', `Host h3\n  ProxyJump jdown\nHost jdown\n  HostName ${NET}.0.2\n  Port 2222\nHost *\nInclude ${sshConfig}\n`)
   const res = kvmplay(['run', CUSTOM, '-i', namesOnly(['h1', 'h2', 'h3']), '-F', config, '--json'])
   assert.is(res.code, 3, res.out + res.err)
   const unreachable = events(res.out).filter((e) => e.type === 'unreachable')
   assert.equal(unreachable.map((e) => e.host), ['h3'])
-  assert.match(unreachable[0].reason, 'h3: jump host jdown: cannot connect to root@198.19.0.2:2222')
+  assert.match(unreachable[0].reason, `h3: jump host jdown: cannot connect to root@${NET}.0.2:2222`)
   for (const h of hosts.slice(0, 2)) assert.is(await onHost(h, `cat ${CONF}`), 'PermitRootLogin prohibit-password\n', h.name)
   assert.is(await onHost(hosts[2], `cat ${CONF}`), 'UseDNS yes\n')
 })
 
 it('bad input, each a clear error with nothing changed: a syntax error (file:line), an unknown ProxyJump host', async () => {
   await onHost(hosts[0], `printf 'UseDNS yes\\n' > ${CONF}`)
-  const broken = file('ssh_config-broken', `Include ${sshConfig}\n\nHost h1\n  HostNmae 198.19.1.2\n`)
+  const broken = file('ssh_config-broken', `Include ${sshConfig}\n\nHost h1\n  HostNmae ${NET}.1.2\n`)
   const a = kvmplay(['run', CUSTOM, '-i', namesOnly(['h1']), '-F', broken])
   assert.is(a.code, 4, a.out + a.err)
   assert.match(a.err, `ssh_config ${broken}:4: Bad configuration option: HostNmae`)
@@ -121,19 +123,19 @@ it('bad input, each a clear error with nothing changed: a syntax error (file:lin
 it("a jump host whose key changed is refused, and its hosts with it, naming the jump host and the known_hosts line; nothing changed", async () => {
   const known = readFileSync(join(testLab().dir, 'known_hosts'), 'utf8')
   const otherKey = known.split('\n').find((l) => l.startsWith(`${hosts[0].address} `))!.split(' ').slice(1).join(' ')
-  const forged = file('known_hosts-forged', known.replace(/^198\.19\.0\.2 .*$/m, `198.19.0.2 ${otherKey}`))
+  const forged = file('known_hosts-forged', known.replace(new RegExp(`^${NET.replace('.', '\\.')}\\.0\\.2 .*$`, 'm'), `${NET}.0.2 ${otherKey}`))
   const config = file('ssh_config-forged', `Host *\n  UserKnownHostsFile ${forged}\nInclude ${sshConfig}\n`)
   const res = kvmplay(['run', CUSTOM, '-i', namesOnly(['h1']), '-F', config, '--json'])
   assert.is(res.code, 3, res.out + res.err)
   const [u] = events(res.out).filter((e) => e.type === 'unreachable')
-  assert.match(u.reason, 'h1: jump host j1: HOST KEY OF 198.19.0.2 HAS CHANGED')
+  assert.match(u.reason, `h1: jump host j1: HOST KEY OF ${NET}.0.2 HAS CHANGED`)
   assert.match(u.reason, `${forged}:`)
   assert.is(await onHost(hosts[0], `cat ${CONF}`), 'UseDNS yes\n')
 })
 
 it('the migration through a chain of two jump hosts, from an ssh_config alone; a second run changes nothing', async () => {
   const lab = await useLab(2, undefined, undefined, { jump: 2 })
-  assert.match(readFileSync(lab.sshConfig, 'utf8'), 'Host j2\n  HostName 198.19.0.6\n  ProxyJump j1\n')
+  assert.match(readFileSync(lab.sshConfig, 'utf8'), `Host j2\n  HostName ${NET}.0.6\n  ProxyJump j1\n`)
   const inventory = namesOnly(['h1', 'h2'])
   const res = kvmplay(['run', MIGRATE, '-i', inventory, '-F', lab.sshConfig, '--json'])
   assert.is(res.code, 0, res.out + res.err)

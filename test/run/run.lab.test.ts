@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { labDown, labUp, labStop } from '../../src/lab/lab.ts'
 import { TEST_LAB, onHost, useLab } from '../helpers/lab.ts'
+/** The test lab's network (198.19 unless KVMPLAY_TEST_LAB_NET says otherwise). */
+const NET = TEST_LAB.net
 import { kvmplay, kvmplayAsync, recapOf, FIXTURES } from '../helpers/cli.ts'
 import { $ } from 'zx'
 import type { HostPlan } from '../../src/lab/addressing.ts'
@@ -178,7 +180,7 @@ run('a changed host key is refused even with --accept-new-host-keys', async () =
   writeFileSync(wrong, `${hosts[1].address} ${other}\n`)
   const res = kvmplay(['run', SITE, '-i', inventory, '--known-hosts', wrong, '--accept-new-host-keys', '-l', 'h2', '--json'])
   assert.is(res.code, 3)
-  assert.match(res.out, 'HOST KEY OF 198.19.2.2 HAS CHANGED')
+  assert.match(res.out, `HOST KEY OF ${NET}.2.2 HAS CHANGED`)
 })
 
 run('a bad inventory: exit 4, file and line named, no host contacted', async () => {
