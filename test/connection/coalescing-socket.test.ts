@@ -180,8 +180,11 @@ test('end() in the same tick as corked writes sends them, then the FIN; a later 
       assert.not.throws(() => client.write('too late', resolve))
     })
     await tick()
-    assert.is((viaCallback as NodeJS.ErrnoException | undefined)?.code, 'ERR_STREAM_WRITE_AFTER_END')
-    assert.ok(errors.every((e) => (e as NodeJS.ErrnoException).code === 'ERR_STREAM_WRITE_AFTER_END'), String(errors))
+    // Node's write-after-end; or, on a loaded machine where the peer's close came first, the pipe's
+    // own refusal (EPIPE, seen once in CI): a failed write either way, never a throw.
+    const AFTER_END = ['ERR_STREAM_WRITE_AFTER_END', 'EPIPE']
+    assert.ok(AFTER_END.includes((viaCallback as NodeJS.ErrnoException | undefined)?.code ?? ''), String(viaCallback))
+    assert.ok(errors.every((e) => AFTER_END.includes((e as NodeJS.ErrnoException).code ?? '')), String(errors))
     assert.is(Buffer.concat(peer.chunks).toString(), 'last words', 'nothing after the FIN reaches the server')
   } finally {
     await done()

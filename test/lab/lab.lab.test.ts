@@ -148,8 +148,8 @@ lab('down leaves no namespace, veth, process, mount or file of the lab', async (
   const dir = labPaths(TEST_LAB.dir).hosts
   await labDown(TEST_LAB)
   const netns = existsSync('/run/netns') ? readdirSync('/run/netns') : []
-  assert.equal(netns.filter((n) => n.startsWith('kvmplay-test-')), [])
-  assert.equal(readdirSync('/sys/class/net').filter((n) => n.startsWith('kvtest-')), [])
+  assert.equal(netns.filter((n) => n.startsWith(`kvmplay-${TEST_LAB.name}-`)), [])
+  assert.equal(readdirSync('/sys/class/net').filter((n) => n.startsWith(`kv${TEST_LAB.name}-`)), [])
   assert.equal(pids.filter((p) => existsSync(`/proc/${p}`)), [])
   const mounts = readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
