@@ -16,15 +16,14 @@
  * bridge is the backend's (src/network/backend.ts); these tasks only plan.
  */
 import { defineTask } from '../src/core/task.ts'
-import type { HostReach, ReachStep, Step, Task } from '../src/core/task.ts'
+import type { Step, Task } from '../src/core/task.ts'
 import { factRequest } from '../src/facts/fact.ts'
 import { fileFact } from '../src/facts/file.ts'
 import { hostNetworkFact } from '../src/facts/network.ts'
 import { networkSystemFact } from '../src/facts/network-system.ts'
-import { resource } from '../src/core/resource.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { fileWish, planFile } from './file.ts'
-import { confirmedApply, DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
+import { DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
 import { bridgeWish, validateBridgeOptions } from '../src/network/wish.ts'
 import type { BridgeOptions, BridgeWish } from '../src/network/wish.ts'
 import { chooseBackend } from '../src/network/backend.ts'
@@ -33,8 +32,8 @@ import { ifcfgBackend } from '../src/network/backends/ifcfg.ts'
 import { networkManagerBackend } from '../src/network/backends/networkmanager.ts'
 import { ifupdownBackend } from '../src/network/backends/ifupdown.ts'
 import { netplanBackend } from '../src/network/backends/netplan.ts'
-import { libvirtAnswers, probesFor } from '../src/network/probes.ts'
-import { VERIFY } from '../src/network/verify.ts'
+import { probesFor } from '../src/network/probes.ts'
+import { networkCutoverStep } from '../src/network/cutover-step.ts'
 
 export type { BridgeOptions, BridgeWish }
 
@@ -109,27 +108,14 @@ export function applyBridge(opts: BridgeOptions): Task {
         const change = backend.planRuntime(w, facts, { confirmTimeoutSec: timeoutSec })
         if (!change) return { steps: [], reason: `${w.device} is a port of ${w.bridge}, which carries ${w.address ?? 'the address'}/${w.prefix ?? ''} and the default route` }
         const scope = rollbackScope(opts, backend, w, facts)
-        const step: ReachStep = {
+        const step = networkCutoverStep({
           summary: `bring up ${w.bridge} over ${w.device}${w.address ? `, moving ${w.address}/${w.prefix} and the default route` : ''} (${net.backend}, confirmed within ${timeoutSec} s)`,
-          // A rollback puts files back too: those in its scope (all of them, for 'run').
-          touches: [resource.links, ...(scope.paths ? [...scope.paths].map(resource.path) : [resource.anything])],
-          reach: async (reach: HostReach) => {
-            const files = reach.changedFiles().filter((f) => !scope.paths || scope.paths.has(f.path))
-            const verdict = await confirmedApply(reach, {
-              apply: change.apply,
-              restore: backend.restore(change, facts, files).script,
-              confirm: change.confirm,
-              timeoutSec,
-              probes: probesFor(w, opts.probes ?? []),
-              checks: [libvirtAnswers],
-              verify: VERIFY,
-              // Until confirmed, the host boots as it was: its previous files stay on disk.
-              bootFiles: files,
-            })
-            // A probe skipped (optional, could not run) is said in the task's result.
-            return verdict.includes('; ') ? verdict.slice(verdict.indexOf('; ') + 2) : undefined
-          },
-        }
+          change,
+          restore: (files) => backend.restore(change, facts, files).script,
+          timeoutSec,
+          probes: probesFor(w, opts.probes ?? []),
+          paths: scope.paths,
+        })
         const steps: Step[] = [step]
         return { steps, reason: `${change.describe}. Rollback unless confirmed within ${timeoutSec} s restores: ${backend.restore(change, facts, []).describe}; and files: ${scope.describe}` }
       },

@@ -17,17 +17,16 @@
  * is the bridge tasks' own (bridgeWish): the same values before and after.
  */
 import { defineTask } from '../src/core/task.ts'
-import type { HostReach, ReachStep, Task } from '../src/core/task.ts'
+import type { Task } from '../src/core/task.ts'
 import { factRequest } from '../src/facts/fact.ts'
 import { fileFact } from '../src/facts/file.ts'
 import { hostNetworkFact } from '../src/facts/network.ts'
 import { networkSystemFact } from '../src/facts/network-system.ts'
 import { libvirtFact } from '../src/facts/libvirt.ts'
 import type { LibvirtState } from '../src/facts/libvirt.ts'
-import { resource } from '../src/core/resource.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { fileWish, planFile } from './file.ts'
-import { confirmedApply, DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
+import { DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
 import { bridgeWish, validateBridgeOptions } from '../src/network/wish.ts'
 import type { BridgeOptions, BridgeWish } from '../src/network/wish.ts'
 import { chooseBackend } from '../src/network/backend.ts'
@@ -35,8 +34,8 @@ import type { NetworkFacts } from '../src/network/backend.ts'
 import { BACKENDS } from './bridge.ts'
 import { unbridgerFor } from '../src/network/unbridge/index.ts'
 import type { Unbridger } from '../src/network/unbridge/types.ts'
-import { libvirtAnswers, probesFor } from '../src/network/probes.ts'
-import { VERIFY } from '../src/network/verify.ts'
+import { probesFor } from '../src/network/probes.ts'
+import { networkCutoverStep } from '../src/network/cutover-step.ts'
 
 const facts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined), libvirt: factRequest(libvirtFact, undefined) })
 
@@ -112,24 +111,14 @@ export function removeBridge(opts: BridgeOptions): Task {
         // What the rollback puts back: the uplink's persisted files, where this run changed them (or as rollbackFiles says).
         const scope = opts.rollbackFiles ?? 'bridge'
         const paths = scope === 'run' ? undefined : new Set(scope === 'bridge' ? unbridger.persist(w, f).map((x) => x.path) : scope)
-        const step: ReachStep = {
+        const step = networkCutoverStep({
           summary: `remove ${w.bridge}: ${w.device} carries ${w.address ? `${w.address}/${w.prefix} and ` : ''}the default route again (${f.net.backend}, confirmed within ${timeoutSec} s)`,
-          touches: [resource.links, ...(paths ? [...paths].map(resource.path) : [resource.anything])],
-          reach: async (reach: HostReach) => {
-            const files = reach.changedFiles().filter((x) => !paths || paths.has(x.path))
-            const verdict = await confirmedApply(reach, {
-              apply: change.apply,
-              restore: unbridger.restore(change, f, files).script,
-              confirm: change.confirm,
-              timeoutSec,
-              probes: probesFor(w, opts.probes ?? []),
-              checks: [libvirtAnswers],
-              verify: VERIFY,
-              bootFiles: files,
-            })
-            return verdict.includes('; ') ? verdict.slice(verdict.indexOf('; ') + 2) : undefined
-          },
-        }
+          change,
+          restore: (files) => unbridger.restore(change, f, files).script,
+          timeoutSec,
+          probes: probesFor(w, opts.probes ?? []),
+          paths,
+        })
         const describeFiles = paths ? `${[...paths].join(', ')} where this run changed them` : 'every file this run changed before it'
         return { steps: [step], reason: `${change.describe}. Rollback unless confirmed within ${timeoutSec} s restores: ${unbridger.restore(change, f, []).describe}; and files: ${describeFiles}` }
       },
