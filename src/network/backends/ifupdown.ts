@@ -70,30 +70,40 @@ export const definingFiles = (files: PersistedNetworkFile[], w: BridgeWish) =>
       f.content.split('\n').some((l) => !isComment(l) && AUTO.exec(l)?.[4].split(/\s+/).includes(w.bridge)),
   )
 
-/** The bridge's stanzas (and the device's manual one), from templates/ifupdown/bridge.hbs. */
-export function renderBridgeStanzas(w: BridgeWish, carried: { dnsLines: string[]; method6?: string }): string {
+/**
+ * What an interface's stanza says of its addressing, as the templates take it: method,
+ * the primary address (the netmask as its own option where the playbook asked for one,
+ * as the seed's NETMASK=), gateway, name servers carried over, MTU, further IPv4
+ * addresses, IPv6. The same for the bridge's stanza and (the way back) the uplink's.
+ */
+export function addressingContext(w: BridgeWish, carried: { dnsLines: string[]; method6?: string }) {
   const isStatic = w.bootproto === 'static'
   const cidr = (a: { address: string; prefix: number }) => `${a.address}/${a.prefix}`
   const [primary, ...secondaries] = w.addresses
-  return renderTemplate('ifupdown/bridge.hbs', {
-    device: w.device,
-    bridge: w.bridge,
-    marker: marker(w),
+  return {
     method: isStatic ? 'static' : 'dhcp',
     static: isStatic,
-    // The netmask as its own option where the playbook asked for one, as the seed's NETMASK=.
     address: primary ? (w.netmask ? primary.address : cidr(primary)) : '',
     netmask: w.netmask ?? '',
     gateway: isStatic ? (w.gateway ?? '') : '',
     dnsLines: carried.dnsLines,
-    stp: w.stp ? 'on' : 'off',
-    delay: w.delay,
-    hwaddr: w.hwaddr,
     mtu: w.mtu ?? '',
     secondaries: secondaries.map(cidr),
     addresses6: w.addresses6.map((a, i) => ({ cidr: cidr(a), gateway: i === 0 ? (w.gateway6 ?? '') : '' })),
     method6: w.addresses6.length === 0 && carried.method6 ? carried.method6 : '',
-    // ifupdown has no route option of its own: an `up` command, replace so that a second ifup does not fail.
+  }
+}
+
+/** The bridge's stanzas (and the device's manual one), from templates/ifupdown/bridge.hbs. */
+export function renderBridgeStanzas(w: BridgeWish, carried: { dnsLines: string[]; method6?: string }): string {
+  return renderTemplate('ifupdown/bridge.hbs', {
+    ...addressingContext(w, carried),
+    device: w.device,
+    bridge: w.bridge,
+    marker: marker(w),
+    stp: w.stp ? 'on' : 'off',
+    delay: w.delay,
+    hwaddr: w.hwaddr,
     routes: w.routes.map((r) => `ip route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${w.bridge}`),
   })
 }

@@ -17,7 +17,7 @@ import { INTERFACES } from '../../facts/network-system.ts'
 import type { NetworkSystem } from '../../facts/network-system.ts'
 import { renderTemplate } from '../../render.ts'
 import { describeSnapshot, restoreScript, snapshotOf } from '../../cutover/restore.ts'
-import { STATE_DIR, carriedOver, definingFiles, parseStanzas, rewriteInterfaces } from '../backends/ifupdown.ts'
+import { STATE_DIR, addressingContext, carriedOver, definingFiles, parseStanzas, rewriteInterfaces } from '../backends/ifupdown.ts'
 import type { PersistedFile } from '../backend.ts'
 import type { BridgeWish } from '../wish.ts'
 import type { Unbridger } from './types.ts'
@@ -30,23 +30,7 @@ const broughtUp = (content: string, iface: string) => content.split('\n').some((
 
 /** The uplink's stanzas, from templates/ifupdown/uplink.hbs. */
 export function renderUplinkStanzas(w: BridgeWish, carried: { dnsLines: string[]; method6?: string }, auto: boolean): string {
-  const isStatic = w.bootproto === 'static'
-  const cidr = (a: { address: string; prefix: number }) => `${a.address}/${a.prefix}`
-  const [primary, ...secondaries] = w.addresses
-  return renderTemplate('ifupdown/uplink.hbs', {
-    auto,
-    device: w.device,
-    method: isStatic ? 'static' : 'dhcp',
-    static: isStatic,
-    address: primary ? (w.netmask ? primary.address : cidr(primary)) : '',
-    netmask: w.netmask ?? '',
-    gateway: isStatic ? (w.gateway ?? '') : '',
-    dnsLines: carried.dnsLines,
-    mtu: w.mtu ?? '',
-    secondaries: secondaries.map(cidr),
-    addresses6: w.addresses6.map((a, i) => ({ cidr: cidr(a), gateway: i === 0 ? (w.gateway6 ?? '') : '' })),
-    method6: w.addresses6.length === 0 && carried.method6 ? carried.method6 : '',
-  })
+  return renderTemplate('ifupdown/uplink.hbs', { ...addressingContext(w, carried), auto, device: w.device })
 }
 
 export function ifupdownUplinkFiles(w: BridgeWish, system: NetworkSystem): PersistedFile[] {
