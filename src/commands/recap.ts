@@ -1,4 +1,5 @@
 /** `kvmplay recap merge FILES…`: the slices' recaps as one, printed as a run prints its recap, with the whole run's exit code. */
+import { stdoutLines } from '../core/stdout-lines.ts'
 import { readFileSync } from 'node:fs'
 import type { CommandModule } from 'yargs'
 import { mergeRecaps, recapOf } from '../core/recap-merge.ts'
@@ -37,7 +38,7 @@ export const recapCommand: CommandModule<object, RecapArgs> = {
       // Every error here is the input's: a file missing, not a recap, slices overlapping.
       throw Object.assign(err as Error, { exitCode: EXIT.BAD_INPUT })
     }
-    const write = (line: string) => process.stdout.write(line + '\n')
+    const write = stdoutLines()
     const color = !args.json && process.stdout.isTTY && !process.env.NO_COLOR
     const report = args.json ? jsonReporter(write) : humanReporter({ diff: false, verbose: 0, color: !!color, write })
     report(merged)

@@ -1,4 +1,5 @@
 /** `kvmplay run PLAYBOOK -i INVENTORY`: the yargs face of the runner. */
+import { stdoutLines } from '../core/stdout-lines.ts'
 import { dirname } from 'node:path'
 import { readReportTarget, writeReports } from './report-file.ts'
 import type { Argv, CommandModule } from 'yargs'
@@ -162,7 +163,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       e.exitCode = isKvmplayError(e) && BAD_INPUT_KINDS.has(e.kind) ? EXIT.BAD_INPUT : EXIT.ERROR
       throw e
     }
-    const write = (line: string) => process.stdout.write(line + '\n')
+    const write = stdoutLines()
     const human = { diff: args.diff ?? false, verbose: args.verbose ?? 0, color: process.stdout.isTTY === true && !process.env.NO_COLOR }
     // On a terminal: a live progress line under the task lines that matter; elsewhere plain lines, every task's.
     const live = !args.json && (args.progress ?? process.stdout.isTTY === true) ? liveReporter(human) : undefined
