@@ -8,6 +8,8 @@
 # again on the same host directory, with /run empty.
 #
 # usage: boot.sh HOST_DIR HOST_NAME BASE_DIR [PROFILE]
+# PROFILE is the host's network profile, or bastion / sshd-only for a host
+# that is its sshd alone.
 set -eu
 host_dir=$1
 host_name=$2
@@ -52,6 +54,12 @@ mount -o remount,bind,rw /proc/sys/net
 hostname "$host_name"
 ip link set lo up
 
+# What systemd-sysctl does early at every boot: the persisted kernel
+# parameters (/etc/sysctl.d, /etc/sysctl.conf, /usr/lib/sysctl.d), by procps's
+# own reader. In a lab host only the per-namespace net.* ones can take; the
+# machine-wide rest is read-only here, fails and is left in the log.
+sysctl --system >/var/log/sysctl.log 2>&1 || true
+
 # The uplink, from the host's own persisted files. On none and network-scripts
 # the lab configured eth0 from outside before this script started (nothing in a
 # Debian host reads ifcfg files), so nothing runs here for them.
@@ -74,7 +82,7 @@ start_networkmanager() {
 	NetworkManager --debug >/var/log/NetworkManager.log 2>&1 &
 }
 case $profile in
-none | network-scripts | bastion) ;;
+none | network-scripts | bastion | sshd-only) ;;
 networkmanager)
 	start_networkmanager
 	wait_uplink /var/log/NetworkManager.log
@@ -96,8 +104,13 @@ esac
 
 mkdir -p /run/sshd /run/libvirt /var/log/libvirt /var/lib/libvirt/images
 /usr/sbin/sshd -E /var/log/sshd.log
-# A bastion (bastion.ts) is its sshd and nothing else.
-[ "$profile" != bastion ] || { echo ready >&3; exec sleep infinity; }
+# A bastion (bastion.ts) and a cheap host (lab up --cheap, configured from
+# outside like none) are their sshd and nothing else.
+case $profile in bastion | sshd-only)
+	echo ready >&3
+	exec sleep infinity
+	;;
+esac
 /usr/sbin/libvirtd --daemon
 
 # libvirtd answers once its drivers are up (and `default` is autostarted).
