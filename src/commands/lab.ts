@@ -49,14 +49,14 @@ async function guarded(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-type UpArgs = LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean; jump?: number; login?: string; guests?: string }
+type UpArgs = LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean; jump?: number; login?: string; guests?: string; cheap?: boolean }
 
 const up: CommandModule<LabArgs, UpArgs> = {
   command: 'up [count]',
   describe: 'Bring up (or repair) a fleet of COUNT simulated hypervisors h1..hCOUNT',
   builder: (y) =>
     labOptions(y as Argv<LabArgs>)
-      .positional('count', { type: 'number', default: 3, describe: 'Number of hosts (1–254); extra hosts are removed' })
+      .positional('count', { type: 'number', default: 3, describe: 'Number of hosts (1–254, up to 1000 with --cheap); extra hosts are removed' })
       .option('profile', {
         type: 'string',
         describe:
@@ -86,6 +86,12 @@ const up: CommandModule<LabArgs, UpArgs> = {
         describe:
           "Running guests whose NIC has a stand-in that asks for its NAT address, by kind: lease (DHCP from default's dnsmasq), static (DHCP, with a <host> entry in default), inside (address configured in the guest, no DHCP); vm1 takes the first, vm3, vm4, … the others. none: today's lab. A host whose list changes is rebuilt",
         defaultDescription: 'the last one given, else none',
+      })
+      .option('cheap', {
+        type: 'boolean',
+        describe:
+          'Cheap hosts for scale runs: sshd and files only (no libvirtd, no guests, profile none), one /30 each, up to 1000 hosts; for playbooks of file, sysctl and command tasks. --no-cheap goes back to full hosts; a change rebuilds every host',
+        defaultDescription: 'the last one given, else full hosts',
       })
       .option('json', { type: 'boolean', describe: 'Print the result as JSON' }) as Argv<UpArgs>,
   handler: (args) =>
@@ -219,6 +225,7 @@ export const labCommand: CommandModule = {
       .example('$0 lab up 5', 'five hypervisors h1..h5 on 198.18.1-5.2')
       .example('$0 lab up 3 --profile networkmanager,ifupdown,netplan', 'a mixed fleet: each host keeps its network its own way')
       .example('$0 lab up 1 --guests lease,static,inside', "guests vm1, vm3, vm4 take their NAT addresses as a lease, by a static entry, and from inside")
+      .example('$0 lab up 500 --cheap --name scale --net 198.18', 'five hundred cheap hosts (sshd and files only) for a scale run')
       .example('$0 lab up 3 --login sudo', 'root may not log in on port 22: the inventory logs in as kvsudo and escalates with sudo')
       .example('$0 lab reboot h1', 'power-cycle h1; it comes back from its persisted files alone')
       .example('$0 lab ssh h1 virsh list --all', 'run a command on h1')

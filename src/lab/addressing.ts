@@ -11,12 +11,22 @@ export type LabNet = (typeof LAB_NETS)[number]
 /** Each host gets its own /24, so a lab holds at most 254 hosts. */
 export const MAX_HOSTS = 254
 
+/**
+ * A lab of cheap hosts (`lab up --cheap`: sshd and files, no libvirtd, for
+ * scale runs) packs each host into a /30 of the /16 instead, so it holds
+ * up to 1000 — the machine's memory and the kernel's tables, not the
+ * addresses, are what bound it (about 16 000 /30s would fit).
+ */
+export const MAX_CHEAP_HOSTS = 1000
+
 /** Lab names end up in interface names, which Linux caps at 15 characters. */
 const LAB_NAME = /^[a-z][a-z0-9]{0,5}$/
 
 export interface LabIdentity {
   name: string
   net: LabNet
+  /** Cheap hosts (sshd only, no guests), addressed one /30 each (see MAX_CHEAP_HOSTS). */
+  cheap?: boolean
 }
 
 export interface DomainPlan {
@@ -59,17 +69,32 @@ export function validateLabNet(net: string): LabNet {
   return net as LabNet
 }
 
-export function validateHostCount(count: number): number {
-  if (!Number.isInteger(count) || count < 1 || count > MAX_HOSTS) {
-    throw new Error(`invalid host count '${count}': a lab holds 1 to ${MAX_HOSTS} hosts`)
+export function validateHostCount(count: number, cheap = false): number {
+  const max = cheap ? MAX_CHEAP_HOSTS : MAX_HOSTS
+  if (!Number.isInteger(count) || count < 1 || count > max) {
+    throw new Error(
+      cheap
+        ? `invalid host count '${count}': a lab of cheap hosts holds 1 to ${MAX_CHEAP_HOSTS} hosts`
+        : `invalid host count '${count}': a lab holds 1 to ${MAX_HOSTS} hosts (up to ${MAX_CHEAP_HOSTS} with --cheap: sshd and files only, no libvirtd)`,
+    )
   }
   return count
 }
 
 const hex = (n: number) => n.toString(16).padStart(2, '0')
 
+/**
+ * Host N's uplink: its own /24 (`net.N.2`, gateway `net.N.1`); in a lab of
+ * cheap hosts the Nth /30 of the /16 (host N at 4N+2, gateway at 4N+1).
+ */
+function uplinkAddressing(lab: LabIdentity, index: number): Pick<HostPlan, 'address' | 'prefix' | 'gateway'> {
+  if (!lab.cheap) return { address: `${lab.net}.${index}.2`, prefix: 24, gateway: `${lab.net}.${index}.1` }
+  const at = (offset: number) => `${lab.net}.${(4 * index + offset) >> 8}.${(4 * index + offset) & 255}`
+  return { address: at(2), prefix: 30, gateway: at(1) }
+}
+
 export function hostPlan(lab: LabIdentity, index: number): HostPlan {
-  validateHostCount(index)
+  validateHostCount(index, lab.cheap)
   const name = `h${index}`
   const netOctet = Number(lab.net.split('.')[1])
   return {
@@ -78,12 +103,11 @@ export function hostPlan(lab: LabIdentity, index: number): HostPlan {
     netns: `kvmplay-${lab.name}-${name}`,
     vethRoot: `kv${lab.name}-${name}`,
     uplink: 'eth0',
-    // 02: locally administered, unicast; "kv" marks it as ours; then net and index.
-    mac: `02:6b:76:${hex(netOctet)}:00:${hex(index)}`,
-    address: `${lab.net}.${index}.2`,
-    prefix: 24,
-    gateway: `${lab.net}.${index}.1`,
-    domains: [
+    // 02: locally administered, unicast; "kv" marks it as ours; then net and index (two bytes).
+    mac: `02:6b:76:${hex(netOctet)}:${hex(index >> 8)}:${hex(index & 255)}`,
+    ...uplinkAddressing(lab, index),
+    // A cheap host runs no libvirtd, so it has no guests.
+    domains: lab.cheap ? [] : [
       // vm1 runs and vm2 is shut off: a migration must handle both.
       { name: 'vm1', mac: `52:54:00:${hex(netOctet)}:${hex(index)}:01`, model: 'virtio', running: true },
       { name: 'vm2', mac: `52:54:00:${hex(netOctet)}:${hex(index)}:02`, model: 'rtl8139', running: false },
@@ -91,10 +115,10 @@ export function hostPlan(lab: LabIdentity, index: number): HostPlan {
   }
 }
 
-/** Host name (`h7`) → index, or undefined for anything else. */
+/** Host name (`h7`) → index (up to the cheap lab's MAX_CHEAP_HOSTS), or undefined for anything else. */
 export function hostIndex(hostName: string): number | undefined {
-  const m = /^h([1-9][0-9]{0,2})$/.exec(hostName)
+  const m = /^h([1-9][0-9]{0,3})$/.exec(hostName)
   if (!m) return undefined
   const n = Number(m[1])
-  return n <= MAX_HOSTS ? n : undefined
+  return n <= MAX_CHEAP_HOSTS ? n : undefined
 }

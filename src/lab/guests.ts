@@ -61,6 +61,8 @@ const guestNumber = (i: number) => (i === 0 ? 1 : i + 2)
  */
 export function labGuests(host: HostPlan, kinds: readonly GuestKind[]): { domains: DomainPlan[]; standIns: StandIn[] } {
   const domains = [...host.domains]
+  // A cheap host (no libvirtd) has no guests, so no stand-ins either.
+  if (domains.length === 0) return { domains, standIns: [] }
   const base = host.domains[0].mac.slice(0, -2)
   const standIns = kinds.map((kind, i): StandIn => {
     const n = guestNumber(i)

@@ -127,9 +127,39 @@ async function convergeBastions(lab: Lab, jumps: number, log: (line: string) => 
   await fenceLabNet(lab, jumps > 0)
 }
 
+/**
+ * Cheap hosts (`--cheap`, kept from the last up like the other choices) are
+ * sshd and files only, for scale runs: none of the choices that need more of
+ * a host go with them. A change of kind takes every host down first, with
+ * the addresses it had (a cheap lab packs them into /30s).
+ */
+async function convergeCheap(opts: LabOptions, log: (line: string) => void): Promise<Lab> {
+  const before = resolveLab(opts)
+  const cheap = opts.cheap ?? before.cheap ?? false
+  if (cheap) {
+    const extra = [
+      opts.profile !== undefined && parseProfiles(opts.profile).some((p) => p !== 'none') && `--profile ${opts.profile} (cheap hosts are configured from outside, as none)`,
+      opts.dhcp && '--dhcp',
+      opts.jump && `--jump ${opts.jump}`,
+      opts.guests !== undefined && parseGuests(opts.guests).length > 0 && `--guests ${opts.guests}`,
+    ].filter(Boolean)
+    if (extra.length) throw new Error(`invalid ${extra.join(', ')} with --cheap: cheap hosts are sshd and files only (no libvirtd, no guests, no network system of their own); drop --cheap for a full host`)
+  }
+  if ((before.cheap ?? false) === cheap) return before
+  for (const index of await knownHostIndexes(before)) {
+    await hostDown(before, hostPlan(before, index))
+    recordHostProfile(before, `h${index}`, undefined)
+  }
+  if (readRecord(before.dir)) log(`lab '${before.name}': hosts are ${cheap ? 'cheap (sshd and files only)' : 'full (libvirtd and guests)'} now; every host is rebuilt`)
+  // The choices new hosts take from the record start over with the kind (every host is down now).
+  writeRecord(before, 0, { cheap, ...(cheap ? { profiles: ['none'], dhcp: false, guests: [] } : {}) })
+  const { cheap: _, ...identity } = before
+  return cheap ? { ...identity, cheap: true } : identity
+}
+
 export async function labUp(count: number, opts: LabOptions = {}, log: (line: string) => void = () => {}): Promise<UpResult> {
-  validateHostCount(count)
-  const lab = resolveLab(opts)
+  validateHostCount(count, opts.cheap ?? resolveLab(opts).cheap)
+  const lab = await convergeCheap(opts, log)
   // Without --profile, the lab keeps the list it was last brought up with.
   const profiles = opts.profile !== undefined ? parseProfiles(opts.profile) : (readRecord(lab.dir)?.profiles ?? [DEFAULT_PROFILE])
   const wanted = (index: number) => profileForHost(profiles, index)
@@ -143,6 +173,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   if (dhcp) validateDhcp(Array.from({ length: count }, (_, i) => wanted(i + 1)))
   // Likewise the jump hosts in front of the hosts.
   const jumps = validateJumps(opts.jump ?? readRecord(lab.dir)?.jumps ?? 0)
+  if (jumps && lab.cheap) throw new Error(`invalid --cheap with jump hosts (${jumps}): cheap hosts are reached directly; pass --jump 0`)
   if (jumps && dhcp) throw new Error(`invalid --dhcp with --jump ${jumps}: the lab's DHCP server sits on the machine, which does not reach hosts behind a jump host`)
   preflight(undefined, [...new Set(Array.from({ length: count }, (_, i) => wanted(i + 1)))])
   await refuseForeignAddresses(lab, count)

@@ -28,6 +28,8 @@ export interface LabOptions {
   login?: string
   /** Stand-ins for running guests' NICs, by kind (lease, static, inside; guests.ts); none unless asked. */
   guests?: string
+  /** Cheap hosts: sshd and files only (no libvirtd, no guests), one /30 each, up to 1000 (addressing.ts); a change rebuilds every host. */
+  cheap?: boolean
 }
 
 export interface Lab extends LabIdentity {
@@ -54,6 +56,8 @@ export interface LabRecord {
   guests?: GuestKind[]
   /** The guest kinds each host was built with (a host whose kinds change is rebuilt). */
   hostGuests?: Record<string, GuestKind[]>
+  /** A lab of cheap hosts (addressing.ts): the hosts' addresses follow from it. */
+  cheap?: boolean
 }
 
 export const labPaths = (dir: string) => ({
@@ -100,7 +104,8 @@ export function resolveLab(opts: LabOptions = {}): Lab {
   if (record && record.net !== net) {
     throw new Error(`lab '${record.name}' in ${dir} uses ${record.net}.0.0/16; bring it down before moving it to ${net}.0.0/16`)
   }
-  return { name: record?.name ?? name, net, dir }
+  // Cheap or not is the record's: the hosts' addresses follow from it (`up --cheap` changes it, rebuilding every host).
+  return { name: record?.name ?? name, net, dir, ...(record?.cheap ? { cheap: true } : {}) }
 }
 
 export function readRecord(dir: string): LabRecord | undefined {
@@ -109,7 +114,7 @@ export function readRecord(dir: string): LabRecord | undefined {
   return JSON.parse(readFileSync(path, 'utf8')) as LabRecord
 }
 
-export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp' | 'jumps' | 'logins' | 'guests' | 'hostGuests'>): void {
+export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp' | 'jumps' | 'logins' | 'guests' | 'hostGuests' | 'cheap'>): void {
   mkdirSync(lab.dir, { recursive: true })
   const before = readRecord(lab.dir)
   const record: LabRecord = {
@@ -124,6 +129,7 @@ export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 
     logins: profiles?.logins ?? before?.logins,
     guests: profiles?.guests ?? before?.guests,
     hostGuests: profiles?.hostGuests ?? before?.hostGuests,
+    cheap: profiles?.cheap ?? before?.cheap,
   }
   writeFileSync(labPaths(lab.dir).record, JSON.stringify(record, null, 2) + '\n')
 }

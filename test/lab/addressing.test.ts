@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { hostPlan, hostIndex, validateLabName, validateLabNet, validateHostCount, MAX_HOSTS } from '../../src/lab/addressing.ts'
+import { hostPlan, hostIndex, validateLabName, validateLabNet, validateHostCount, MAX_HOSTS, MAX_CHEAP_HOSTS } from '../../src/lab/addressing.ts'
 
 const lab = { name: 'lab', net: '198.18' } as const
 
@@ -41,10 +41,34 @@ test('each host has one running and one shut-off guest on fixed MACs', () => {
   assert.is(h.domains[0].mac, '52:54:00:12:02:01')
 })
 
-test('hostIndex accepts h1..h254 only', () => {
+test('hostIndex accepts h1..h1000 only (a cheap lab goes past 254)', () => {
   assert.is(hostIndex('h1'), 1)
   assert.is(hostIndex('h254'), 254)
-  for (const bad of ['h0', 'h255', 'h01', 'x1', 'h1; rm -rf /', '']) assert.is(hostIndex(bad), undefined, bad)
+  assert.is(hostIndex('h1000'), 1000)
+  for (const bad of ['h0', 'h1001', 'h01', 'x1', 'h1; rm -rf /', '']) assert.is(hostIndex(bad), undefined, bad)
+})
+
+test('a cheap lab packs each host into its own /30, up to 1000 hosts, with unique MACs and interface names that fit', () => {
+  const cheap = { name: 'abcdef', net: '198.19', cheap: true } as const
+  assert.equal([hostPlan(cheap, 1).gateway, hostPlan(cheap, 1).address, hostPlan(cheap, 1).prefix], ['198.19.0.5', '198.19.0.6', 30])
+  assert.equal([hostPlan(cheap, 1000).gateway, hostPlan(cheap, 1000).address], ['198.19.15.161', '198.19.15.162'])
+  const seen = new Set<string>()
+  for (let i = 1; i <= MAX_CHEAP_HOSTS; i++) {
+    const h = hostPlan(cheap, i)
+    assert.equal(h.domains, [], 'no libvirtd, no guests')
+    assert.ok(h.vethRoot.length <= 15, h.vethRoot)
+    for (const v of [h.mac, h.address, h.gateway]) {
+      assert.not.ok(seen.has(v), `duplicate ${v}`)
+      seen.add(v)
+    }
+    // Inside one /30: network 4N, gateway 4N+1, host 4N+2, broadcast 4N+3.
+    const last = (a: string) => Number(a.split('.')[2]) * 256 + Number(a.split('.')[3])
+    assert.is(last(h.address) - last(h.gateway), 1)
+    assert.is(last(h.gateway) % 4, 1)
+  }
+  // A full lab's MACs are unchanged by the two-byte index (h1..h254 as before).
+  assert.is(hostPlan(lab, 254).mac, '02:6b:76:12:00:fe')
+  assert.is(hostPlan(cheap, 300).mac, '02:6b:76:13:01:2c')
 })
 
 test('bad lab names, nets and counts are refused with the reason', () => {
@@ -54,6 +78,9 @@ test('bad lab names, nets and counts are refused with the reason', () => {
   assert.throws(() => validateHostCount(0), /1 to 254/)
   assert.throws(() => validateHostCount(255), /1 to 254/)
   assert.throws(() => validateHostCount(2.5), /1 to 254/)
+  assert.throws(() => validateHostCount(255), /up to 1000 with --cheap/)
+  assert.is(validateHostCount(1000, true), 1000)
+  assert.throws(() => validateHostCount(1001, true), /cheap hosts holds 1 to 1000/)
 })
 
 test.run()
