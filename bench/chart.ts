@@ -6,9 +6,9 @@ interface Point {
   noop?: { wall: number }
 }
 
-const COLORS: Record<string, string> = { 'kvmplay first': '#1f77b4', 'kvmplay no-op': '#6baed6', 'ansible first': '#d62728', 'ansible no-op': '#ff9896', 'floor no-op': '#2ca02c', 'mitogen first': '#9467bd', 'mitogen no-op': '#c5b0d5', 'floor-first first': '#8c564b' }
+const COLORS: Record<string, string> = { 'kvmplay first': '#1f77b4', 'kvmplay no-op': '#6baed6', 'ansible first': '#d62728', 'ansible no-op': '#ff9896', 'floor no-op': '#2ca02c', 'mitogen first': '#9467bd', 'mitogen no-op': '#c5b0d5', 'floor-first first': '#8c564b', 'floor first': '#8c564b' }
 
-export function chartSvg(rows: Point[]): string {
+export function chartSvg(rows: Point[], title = 'Wall time of the NAT-to-bridge migration against host count (lab, 2 cores)'): string {
   const series = new Map<string, [number, number][]>()
   for (const r of rows) {
     if (r.first) (series.get(`${r.tool} first`) ?? series.set(`${r.tool} first`, []).get(`${r.tool} first`)!).push([r.n, r.first.wall])
@@ -26,7 +26,7 @@ export function chartSvg(rows: Point[]): string {
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${L}" y="18" font-size="14">Wall time of the NAT-to-bridge migration against host count (lab, 2 cores)</text>`,
+    `<text x="${L}" y="18" font-size="14">${title}</text>`,
     `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/>`,
     `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
     ...ticks.map((t) => `<text x="${L - 6}" y="${y(t) + 4}" text-anchor="end">${t.toFixed(0)}</text><line x1="${L}" y1="${y(t)}" x2="${W - R}" y2="${y(t)}" stroke="#eee"/>`),

@@ -30,8 +30,8 @@
  *
  * A benchmark, not a test: it never fails on timing (only on a wrong end state).
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { labDown, labUp } from '../src/lab/lab.ts'
@@ -42,6 +42,8 @@ import { floorFirstScript } from './floor-first.ts'
 import { BENCH_PROFILES, verifyMigrated } from './verify.ts'
 import type { BenchProfile } from './verify.ts'
 import { chartSvg } from './chart.ts'
+import { measure, medianOf, busyShare } from './measure.ts'
+import type { Measure } from './measure.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const LAB = { name: 'bench', net: '198.19', dir: '/tmp/kvmplay-bench' }
@@ -75,54 +77,6 @@ function ansibleBecomeVars(): string {
   const file = join(LAB.dir, 'become-vars.json')
   writeFileSync(file, JSON.stringify({ ansible_become_password: readFileSync(passwordFile, 'utf8').trim() }) + '\n', { mode: 0o600 })
   return file
-}
-
-export interface Measure {
-  wall: number
-  cpu: number
-  peakMiB: number
-  code: number
-}
-
-/**
- * Sum of the RSS of a process and all its descendants, in KiB. Walks the tree
- * through /proc/PID/task/TID/children, not all of /proc: with a 20-host lab up,
- * scanning every process each 25 ms cost the machine more CPU than kvmplay's
- * controller, and slowed the runs it measured.
- */
-function treeRssKiB(root: number): number {
-  let sum = 0
-  for (let todo = [root]; todo.length > 0; ) {
-    const pid = todo.pop()!
-    try {
-      sum += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4
-      for (const tid of readdirSync(`/proc/${pid}/task`)) {
-        todo.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number))
-      }
-    } catch {
-      // exited
-    }
-  }
-  return sum
-}
-
-/** Runs a command under GNU time (CPU of the whole tree) while sampling the tree's memory. */
-async function measure(cmd: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Measure> {
-  const timing = `/tmp/kvmplay-bench-time-${process.pid}`
-  const started = performance.now()
-  const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timing, ...cmd], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout.on('data', (d) => (out += d))
-  child.stderr.on('data', (d) => (out += d))
-  let peak = 0
-  const sampler = setInterval(() => (peak = Math.max(peak, treeRssKiB(child.pid!))), 25)
-  const code: number = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)))
-  clearInterval(sampler)
-  const wall = (performance.now() - started) / 1000
-  const [user, sys] = readFileSync(timing, 'utf8').trim().split('\n').pop()!.split(' ').map(Number)
-  rmSync(timing, { force: true })
-  if (code !== 0) console.error(`  (${cmd.slice(0, 3).join(' ')} … exited ${code})\n${out.split('\n').slice(-15).join('\n')}`)
-  return { wall, cpu: user + sys, peakMiB: peak / 1024, code }
 }
 
 async function runTool(tool: Tool, inventory: string): Promise<Measure> {
@@ -209,18 +163,6 @@ function floorFirst(): Promise<Measure> {
   return measure(['sh', '-c', `${master}{\n${scripts.join('\n')}\nwait\n}${viaJump ? `; ssh -F ${config} -O exit j1 2>/dev/null` : ''}`])
 }
 
-/** Busy share of the machine's CPU over `ms`, from /proc/stat. */
-async function busyShare(ms: number): Promise<number> {
-  const read = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
-  const a = read()
-  await new Promise((r) => setTimeout(r, ms))
-  const b = read()
-  const d = b.map((v, i) => v - a[i])
-  const idle = d[3] + d[4]
-  const total = d.reduce((x, y) => x + y, 0)
-  return total ? 1 - idle / total : 0
-}
-
 /**
  * A fresh lab, settled: the hosts' guests finish booting after the lab says
  * ready (the machine ~15 % busy for a second or two), which would land on
@@ -267,16 +209,6 @@ for (const n of sizes) {
 }
 await labDown(LAB)
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-const medianOf = (ms: Measure[]): Measure => ({
-  wall: median(ms.map((m) => m.wall)),
-  cpu: median(ms.map((m) => m.cpu)),
-  peakMiB: Math.max(...ms.map((m) => m.peakMiB)),
-  code: Math.max(...ms.map((m) => m.code)),
-})
 /** One row per size and tool: the run itself, or with several rounds the medians (peak memory: the highest). */
 const summary: Row[] = sizes.flatMap((n) =>
   ([...TOOLS, 'floor'] as const).flatMap((tool) => {
