@@ -38,8 +38,11 @@ function treeRssKiB(root: number): number {
   return sum
 }
 
-/** Runs a command under GNU time (CPU of the whole tree) while sampling the tree's memory. */
-/** With `keep`, the command's output comes back too (as `output`: not for the results file). */
+/**
+ * Runs a command under GNU time (CPU of the whole tree) while sampling the
+ * tree's memory. With `keep`, its output comes back too (as `output`: not for
+ * the results file).
+ */
 export async function measure(cmd: string[], env: Record<string, string> = {}, cwd = ROOT, keep = false): Promise<Measure & { output?: string }> {
   const timing = `/tmp/kvmplay-bench-time-${process.pid}`
   const started = performance.now()

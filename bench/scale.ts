@@ -109,11 +109,10 @@ function changedCounts(output: string): Map<number, number> {
   return counts
 }
 
-async function kvmplay(inventory: string, generation: number): Promise<Measure & { changed: Map<number, number> }> {
-  const m = await measure(['node', 'bin/kvmplay.mjs', 'run', PLAY, '-i', inventory, '-e', `generation=${generation}`, '--forks', String(forks), '--json'], {}, ROOT, true)
-  const changed = changedCounts(m.output ?? '')
-  delete m.output
-  return { ...m, changed }
+/** One kvmplay run: what was measured, and how many hosts changed how many tasks. */
+async function kvmplay(inventory: string, generation: number): Promise<{ measured: Measure; changed: Map<number, number> }> {
+  const { output, ...measured } = await measure(['node', 'bin/kvmplay.mjs', 'run', PLAY, '-i', inventory, '-e', `generation=${generation}`, '--forks', String(forks), '--json'], {}, ROOT, true)
+  return { measured, changed: changedCounts(output ?? '') }
 }
 
 async function settle(): Promise<void> {
@@ -141,14 +140,13 @@ for (const n of sizes) {
   for (let round = 1; round <= rounds; round++) {
     await settle()
     const g = ++generation
-    const first = await kvmplay(up.inventory, g)
+    const { measured: first, changed } = await kvmplay(up.inventory, g)
     const bad = wrongHosts(hosts, g)
-    if (first.code !== 0 || bad.length || first.changed.get(6) !== n) throw new Error(`kvmplay at N=${n}: exit ${first.code}, changed ${JSON.stringify([...first.changed])}, wrong state on ${bad.slice(0, 10).join(' ')}`)
+    if (first.code !== 0 || bad.length || changed.get(6) !== n) throw new Error(`kvmplay at N=${n}: exit ${first.code}, changed ${JSON.stringify([...changed])}, wrong state on ${bad.slice(0, 10).join(' ')}`)
     await settle()
-    const noop = await kvmplay(up.inventory, g)
-    if (noop.code !== 0 || noop.changed.get(0) !== n) throw new Error(`kvmplay's no-op at N=${n}: exit ${noop.code}, changed ${JSON.stringify([...noop.changed])}`)
-    const strip = ({ changed: _, ...m }: Measure & { changed: unknown }) => m
-    rows.push({ n, tool: 'kvmplay', round, first: strip(first), noop: strip(noop) })
+    const { measured: noop, changed: changedAgain } = await kvmplay(up.inventory, g)
+    if (noop.code !== 0 || changedAgain.get(0) !== n) throw new Error(`kvmplay's no-op at N=${n}: exit ${noop.code}, changed ${JSON.stringify([...changedAgain])}`)
+    rows.push({ n, tool: 'kvmplay', round, first, noop })
     await settle()
     const gf = ++generation
     const floorFirst = await measure(floorCommand(hosts, (h) => floorScript(h, gf), join(LAB.dir, 'floor-first')))
