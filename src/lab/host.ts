@@ -48,7 +48,7 @@ export interface HostStatus {
  * nsenter that is the machine's PID 1, which may reap it seconds later
  * (here process_api did, about 2 s, which made `down` of 500 hosts take minutes).
  */
-function alive(pid: number): boolean {
+export function processRuns(pid: number): boolean {
   try {
     // The state is the field after the command, which is in parentheses and may hold spaces.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -95,7 +95,7 @@ export async function hostStatus(lab: Lab, host: HostPlan, profile: LabProfile =
   const paths = hostPaths(lab.dir, host.name)
   const hasNetns = await netnsExists(host.netns)
   if (!pid && !hasNetns && !existsSync(paths.root)) return { ...base, state: 'down' }
-  if (!pid || !alive(pid)) return { ...base, state: 'broken', detail: 'not running' }
+  if (!pid || !processRuns(pid)) return { ...base, state: 'broken', detail: 'not running' }
   if (!hasNetns || !(await linkIn(hostsOuterNs(lab), host.vethRoot))) {
     return { ...base, state: 'broken', pid, detail: 'network namespace or uplink missing' }
   }
@@ -202,7 +202,7 @@ async function waitReady(lab: Lab, host: Booted, pid: number, profile: LabProfil
   const deadline = Date.now() + BOOT_TIMEOUT_MS
   while (Date.now() < deadline) {
     if (bootStatus(lab, host) === 'ready') return
-    if (!alive(pid)) {
+    if (!processRuns(pid)) {
       const log = existsSync(paths.log) ? readFileSync(paths.log, 'utf8').trim().split('\n').slice(-15).join('\n') : ''
       throw new Error(`${host.name} (profile ${profile}) failed to boot (see ${paths.log}):\n${log}`)
     }
@@ -270,7 +270,7 @@ export async function freshNetns(host: HostPlan): Promise<void> {
 export async function rebootHost(lab: Lab, host: HostPlan, profile: LabProfile): Promise<number> {
   const started = performance.now()
   await powerOff(lab, host)
-  const left = (await netnsPids(host.netns)).filter(alive)
+  const left = (await netnsPids(host.netns)).filter(processRuns)
   if (left.length > 0) throw new Error(`${host.name}: processes ${left.join(' ')} did not end within ${POWER_OFF_TIMEOUT_MS / 1000} s`)
   // The last boot's "ready" must not pass for this one's.
   rmSync(hostPaths(lab.dir, host.name).status, { force: true })
@@ -291,7 +291,7 @@ export async function rebootHost(lab: Lab, host: HostPlan, profile: LabProfile):
 export async function powerOff(lab: Lab, host: Booted): Promise<void> {
   const pids = new Set(await netnsPids(host.netns))
   const pid = readPid(lab, host)
-  if (pid && alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(hostPaths(lab.dir, host.name).root)) pids.add(pid)
+  if (pid && processRuns(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(hostPaths(lab.dir, host.name).root)) pids.add(pid)
   for (const p of pids) {
     try {
       process.kill(p, 'SIGKILL')
@@ -299,7 +299,7 @@ export async function powerOff(lab: Lab, host: Booted): Promise<void> {
       // already gone
     }
   }
-  for (let i = 0; i < POWER_OFF_TIMEOUT_MS / 50 && [...pids].some(alive); i++) await sleep(50)
+  for (let i = 0; i < POWER_OFF_TIMEOUT_MS / 50 && [...pids].some(processRuns); i++) await sleep(50)
 }
 
 /** Powers the host off and removes its namespace, its veth and its files. */
