@@ -24,7 +24,7 @@ import { labPaths } from '../src/lab/state.ts'
 import { hostPlan } from '../src/lab/addressing.ts'
 import type { HostPlan } from '../src/lab/addressing.ts'
 import { chartSvg } from './chart.ts'
-import { busyShare, measure, medianOf } from './measure.ts'
+import { busyShare, measure, medianOf, warmKvmplay } from './measure.ts'
 import type { Measure } from './measure.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -137,6 +137,7 @@ for (const n of sizes) {
   labUpSeconds[n] = up.seconds
   const hosts = Array.from({ length: n }, (_, i) => hostPlan(up.lab, i + 1))
   console.error(`N=${n}: lab up (cheap hosts) in ${up.seconds.toFixed(1)} s`)
+  if (n === sizes[0]) warmKvmplay(PLAY, up.inventory, ['-e', `generation=${generation}`])
   for (let round = 1; round <= rounds; round++) {
     await settle()
     const g = ++generation
