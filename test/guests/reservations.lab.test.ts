@@ -30,7 +30,8 @@ let dir = ''
 
 /** What the migration would change on a host: the guests' NICs, the networks, the bridges, forwarding. */
 const state = (h: HostPlan) =>
-  onHost(h, 'virsh domiflist vm1; virsh domiflist vm2; virsh net-list --all --name; virsh net-dumpxml default 2>&1 | grep "<host" ; ip -br link show type bridge; cat /proc/sys/net/ipv4/ip_forward')
+  // The bridges by name and MAC, not their carrier: virbr0's flips to UP on its own as a booting guest's vnet comes up.
+  onHost(h, `virsh domiflist vm1; virsh domiflist vm2; virsh net-list --all --name; virsh net-dumpxml default 2>&1 | grep "<host" ; ip -br link show type bridge | awk '{print $1, $3}'; cat /proc/sys/net/ipv4/ip_forward`)
 
 const checker = (pkg: string, args: string[]) => {
   const r = spawnSync(CHECKER_PACKAGES[pkg], args, { encoding: 'utf8' })
