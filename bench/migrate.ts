@@ -3,8 +3,9 @@
  * the seed's NAT-to-bridge migration from a fresh lab, then a no-op re-run,
  * for each tool; then the floor (one SSH session per host, in parallel,
  * running the reads a no-op check needs). Both tools' end states are
- * verified on every host. Prints a table and the ratios; with several sizes,
- * writes an SVG chart of time against host count.
+ * verified on every host. Prints a table and the ratios; writes an SVG bar
+ * chart of each size (every tool, the medians, each round, the ratios) and,
+ * with several sizes, one of time against host count.
  *
  *   node --import tsx bench/migrate.ts [N=20] [--sizes 1,5,10,20] [--tools kvmplay,ansible] [--rounds R] [--profile none|networkmanager] [--access root|jump|sudo|sudo-jump]
  *
@@ -41,7 +42,7 @@ import type { HostPlan } from '../src/lab/addressing.ts'
 import { floorFirstScript } from './floor-first.ts'
 import { BENCH_PROFILES, verifyMigrated } from './verify.ts'
 import type { BenchProfile } from './verify.ts'
-import { chartSvg } from './chart.ts'
+import { migrateCharts } from './migrate-charts.ts'
 import { measure, medianOf, busyShare, warmKvmplay } from './measure.ts'
 import type { Measure } from './measure.ts'
 
@@ -262,9 +263,7 @@ console.log(lines.join('\n'))
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
 writeFileSync(join(ROOT, 'bench/results', `migrate-${stamp}.json`), JSON.stringify({ command: `node --import tsx bench/migrate.ts ${args.join(' ')}`.trim(), profile, access, rows, summary }, null, 2) + '\n')
-if (sizes.length > 1) {
-  // The README shows the default profile's chart; another profile's sweep gets its own file.
-  const chart = `bench/results/time-vs-hosts${profile === 'none' ? '' : `-${profile}`}.svg`
-  writeFileSync(join(ROOT, chart), chartSvg(summary))
-  console.log(`\nchart: ${chart}`)
+for (const { file, svg } of migrateCharts({ profile, access, rows, summary })) {
+  writeFileSync(join(ROOT, file), svg)
+  console.log(`chart: ${file}`)
 }
