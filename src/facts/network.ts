@@ -47,6 +47,14 @@ export interface Route {
  */
 export const addedRoutes = (routes: Route[], dev: string): Route[] => routes.filter((r) => r.dev === dev && r.dst !== 'default' && r.protocol !== 'kernel')
 
+/**
+ * The added routes that go with the device's addresses to a bridge (and back): all but the
+ * link-local 169.254.0.0/16 that CentOS's network scripts add on every interface they bring
+ * up (ifup-post, unless NOZEROCONF=yes) — they add the bridge's own, at a metric of its
+ * ifindex; carried and persisted it would be a second one, and a change on every run.
+ */
+export const movedRoutes = (routes: Route[], dev: string): Route[] => addedRoutes(routes, dev).filter((r) => !(r.dst === '169.254.0.0/16' && !r.gateway))
+
 /** How the host applies interface configuration at run time. */
 export type NetworkBackend = 'networkmanager' | 'network-scripts' | 'iproute2'
 

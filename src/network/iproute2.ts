@@ -1,7 +1,7 @@
 /** The running host's change as iproute2 commands: from the links and routes as they are to the bridge as wished. */
 import { KvmplayError } from '../core/errors.ts'
-import { addedRoutes, uplinkOf } from '../facts/network.ts'
-import type { Address, HostNetwork } from '../facts/network.ts'
+import { movedRoutes, uplinkOf } from '../facts/network.ts'
+import type { Address, HostNetwork, Route } from '../facts/network.ts'
 import type { BridgeWish } from './wish.ts'
 
 /**
@@ -41,9 +41,12 @@ export function iproute2Plan(w: BridgeWish, net: HostNetwork): string[] {
   const def6 = net.routes6.find((r) => r.dst === 'default')
   if (w.gateway6 && (changed || def6?.dev !== w.bridge || def6?.gateway !== w.gateway6)) cmds.push(`route replace default via ${w.gateway6} dev ${w.bridge}`)
   // The port's own routes (a static route to a management network, say) went with its addresses: the bridge carries them now.
-  for (const r of addedRoutes(net.routes, w.device)) cmds.push(`route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${w.bridge}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`)
+  for (const r of movedRoutes(net.routes, w.device)) cmds.push(routeOn(r, w.bridge))
   return cmds
 }
 
 /** The commands as one `ip -batch` (one process). */
 export const ipBatch = (cmds: string[]) => `ip -batch - <<'KVMPLAY_IPBATCH'\n${cmds.join('\n')}\nKVMPLAY_IPBATCH`
+
+/** An added route moved to `dev` (an ip -batch command): destination, gateway and metric as they were. */
+export const routeOn = (r: Route, dev: string): string => `route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${dev}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`

@@ -5,7 +5,7 @@
  * and after the bridge exists. Every network backend starts from it.
  */
 import type { TaskOptions } from '../core/task.ts'
-import { addedRoutes, uplinkOf } from '../facts/network.ts'
+import { movedRoutes, uplinkOf } from '../facts/network.ts'
 import type { Address, HostNetwork } from '../facts/network.ts'
 import { absolutePath, interfaceName, ipv4, mac, netmaskToPrefix, prefixLength, prefixToNetmask } from '../core/validate.ts'
 import { KvmplayError } from '../core/errors.ts'
@@ -166,7 +166,7 @@ export function bridgeWish(o: BridgeOptions, net: HostNetwork): BridgeWish {
 /** The routes added on the device, then those already on the bridge (a later run), each destination once. */
 function carriedRoutes(net: HostNetwork, device: string, bridge: string): BridgeWish['routes'] {
   const seen = new Set<string>()
-  return [...addedRoutes(net.routes, device), ...addedRoutes(net.routes, bridge)]
+  return [...movedRoutes(net.routes, device), ...movedRoutes(net.routes, bridge)]
     .filter((r) => !seen.has(r.dst) && !!seen.add(r.dst))
     .map(({ dst, gateway }) => (gateway ? { dst, gateway } : { dst }))
 }

@@ -19,6 +19,23 @@ test("the uplink's added routes are the bridge's, the same before and after the 
   assert.equal(after.routes, before.routes)
 })
 
+test("the network scripts' zeroconf route (169.254.0.0/16, no gateway) is the interface's own, not carried: ifup adds one on the bridge", () => {
+  const fresh = canned('network-fresh.txt')
+  const zeroconf = { dst: '169.254.0.0/16', dev: 'eth0', metric: 1002 }
+  const static_ = { dst: '198.51.100.0/24', gateway: '198.19.3.254', dev: 'eth0', protocol: 'static' }
+  assert.equal(bridgeWish({ bridge: 'br0' }, { ...fresh, routes: [...fresh.routes, zeroconf, static_] }).routes, [{ dst: '198.51.100.0/24', gateway: '198.19.3.254' }])
+})
+
+test("the port's static routes go to route-br0 (one ip-args line each, read by ifup-routes); none, no file", () => {
+  const fresh = canned('network-fresh.txt')
+  const net = { ...fresh, routes: [...fresh.routes, { dst: '198.51.100.0/24', gateway: '198.19.3.254', dev: 'eth0' }, { dst: '203.0.113.7', dev: 'eth0' }] }
+  const files = ifcfgFiles(bridgeWish({ bridge: 'br0' }, net))
+  assert.equal(files.map((f) => f.path), ['ifcfg-br0', 'ifcfg-eth0', 'route-br0'].map((n) => `/etc/sysconfig/network-scripts/${n}`))
+  const lines = files[2].content.split('\n').filter((l) => l && !l.startsWith('#'))
+  assert.equal(lines, ['198.51.100.0/24 via 198.19.3.254 dev br0', '203.0.113.7 dev br0'])
+  assert.is(ifcfgFiles(bridgeWish({ bridge: 'br0' }, fresh)).length, 2)
+})
+
 test("writeIfcfg({ bridge: 'br0' }) takes everything else from the host's facts", () => {
   const w = bridgeWish({ bridge: 'br0' }, canned('network-fresh.txt'))
   assert.equal(w, {

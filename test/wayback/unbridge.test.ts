@@ -84,10 +84,29 @@ test('ifupdown: the change deletes the bridge and ifups the uplink; the rollback
 
 test('ifcfg: ifcfg-br0 goes, ifcfg-eth0 carries the address again', () => {
   const w = bridgeWish({ bridge: 'br0' }, bridged)
-  const [br, eth] = ifcfgUnbridger.persist(w, { net: bridged, system: { netplan: [], networkScripts: false } })
+  const [br, route, eth, ...rest] = ifcfgUnbridger.persist(w, { net: bridged, system: { netplan: [], networkScripts: false } })
   assert.equal(br, { path: '/etc/sysconfig/network-scripts/ifcfg-br0' })
+  assert.equal(route, { path: '/etc/sysconfig/network-scripts/route-br0' })
+  assert.equal(rest, [], 'no static routes: no route-eth0')
   for (const l of ['DEVICE=eth0', 'TYPE=Ethernet', 'BOOTPROTO=none', 'IPADDR=198.19.1.2', 'PREFIX=24', 'GATEWAY=198.19.1.1', 'HWADDR=02:6b:76:13:00:01']) assert.ok(eth.content!.split('\n').includes(l), `${l} in\n${eth.content}`)
   assert.not.match(eth.content!, /BRIDGE=/)
+})
+
+/** The bridged host with a static route the port's addresses had, now on br0 (and the zeroconf route the network scripts add). */
+const routed: HostNetwork = {
+  ...bridged,
+  routes: [...bridged.routes, { dst: '198.51.100.0/24', gateway: '198.19.1.254', dev: 'br0', protocol: 'boot' }, { dst: '169.254.0.0/16', dev: 'br0', metric: 1003 }],
+}
+
+test("the bridge's static routes go back to the uplink: ip after the bridge goes, route-eth0, an up line, a keyfile route", () => {
+  const w = bridgeWish({ bridge: 'br0' }, routed)
+  assert.equal(unbridgePlan(w, routed).slice(-2), ['route replace default via 198.19.1.1 dev eth0', 'route replace 198.51.100.0/24 via 198.19.1.254 dev eth0'])
+  const ifcfg = ifcfgUnbridger.persist(w, { net: routed, system: { netplan: [], networkScripts: true } })
+  assert.equal(ifcfg.at(-1), { path: '/etc/sysconfig/network-scripts/route-eth0', content: ifcfg.at(-1)!.content })
+  assert.ok(ifcfg.at(-1)!.content!.split('\n').includes('198.51.100.0/24 via 198.19.1.254 dev eth0'), ifcfg.at(-1)!.content)
+  const there = ifupdownBackend.persist(w, { net: routed, system: ifupdown(LAB) })[0].content!
+  const back = ifupdownUnbridger.persist(w, { net: routed, system: ifupdown(there) })[0].content!
+  assert.match(back, /iface eth0 inet static\n(\t.+\n)*\tup ip route replace 198\.51\.100\.0\/24 via 198\.19\.1\.254 dev eth0\n/)
 })
 
 const KEYFILES = '/etc/NetworkManager/system-connections'
@@ -156,6 +175,13 @@ test('the generic rollback creates no bridge where there was none before the cha
   const snap = restoreScript(snapshotOf(fresh, ['br0', 'eth0']), [])
   assert.not.match(snap, /ip link add/)
   assert.match(snap, /ip link del br0/)
+})
+
+
+test("NetworkManager: the bridge's static route goes back into the uplink's keyfile", () => {
+  const w = bridgeWish({ bridge: 'br0' }, routed)
+  const [, eth] = networkManagerUnbridger.persist(w, { net: routed, system: { netplan: [], networkScripts: false, networkManager: { profiles: [bridgeP, port] } } })
+  assert.ok(eth.content!.split('\n').includes('route1=198.51.100.0/24,198.19.1.254'), eth.content)
 })
 
 test.run()

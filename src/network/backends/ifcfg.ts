@@ -1,7 +1,7 @@
 /**
  * The seed's backend: the bridge persisted as ifcfg files in
  * /etc/sysconfig/network-scripts — ifcfg-br0 (TYPE=Bridge, the host's
- * address) and ifcfg-<nic> (BRIDGE=br0, HWADDR) — and the running host
+ * address), ifcfg-<nic> (BRIDGE=br0, HWADDR), route-br0 (its static routes) — and the running host
  * changed with the tool that runs there: NetworkManager (nmcli), the
  * network scripts (ifdown/ifup), else iproute2 (one `ip -batch`, the lab's
  * case). The rollback puts the links, addresses and default route back
@@ -38,12 +38,25 @@ export function ifcfgVars(w: BridgeWish) {
   }
 }
 
-/** The two files, rendered from templates/ifcfg/. */
+/**
+ * route-<dev>: the static routes the device's addresses had, where ifup-routes reads them when
+ * it brings `dev` up (one `ip route add` line each). None: no file — an existing one is left.
+ */
+export function routeFile(w: BridgeWish, dev: string): (PersistedFile & { content: string })[] {
+  return w.routes.length ? [{ path: `${NETWORK_SCRIPTS}/route-${dev}`, content: renderTemplate('ifcfg/route.hbs', { ...w, dev }) }] : []
+}
+
+/**
+ * The bridge's files, rendered from templates/ifcfg/: ifcfg-<bridge>, ifcfg-<port>, and
+ * route-<bridge> with the port's static routes (a bridge port's route-<port> is never read:
+ * ifup-eth ends before ifup-routes for a BRIDGE= device; it is left for the way back).
+ */
 export function ifcfgFiles(w: BridgeWish): (PersistedFile & { content: string })[] {
   const vars = ifcfgVars(w)
   return [
     { path: `${NETWORK_SCRIPTS}/ifcfg-${w.bridge}`, content: renderTemplate('ifcfg/bridge.hbs', vars) },
     { path: `${NETWORK_SCRIPTS}/ifcfg-${w.device}`, content: renderTemplate('ifcfg/port.hbs', vars) },
+    ...routeFile(w, w.bridge),
   ]
 }
 

@@ -94,6 +94,9 @@ export function addressingContext(w: BridgeWish, carried: { dnsLines: string[]; 
   }
 }
 
+/** The static routes as `up` commands of `dev`'s stanza: ifup runs them once the addresses are on. */
+export const upRoutes = (w: BridgeWish, dev: string): string[] => w.routes.map((r) => `ip route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${dev}`)
+
 /** The bridge's stanzas (and the device's manual one), from templates/ifupdown/bridge.hbs. */
 export function renderBridgeStanzas(w: BridgeWish, carried: { dnsLines: string[]; method6?: string }): string {
   return renderTemplate('ifupdown/bridge.hbs', {
@@ -104,7 +107,7 @@ export function renderBridgeStanzas(w: BridgeWish, carried: { dnsLines: string[]
     stp: w.stp ? 'on' : 'off',
     delay: w.delay,
     hwaddr: w.hwaddr,
-    routes: w.routes.map((r) => `ip route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${w.bridge}`),
+    routes: upRoutes(w, w.bridge),
   })
 }
 

@@ -50,6 +50,9 @@ export const CHECKPOINT_FILE = 'nm-checkpoint'
 const NM = 'org.freedesktop.NetworkManager'
 export const busctl = (method: string, signature: string, ...args: string[]) => `busctl call ${NM} /org/freedesktop/NetworkManager ${NM} ${method} ${signature} ${args.join(' ')}`
 
+/** The static routes as keyfile values (route1=…): NetworkManager wants a prefix on each destination. */
+export const keyfileRoutes = (w: BridgeWish): string[] => w.routes.map((r) => `${r.dst.includes('/') ? r.dst : `${r.dst}/32`}${r.gateway ? `,${r.gateway}` : ''}`)
+
 export const isNetplans = (p: NmProfile) => p.filename?.startsWith(NETPLAN_PROFILES) ?? false
 const isKeyfile = (p: NmProfile) => p.filename?.startsWith(`${SYSTEM_CONNECTIONS}/`) ?? false
 const isIfcfg = (p: NmProfile) => p.filename?.startsWith(`${NETWORK_SCRIPTS}/`) ?? false
@@ -139,7 +142,7 @@ export function networkManagerFiles(w: BridgeWish, facts: NetworkFacts): Persist
     // A lease brings its own name servers.
     dns4: isStatic ? dnsList(w.dns.filter((d) => !d.includes(':'))) : '',
     // The keyfile's routeN=DEST/PREFIX[,GATEWAY].
-    routes: w.routes.map((r) => `${r.dst.includes('/') ? r.dst : `${r.dst}/32`}${r.gateway ? `,${r.gateway}` : ''}`),
+    routes: keyfileRoutes(w),
     ipv6Method: v6,
     addresses6: v6 === 'manual' ? addressList(w.addresses6, w.gateway6) : [],
     dns6: v6 === 'manual' ? dnsList(w.dns.filter((d) => d.includes(':'))) : '',

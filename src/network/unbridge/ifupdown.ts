@@ -17,7 +17,7 @@ import { INTERFACES } from '../../facts/network-system.ts'
 import type { NetworkSystem } from '../../facts/network-system.ts'
 import { renderTemplate } from '../../render.ts'
 import { describeSnapshot, restoreScript, snapshotOf } from '../../cutover/restore.ts'
-import { STATE_DIR, addressingContext, carriedOver, definingFiles, parseStanzas, rewriteInterfaces } from '../backends/ifupdown.ts'
+import { STATE_DIR, addressingContext, carriedOver, definingFiles, parseStanzas, rewriteInterfaces, upRoutes } from '../backends/ifupdown.ts'
 import type { PersistedFile } from '../backend.ts'
 import type { BridgeWish } from '../wish.ts'
 import type { Unbridger } from './types.ts'
@@ -30,7 +30,7 @@ const broughtUp = (content: string, iface: string) => content.split('\n').some((
 
 /** The uplink's stanzas, from templates/ifupdown/uplink.hbs. */
 export function renderUplinkStanzas(w: BridgeWish, carried: { dnsLines: string[]; method6?: string }, auto: boolean): string {
-  return renderTemplate('ifupdown/uplink.hbs', { ...addressingContext(w, carried), auto, device: w.device })
+  return renderTemplate('ifupdown/uplink.hbs', { ...addressingContext(w, carried), auto, device: w.device, routes: upRoutes(w, w.device) })
 }
 
 export function ifupdownUplinkFiles(w: BridgeWish, system: NetworkSystem): PersistedFile[] {

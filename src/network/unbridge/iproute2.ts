@@ -6,7 +6,8 @@
  * before and after the bridge exists).
  */
 import { KvmplayError } from '../../core/errors.ts'
-import { uplinkOf } from '../../facts/network.ts'
+import { movedRoutes, uplinkOf } from '../../facts/network.ts'
+import { routeOn } from '../iproute2.ts'
 import type { Address, HostNetwork } from '../../facts/network.ts'
 import type { BridgeWish } from '../wish.ts'
 
@@ -63,5 +64,7 @@ export function unbridgePlan(w: BridgeWish, net: HostNetwork): string[] {
   if (w.gateway && (changed || def?.dev !== w.device || def?.gateway !== w.gateway)) cmds.push(`route replace default via ${w.gateway} dev ${w.device}`)
   const def6 = net.routes6.find((r) => r.dst === 'default')
   if (w.gateway6 && (changed || def6?.dev !== w.device || def6?.gateway !== w.gateway6)) cmds.push(`route replace default via ${w.gateway6} dev ${w.device}`)
+  // The bridge's own static routes (the port's, carried there) go back to the device with its addresses.
+  if (br) for (const r of movedRoutes(net.routes, w.bridge)) cmds.push(routeOn(r, w.device))
   return cmds
 }
