@@ -60,9 +60,9 @@ ip link set lo up
 # machine-wide rest is read-only here, fails and is left in the log.
 sysctl --system >/var/log/sysctl.log 2>&1 || true
 
-# The uplink, from the host's own persisted files. On none and network-scripts
-# the lab configured eth0 from outside before this script started (nothing in a
-# Debian host reads ifcfg files), so nothing runs here for them.
+# The uplink, from the host's own persisted files. On none the lab configured
+# eth0 from outside before this script started (a host with no network
+# system), so nothing runs here for it.
 fail_uplink() {
 	echo "$host_name (profile $profile): $1" >&2
 	[ -z "${2:-}" ] || [ ! -f "$2" ] || { echo "--- tail of $2:" >&2; tail -n 12 "$2" >&2; }
@@ -82,7 +82,22 @@ start_networkmanager() {
 	NetworkManager --debug >/var/log/NetworkManager.log 2>&1 &
 }
 case $profile in
-none | network-scripts | bastion | sshd-only) ;;
+none | bastion | sshd-only) ;;
+network-scripts)
+	# CentOS 7's network.service: its own scripts (in the host's /etc, from
+	# src/lab/network-scripts) bring up every ifcfg file with ONBOOT=yes. What
+	# CentOS has beside them: ifup/ifdown are the scripts, Red Hat's ipcalc
+	# (Debian's ipcalc-ng), arping in /sbin, /bin/sh is bash; and the run-time
+	# directories its tmpfiles.d makes.
+	ln -sf /etc/sysconfig/network-scripts/ifup /usr/sbin/ifup
+	ln -sf /etc/sysconfig/network-scripts/ifdown /usr/sbin/ifdown
+	ln -sf ipcalc-ng /usr/bin/ipcalc
+	ln -sf /usr/bin/arping /usr/sbin/arping
+	ln -sf bash /usr/bin/sh
+	mkdir -p /run/netreport /run/lock/subsys
+	/etc/rc.d/init.d/network start >/var/log/network.log 2>&1 || fail_uplink "network start failed" /var/log/network.log
+	wait_uplink /var/log/network.log
+	;;
 networkmanager)
 	start_networkmanager
 	wait_uplink /var/log/NetworkManager.log

@@ -158,10 +158,10 @@ async function plugUplink(host: HostPlan, profile: LabProfile, outerNs?: string)
 }
 
 /**
- * What the lab itself sets up inside the host before it boots. On `none` and
- * `network-scripts` that is eth0's address and default route (nothing in the
- * host reads its ifcfg file); the other profiles' own network system brings
- * eth0 up from their files at boot, so the lab leaves it down.
+ * What the lab itself sets up inside the host before it boots. On `none` that
+ * is eth0's address and default route (nothing in the host reads its ifcfg
+ * file); the other profiles' own network system (the network scripts among
+ * them) brings eth0 up from their files at boot, so the lab leaves it down.
  */
 async function configureUplink(host: HostPlan, profile: LabProfile, first: string[] = []): Promise<void> {
   const inside = [...first, `link set lo up`]
@@ -263,9 +263,9 @@ export async function freshNetns(host: HostPlan): Promise<void> {
  * the PID namespace and the mount namespace, so /run is empty at the next
  * boot), the network namespace loses what only lived in memory, and the host
  * boots again from its persisted files alone (the overlay's upper dir keeps
- * /etc and /var). On `none` and `network-scripts` the lab configures eth0
- * again itself, as at creation; the other profiles' own network system brings
- * up what the host persisted. Returns the seconds it took.
+ * /etc and /var). On `none` the lab configures eth0 again itself, as at
+ * creation; the other profiles' own network system brings up what the host
+ * persisted. Returns the seconds it took.
  */
 export async function rebootHost(lab: Lab, host: HostPlan, profile: LabProfile): Promise<number> {
   const started = performance.now()

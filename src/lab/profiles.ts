@@ -1,10 +1,13 @@
 /**
- * How a lab host keeps its network: its profile. Pure: parsing `--profile`,
+ * How a lab host keeps its network: its profile. Pure but for reading files of
+ * this package: parsing `--profile`,
  * the round-robin assignment over a fleet, and the files each profile's own
  * network system reads at boot.
  *
- * - none, network-scripts: the lab configures eth0 with iproute2 from outside;
- *   the ifcfg file is there but nothing reads it (Debian has no reader of ifcfg).
+ * - none: a host with no network system; the lab configures eth0 with
+ *   iproute2 from outside, the ifcfg file is there but nothing reads it.
+ * - network-scripts: CentOS 7's own network scripts (src/lab/network-scripts/,
+ *   unmodified) bring eth0 up from its ifcfg file at boot, as network.service.
  * - networkmanager: NetworkManager (with its own system D-Bus) brings eth0 up
  *   from a keyfile.
  * - ifupdown: `ifup -a` brings eth0 up from /etc/network/interfaces.
@@ -12,7 +15,10 @@
  *   then runs as in networkmanager.
  */
 import { createHash } from 'node:crypto'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { renderTemplate } from '../render.ts'
+import { PACKAGE_ROOT } from '../paths.ts'
 import type { HostPlan } from './addressing.ts'
 
 export const LAB_PROFILES = ['none', 'network-scripts', 'networkmanager', 'ifupdown', 'netplan'] as const
@@ -20,7 +26,7 @@ export type LabProfile = (typeof LAB_PROFILES)[number]
 export const DEFAULT_PROFILE: LabProfile = 'none'
 
 /** Profiles whose network the lab sets up itself, from outside, with iproute2. */
-export const configuredFromOutside = (p: LabProfile) => p === 'none' || p === 'network-scripts'
+export const configuredFromOutside = (p: LabProfile) => p === 'none'
 
 /** Profiles in which NetworkManager (and its D-Bus) runs. */
 export const runsNetworkManager = (p: LabProfile) => p === 'networkmanager' || p === 'netplan'
@@ -96,8 +102,9 @@ export function profileFiles(labName: string, host: HostPlan, profile: LabProfil
   const vars = uplinkVars(host, dhcp)
   switch (profile) {
     case 'none':
-    case 'network-scripts':
       return []
+    case 'network-scripts':
+      return networkScriptsFiles()
     case 'networkmanager':
       return [
         {
@@ -119,13 +126,32 @@ export function profileFiles(labName: string, host: HostPlan, profile: LabProfil
   }
 }
 
+const NETWORK_SCRIPTS_SRC = join(PACKAGE_ROOT, 'src', 'lab', 'network-scripts')
+
+/**
+ * CentOS 7's network scripts where CentOS keeps them (src/lab/network-scripts/README.md):
+ * /etc/sysconfig/network-scripts, /etc/rc.d/init.d — and /etc/init.d/functions, which the
+ * scripts source (on CentOS /etc/init.d is a link to rc.d/init.d; on Debian a directory).
+ */
+function networkScriptsFiles(): ProfileFile[] {
+  const files = ['sysconfig/network-scripts', 'rc.d/init.d'].flatMap((dir) =>
+    readdirSync(join(NETWORK_SCRIPTS_SRC, dir)).map((name) => {
+      const src = join(NETWORK_SCRIPTS_SRC, dir, name)
+      return { path: `/etc/${dir}/${name}`, content: readFileSync(src, 'utf8'), mode: statSync(src).mode & 0o777 }
+    }),
+  )
+  const functions = files.find((f) => f.path === '/etc/rc.d/init.d/functions')!
+  return [...files, { ...functions, path: '/etc/init.d/functions' }, { path: '/etc/sysconfig/network', content: 'NETWORKING=yes\n', mode: 0o644 }]
+}
+
 /** NetworkManager's own configuration in a lab host: only what the lab wrote, nothing outside the lab. */
 export const networkManagerConf = (): string => renderTemplate('lab/NetworkManager.conf.hbs', {})
 
 /** Debian packages each profile needs on the machine (hosts share its /usr). */
 export const PROFILE_PACKAGES: Record<LabProfile, Record<string, string>> = {
   none: {},
-  'network-scripts': {},
+  // What CentOS has beside its network scripts: Red Hat's ipcalc (Debian's ipcalc-ng), arping, brctl.
+  'network-scripts': { 'ipcalc-ng': '/usr/bin/ipcalc-ng', 'iputils-arping': '/usr/bin/arping', 'bridge-utils': '/usr/sbin/brctl' },
   networkmanager: { 'network-manager': '/usr/sbin/NetworkManager', dbus: '/usr/bin/dbus-daemon' },
   ifupdown: { ifupdown: '/usr/sbin/ifup', 'bridge-utils': '/usr/sbin/brctl' },
   netplan: { 'netplan.io': '/usr/sbin/netplan', 'network-manager': '/usr/sbin/NetworkManager', dbus: '/usr/bin/dbus-daemon' },

@@ -37,7 +37,11 @@ async function uplinkState(host: HostPlan) {
   return { dev: holder?.ifname, routes }
 }
 
-/** Every route in the host is the lab's (its /24, the default via its gateway) or libvirt's own NAT network; no other name server. */
+/**
+ * Every route in the host is the lab's (its /24, the default via its gateway) or libvirt's own NAT
+ * network — or, from CentOS's network scripts, the link-local 169.254.0.0/16 (its ifup-post adds
+ * it on each interface unless NOZEROCONF=yes; a link route, nothing leaves the link); no other name server.
+ */
 async function assertInsideLab(host: HostPlan, uplink: string) {
   const { routes } = await uplinkState(host)
   const subnet = host.address.replace(/\.\d+$/, '.0') + '/24'
@@ -45,6 +49,7 @@ async function assertInsideLab(host: HostPlan, uplink: string) {
     const ok =
       (r.dst === 'default' && r.gateway === host.gateway && r.dev === uplink) ||
       (r.dst === subnet && r.dev === uplink) ||
+      (r.dst === '169.254.0.0/16' && !r.gateway && r.dev === uplink) ||
       (r.dst === '192.168.122.0/24' && r.dev === 'virbr0')
     assert.ok(ok, `route outside the lab on ${host.name}: ${JSON.stringify(r)}`)
   }
@@ -60,9 +65,14 @@ async function assertOwnSystem(host: HostPlan, profile: LabProfile, uplink = 'et
   const nm = procs.includes('NetworkManager')
   switch (profile) {
     case 'none':
-    case 'network-scripts':
       assert.not.ok(nm, 'no NetworkManager in a host of profile none')
       assert.not.ok(procs.includes('dbus-daemon'), 'no D-Bus in a host of profile none')
+      break
+    case 'network-scripts':
+      assert.not.ok(nm, 'no NetworkManager in a host of the network scripts')
+      // CentOS 7's network.service said so, and the scripts' zeroconf route is there: they brought it up.
+      assert.match(await onHost(host, 'cat /var/log/network.log'), new RegExp(`^Bringing up interface ${uplink}:.*OK`, 'm'))
+      assert.ok(routes.some((r) => r.dst === '169.254.0.0/16' && r.dev === uplink), `${host.name}: the network scripts' link-local route on ${uplink}`)
       break
     case 'networkmanager':
       assert.ok(nm)
@@ -118,6 +128,11 @@ function persistBridge(host: HostPlan, profile: LabProfile): string {
         '/etc/netplan/01-kvmplay-lab.yaml',
         `network:\n  version: 2\n  renderer: NetworkManager\n  ethernets:\n    eth0:\n      dhcp4: false\n      dhcp6: false\n  bridges:\n    br0:\n      interfaces: [eth0]\n      parameters:\n        stp: false\n        forward-delay: 0\n      dhcp4: false\n      dhcp6: false\n      addresses: [${a}]\n      routes:\n        - to: default\n          via: ${host.gateway}\n      nameservers:\n        addresses: [${host.gateway}]\n`,
       )
+    case 'network-scripts':
+      return [
+        put('/etc/sysconfig/network-scripts/ifcfg-br0', `DEVICE=br0\nTYPE=Bridge\nBOOTPROTO=none\nONBOOT=yes\nIPADDR=${host.address}\nPREFIX=${host.prefix}\nGATEWAY=${host.gateway}\nSTP=no\nDELAY=0\n`, '644'),
+        put('/etc/sysconfig/network-scripts/ifcfg-eth0', `DEVICE=eth0\nTYPE=Ethernet\nBOOTPROTO=none\nONBOOT=yes\nHWADDR=${host.mac}\nBRIDGE=br0\n`, '644'),
+      ].join(' && ')
     default:
       throw new Error(`no own format on ${profile}`)
   }
@@ -168,7 +183,7 @@ for (const profile of LAB_PROFILES) {
   })
 }
 
-for (const profile of ['networkmanager', 'ifupdown', 'netplan'] as const) {
+for (const profile of ['network-scripts', 'networkmanager', 'ifupdown', 'netplan'] as const) {
   labTest(`${profile}: a bridge persisted in the profile's own format comes back after a reboot, with the address on br0`, async () => {
     const { hosts: [host] } = await useLab(1, profile)
     await onHost(host, persistBridge(host, profile))
@@ -179,6 +194,7 @@ for (const profile of ['networkmanager', 'ifupdown', 'netplan'] as const) {
     const [eth0] = JSON.parse(await onHost(host, 'ip -j link show eth0'))
     assert.is(eth0.master, 'br0')
     if (profile === 'ifupdown') assert.is((await onHost(host, 'cat /run/network/ifstate.br0')).trim(), 'br0')
+    else if (profile === 'network-scripts') assert.match(await onHost(host, 'cat /var/log/network.log'), /^Bringing up interface br0:.*OK/m)
     else assert.match(await onHost(host, 'nmcli -t -f DEVICE,STATE device'), /^br0:connected$/m)
     await assertLibvirtBack(host)
   })

@@ -55,9 +55,17 @@ test('hosts get the profiles round-robin: h1 the first, h2 the second, h4 the fi
   assert.is(profileForHost([], 1), 'none')
 })
 
-test('none and network-scripts persist nothing beyond the ifcfg file', () => {
+test('none persists nothing beyond the ifcfg file', () => {
   assert.equal(profileFiles(lab.name, h3, 'none'), [])
-  assert.equal(profileFiles(lab.name, h3, 'network-scripts'), [])
+})
+
+test("network-scripts: CentOS's scripts where CentOS keeps them, executable, functions also at /etc/init.d, NETWORKING=yes", () => {
+  const files = new Map(profileFiles(lab.name, h3, 'network-scripts').map((f) => [f.path, f]))
+  for (const s of ['ifup', 'ifdown', 'ifup-eth', 'ifup-routes', 'ifup-post']) assert.is(files.get(`/etc/sysconfig/network-scripts/${s}`)?.mode, 0o755, s)
+  assert.match(files.get('/etc/rc.d/init.d/network')!.content, /Bringing up interface/)
+  assert.is(files.get('/etc/init.d/functions')!.content, files.get('/etc/rc.d/init.d/functions')!.content)
+  assert.is(files.get('/etc/sysconfig/network')!.content, 'NETWORKING=yes\n')
+  assert.ok(![...files.keys()].some((p) => p.includes('ifcfg-eth')), 'the ifcfg file is the lab\'s, written as on every profile')
 })
 
 test("networkmanager: eth0's keyfile, root's 0600, static address, gateway, DNS and the MAC", () => {
