@@ -49,4 +49,4 @@ export function iproute2Plan(w: BridgeWish, net: HostNetwork): string[] {
 export const ipBatch = (cmds: string[]) => `ip -batch - <<'KVMPLAY_IPBATCH'\n${cmds.join('\n')}\nKVMPLAY_IPBATCH`
 
 /** An added route moved to `dev` (an ip -batch command): destination, gateway and metric as they were. */
-export const routeOn = (r: Route, dev: string): string => `route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${dev}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`
+export const routeOn = (r: Pick<Route, 'dst' | 'gateway' | 'metric'>, dev: string): string => `route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${dev}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`

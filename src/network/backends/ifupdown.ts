@@ -23,7 +23,7 @@ import { INTERFACES } from '../../facts/network-system.ts'
 import { renderTemplate } from '../../render.ts'
 import { describeSnapshot, restoreScript, snapshotOf } from '../../cutover/restore.ts'
 import type { NetworkBackend, NetworkFacts, PersistedFile } from '../backend.ts'
-import { iproute2Plan } from '../iproute2.ts'
+import { iproute2Plan, routeOn } from '../iproute2.ts'
 import type { BridgeWish } from '../wish.ts'
 
 /** Lines that start a new stanza (interfaces(5)); an iface stanza's options run until the next one. */
@@ -95,7 +95,7 @@ export function addressingContext(w: BridgeWish, carried: { dnsLines: string[]; 
 }
 
 /** The static routes as `up` commands of `dev`'s stanza: ifup runs them once the addresses are on. */
-export const upRoutes = (w: BridgeWish, dev: string): string[] => w.routes.map((r) => `ip route replace ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${dev}`)
+export const upRoutes = (w: BridgeWish, dev: string): string[] => w.routes.map((r) => `ip ${routeOn(r, dev)}`)
 
 /** The bridge's stanzas (and the device's manual one), from templates/ifupdown/bridge.hbs. */
 export function renderBridgeStanzas(w: BridgeWish, carried: { dnsLines: string[]; method6?: string }): string {
