@@ -1,19 +1,37 @@
 /**
- * Host-key policy: a host's key is checked against known_hosts before
- * authentication; an unknown key is refused (or, when asked, trusted on
- * first use and recorded), a changed or revoked one always refused — each
- * with the command that would put it right.
+ * Host-key policy: which host key algorithms to offer (those of the key
+ * types known_hosts holds for the host first, as ssh orders them), then the
+ * host's key checked against known_hosts before authentication; an unknown
+ * key is refused (or, when asked, trusted on first use and recorded), a
+ * changed or revoked one always refused — each with the command that would
+ * put it right. The name looked up is HostKeyAlias when set, as in ssh.
  */
 import { KvmplayError } from '../core/errors.ts'
-import { appendKnownHost, hostKeyName, keyTypeOf, readKnownHosts, verifyHostKey } from './known-hosts.ts'
+import { preferKnownKeyTypes } from './host-key-algorithms.ts'
+import { appendKnownHost, hostKeyName, keyTypeOf, knownKeyTypes, readKnownHosts, verifyHostKey } from './known-hosts.ts'
+import { DEFAULT_HOST_KEY_ORDER } from './ssh-config/host-key-algorithms.ts'
 import type { SshEndpoint } from './jump-chain.ts'
 
-/** ssh2's hostVerifier for this target: true lets the login go on; a refusal is passed to `reject` first. */
-export function hostKeyChecker(t: SshEndpoint, reject: (e: KvmplayError) => void) {
+export interface HostKeyPolicy {
+  /** ssh2's algorithms.serverHostKey: what to offer, most wanted first. */
+  algorithms: string[]
+  /** ssh2's hostVerifier: true lets the login go on; a refusal is passed to `reject` first. */
+  verify: (key: Buffer) => boolean
+}
+
+/** The command that adds the host's keys under the name known_hosts is searched for (a HostKeyAlias needs ssh-keyscan's names replaced). */
+function keyscan(t: SshEndpoint, name: string): string {
+  const scan = `ssh-keyscan ${t.port === 22 ? '' : `-p ${t.port} `}${t.address}`
+  return `${t.hostKeyAlias ? `${scan} | sed 's/^[^ ]*/${name}/'` : scan} >> ${t.knownHostsFiles[0]}`
+}
+
+export function hostKeyPolicy(t: SshEndpoint, reject: (e: KvmplayError) => void): HostKeyPolicy {
   const entries = readKnownHosts(t.knownHostsFiles)
-  const name = hostKeyName(t.address, t.port)
+  const name = t.hostKeyAlias ?? hostKeyName(t.address, t.port)
   const files = t.knownHostsFiles.join(', ')
-  return (key: Buffer): boolean => {
+  const order = t.hostKeyAlgorithms ?? DEFAULT_HOST_KEY_ORDER
+  const refuse = (message: string) => (reject(new KvmplayError('hostkey', `${t.host}: ${message}`)), false)
+  const verify = (key: Buffer): boolean => {
     const verdict = verifyHostKey(entries, name, key)
     switch (verdict.status) {
       case 'known':
@@ -23,28 +41,19 @@ export function hostKeyChecker(t: SshEndpoint, reject: (e: KvmplayError) => void
           appendKnownHost(t.knownHostsFiles[0], name, key)
           return true
         }
-        reject(
-          new KvmplayError(
-            'hostkey',
-            `${t.host}: host key of ${name} (${keyTypeOf(key)}) is not in ${files}; refusing to connect. ` +
-              `Check the key, then add it (ssh-keyscan ${t.port === 22 ? '' : `-p ${t.port} `}${t.address} >> ${t.knownHostsFiles[0]}) ` +
-              `or run again with --accept-new-host-keys to trust it on first use.`,
-          ),
+        return refuse(
+          `host key of ${name} (${keyTypeOf(key)}) is not in ${files}; refusing to connect. ` +
+            `Check the key, then add it (${keyscan(t, name)}) or run again with --accept-new-host-keys to trust it on first use.`,
         )
-        return false
       case 'changed':
-        reject(
-          new KvmplayError(
-            'hostkey',
-            `${t.host}: HOST KEY OF ${name} HAS CHANGED (it differs from ${verdict.entry.file}:${verdict.entry.line}); refusing to connect. ` +
-              `Someone could be intercepting the connection, or the host was reinstalled. If you know why, remove the old key ` +
-              `(ssh-keygen -R ${name} -f ${verdict.entry.file}) and connect again.`,
-          ),
+        return refuse(
+          `HOST KEY OF ${name} HAS CHANGED (it differs from ${verdict.entry.file}:${verdict.entry.line}); refusing to connect. ` +
+            `Someone could be intercepting the connection, or the host was reinstalled. If you know why, remove the old key ` +
+            `(ssh-keygen -R ${name} -f ${verdict.entry.file}) and connect again.`,
         )
-        return false
       case 'revoked':
-        reject(new KvmplayError('hostkey', `${t.host}: host key of ${name} is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}; refusing to connect.`))
-        return false
+        return refuse(`host key of ${name} is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}; refusing to connect.`)
     }
   }
+  return { algorithms: order.preferKnown ? preferKnownKeyTypes(order.list, knownKeyTypes(entries, name)) : order.list, verify }
 }

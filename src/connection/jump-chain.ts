@@ -12,6 +12,7 @@ import { KvmplayError } from '../core/errors.ts'
 import type { Setting } from './ssh-config/evaluate.ts'
 import { resolveHost } from './ssh-config/resolve.ts'
 import type { ConfigSource, JumpSpec, ResolvedHost } from './ssh-config/resolve.ts'
+import type { HostKeyAlgorithms } from './ssh-config/host-key-algorithms.ts'
 import type { ConnectionDefaults } from './target.ts'
 
 /** What it takes to log in to one sshd: a host, or a jump host on the way to one. */
@@ -30,6 +31,10 @@ export interface SshEndpoint {
   password?: string
   knownHostsFiles: string[]
   acceptNewHostKeys: boolean
+  /** HostKeyAlias: the name known_hosts is searched for, instead of the address (and port). */
+  hostKeyAlias?: string
+  /** HostKeyAlgorithms; ssh2's default list, known key types first, when absent. */
+  hostKeyAlgorithms?: HostKeyAlgorithms
   connectTimeoutMs: number
   /** ServerAliveInterval / CountMax; kvmplay's own when ssh_config says nothing. */
   keepaliveIntervalMs: number
@@ -54,6 +59,8 @@ export function endpointOf(label: string, r: ResolvedHost, defaults: ConnectionD
     knownHostsFiles: defaults.knownHostsFile ? [defaults.knownHostsFile] : [...r.userKnownHostsFiles, ...r.globalKnownHostsFiles],
     // accept-new (or no) asked for trust on first use; a changed key is refused all the same.
     acceptNewHostKeys: defaults.acceptNewHostKeys === true || r.strictHostKeyChecking === 'accept-new' || r.strictHostKeyChecking === 'no',
+    hostKeyAlias: r.hostKeyAlias,
+    hostKeyAlgorithms: r.hostKeyAlgorithms,
     connectTimeoutMs: defaults.connectTimeoutMs ?? (r.connectTimeout ? r.connectTimeout * 1000 : DEFAULT_CONNECT_TIMEOUT_MS),
     keepaliveIntervalMs: r.serverAliveInterval > 0 ? r.serverAliveInterval * 1000 : KEEPALIVE.intervalMs,
     keepaliveCountMax: r.serverAliveInterval > 0 ? r.serverAliveCountMax : KEEPALIVE.countMax,

@@ -83,6 +83,11 @@ export function verifyHostKey(entries: KnownHostEntry[], name: string, blob: Buf
   return { status: 'unknown' }
 }
 
+/** The key types listed plainly for `name` (markers aside, as ssh's order_hostkeyalgs counts them). */
+export function knownKeyTypes(entries: KnownHostEntry[], name: string): Set<string> {
+  return new Set(entries.filter((e) => !e.marker && entryMatches(e, name)).map((e) => e.keyType))
+}
+
 export function readKnownHosts(files: string[]): KnownHostEntry[] {
   return files.flatMap((f) => (existsSync(f) ? parseKnownHosts(readFileSync(f, 'utf8'), f) : []))
 }

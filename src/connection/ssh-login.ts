@@ -1,7 +1,7 @@
 /**
  * One SSH login over a byte stream that is already on its way to the sshd
- * (a TCP socket, or a channel through a jump host): host key checked before
- * authentication (host-key-policy.ts), the keys and agent of ssh-auth.ts,
+ * (a TCP socket, or a channel through a jump host): host key algorithms
+ * offered and the host key checked before authentication (host-key-policy.ts), the keys and agent of ssh-auth.ts,
  * ServerAlive keepalives. A failure says who could not be reached, how, and
  * what to check; it says too whether the server dropped the connection
  * before its host key was even seen (what sshd's MaxStartups does to
@@ -10,7 +10,7 @@
 import type { Duplex } from 'node:stream'
 import { NodeSSH } from 'node-ssh'
 import { KvmplayError } from '../core/errors.ts'
-import { hostKeyChecker } from './host-key-policy.ts'
+import { hostKeyPolicy } from './host-key-policy.ts'
 import { authList } from './ssh-auth.ts'
 import type { SshEndpoint } from './jump-chain.ts'
 
@@ -31,7 +31,7 @@ export async function login(t: SshEndpoint, open: () => Promise<Duplex>, via = '
   const ssh = new NodeSSH()
   let refusal: KvmplayError | undefined
   let sawHostKey = false
-  const checker = hostKeyChecker(t, (e) => (refusal = e))
+  const hostKeys = hostKeyPolicy(t, (e) => (refusal = e))
   // The keys first, the stream after: from a socket's creation to ssh2's
   // listeners on it nothing may wait, or a refused connection's 'error' goes
   // unheard and ends the process.
@@ -48,9 +48,10 @@ export async function login(t: SshEndpoint, open: () => Promise<Duplex>, via = '
       readyTimeout: t.connectTimeoutMs,
       keepaliveInterval: t.keepaliveIntervalMs,
       keepaliveCountMax: t.keepaliveCountMax,
+      algorithms: { serverHostKey: hostKeys.algorithms },
       hostVerifier: (key: Buffer) => {
         sawHostKey = true
-        return checker(key)
+        return hostKeys.verify(key)
       },
     } as Parameters<NodeSSH['connect']>[0])
     return ssh

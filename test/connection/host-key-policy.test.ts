@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { hostKeyChecker } from '../../src/connection/host-key-policy.ts'
+import { hostKeyPolicy } from '../../src/connection/host-key-policy.ts'
 import type { SshTarget } from '../../src/connection/target.ts'
 import type { KvmplayError } from '../../src/core/errors.ts'
 
@@ -25,7 +25,7 @@ function check(knownHosts: string, blob: Buffer, o: Partial<SshTarget> = {}) {
   writeFileSync(file, knownHosts)
   const refusals: KvmplayError[] = []
   const t = sshTarget({ address: '198.18.1.2', port: 2222, knownHostsFiles: [file], ...o })
-  const ok = hostKeyChecker(t, (e) => refusals.push(e))(blob)
+  const ok = hostKeyPolicy(t, (e) => refusals.push(e)).verify(blob)
   return { ok, refusal: refusals[0], file: readFileSync(file, 'utf8'), path: file }
 }
 
@@ -52,6 +52,25 @@ test('a revoked key is refused even when it is also listed as known', () => {
   const r = check(`@revoked * ${mine.line}\n[198.18.1.2]:2222 ${mine.line}\n`, mine.blob)
   assert.not.ok(r.ok)
   assert.match(r.refusal.message, '@revoked')
+})
+
+test('the algorithms offered put those of the known key types first, unless HostKeyAlgorithms was given with ^ or as a list', () => {
+  const file = join(dir, 'known_hosts-order')
+  writeFileSync(file, `[198.18.1.2]:2222 ecdsa-sha2-nistp521 AAAA\n198.18.1.2 ssh-rsa AAAA\n`)
+  const policy = (o: Partial<SshTarget> = {}) => hostKeyPolicy(sshTarget({ address: '198.18.1.2', port: 2222, knownHostsFiles: [file], ...o }), () => {}).algorithms
+  assert.equal(policy().slice(0, 2), ['ecdsa-sha2-nistp521', 'ssh-ed25519'])
+  assert.equal(policy({ port: 22 }).slice(0, 4), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519'])
+  assert.equal(policy({ hostKeyAlgorithms: { list: ['ssh-ed25519', 'ecdsa-sha2-nistp521'], preferKnown: false } }), ['ssh-ed25519', 'ecdsa-sha2-nistp521'])
+  // The name looked up is the alias: nothing is known under it.
+  assert.equal(policy({ hostKeyAlias: 'hv1' })[0], 'ssh-ed25519')
+})
+
+test('HostKeyAlias: the key is looked up and recorded under the alias, and the ssh-keyscan line renames to it', () => {
+  assert.ok(check(`hv1 ${mine.line}\n`, mine.blob, { hostKeyAlias: 'hv1' }).ok)
+  assert.is(check('', mine.blob, { hostKeyAlias: 'hv1', acceptNewHostKeys: true }).file, `hv1 ${mine.line.trim()}\n`)
+  const r = check(`[198.18.1.2]:2222 ${mine.line}\n`, mine.blob, { hostKeyAlias: 'hv1' })
+  assert.match(r.refusal.message, `host key of hv1 (ssh-ed25519) is not in`)
+  assert.match(r.refusal.message, `ssh-keyscan -p 2222 198.18.1.2 | sed 's/^[^ ]*/hv1/' >> ${r.path}`)
 })
 
 test.after(() => rmSync(dir, { recursive: true, force: true }))

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHmac } from 'node:crypto'
-import { parseKnownHosts, verifyHostKey, hostKeyName, keyTypeOf } from '../../src/connection/known-hosts.ts'
+import { knownKeyTypes, parseKnownHosts, verifyHostKey, hostKeyName, keyTypeOf } from '../../src/connection/known-hosts.ts'
 
 /** An SSH wire-format public key blob: string type, then key bytes. */
 function blob(type: string, body: string): Buffer {
@@ -53,6 +53,18 @@ test('wildcards, negation, comments, several names per line, @revoked', () => {
   assert.is(verifyHostKey(entries, '198.18.7.2', K1).status, 'known')
   assert.is(verifyHostKey(entries, '198.18.9.2', K1).status, 'unknown')
   assert.is(verifyHostKey(entries, '198.18.7.2', K2).status, 'revoked')
+})
+
+test('the key types known for a host: plain lines that match it, markers aside', () => {
+  const text = [
+    `198.18.1.2 ssh-ed25519 ${K1.toString('base64')}`,
+    `198.18.1.*,!198.18.1.3 ecdsa-sha2-nistp256 ${K2.toString('base64')}`,
+    `@revoked 198.18.1.2 ssh-rsa ${R1.toString('base64')}`,
+    `@cert-authority * ssh-dss ${R1.toString('base64')}`,
+  ].join('\n')
+  const entries = parseKnownHosts(text)
+  assert.equal([...knownKeyTypes(entries, '198.18.1.2')], ['ssh-ed25519', 'ecdsa-sha2-nistp256'])
+  assert.equal([...knownKeyTypes(entries, '198.18.1.3')], [])
 })
 
 test('the key type is read from the blob', () => {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { targetFromVars, parseSshArgs } from '../../src/connection/target.ts'
+import { DEFAULT_HOST_KEY_ALGORITHMS } from '../../src/connection/host-key-algorithms.ts'
 
 // The machine's own ~/.ssh/config must not leak into these tests: an empty -F file stands for it.
 const dir = mkdtempSync(join(tmpdir(), 'kvmplay-target-'))
@@ -35,12 +36,22 @@ test("the lab's inventory vars give a strict ssh target with its known_hosts", (
     password: undefined,
     knownHostsFiles: ['/tmp/kvmplay-lab/known_hosts', '/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'],
     acceptNewHostKeys: false,
+    hostKeyAlias: undefined,
+    hostKeyAlgorithms: { list: [...DEFAULT_HOST_KEY_ALGORITHMS], preferKnown: true },
     connectTimeoutMs: 10_000,
     keepaliveIntervalMs: 5_000,
     keepaliveCountMax: 3,
     commandTimeoutMs: 600_000,
     jumps: [],
   })
+})
+
+test('HostKeyAlias and HostKeyAlgorithms reach the host (from the ssh args) and its jump host (from its own block)', () => {
+  const file = sshConfig('Host j1\n  HostName 198.18.0.21\n  HostKeyAlias bastion\n  HostKeyAlgorithms ecdsa-sha2-nistp256\n')
+  const t = targetFromVars('h1', { ansible_host: '198.18.1.2', ansible_ssh_common_args: `-F ${file} -J j1 -o HostKeyAlias=HV1 -o HostKeyAlgorithms=+ssh-dss` })
+  assert.ok(t.kind === 'ssh')
+  assert.equal([t.hostKeyAlias, t.hostKeyAlgorithms?.list.at(-1), t.hostKeyAlgorithms?.preferKnown], ['hv1', 'ssh-dss', true])
+  assert.equal([t.jumps[0].hostKeyAlias, t.jumps[0].hostKeyAlgorithms], ['bastion', { list: ['ecdsa-sha2-nistp256'], preferKnown: false }])
 })
 
 test('an ssh_config alone says how to reach a host behind a chain of jump hosts, each hop with its own user, port, keys and known_hosts', () => {

@@ -4,7 +4,9 @@
  * `~`, `%d %u %h %r %p %n %i %k %l %L %C %%` and `${VAR}` in IdentityFile,
  * UserKnownHostsFile and IdentityAgent; ProxyJump's chain (`a,b`,
  * `user@host:port`, `ssh://user@host:port`, `none`); ProxyCommand refused
- * unless `none`. Values ssh would refuse are errors naming file:line.
+ * unless `none`; HostKeyAlias (the name known_hosts is searched for) and
+ * HostKeyAlgorithms (host-key-algorithms.ts). Values ssh would refuse are
+ * errors naming file:line.
  */
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -14,6 +16,8 @@ import { join } from 'node:path'
 import { KvmplayError } from '../../core/errors.ts'
 import { evaluateSshConfig, invalidSetting } from './evaluate.ts'
 import type { ConfigSource, Setting } from './evaluate.ts'
+import { DEFAULT_HOST_KEY_ORDER, parseHostKeyAlgorithms } from './host-key-algorithms.ts'
+import type { HostKeyAlgorithms } from './host-key-algorithms.ts'
 export type { ConfigSource } from './evaluate.ts'
 
 export interface JumpSpec {
@@ -41,6 +45,9 @@ export interface ResolvedHost {
   userKnownHostsFiles: string[]
   globalKnownHostsFiles: string[]
   strictHostKeyChecking: 'yes' | 'no' | 'ask' | 'accept-new'
+  /** HostKeyAlias, lower case as ssh makes it: looked up in known_hosts instead of host and port. */
+  hostKeyAlias?: string
+  hostKeyAlgorithms: HostKeyAlgorithms
   /** Seconds, or undefined for none (the system's TCP timeout). */
   connectTimeout?: number
   serverAliveInterval: number
@@ -167,6 +174,8 @@ export function resolveHost(name: string, opts: ResolveOptions): ResolvedHost {
   const strict = ({ yes: 'yes', true: 'yes', no: 'no', false: 'no', off: 'no', ask: 'ask', 'accept-new': 'accept-new' } as const)[strictValue as 'yes']
   if (!strict) throw invalidSetting(name, 'StrictHostKeyChecking', strictSetting!, `StrictHostKeyChecking '${strictValue}' must be yes, no, ask or accept-new`)
   const timeout = get('connecttimeout')
+  const algorithms = get('hostkeyalgorithms')
+  if (algorithms && /\s/.test(algorithms.value.trim())) throw invalidSetting(name, 'HostKeyAlgorithms', algorithms, `HostKeyAlgorithms '${algorithms.value}': one comma-separated list, without spaces`)
   return {
     name,
     hostname: host,
@@ -181,6 +190,8 @@ export function resolveHost(name: string, opts: ResolveOptions): ResolvedHost {
     userKnownHostsFiles: known(khSetting, 'UserKnownHostsFile', [join(homedir(), '.ssh/known_hosts'), join(homedir(), '.ssh/known_hosts2')]),
     globalKnownHostsFiles: known(get('globalknownhostsfile'), 'GlobalKnownHostsFile', ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']),
     strictHostKeyChecking: strict,
+    hostKeyAlias: get('hostkeyalias')?.args[0].toLowerCase(),
+    hostKeyAlgorithms: algorithms ? parseHostKeyAlgorithms(algorithms.args[0], (w) => invalidSetting(name, 'HostKeyAlgorithms', algorithms, w)) : DEFAULT_HOST_KEY_ORDER,
     connectTimeout: !timeout || timeout.args[0].toLowerCase() === 'none' ? undefined : number(name, 'ConnectTimeout', timeout, 0, 2 ** 31),
     serverAliveInterval: get('serveraliveinterval') ? number(name, 'ServerAliveInterval', get('serveraliveinterval')!, 0, 2 ** 31) : 0,
     serverAliveCountMax: get('serveralivecountmax') ? number(name, 'ServerAliveCountMax', get('serveralivecountmax')!, 0, 2 ** 31) : 3,
