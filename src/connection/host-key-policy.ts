@@ -45,6 +45,13 @@ export function hostKeyPolicy(t: SshEndpoint, reject: (e: KvmplayError) => void)
           `host key of ${name} (${keyTypeOf(key)}) is not in ${files}; refusing to connect. ` +
             `Check the key, then add it (${keyscan(t, name)}) or run again with --accept-new-host-keys to trust it on first use.`,
         )
+      case 'cert-authority':
+        // Not trusted on first use either: the user chose to trust a CA for this host, and kvmplay cannot check what the CA signed.
+        return refuse(
+          `host key of ${name} (${keyTypeOf(key)}) is vouched for only by the @cert-authority line at ${verdict.entry.file}:${verdict.entry.line}, ` +
+            `and kvmplay checks plain host keys only, not host certificates; refusing to connect. ` +
+            `Check the key, then add it as a plain entry (${keyscan(t, name)}).`,
+        )
       case 'changed':
         return refuse(
           `HOST KEY OF ${name} HAS CHANGED (it differs from ${verdict.entry.file}:${verdict.entry.line}); refusing to connect. ` +

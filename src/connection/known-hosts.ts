@@ -1,8 +1,10 @@
 /**
  * OpenSSH known_hosts, read the way ssh reads it: plain and hashed (|1|salt|hash)
  * host patterns, `[host]:port` for non-22 ports, `*`/`?` wildcards, `!` negation,
- * and @revoked keys. @cert-authority lines are skipped (host certificates are not
- * supported). Pure except for the file reads and the append of accept-new.
+ * and @revoked keys. @cert-authority lines vouch for no key here (kvmplay does not
+ * verify host certificates); a host they cover whose key is not listed plainly is
+ * told apart from a merely unknown one, so the refusal can say so. Pure except for
+ * the file reads and the append of accept-new.
  */
 import { createHmac } from 'node:crypto'
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
@@ -21,6 +23,8 @@ export type HostKeyVerdict =
   | { status: 'known'; entry: KnownHostEntry }
   | { status: 'revoked'; entry: KnownHostEntry }
   | { status: 'changed'; entry: KnownHostEntry }
+  /** Not listed plainly, but a @cert-authority line covers the host: ssh would check its certificate, kvmplay cannot. */
+  | { status: 'cert-authority'; entry: KnownHostEntry }
   | { status: 'unknown' }
 
 export function parseKnownHosts(text: string, file = 'known_hosts'): KnownHostEntry[] {
@@ -80,6 +84,8 @@ export function verifyHostKey(entries: KnownHostEntry[], name: string, blob: Buf
   if (known) return { status: 'known', entry: known }
   const changed = matching.find((e) => !e.marker && e.keyType === type)
   if (changed) return { status: 'changed', entry: changed }
+  const authority = entries.find((e) => e.marker === '@cert-authority' && entryMatches(e, name))
+  if (authority) return { status: 'cert-authority', entry: authority }
   return { status: 'unknown' }
 }
 

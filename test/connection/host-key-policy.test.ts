@@ -65,6 +65,15 @@ test('the algorithms offered put those of the known key types first, unless Host
   assert.equal(policy({ hostKeyAlias: 'hv1' })[0], 'ssh-ed25519')
 })
 
+test('a host covered only by @cert-authority is refused even with accept-new, saying kvmplay checks plain keys and what to add', () => {
+  const r = check(`@cert-authority *.example.test ${other.line}\n`, mine.blob, { address: 'hv1.example.test', port: 22, acceptNewHostKeys: true })
+  assert.not.ok(r.ok)
+  assert.is(r.file, `@cert-authority *.example.test ${other.line}\n`)
+  assert.match(r.refusal.message, `only by the @cert-authority line at ${r.path}:1`)
+  assert.match(r.refusal.message, 'kvmplay checks plain host keys only')
+  assert.match(r.refusal.message, `ssh-keyscan hv1.example.test >> ${r.path}`)
+})
+
 test('HostKeyAlias: the key is looked up and recorded under the alias, and the ssh-keyscan line renames to it', () => {
   assert.ok(check(`hv1 ${mine.line}\n`, mine.blob, { hostKeyAlias: 'hv1' }).ok)
   assert.is(check('', mine.blob, { hostKeyAlias: 'hv1', acceptNewHostKeys: true }).file, `hv1 ${mine.line.trim()}\n`)

@@ -55,6 +55,15 @@ test('wildcards, negation, comments, several names per line, @revoked', () => {
   assert.is(verifyHostKey(entries, '198.18.7.2', K2).status, 'revoked')
 })
 
+test('@cert-authority vouches for no key: a host it covers whose key is not listed plainly is told apart from an unknown one', () => {
+  const entries = parseKnownHosts(`@cert-authority *.example.test ssh-ed25519 ${K2.toString('base64')}\nhv1.example.test ssh-ed25519 ${K1.toString('base64')}\n`, 'kh')
+  assert.is(verifyHostKey(entries, 'hv1.example.test', K1).status, 'known')
+  assert.equal(verifyHostKey(entries, 'hv2.example.test', K1), { status: 'cert-authority', entry: entries[0] })
+  // Even the CA's own key, shown as a host key, is no known host key.
+  assert.is(verifyHostKey(entries, 'hv2.example.test', K2).status, 'cert-authority')
+  assert.is(verifyHostKey(entries, 'other.test', K1).status, 'unknown')
+})
+
 test('the key types known for a host: plain lines that match it, markers aside', () => {
   const text = [
     `198.18.1.2 ssh-ed25519 ${K1.toString('base64')}`,
