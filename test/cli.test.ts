@@ -94,6 +94,33 @@ test('become options: a bad method, both password sources, an empty password fil
   rmSync(dir, { recursive: true })
 })
 
+test('a become password with a line break (file, inventory or -e) is bad input (exit 4) before any host, and is not shown', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cli-become-pw-'))
+  // On loopback, where nothing listens on port 1: reaching for the host would be a different error.
+  const inv = join(dir, 'hosts.yaml')
+  const h1 = 'all:\n  children:\n    hypervisors:\n      hosts:\n        h1:\n          ansible_host: 127.0.0.1\n          ansible_port: 1\n'
+  writeFileSync(inv, `${h1}          ansible_become_password: |\n            hunter2\n`)
+  const clean = join(dir, 'clean.yaml')
+  writeFileSync(clean, h1)
+  const file = join(dir, 'password')
+  // A lone CR is no line end to Node's first-line split, but is one to doas and su.
+  writeFileSync(file, 'hunter2\rreboot\n')
+  const play = join(FIXTURES, 'site.play.ts')
+  const cases: [string[], RegExp][] = [
+    [['-i', clean, '--become-password-file', file], /--become-password-file .*password: the become password contains a carriage return/],
+    [['-i', inv], /host h1: ansible_become_password: the become password contains a line break/],
+    [['-i', clean, '-e', '{"ansible_become_pass": "hunter2\\nreboot"}'], /host h1: ansible_become_pass: the become password contains a line break/],
+  ]
+  for (const [args, why] of cases) {
+    const { code, err } = kvmplay(['run', play, '-b', ...args])
+    assert.is(code, 4, err)
+    assert.match(err, why)
+    assert.not.match(err, 'hunter2')
+    assert.not.match(err, 'reboot')
+  }
+  rmSync(dir, { recursive: true })
+})
+
 test('--report: a missing directory, or a file there that is not a kvmplay report, is bad input (exit 4), before any host; the file is left as it was', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cli-report-'))
   const inv = join(dir, 'hosts.ini')

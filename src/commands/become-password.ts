@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { openSync, closeSync } from 'node:fs'
 import { ReadStream, WriteStream } from 'node:tty'
 import { KvmplayError } from '../core/errors.ts'
+import { checkBecomePassword } from '../connection/become-settings.ts'
 
 export function readPasswordFile(path: string): string {
   let text: string
@@ -19,7 +20,8 @@ export function readPasswordFile(path: string): string {
   // The file's first line, as Ansible reads --become-password-file.
   const password = text.split(/\r?\n/)[0]
   if (!password) throw new KvmplayError('usage', `--become-password-file ${path}: the file is empty`)
-  return password
+  // A lone CR (no LF after it) is no line end here, but is one to doas and su.
+  return checkBecomePassword(password, `--become-password-file ${path}`, 'Write the password alone on the first line, ended by a plain newline (\\n).')!
 }
 
 /**
@@ -48,8 +50,13 @@ export function askPassword(prompt = 'BECOME password: '): Promise<string> {
       try {
         closeSync(fd)
       } catch {}
-      if (err) reject(err)
-      else resolve(typed)
+      if (err) return reject(err)
+      // CR and LF end the typing; a NUL (Ctrl-@) does not, and is refused as in any other password.
+      try {
+        resolve(checkBecomePassword(typed, '-K (--ask-become-pass)', 'Type it again, without Ctrl-@.')!)
+      } catch (e) {
+        reject(e)
+      }
     }
     input.on('data', (chunk: Buffer) => {
       for (const ch of chunk.toString('utf8')) {
