@@ -58,6 +58,11 @@ export class RawInventory {
     if (!this.linkLines.has(`${parent}\0${child}`)) this.linkLines.set(`${parent}\0${child}`, line)
   }
 
+  /** `cycle` from a group back to itself (a → b → a), at the line of the link that closes it. */
+  failCycle(line: number, cycle: string[]): never {
+    return this.fail(line, `group '${cycle[0]}' is its own ancestor (${cycle.join(' → ')}); a group's children cannot include its ancestors`)
+  }
+
   /** A group that is its own ancestor, named by its cycle, at the line of the link that closes it. */
   checkCycles(): void {
     const done = new Set<string>()
@@ -65,9 +70,7 @@ export class RawInventory {
     const visit = (name: string) => {
       const at = path.indexOf(name)
       if (at >= 0) {
-        const cycle = [...path.slice(at), name]
-        const line = this.linkLines.get(`${path.at(-1)}\0${name}`) ?? 1
-        this.fail(line, `group '${name}' is its own ancestor (${cycle.join(' → ')}); a group's children cannot include its ancestors`)
+        this.failCycle(this.linkLines.get(`${path.at(-1)}\0${name}`) ?? 1, [...path.slice(at), name])
       }
       if (done.has(name)) return
       path.push(name)

@@ -4,6 +4,11 @@
  *
  * Read as YAML 1.1, as Ansible (PyYAML) reads it: `yes`/`no`/`on`/`off` are
  * booleans and `<<` merge keys work; dates stay strings.
+ *
+ * Aliases may make the document itself recursive (`a: &A {children: {b: *A}}`):
+ * the walk stops at a group already on its way down (the cycle, named) and
+ * walks a group's block once however often aliases repeat it, so neither a
+ * loop nor a chain of doubling aliases can run away with it.
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml'
 import type { Document, Node, YAMLMap } from 'yaml'
@@ -63,8 +68,22 @@ export function parseYamlInventory(text: string, source: string): Inventory {
   }
   const varsOf = (map: YAMLMap | undefined): Record<string, unknown> => (map ? (map.toJS(doc as Document) as Record<string, unknown>) : {})
 
+  /** The groups being walked, outermost first; and each block walked already, with the group names it was walked for. */
+  const path: string[] = []
+  const walked = new Map<unknown, Set<string>>()
   const group = (name: string, node: unknown, holder: unknown) => {
     raw.group(name)
+    if (path.includes(name)) raw.failCycle(lineOf(holder), [...path.slice(path.indexOf(name)), name])
+    const block = isAlias(node) ? node.resolve(doc as Document) : node
+    const seen = walked.get(block) ?? walked.set(block, new Set()).get(block)!
+    // Walking the same block for the same group again adds nothing (hosts, vars and links are set, not appended).
+    if (block && seen.has(name)) return
+    seen.add(name)
+    path.push(name)
+    walkGroup(name, node, holder)
+    path.pop()
+  }
+  const walkGroup = (name: string, node: unknown, holder: unknown) => {
     const block = mapping(node, holder, `group '${name}' must be a mapping with hosts, children or vars`)
     for (const { key, value } of block?.items ?? []) {
       const field = nameOf(key, `a key of group '${name}'`)

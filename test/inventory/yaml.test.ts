@@ -244,4 +244,24 @@ test('a group that is its own ancestor is an error naming the cycle, at the line
   assert.is(message, "inventory/hosts.yaml:7: group 'a' is its own ancestor (a → b → a); a group's children cannot include its ancestors")
 })
 
+test('an alias that makes a group its own child, directly or through another, is that error too (no stack overflow)', () => {
+  assert.is(errorOf('all:\n  children:\n    a: &A\n      children:\n        a: *A\n'), "inventory/hosts.yaml:5: group 'a' is its own ancestor (a → a); a group's children cannot include its ancestors")
+  // b's block is a's, which lists b: b is its own child.
+  assert.match(errorOf('all:\n  children:\n    a: &A\n      hosts:\n        h1:\n      children:\n        b: *A\n'), "inventory/hosts.yaml:7: group 'b' is its own ancestor (b → b)")
+  // c's block is a's, which lists b, c's parent: closed at b's line as walked from c.
+  assert.match(errorOf('all:\n  children:\n    a: &A\n      children:\n        b:\n          children:\n            c: *A\n'), "inventory/hosts.yaml:5: group 'b' is its own ancestor (b → c → b)")
+})
+
+test('a block shared by aliases serves every group that uses it, and a chain of doubling aliases is walked once per group', () => {
+  const shared = inv('all:\n  children:\n    web: &W\n      hosts: { h1: , h2: }\n      vars: { role: front }\n    db: *W\n')
+  assert.equal([...shared.groups.get('db')!.hosts], ['h1', 'h2'])
+  assert.equal(shared.hosts.get('h2')!.vars.role, 'front')
+  // g30 reaches g0 in 2^30 ways through the aliases: walked once each, it is quick.
+  const levels = Array.from({ length: 30 }, (_, i) => `    g${i + 1}: &g${i + 1}\n      children: { g${i}: *g${i}, g${i}b: *g${i} }\n`)
+  const start = Date.now()
+  const deep = inv(`all:\n  children:\n    g0: &g0\n      hosts: { h1: }\n${levels.join('')}`)
+  assert.ok(Date.now() - start < 2000, `took ${Date.now() - start} ms`)
+  assert.ok(deep.hosts.get('h1')!.groups.includes('g30'))
+})
+
 test.run()
