@@ -4,6 +4,7 @@
  */
 import { KvmplayError } from '../core/errors.ts'
 import type { Inventory, InventoryGroup, InventoryHost } from './types.ts'
+import { MAX_HOSTS } from './hostnames.ts'
 
 export class RawInventory {
   readonly groups = new Map<string, InventoryGroup>()
@@ -48,6 +49,12 @@ export class RawInventory {
     Object.assign(this.hostVars.get(host)!, vars)
     const g = this.group(group)
     if (!g.hosts.includes(host)) g.hosts.push(host)
+  }
+
+  /** One entry's hosts (a range gives many), refused with `fail` once the inventory would hold more than MAX_HOSTS. */
+  addHosts(group: string, names: string[], vars: Record<string, unknown>, fail: (what: string) => never): void {
+    for (const n of names) this.addHost(group, n, vars)
+    if (this.hostVars.size > MAX_HOSTS) fail(`with this entry the inventory holds ${this.hostVars.size} hosts, more than the ${MAX_HOSTS} kvmplay reads from one inventory`)
   }
 
   addChild(parent: string, child: string, line: number): void {

@@ -2,9 +2,19 @@
  * A host entry as both formats write it: a name, optionally a `:port`, and
  * ranges such as `h[1:3]`, `web[01:10:2]` or `db-[a:c]`, expanded as Ansible
  * expands them. Errors go through the caller's `fail`, which knows the line.
+ *
+ * Unlike Ansible, kvmplay caps what one entry may expand to (MAX_HOSTS),
+ * counted from the ranges before any name is made: `h[1:9999999]` — most
+ * likely a typo — would otherwise hang the run or run it out of memory
+ * before anything could be said about it.
  */
 
 type Fail = (what: string) => never
+
+/** More hosts than any one kvmplay run could work on: per entry, and per inventory (build.ts). */
+export const MAX_HOSTS = 100_000
+
+const RANGE = /^(.*?)\[([^\]]*:[^\]]*)\](.*)$/
 
 /** Ansible's letter order for alphabetic ranges: a–z, then A–Z. */
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
@@ -23,14 +33,31 @@ export function parseHostEntry(entry: string, fail: Fail): HostEntry {
   if (m && !head.replace(/\[[^\]]*\]/g, '').includes(':')) {
     const port = Number(m[2])
     if (port < 1 || port > 65535) fail(`port ${m[2]} of host '${head}' is not a TCP port (1–65535)`)
-    return { names: expandHostRange(head, fail), port }
+    return { names: expandBounded(head, fail), port }
   }
-  return { names: expandHostRange(entry, fail) }
+  return { names: expandBounded(entry, fail) }
+}
+
+/** How many names one range gives, from its text; 1 for one it cannot size (the expansion says what is wrong with it). */
+function rangeSize(range: string): number {
+  const [from = '', to = '', stepText = '1'] = range.split(':')
+  const step = /^\d+$/.test(stepText) && Number(stepText) >= 1 ? Number(stepText) : 1
+  const [begin, end] = /^\d*$/.test(from) && /^\d+$/.test(to) ? [Number(from || '0'), Number(to)] : [LETTERS.indexOf(from), LETTERS.indexOf(to)]
+  return begin >= 0 && end >= begin ? Math.floor((end - begin) / step) + 1 : 1
+}
+
+function expandBounded(name: string, fail: Fail): string[] {
+  let count = 1
+  for (let m = RANGE.exec(name); m; m = RANGE.exec(m[3])) count *= rangeSize(m[2])
+  if (count > MAX_HOSTS) {
+    fail(`host pattern '${name}' would give ${count} hosts, more than the ${MAX_HOSTS} kvmplay expands from one entry (Ansible has no cap, but a range this wide is most likely a typo); fix the range`)
+  }
+  return expandHostRange(name, fail)
 }
 
 /** Expands the first `[begin:end(:step)]` of a name, then the rest of it, recursively. */
 export function expandHostRange(name: string, fail: Fail): string[] {
-  const m = /^(.*?)\[([^\]]*:[^\]]*)\](.*)$/.exec(name)
+  const m = RANGE.exec(name)
   if (!m) return [name]
   const [, head, range, tail] = m
   const bad = (why: string): never => fail(`host range [${range}] in '${name}' ${why}`)

@@ -94,7 +94,7 @@ export function parseIniInventory(text: string, source: string): Inventory {
         if (eq <= 0) fail(`expected key=value after host '${entry}', got '${pair}'`)
         vars[pair.slice(0, eq)] = iniValue(pair.slice(eq + 1))
       }
-      for (const n of names) raw.addHost(group, n, vars)
+      raw.addHosts(group, names, vars, fail)
     }
   })
 

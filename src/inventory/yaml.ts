@@ -94,7 +94,7 @@ export function parseYamlInventory(text: string, source: string): Inventory {
           const entry = nameOf(h.key, `a host name in group '${name}'`)
           const { names, port } = parseHostEntry(entry, (what) => fail(h.key, what))
           const vars = varsOf(mapping(h.value, h.key, `the vars of host '${entry}' in group '${name}' must be ${VARS}, or empty`))
-          for (const n of names) raw.addHost(name, n, port ? { ansible_port: port, ...vars } : vars)
+          raw.addHosts(name, names, port ? { ansible_port: port, ...vars } : vars, (what) => fail(h.key, what))
         }
       } else if (field === 'children') {
         const children = mapping(value, key, `'children' of group '${name}' must be a mapping of group names`)

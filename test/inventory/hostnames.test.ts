@@ -64,6 +64,19 @@ test('malformed ranges say what is expected', () => {
   assert.is(failure('h[aa:bb]'), "host range [aa:bb] in 'h[aa:bb]' must be numbers, as in [1:3], or single letters, as in [a:c]")
 })
 
+test('an entry that would give more than 100000 hosts is refused before any name is made, saying the pattern, the count and the cap', () => {
+  const start = Date.now()
+  assert.is(failure('h[1:9999999]'), "host pattern 'h[1:9999999]' would give 9999999 hosts, more than the 100000 kvmplay expands from one entry (Ansible has no cap, but a range this wide is most likely a typo); fix the range")
+  assert.match(failure('r[1:1000]-[1:1000]:2222'), "host pattern 'r[1:1000]-[1:1000]' would give 1000000 hosts")
+  assert.match(failure('h[0:99999999999999999999:3]'), 'would give 33333333333333330000 hosts')
+  assert.ok(Date.now() - start < 500, `took ${Date.now() - start} ms`)
+  assert.is(entry('h[1:50000]-[a:b]').names.length, 100000)
+  assert.match(failure('h[1:50001]-[a:b]'), 'would give 100002 hosts')
+  // A malformed range is sized as 1, and reported as malformed.
+  assert.is(failure('h[1:9999999]-[b:a]'), "host pattern 'h[1:9999999]-[b:a]' would give 9999999 hosts, more than the 100000 kvmplay expands from one entry (Ansible has no cap, but a range this wide is most likely a typo); fix the range")
+  assert.is(failure('h[1:3]-[b:a]'), "host range [b:a] in 'h1-[b:a]' needs begin <= end")
+})
+
 test('a malformed second range is reported with the name as expanded so far', () => {
   assert.is(failure('r[1:2]-[b:a]'), "host range [b:a] in 'r1-[b:a]' needs begin <= end")
 })

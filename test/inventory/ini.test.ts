@@ -147,6 +147,11 @@ test('as in Ansible, [g:vars] and [x:children] may only name a group some sectio
   assert.equal(i.hosts.get('h1')!.vars, { b: 2, a: 1 })
 })
 
+test('a host range past the cap is refused at its line, and so is an inventory that grows past it', () => {
+  assert.match(errorOf('[web]\nh[1:9999999]\n'), "inventory/hosts:2: host pattern 'h[1:9999999]' would give 9999999 hosts, more than the 100000")
+  assert.is(errorOf('[a]\nh[1:60000]\n[b]\ng[1:60000] x=1\n'), 'inventory/hosts:4: with this entry the inventory holds 120000 hosts, more than the 100000 kvmplay reads from one inventory')
+})
+
 test('a group that is its own ancestor is an error naming the cycle, at the line that closes it', () => {
   assert.is(
     errorOf('[a:children]\nb\n[b:children]\nc\n[c:children]\na\n'),

@@ -239,6 +239,10 @@ test('YAML syntax errors name file:line', () => {
   assert.is(errorOf('all:\n  hosts:\n---\nall:\n'), "inventory/hosts.yaml:3: not valid YAML: one YAML document is expected (found a second '---')")
 })
 
+test('a host range past the cap is refused at its line', () => {
+  assert.match(errorOf('all:\n  children:\n    web:\n      hosts:\n        h[1:9999999]:\n'), "inventory/hosts.yaml:5: host pattern 'h[1:9999999]' would give 9999999 hosts, more than the 100000")
+})
+
 test('a group that is its own ancestor is an error naming the cycle, at the line that closes it', () => {
   const message = errorOf('all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n')
   assert.is(message, "inventory/hosts.yaml:7: group 'a' is its own ancestor (a → b → a); a group's children cannot include its ancestors")
