@@ -12,6 +12,8 @@ export class RawInventory {
   readonly hostVars = new Map<string, Record<string, unknown>>()
   /** Where each parent → child link was written, to point at a cycle. */
   private readonly linkLines = new Map<string, number>()
+  /** Each host's groups that list it directly: kept beside the groups' lists so that neither adding nor building is quadratic in the hosts. */
+  readonly directGroups = new Map<string, Set<string>>()
 
   constructor(readonly source: string) {
     this.group('all')
@@ -45,10 +47,16 @@ export class RawInventory {
 
   /** A host listed again (in the same or another group) stays one host; later vars win. */
   addHost(group: string, host: string, vars: Record<string, unknown>): void {
-    if (!this.hostVars.has(host)) this.hostVars.set(host, {})
+    if (!this.hostVars.has(host)) {
+      this.hostVars.set(host, {})
+      this.directGroups.set(host, new Set())
+    }
     Object.assign(this.hostVars.get(host)!, vars)
-    const g = this.group(group)
-    if (!g.hosts.includes(host)) g.hosts.push(host)
+    const direct = this.directGroups.get(host)!
+    if (!direct.has(group)) {
+      direct.add(group)
+      this.group(group).hosts.push(host)
+    }
   }
 
   /** One entry's hosts (a range gives many), refused with `fail` once the inventory would hold more than MAX_HOSTS. */
@@ -99,12 +107,12 @@ export function buildInventory(raw: RawInventory): Inventory {
   // After linking to 'all', so that `[web:children] all` is caught too.
   raw.checkCycles()
   const ungrouped = raw.group('ungrouped')
-  for (const host of raw.hostVars.keys()) {
-    const direct = [...raw.groups.values()].filter((g) => g.hosts.includes(host)).map((g) => g.name)
-    const elsewhere = direct.some((g) => g !== 'all' && g !== 'ungrouped')
-    if (elsewhere && direct.includes('ungrouped')) ungrouped.hosts.splice(ungrouped.hosts.indexOf(host), 1)
-    if (!elsewhere && !direct.includes('ungrouped')) ungrouped.hosts.push(host)
+  for (const [host, direct] of raw.directGroups) {
+    const elsewhere = [...direct].some((g) => g !== 'all' && g !== 'ungrouped')
+    if (elsewhere) direct.delete('ungrouped')
+    else if (!direct.has('ungrouped')) raw.addHost('ungrouped', host, {})
   }
+  ungrouped.hosts = ungrouped.hosts.filter((host) => raw.directGroups.get(host)!.has('ungrouped'))
 
   // A group's depth is its longest path from 'all', as Ansible computes it.
   const depths = new Map<string, number>()
@@ -128,7 +136,7 @@ export function buildInventory(raw: RawInventory): Inventory {
       member.add(group)
       for (const p of raw.group(group).parents) climb(p)
     }
-    for (const g of raw.groups.values()) if (g.hosts.includes(name)) climb(g.name)
+    for (const g of raw.directGroups.get(name)!) climb(g)
     const groups = [...member].sort(mergeOrder)
     const vars: Record<string, unknown> = {}
     for (const g of groups) Object.assign(vars, raw.group(g).vars)

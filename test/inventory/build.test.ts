@@ -88,6 +88,25 @@ test("a link listed twice is one link, and a cycle is reported at the line of th
   )
 })
 
+test('an inventory at the cap (100 000 hosts) is built in linear time: well under the 25 s it once took', () => {
+  const r = raw()
+  const names = Array.from({ length: 100_000 }, (_, i) => `h${i}`)
+  const refuse = (what: string): never => {
+    throw new Error(what)
+  }
+  const start = Date.now()
+  r.addHosts('web', names, {}, refuse)
+  r.addHosts('db', names.slice(0, 10), {}, refuse)
+  r.addHost('ungrouped', 'h1', {})
+  r.addHost('ungrouped', 'loner', {})
+  const inv = buildInventory(r)
+  assert.ok(Date.now() - start < 5000, `took ${Date.now() - start} ms`)
+  assert.is(inv.hosts.size, 100_001)
+  assert.equal(inv.groups.get('ungrouped')!.hosts, ['loner'])
+  assert.equal(inv.hosts.get('h5')!.groups, ['all', 'db', 'web'])
+  assert.throws(() => r.addHosts('web', ['one-more', 'and-another'], {}, refuse), /holds 100003 hosts, more than the 100000/)
+})
+
 test('fail: an inventory error at source:line', () => {
   assert.is(errorMessageOf('inventory', () => raw().fail(3, 'something is wrong')), 'inventory/hosts:3: something is wrong')
 })
