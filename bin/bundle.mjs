@@ -7,12 +7,14 @@
 // forget: the bundle's directory is named after the sources' paths, sizes and
 // modification times, and a missing directory is built (about 0.3 s) into a
 // temporary one and renamed into place, so concurrent runs never see half a
-// bundle.
+// bundle. The bundles are kept where nobody else can write (private-dir.mjs),
+// the temporary ones too: kvmplay runs what is there.
 import { createHash } from 'node:crypto'
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { packageDir, privateDir } from './private-dir.mjs'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SOURCES = ['src', 'tasks']
@@ -47,18 +49,15 @@ function sourcesKey() {
   return hash.digest('hex').slice(0, 16)
 }
 
+/**
+ * Beside the package when it may be written there, else a directory of this
+ * user's alone in $TMPDIR. One there that is not (another user's, open to
+ * others, a symlink) throws, and kvmplay runs from the sources instead: it
+ * still works, only slower, and says what to remove; refusing to run at all
+ * would let anyone who can create a name in /tmp stop everyone's kvmplay.
+ */
 function cacheDir() {
-  const inPackage = join(ROOT, 'node_modules', '.cache', 'kvmplay')
-  try {
-    mkdirSync(inPackage, { recursive: true })
-    accessSync(inPackage, constants.W_OK)
-    return inPackage
-  } catch {
-    // A read-only install (or another user's): a per-user directory instead.
-    const perUser = join(tmpdir(), `kvmplay-bundle-${process.getuid?.() ?? 'user'}`)
-    mkdirSync(perUser, { recursive: true })
-    return perUser
-  }
+  return packageDir(join(ROOT, 'node_modules', '.cache', 'kvmplay'), ROOT) ?? privateDir(join(tmpdir(), `kvmplay-bundle-${process.getuid?.() ?? 'user'}`))
 }
 
 async function build(outdir) {

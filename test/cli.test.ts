@@ -1,12 +1,13 @@
 /** The command line as a user meets it: help, bad input, exit codes. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FIXTURES, kvmplay as run } from './helpers/cli.ts'
 
-const kvmplay = (args: string[], opts: { asNobody?: boolean } = {}) => run(args, { ...opts, env: { KVMPLAY_LAB_DIR: '/tmp/kvmplay-cli-test' } })
+const kvmplay = (args: string[], opts: { asNobody?: boolean; env?: Record<string, string> } = {}) =>
+  run(args, { ...opts, env: { KVMPLAY_LAB_DIR: '/tmp/kvmplay-cli-test', ...opts.env } })
 
 test('--help lists the commands and the exit codes', () => {
   const { code, out } = kvmplay(['--help'])
@@ -52,6 +53,27 @@ test('a user who cannot write beside kvmplay gets a bundle of their own that wor
     assert.not.match(err, 'could not bundle')
   } finally {
     rmSync(own, { recursive: true, force: true })
+  }
+})
+
+test("a bundle directory someone else made in $TMPDIR is not used: kvmplay runs from the sources, saying why on one line, and keeps no tsx cache there either", () => {
+  if (process.getuid?.() !== 0) return // setpriv needs root to drop to nobody, and planting for another user needs root too
+  const shared = mkdtempSync(join(tmpdir(), 'kvmplay-shared-tmp-'))
+  try {
+    chmodSync(shared, 0o1777) // as /tmp is
+    const planted = join(shared, 'kvmplay-bundle-65534')
+    mkdirSync(planted, { mode: 0o777 })
+    chmodSync(planted, 0o777)
+    writeFileSync(join(planted, 'cli.mjs'), "console.log('planted code ran')\n")
+    const { code, out, err } = kvmplay(['--help'], { asNobody: true, env: { TMPDIR: shared } })
+    assert.is(code, 0, err)
+    assert.match(out, 'kvmplay lab <command>')
+    assert.not.match(out, 'planted')
+    assert.is(err.split('\n').filter((l) => l.startsWith('kvmplay')).length, 1, err)
+    assert.match(err, `could not bundle the sources (${planted} belongs to uid 0, not to you (uid 65534); kvmplay runs code from it, so it must be yours alone: remove it, or set TMPDIR`)
+    assert.not.ok(existsSync(join(shared, 'tsx-65534')), "tsx's unchecked cache was not used")
+  } finally {
+    rmSync(shared, { recursive: true, force: true })
   }
 })
 
