@@ -2,12 +2,14 @@
  * connectSsh against a real OpenSSH sshd that this suite starts on
  * 127.0.0.1 (a free high port, its own host key, a test client key): output
  * and exit codes as data, stdin, the connection's long-lived shell and the
- * sessions beside it, timeouts, host-key checking, login failures, close,
+ * sessions beside it, timeouts, host-key checking (and which of two host keys
+ * the sshd shows), login failures, close,
  * and unix-socket forwarding.
  *
  * sshd only serves logins properly as root, and needs /usr/sbin/sshd: without
  * either the tests are skipped, and say why, rather than passing unrun.
  */
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { Server } from 'node:net'
@@ -238,6 +240,21 @@ it('acceptNewHostKeys records an unknown key in the known_hosts file, which then
   await withConnection(async (c) => assert.is((await c.exec('echo again')).stdout, 'again\n'), { knownHostsFiles: [knownHosts] })
   await withConnection(async () => {}, { knownHostsFiles: [knownHosts], acceptNewHostKeys: true })
   assert.is(readFileSync(knownHosts, 'utf8'), recorded)
+})
+
+it('an sshd with an ed25519 and an ecdsa host key, known by its ecdsa key only: let in, and accept-new records nothing more', async () => {
+  const keys = tempDir()
+  execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', join(keys, 'host_ecdsa')])
+  const two = await startSshd([`HostKey ${join(keys, 'host_ecdsa')}`])
+  try {
+    const knownHosts = join(keys, 'known_hosts')
+    const line = `[127.0.0.1]:${two.port} ${publicKey(join(keys, 'host_ecdsa.pub'))}\n`
+    writeFileSync(knownHosts, line)
+    await withConnection(async (c) => assert.is((await c.exec('echo in')).stdout, 'in\n'), { port: two.port, identityFiles: [two.clientKey], knownHostsFiles: [knownHosts], acceptNewHostKeys: true })
+    assert.is(readFileSync(knownHosts, 'utf8'), line)
+  } finally {
+    await stopSshd(two)
+  }
 })
 
 it('a key the host does not accept fails to connect, with a hint at ansible_user and the key file', async () => {
