@@ -26,8 +26,13 @@ export interface ExecManyOptions {
 /** Past this, a script is sent as several execs: an SSH exec request is one packet. */
 const MAX_SCRIPT_BYTES = 16 * 1024
 
-/** A here-document reproduces stdin exactly only when it ends in a newline and holds no line equal to the tag. */
-const batchable = (c: Command, tag: string) => c.stdin === undefined || (c.stdin.endsWith('\n') && !c.stdin.split('\n').includes(tag))
+/**
+ * A here-document reproduces stdin exactly only when it ends in a newline and
+ * holds no line equal to the tag — and no NUL: the script is a command line,
+ * which ends at the first NUL (sshd's exec), or is refused (a local spawn).
+ */
+const batchable = (c: Command, tag: string) =>
+  c.stdin === undefined || (c.stdin.endsWith('\n') && !c.stdin.includes('\0') && !c.stdin.split('\n').includes(tag))
 
 /** The shell script that runs these commands in order, each framed; with `stop`, the first failure ends it. */
 export function manyScript(commands: Command[], marker: string, tag: string, stop: boolean): string {

@@ -50,6 +50,13 @@ test('each command reads its own stdin exactly; stdin a here-document cannot car
   assert.is(c.execs, 3, 'the first two together, the one without a final newline alone, then the last')
 })
 
+test('stdin with a NUL gets an exec of its own: a command line ends at a NUL (sshd) or is refused (spawn)', async () => {
+  const c = counting()
+  const res = await execMany(c, [{ command: 'true' }, { command: 'wc -c', stdin: 'a\0b\n' }, { command: 'true' }])
+  assert.equal(res.map((r) => r.stdout.trim()), ['', '4', ''])
+  assert.is(c.execs, 3)
+})
+
 test('stopAtFailure: the results end at the first failure, and nothing after it runs', async () => {
   const res = await execMany(conn, [{ command: 'true' }, { command: 'echo no >&2; exit 4' }, { command: 'echo ran' }], { stopAtFailure: true })
   assert.equal(res, [
