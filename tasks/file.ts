@@ -3,7 +3,7 @@
  * atomically (a temp file in the same directory, then rename) so a reader
  * never sees half a file, keeping a backup of what it replaced.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { defineTask, converged } from '../src/core/task.ts'
 import type { Plan, Step, Task, TaskOptions } from '../src/core/task.ts'
 import type { Host } from '../src/core/host.ts'
@@ -67,6 +67,36 @@ const INLINE_CONTENT_BYTES = 12 * 1024
 /** Whether the script can carry this content for printf: small enough, and no NUL (no shell argument holds one). */
 const inlinable = (content: string) => Buffer.byteLength(content) <= INLINE_CONTENT_BYTES && !content.includes('\0')
 
+/**
+ * What came over stdin is all of it, before the rename: its sha256 where
+ * sha256sum exists (busybox has one too; a match is a length match), else
+ * its length (wc -c). A transfer cut short (a dropped link, a here-document
+ * ended early) fails the step here; the trap removes the temp file and the
+ * old file stays. wc runs only to say how much came, when it did not all come.
+ */
+function receivedCheck(content: string): string {
+  const bytes = Buffer.byteLength(content)
+  const sum = createHash('sha256').update(content).digest('hex')
+  const refuse = (why: string) =>
+    `{ n=$(wc -c < "$t"); echo "$p: received $((n)) of ${bytes} bytes${why}: the transfer was cut short; $p is left as it was" >&2; exit 1; }`
+  return [
+    'if command -v sha256sum >/dev/null 2>&1; then',
+    `  s=$(sha256sum < "$t"); [ "\${s%% *}" = ${sum} ] || ${refuse(', not the sha256 sent')}`,
+    `else n=$(wc -c < "$t"); [ $((n)) -eq ${bytes} ] || ${refuse('')}; fi`,
+  ].join('\n')
+}
+
+/**
+ * The temp file's data on disk before the rename, or a power cut can leave
+ * the new name on an empty file. `sync -d FILE` fdatasyncs just the file
+ * (coreutils ≥ 8.24; busybox in its default build, SYNC_FANCY). Older
+ * coreutils (CentOS 7's 8.22) refuse -d and sync nothing, as before this
+ * check — better than their plain `sync FILE`, which ignores the name and
+ * flushes every filesystem: on a busy hypervisor, every guest's dirty pages.
+ * A busybox built without SYNC_FANCY does that too: slow, still correct.
+ */
+const SYNC_TEMP = 'sync -d "$t" 2>/dev/null || :'
+
 /** The umask that creates files with exactly this mode, when one can (no execute or special bits). */
 function umaskFor(mode: string): string | undefined {
   const m = parseInt(mode, 8)
@@ -118,6 +148,8 @@ function writeStep(w: FileWish, current: FileState, content: string): Step {
     'set -C',
     inline ? sh`printf '%s' ${content} > "$t"` : 'cat > "$t"',
     'set +C',
+    inline ? ':' : receivedCheck(content),
+    SYNC_TEMP,
     umask ? ':' : sh`chmod ${mode} "$t"`,
     // A new file is ours; a replaced one keeps its owner, which is ours too unless told or found otherwise.
     own ? sh`chown ${own} "$t"` : current.exists ? '[ -O "$p" ] && [ -G "$p" ] && [ -G "$t" ] || chown --reference="$p" "$t"' : ':',
