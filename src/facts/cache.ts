@@ -79,7 +79,7 @@ export class FactCache {
     const conn = await this.conn()
     this.roundTrips++
     const results = await execMany(conn, requests.map((r) => ({ command: r.fact.command(r.args) })))
-    return requests.map((r, i) => Promise.resolve().then(() => r.fact.parse(results[i], r.args)))
+    return requests.map((r, i) => Promise.resolve().then(() => r.fact.parse(results[i], r.args, conn.host)))
   }
 
   /**
