@@ -64,9 +64,11 @@ function groups(commands: Command[], tag: string): Command[][] {
 
 async function runGroup(conn: Connection, group: Command[], tag: string, stop: boolean, offset: number, total: number): Promise<ExecResult[]> {
   // One command needs no framing: every exec already gets a subshell of its own, with its own stdin.
-  if (group.length === 1) return [await conn.exec(group[0].command, { stdin: group[0].stdin })]
+  if (group.length === 1) return [await conn.exec(group[0].command, { stdin: group[0].stdin, label: group[0].label })]
   const marker = `KVMPLAY-${randomBytes(8).toString('hex')}`
-  const out = await conn.exec(manyScript(group, marker, tag, stop))
+  // A timeout names the commands by their labels: the script is theirs, content and all.
+  const labels = group.flatMap((c) => (c.label ? [c.label] : []))
+  const out = await conn.exec(manyScript(group, marker, tag, stop), { label: labels.length ? labels.join('; ') : undefined })
   const results = splitFramed(out, marker)
   const stopped = stop && results.length > 0 && results[results.length - 1].code !== 0
   if (results.length < group.length && !stopped) {

@@ -57,6 +57,13 @@ test('stdin with a NUL gets an exec of its own: a command line ends at a NUL (ss
   assert.is(c.execs, 3)
 })
 
+test("each exec carries its commands' labels, for a timeout to name them instead of the script", async () => {
+  const labels: (string | undefined)[] = []
+  const c: Connection = { ...conn, exec: (cmd, o) => (labels.push(o?.label), conn.exec(cmd, o)) }
+  await execMany(c, [{ command: 'true', label: 'write /etc/a' }, { command: 'true', label: 'write /etc/b' }, { command: 'cat', stdin: 'no newline', label: 'write /etc/c' }])
+  assert.equal(labels, ['write /etc/a; write /etc/b', 'write /etc/c'])
+})
+
 test('stopAtFailure: the results end at the first failure, and nothing after it runs', async () => {
   const res = await execMany(conn, [{ command: 'true' }, { command: 'echo no >&2; exit 4' }, { command: 'echo ran' }], { stopAtFailure: true })
   assert.equal(res, [
