@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { defineTask, converged } from '../src/core/task.ts'
-import type { Plan, Step, Task, TaskOptions } from '../src/core/task.ts'
+import type { FileDiff, Plan, Step, Task, TaskOptions } from '../src/core/task.ts'
 import type { Host } from '../src/core/host.ts'
 import { fileFact } from '../src/facts/file.ts'
 import type { FileState } from '../src/facts/file.ts'
@@ -29,6 +29,8 @@ export interface FileOptions extends TaskOptions {
   group?: string
   /** Keep the replaced file (content, mode, owner) as PATH.YYYYMMDD-HHMMSS~ (ignored by sysctl.d and network-scripts). Default true. */
   backup?: boolean
+  /** Never show the content in --diff or --json, whatever the mode (a file others cannot read, and some paths, are never shown anyway). */
+  secret?: boolean
 }
 
 /** Writing a file touches its path (and so its parents, which mkdir -p may create, and listings of them). */
@@ -46,6 +48,8 @@ export interface FileWish {
   owner?: string
   group?: string
   backup: boolean
+  /** Never show the content (FileOptions.secret); left out, false. */
+  secret?: boolean
 }
 
 /** The wish of file options, checked (absolute path, octal mode, owner names); throws a validation error naming what is wrong. */
@@ -58,6 +62,7 @@ export function fileWish(o: Omit<FileOptions, keyof TaskOptions>): FileWish {
     owner: o.owner === undefined ? undefined : ownerName(o.owner),
     group: o.group === undefined ? undefined : ownerName(o.group, 'group'),
     backup: o.backup ?? true,
+    secret: o.secret ?? false,
   }
 }
 
@@ -162,8 +167,14 @@ function writeStep(w: FileWish, current: FileState, content: string): Step {
   return commandStep(`${what} ${w.path}${backup ? ` (backup ${backup})` : ''}`, script, {
     touches: touched(w.path),
     stdin: inline ? undefined : content,
-    diff: { label: w.path, before: current.content ?? '', after: content },
+    diff: fileDiff(w, current, content, mode),
   })
+}
+
+/** The diff of a write or removal, with the modes and the secret mark that decide whether a run may show it (src/core/secret-diff.ts). */
+function fileDiff(w: FileWish, current: FileState, after: string, afterMode: string | undefined): FileDiff {
+  const diff: FileDiff = { label: w.path, before: current.content ?? '', after, modes: { before: current.exists ? current.mode : undefined, after: afterMode } }
+  return w.secret ? { ...diff, secret: true } : diff
 }
 
 /**
@@ -185,7 +196,7 @@ export function planFile(w: FileWish, current: FileState): Step[] {
 function planFileSteps(w: FileWish, current: FileState): Step[] {
   if (w.state === 'absent') {
     if (!current.exists) return []
-    return [commandStep(`remove ${w.path}`, sh`rm -f -- ${w.path}`, { touches: touched(w.path), diff: { label: w.path, before: current.content ?? '', after: '' } })]
+    return [commandStep(`remove ${w.path}`, sh`rm -f -- ${w.path}`, { touches: touched(w.path), diff: fileDiff(w, current, '', undefined) })]
   }
   if (current.exists && current.type !== 'file') {
     throw new KvmplayError('validation', `${w.path} exists and is a ${current.type}, not a regular file; refusing to replace it`)
