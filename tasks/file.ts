@@ -3,9 +3,9 @@
  * atomically (a temp file in the same directory, then rename) so a reader
  * never sees half a file, keeping a backup of what it replaced.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { defineTask, converged } from '../src/core/task.ts'
-import type { Plan, Step, Task, TaskOptions } from '../src/core/task.ts'
+import type { FileDiff, Plan, Step, Task, TaskOptions } from '../src/core/task.ts'
 import type { Host } from '../src/core/host.ts'
 import { fileFact } from '../src/facts/file.ts'
 import type { FileState } from '../src/facts/file.ts'
@@ -29,6 +29,8 @@ export interface FileOptions extends TaskOptions {
   group?: string
   /** Keep the replaced file (content, mode, owner) as PATH.YYYYMMDD-HHMMSS~ (ignored by sysctl.d and network-scripts). Default true. */
   backup?: boolean
+  /** Never show the content in --diff or --json, whatever the mode (a file others cannot read, and some paths, are never shown anyway). */
+  secret?: boolean
 }
 
 /** Writing a file touches its path (and so its parents, which mkdir -p may create, and listings of them). */
@@ -46,6 +48,8 @@ export interface FileWish {
   owner?: string
   group?: string
   backup: boolean
+  /** Never show the content (FileOptions.secret); left out, false. */
+  secret?: boolean
 }
 
 /** The wish of file options, checked (absolute path, octal mode, owner names); throws a validation error naming what is wrong. */
@@ -58,6 +62,7 @@ export function fileWish(o: Omit<FileOptions, keyof TaskOptions>): FileWish {
     owner: o.owner === undefined ? undefined : ownerName(o.owner),
     group: o.group === undefined ? undefined : ownerName(o.group, 'group'),
     backup: o.backup ?? true,
+    secret: o.secret ?? false,
   }
 }
 
@@ -66,6 +71,36 @@ const INLINE_CONTENT_BYTES = 12 * 1024
 
 /** Whether the script can carry this content for printf: small enough, and no NUL (no shell argument holds one). */
 const inlinable = (content: string) => Buffer.byteLength(content) <= INLINE_CONTENT_BYTES && !content.includes('\0')
+
+/**
+ * What came over stdin is all of it, before the rename: its sha256 where
+ * sha256sum exists (busybox has one too; a match is a length match), else
+ * its length (wc -c). A transfer cut short (a dropped link, a here-document
+ * ended early) fails the step here; the trap removes the temp file and the
+ * old file stays. wc runs only to say how much came, when it did not all come.
+ */
+function receivedCheck(content: string): string {
+  const bytes = Buffer.byteLength(content)
+  const sum = createHash('sha256').update(content).digest('hex')
+  const refuse = (why: string) =>
+    `{ n=$(wc -c < "$t"); echo "$p: received $((n)) of ${bytes} bytes${why}: the transfer was cut short; $p is left as it was" >&2; exit 1; }`
+  return [
+    'if command -v sha256sum >/dev/null 2>&1; then',
+    `  s=$(sha256sum < "$t"); [ "\${s%% *}" = ${sum} ] || ${refuse(', not the sha256 sent')}`,
+    `else n=$(wc -c < "$t"); [ $((n)) -eq ${bytes} ] || ${refuse('')}; fi`,
+  ].join('\n')
+}
+
+/**
+ * The temp file's data on disk before the rename, or a power cut can leave
+ * the new name on an empty file. `sync -d FILE` fdatasyncs just the file
+ * (coreutils ≥ 8.24; busybox in its default build, SYNC_FANCY). Older
+ * coreutils (CentOS 7's 8.22) refuse -d and sync nothing, as before this
+ * check — better than their plain `sync FILE`, which ignores the name and
+ * flushes every filesystem: on a busy hypervisor, every guest's dirty pages.
+ * A busybox built without SYNC_FANCY does that too: slow, still correct.
+ */
+const SYNC_TEMP = 'sync -d "$t" 2>/dev/null || :'
 
 /** The umask that creates files with exactly this mode, when one can (no execute or special bits). */
 function umaskFor(mode: string): string | undefined {
@@ -118,6 +153,8 @@ function writeStep(w: FileWish, current: FileState, content: string): Step {
     'set -C',
     inline ? sh`printf '%s' ${content} > "$t"` : 'cat > "$t"',
     'set +C',
+    inline ? ':' : receivedCheck(content),
+    SYNC_TEMP,
     umask ? ':' : sh`chmod ${mode} "$t"`,
     // A new file is ours; a replaced one keeps its owner, which is ours too unless told or found otherwise.
     own ? sh`chown ${own} "$t"` : current.exists ? '[ -O "$p" ] && [ -G "$p" ] && [ -G "$t" ] || chown --reference="$p" "$t"' : ':',
@@ -130,8 +167,14 @@ function writeStep(w: FileWish, current: FileState, content: string): Step {
   return commandStep(`${what} ${w.path}${backup ? ` (backup ${backup})` : ''}`, script, {
     touches: touched(w.path),
     stdin: inline ? undefined : content,
-    diff: { label: w.path, before: current.content ?? '', after: content },
+    diff: fileDiff(w, current, content, mode),
   })
+}
+
+/** The diff of a write or removal, with the modes and the secret mark that decide whether a run may show it (src/core/secret-diff.ts). */
+function fileDiff(w: FileWish, current: FileState, after: string, afterMode: string | undefined): FileDiff {
+  const diff: FileDiff = { label: w.path, before: current.content ?? '', after, modes: { before: current.exists ? current.mode : undefined, after: afterMode } }
+  return w.secret ? { ...diff, secret: true } : diff
 }
 
 /**
@@ -153,7 +196,7 @@ export function planFile(w: FileWish, current: FileState): Step[] {
 function planFileSteps(w: FileWish, current: FileState): Step[] {
   if (w.state === 'absent') {
     if (!current.exists) return []
-    return [commandStep(`remove ${w.path}`, sh`rm -f -- ${w.path}`, { touches: touched(w.path), diff: { label: w.path, before: current.content ?? '', after: '' } })]
+    return [commandStep(`remove ${w.path}`, sh`rm -f -- ${w.path}`, { touches: touched(w.path), diff: fileDiff(w, current, '', undefined) })]
   }
   if (current.exists && current.type !== 'file') {
     throw new KvmplayError('validation', `${w.path} exists and is a ${current.type}, not a regular file; refusing to replace it`)

@@ -124,7 +124,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .positional('playbook', { type: 'string', demandOption: true, describe: 'Playbook file (*.play.ts), loaded as it is' })
       .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Ansible inventory (YAML or INI)' })
       .option('check', { alias: 'C', type: 'boolean', describe: 'Plan only: report what would change, change nothing' })
-      .option('diff', { alias: 'D', type: 'boolean', describe: 'Show unified diffs of the files and XML that change (or would)' })
+      .option('diff', { alias: 'D', type: 'boolean', describe: 'Show unified diffs of the files and XML that change (or would); a file others cannot read, or a secret one, by its sha256 and line count only' })
       .option('limit', { alias: 'l', type: 'string', describe: "Only hosts matching this pattern too (e.g. 'h1:h2', 'web*:!web3', 'kvm:&dc1')" })
       .option('slice', { type: 'string', describe: "Run only share I of N of the selected hosts (e.g. '2/4'): N workers with the same inventory and --limit cover each host once; merge their --json recaps with 'kvmplay recap merge'" })
       .option('forks', { alias: 'f', type: 'number', default: DEFAULT_FORKS, describe: 'Hosts worked on at once' })

@@ -26,8 +26,13 @@ export interface ExecManyOptions {
 /** Past this, a script is sent as several execs: an SSH exec request is one packet. */
 const MAX_SCRIPT_BYTES = 16 * 1024
 
-/** A here-document reproduces stdin exactly only when it ends in a newline and holds no line equal to the tag. */
-const batchable = (c: Command, tag: string) => c.stdin === undefined || (c.stdin.endsWith('\n') && !c.stdin.split('\n').includes(tag))
+/**
+ * A here-document reproduces stdin exactly only when it ends in a newline and
+ * holds no line equal to the tag — and no NUL: the script is a command line,
+ * which ends at the first NUL (sshd's exec), or is refused (a local spawn).
+ */
+const batchable = (c: Command, tag: string) =>
+  c.stdin === undefined || (c.stdin.endsWith('\n') && !c.stdin.includes('\0') && !c.stdin.split('\n').includes(tag))
 
 /** The shell script that runs these commands in order, each framed; with `stop`, the first failure ends it. */
 export function manyScript(commands: Command[], marker: string, tag: string, stop: boolean): string {
@@ -59,9 +64,11 @@ function groups(commands: Command[], tag: string): Command[][] {
 
 async function runGroup(conn: Connection, group: Command[], tag: string, stop: boolean, offset: number, total: number): Promise<ExecResult[]> {
   // One command needs no framing: every exec already gets a subshell of its own, with its own stdin.
-  if (group.length === 1) return [await conn.exec(group[0].command, { stdin: group[0].stdin })]
+  if (group.length === 1) return [await conn.exec(group[0].command, { stdin: group[0].stdin, label: group[0].label })]
   const marker = `KVMPLAY-${randomBytes(8).toString('hex')}`
-  const out = await conn.exec(manyScript(group, marker, tag, stop))
+  // A timeout names the commands by their labels: the script is theirs, content and all.
+  const labels = group.flatMap((c) => (c.label ? [c.label] : []))
+  const out = await conn.exec(manyScript(group, marker, tag, stop), { label: labels.length ? labels.join('; ') : undefined })
   const results = splitFramed(out, marker)
   const stopped = stop && results.length > 0 && results[results.length - 1].code !== 0
   if (results.length < group.length && !stopped) {

@@ -18,6 +18,7 @@ import { quote } from '../core/quote.ts'
 import { framedCommand } from './framing.ts'
 import { OutputBuffer } from './output-buffer.ts'
 import type { ExecResult } from './types.ts'
+import { commandName } from './command-name.ts'
 
 /** What the session needs of a running `/bin/sh -s`: an SSH channel, or a child process in tests. */
 export interface ShellChannel {
@@ -41,7 +42,8 @@ export interface ShellSession {
   readonly busy: boolean
   /** False once the shell has gone (closed, killed after a timeout): open a new one. */
   readonly alive: boolean
-  run(command: string, timeoutMs: number): Promise<ExecResult>
+  /** `name`: how a timeout names the command (command-name.ts); by default its first line. */
+  run(command: string, timeoutMs: number, name?: string): Promise<ExecResult>
   close(): void
 }
 
@@ -110,14 +112,14 @@ export function openShellSession(channel: Promise<ShellChannel>, opts: ShellSess
     (e: Error) => gone(e),
   )
 
-  const run = (command: string, timeoutMs: number): Promise<ExecResult> => {
+  const run = (command: string, timeoutMs: number, name = commandName(command)): Promise<ExecResult> => {
     if (!alive) return Promise.reject(opts.linkError() ?? new KvmplayError('connect', `${opts.host}: the remote shell has ended`))
     if (pending) return Promise.reject(new Error('shell session busy: one command at a time'))
     const i = next++
     return new Promise<ExecResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         // What the command left running cannot be told apart from the next command: end the shell.
-        gone(new KvmplayError('timeout', `${opts.host}: command timed out after ${timeoutMs / 1000} s: ${command.slice(0, 200)}`))
+        gone(new KvmplayError('timeout', `${opts.host}: command timed out after ${timeoutMs / 1000} s: ${name}`))
         ch?.kill()
       }, timeoutMs)
       const settle = () => {

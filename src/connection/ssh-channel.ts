@@ -6,6 +6,7 @@
 import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2'
 import { KvmplayError } from '../core/errors.ts'
 import type { ExecOptions, ExecResult } from './types.ts'
+import { commandName } from './command-name.ts'
 import type { SshTarget } from './target.ts'
 import type { ShellChannel } from './shell-session.ts'
 import { quote } from '../core/quote.ts'
@@ -76,7 +77,7 @@ export function runOnChannel(client: Client, t: SshTarget, command: string, opts
         // told now, not when the command ends by itself, if ever.
         channel.signal('KILL')
         channel.close()
-        reject(new KvmplayError('timeout', `${t.host}: command timed out after ${timeoutMs / 1000} s: ${command.slice(0, 200)}`))
+        reject(new KvmplayError('timeout', `${t.host}: command timed out after ${timeoutMs / 1000} s: ${commandName(command, opts)}`))
       }, timeoutMs)
       gate.onOut((d) => out.push(d))
       gate.onErr((d) => errOut.push(d))

@@ -16,6 +16,7 @@ import { jumpHostsReady, streamTo, through } from './jump-hosts.ts'
 import { LONGEST_ARGUMENT, openChannel, runOnChannel, shellChannel } from './ssh-channel.ts'
 import { channelStream } from './channel-stream.ts'
 import { needsTerminal, withStdin } from './become.ts'
+import { commandName } from './command-name.ts'
 
 /**
  * Logs in to the target: straight over TCP, or through its jump hosts
@@ -70,10 +71,12 @@ export async function connectSsh(t: SshTarget): Promise<Connection> {
     const script = opts.stdin === undefined ? command : withStdin(command, opts.stdin)
     const timeout = opts.timeoutMs ?? t.commandTimeoutMs
     if (!shell?.alive) newShell()
-    if (!shell!.busy) return shell!.run(script, timeout)
+    // Named by the command: the script's first line is the stdin, as base64.
+    const name = commandName(command, opts)
+    if (!shell!.busy) return shell!.run(script, timeout, name)
     const once = openShellSession(shellChannel(client, t), { host: t.host, linkError: dead })
     try {
-      return await once.run(script, timeout)
+      return await once.run(script, timeout, name)
     } finally {
       once.close()
     }
@@ -85,7 +88,7 @@ export async function connectSsh(t: SshTarget): Promise<Connection> {
     // Commands without stdin go to the connection's shell, unless it is running one already.
     if (opts.stdin === undefined) {
       if (!shell?.alive) newShell()
-      if (!shell!.busy) return shell!.run(command, opts.timeoutMs ?? t.commandTimeoutMs)
+      if (!shell!.busy) return shell!.run(command, opts.timeoutMs ?? t.commandTimeoutMs, commandName(command, opts))
       if (command.length > LONGEST_ARGUMENT) return runOnChannel(client, t, '/bin/sh -s', { ...opts, stdin: command }, dead)
     }
     return runOnChannel(client, t, command, opts, dead)

@@ -14,6 +14,8 @@ export interface ExecOptions {
   stdin?: string | Buffer
   /** Per command; the connection's default when absent. */
   timeoutMs?: number
+  /** Names the command in errors ("write /etc/x"), in place of its text, which may carry a file's content (command-name.ts). */
+  label?: string
 }
 
 export interface Connection {

@@ -1,5 +1,5 @@
 /** What a run reports: per task, per host, and the recap. Plain data, printed by report.ts. */
-import type { FileDiff } from './task.ts'
+import type { ReportedDiff } from './secret-diff.ts'
 import type { ErrorKind } from './errors.ts'
 import { BAD_INPUT_KINDS } from './errors.ts'
 import { EXIT } from './exit-codes.ts'
@@ -16,7 +16,8 @@ export interface TaskResult {
   errorKind?: ErrorKind
   /** Step summaries, run (or, with --check, that would run). */
   steps: string[]
-  diffs: FileDiff[]
+  /** Each step's diff, a secret file's without its content (secret-diff.ts). */
+  diffs: ReportedDiff[]
   handler: boolean
   check: boolean
   durationMs: number

@@ -23,6 +23,7 @@ import type { HostRecap, RunEvent, TaskResult } from './result.ts'
 import { runSteps } from './run-steps.ts'
 import { SectionContributions } from './section.ts'
 import type { ReportSection } from './section.ts'
+import { reportedDiff } from './secret-diff.ts'
 
 export interface RunHost {
   name: string
@@ -241,7 +242,8 @@ async function runHost(
         return true
       }
       const steps = plan.steps.map((s) => s.summary)
-      const diffs = plan.steps.flatMap((s) => (s.diff ? [s.diff] : []))
+      // The one place diffs leave the steps: a secret file's go without their content, for every task.
+      const diffs = plan.steps.flatMap((s) => (s.diff ? [reportedDiff(s.diff)] : []))
       let notes: string[] = []
       if (!check) {
         try {

@@ -11,7 +11,7 @@ export function commandFailed(host: string, what: string, res: ExecResult): Kvmp
 }
 
 export async function runChecked(conn: Connection, command: string, what: string, stdin?: string): Promise<string> {
-  const res = await conn.exec(command, { stdin })
+  const res = await conn.exec(command, { stdin, label: what })
   if (res.code !== 0) throw commandFailed(conn.host, what, res)
   return res.stdout
 }

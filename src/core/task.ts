@@ -14,6 +14,10 @@ export interface FileDiff {
   label: string
   before: string
   after: string
+  /** The file's mode before and after ('0600', undefined where there is no file): one others cannot read is not shown (secret-diff.ts). */
+  modes?: { before?: string; after?: string }
+  /** Never show the content, whatever the mode or path (a file task's `secret: true`). */
+  secret?: boolean
 }
 
 /** A file as it was before this run first changed it (undefined content: it did not exist). */

@@ -3,6 +3,7 @@
  * returns the value (normalised where that is unambiguous) or throws a
  * validation error that names the field, the value and what is accepted.
  */
+import { isIPv6 } from 'node:net'
 import { KvmplayError } from './errors.ts'
 
 const fail = (field: string, value: unknown, expected: string) =>
@@ -30,6 +31,21 @@ export function ipv4(value: unknown, field = 'IPv4 address'): string {
     throw fail(field, value, 'a dotted-quad IPv4 address such as 192.168.122.1')
   }
   return value as string
+}
+
+/** IPv6 addresses as written (compressed or not), without a zone: node's parser, which takes none of a shell's metacharacters. */
+export function ipv6(value: unknown, field = 'IPv6 address'): string {
+  if (typeof value !== 'string' || value.includes('%') || !isIPv6(value)) throw fail(field, value, 'an IPv6 address such as 2001:db8::1')
+  return value
+}
+
+/** An IPv4 or an IPv6 address. */
+export function ipAddress(value: unknown, field = 'address'): string {
+  try {
+    return typeof value === 'string' && value.includes(':') ? ipv6(value, field) : ipv4(value, field)
+  } catch {
+    throw fail(field, value, 'an IPv4 or IPv6 address such as 192.168.122.1 or 2001:db8::1')
+  }
 }
 
 export function prefixLength(value: unknown, field = 'prefix length'): number {

@@ -78,8 +78,8 @@ export class FactCache {
   private async viaCommands(requests: FactRequest[]): Promise<Promise<unknown>[]> {
     const conn = await this.conn()
     this.roundTrips++
-    const results = await execMany(conn, requests.map((r) => ({ command: r.fact.command(r.args) })))
-    return requests.map((r, i) => Promise.resolve().then(() => r.fact.parse(results[i], r.args)))
+    const results = await execMany(conn, requests.map((r) => ({ command: r.fact.command(r.args), label: `read ${r.fact.describe(r.args)}` })))
+    return requests.map((r, i) => Promise.resolve().then(() => r.fact.parse(results[i], r.args, conn.host)))
   }
 
   /**

@@ -16,8 +16,12 @@ export interface Fact<T, A = void> {
   /** What on the host the value depends on: a change that touches any of it drops the value. */
   reads(args: A): Resource[]
   command(args: A): string
-  /** Pure: canned output in, value out. Throws a 'fact' KvmplayError when the output makes no sense. */
-  parse(result: ExecResult, args: A): T
+  /**
+   * Pure: canned output in, value out. Throws a 'fact' KvmplayError when the
+   * output makes no sense, or holds a value no task may use (naming `host`,
+   * the host's inventory name, given by the cache for such messages).
+   */
+  parse(result: ExecResult, args: A, host?: string): T
   /**
    * A way to read the fact without running a command on the host (e.g. a
    * protocol over a forwarded socket). Resolves undefined where that is not

@@ -6,6 +6,7 @@
 import { KvmplayError } from '../core/errors.ts'
 import { resource } from '../core/resource.ts'
 import type { Fact } from './fact.ts'
+import { checkLinksAndRoutes, nameServers } from './network-values.ts'
 
 export interface Address {
   address: string
@@ -64,8 +65,17 @@ export interface HostNetwork {
   routes: Route[]
   /** IPv6 default routes. */
   routes6: Route[]
+  /** resolv.conf's name servers that are addresses; the others are in dnsRefused, never here. */
   dns: string[]
+  /** Why resolv.conf's name servers cannot be used (one is not an address): said by hostDns when a task uses them. */
+  dnsRefused?: string
   backend: NetworkBackend
+}
+
+/** The host's name servers for a configuration, or the error that resolv.conf has one that is not an address. */
+export function hostDns(net: HostNetwork): string[] {
+  if (net.dnsRefused) throw new KvmplayError('fact', net.dnsRefused)
+  return net.dns
 }
 
 // One ip for links and routes (-batch: each command's JSON array on a line of
@@ -113,7 +123,8 @@ function parseRoutes6(text: string): Route[] {
     .map(([hop, metric, dev]) => ({ dst: 'default', gateway: /^0+$/.test(hop) ? undefined : ipv6FromHex(hop), dev, metric: parseInt(metric, 16) }))
 }
 
-export function parseHostNetwork(out: string): HostNetwork {
+/** The fact's output as a HostNetwork, every value checked (network-values.ts); `host` names the host in a refusal. */
+export function parseHostNetwork(out: string, host = 'the host'): HostNetwork {
   const [ip, rest2 = ''] = out.split('\n@@DNS\n')
   // JSON escapes newlines inside strings: the first line is the links, the second the routes.
   const [addrs, routes = ''] = ip.split('\n')
@@ -131,7 +142,7 @@ export function parseHostNetwork(out: string): HostNetwork {
     (l.addr_info ?? [])
       .filter((a) => a.family === f && (f === 'inet' || (a.scope === 'global' && !a.temporary)))
       .map((a) => ({ address: a.local, prefix: a.prefixlen, ...(a.dynamic ? { dynamic: true } : {}) }))
-  return {
+  const net = {
     links: links.map((l) => ({
       name: l.ifname,
       mac: (l.address ?? '').toLowerCase(),
@@ -145,9 +156,11 @@ export function parseHostNetwork(out: string): HostNetwork {
     })),
     routes: rts.map((r) => ({ dst: r.dst, gateway: r.gateway, dev: r.dev, ...(r.metric !== undefined ? { metric: r.metric } : {}), ...(r.protocol ? { protocol: r.protocol } : {}) })),
     routes6: parseRoutes6(routes6),
-    dns: resolv.split('\n').flatMap((l) => /^\s*nameserver\s+(\S+)\s*$/.exec(l)?.slice(1) ?? []),
+    ...nameServers(resolv.split('\n').flatMap((l) => /^\s*nameserver\s+(\S+)\s*$/.exec(l)?.slice(1) ?? []), host),
     backend: (backend.trim() as NetworkBackend) || 'iproute2',
   }
+  checkLinksAndRoutes(net.links, net.routes, net.routes6, host)
+  return net
 }
 
 export const hostNetworkFact: Fact<HostNetwork, void> = {
@@ -156,9 +169,9 @@ export const hostNetworkFact: Fact<HostNetwork, void> = {
   // The backend is told by the network scripts' files (and whether NetworkManager runs).
   reads: () => [resource.links, ...['/etc/resolv.conf', '/etc/sysconfig/network-scripts/ifup-eth', '/etc/rc.d/init.d/network'].map(resource.path)],
   command: () => SCRIPT,
-  parse: (res) => {
+  parse: (res, _args, host) => {
     if (res.code !== 0) throw new KvmplayError('fact', `reading interfaces failed (exit ${res.code}): ${res.stderr.trim()} — is iproute2 installed?`)
-    return parseHostNetwork(res.stdout)
+    return parseHostNetwork(res.stdout, host)
   },
 }
 

@@ -5,7 +5,7 @@
  * and after the bridge exists. Every network backend starts from it.
  */
 import type { TaskOptions } from '../core/task.ts'
-import { movedRoutes, uplinkOf } from '../facts/network.ts'
+import { hostDns, movedRoutes, uplinkOf } from '../facts/network.ts'
 import type { Address, HostNetwork } from '../facts/network.ts'
 import { absolutePath, interfaceName, ipv4, mac, netmaskToPrefix, prefixLength, prefixToNetmask } from '../core/validate.ts'
 import { KvmplayError } from '../core/errors.ts'
@@ -154,7 +154,8 @@ export function bridgeWish(o: BridgeOptions, net: HostNetwork): BridgeWish {
     addresses6: up.addresses6.filter((a) => !a.dynamic).map(({ address, prefix }) => ({ address, prefix })),
     gateway: o.gateway ?? up.gateway,
     gateway6: up.gateway6,
-    dns: o.dns ?? up.dns,
+    // resolv.conf's, unless given: a name server there that is not an address stops the task here, named.
+    dns: o.dns ?? hostDns(net),
     mtu: up.mtu,
     stp: o.stp ?? false,
     delay: o.delay ?? 0,

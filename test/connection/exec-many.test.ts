@@ -50,6 +50,20 @@ test('each command reads its own stdin exactly; stdin a here-document cannot car
   assert.is(c.execs, 3, 'the first two together, the one without a final newline alone, then the last')
 })
 
+test('stdin with a NUL gets an exec of its own: a command line ends at a NUL (sshd) or is refused (spawn)', async () => {
+  const c = counting()
+  const res = await execMany(c, [{ command: 'true' }, { command: 'wc -c', stdin: 'a\0b\n' }, { command: 'true' }])
+  assert.equal(res.map((r) => r.stdout.trim()), ['', '4', ''])
+  assert.is(c.execs, 3)
+})
+
+test("each exec carries its commands' labels, for a timeout to name them instead of the script", async () => {
+  const labels: (string | undefined)[] = []
+  const c: Connection = { ...conn, exec: (cmd, o) => (labels.push(o?.label), conn.exec(cmd, o)) }
+  await execMany(c, [{ command: 'true', label: 'write /etc/a' }, { command: 'true', label: 'write /etc/b' }, { command: 'cat', stdin: 'no newline', label: 'write /etc/c' }])
+  assert.equal(labels, ['write /etc/a; write /etc/b', 'write /etc/c'])
+})
+
 test('stopAtFailure: the results end at the first failure, and nothing after it runs', async () => {
   const res = await execMany(conn, [{ command: 'true' }, { command: 'echo no >&2; exit 4' }, { command: 'echo ran' }], { stopAtFailure: true })
   assert.equal(res, [

@@ -90,6 +90,15 @@ test('a command that outlives its timeout fails, and ends the shell; a new sessi
   t.close()
 })
 
+test("a timeout names the command by its label, or its first line cut short: never the content a write carries", async () => {
+  const write = `printf '%s' 'psk=hunter2' > /tmp/x\nsleep 5`
+  await rejects(open().run(write, 200, 'write /etc/NetworkManager/system-connections/wifi.nmconnection'), /timed out after 0.2 s: write \/etc\/NetworkManager\/system-connections\/wifi.nmconnection$/)
+  const long = `sleep 5; : ${'x'.repeat(100)} psk=hunter2`
+  const message = await open().run(long, 200).then(() => '', (e: Error) => e.message)
+  assert.match(message, /timed out after 0.2 s: sleep 5; : x+…$/)
+  assert.not.match(message, /hunter2/)
+})
+
 test('a shell that dies mid-command fails that command with the link error when there is one', async () => {
   const s = open()
   await rejects(s.run('kill -9 $$', 5000), /remote shell ended before the command finished/)

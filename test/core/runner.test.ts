@@ -17,6 +17,8 @@ import { connectLocal } from '../../src/connection/local.ts'
 import type { Connection } from '../../src/connection/types.ts'
 import { file, command } from '../../tasks/index.ts'
 import { KvmplayError } from '../../src/core/errors.ts'
+import { defineTask } from '../../src/core/task.ts'
+import { commandStep } from '../../src/core/step.ts'
 
 const local = (name: string): RunHost => ({ name, vars: {}, groups: ['all'], target: { kind: 'local', host: name, commandTimeoutMs: 10_000 } })
 
@@ -133,6 +135,20 @@ test('an existing file keeps its mode and owner when the task does not set them'
   assert.is(readFileSync(path, 'utf8'), 'new\n')
   const { statSync } = await import('node:fs')
   assert.is(statSync(path).mode & 0o777, 0o600)
+})
+
+test("a secret file's diff leaves the runner without its content, a task of one's own included", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-run-'))
+  const own = defineTask({
+    name: 'own step',
+    plan: () => ({ steps: [commandStep('write it', 'true', { diff: { label: join(dir, 'own'), before: '', after: 'token=s3cret\n', modes: { after: '0600' } } })] }),
+  })
+  const play = playbook({ name: 'secrets', hosts: 'all', tasks: [file({ path: join(dir, 'wifi.conf'), content: 'psk=s3cret\n', mode: '0600' }), own] })
+  const events: RunEvent[] = []
+  await runPlaybook(play, [local('a')], { ...options(events), check: true })
+  const tasks = events.filter((e) => e.type === 'task')
+  assert.equal(tasks.flatMap((e) => e.diffs.map((d) => 'redacted' in d && d.reason)), ['mode 0600', 'mode 0600'])
+  assert.not.match(JSON.stringify(events), 's3cret')
 })
 
 test.run()

@@ -16,6 +16,14 @@ test('IPv4 addresses: dotted quads only, no leading zeros', () => {
   for (const bad of ['256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.4 ', '$(id)', 'fe80::1']) rejects(() => v.ipv4(bad), /invalid IPv4 address/)
 })
 
+test('IPv6 addresses, and either family: compressed or not; zones, shell and garbage refused', () => {
+  for (const good of ['2001:db8::1', '::', 'fe80::6b:76ff:fe12:7', '::ffff:192.0.2.1']) assert.is(v.ipv6(good), good)
+  for (const bad of ['fe80::1%eth0', '2001:db8::1$(reboot)', '1:2:3:4:5:6:7:8:9', '192.0.2.1', '']) rejects(() => v.ipv6(bad), /invalid IPv6 address/)
+  assert.is(v.ipAddress('192.0.2.1'), '192.0.2.1')
+  assert.is(v.ipAddress('2001:db8::1'), '2001:db8::1')
+  for (const bad of ['1.1.1.1$(reboot)', '2001:db8::1;reboot', 'localhost', 42]) rejects(() => v.ipAddress(bad, 'name server'), /invalid name server .*: expected an IPv4 or IPv6 address/)
+})
+
 test('prefixes and netmasks convert both ways; non-contiguous masks are refused', () => {
   assert.is(v.netmaskToPrefix('255.255.255.0'), 24)
   assert.is(v.netmaskToPrefix('255.255.254.0'), 23)

@@ -13,13 +13,13 @@ test('nothing to do when content, mode and owner already match', () => {
 test('a missing file is created, with a diff from nothing', () => {
   const [step] = planFile(wish(), { exists: false })
   assert.match(step.summary, 'create /etc/x.conf')
-  assert.equal(step.diff, { label: '/etc/x.conf', before: '', after: 'a\n' })
+  assert.equal(step.diff, { label: '/etc/x.conf', before: '', after: 'a\n', modes: { before: undefined, after: '0644' } })
 })
 
 test('changed content replaces the file atomically, with a backup by default', () => {
   const [step] = planFile(wish({ content: 'b\n' }), existing())
   assert.match(step.summary, /replace \/etc\/x\.conf \(backup \/etc\/x\.conf\.\d{8}-\d{6}~\)/)
-  assert.equal(step.diff, { label: '/etc/x.conf', before: 'a\n', after: 'b\n' })
+  assert.equal(step.diff, { label: '/etc/x.conf', before: 'a\n', after: 'b\n', modes: { before: '0644', after: '0644' } })
   assert.not.match(planFile(wish({ content: 'b\n', backup: false }), existing())[0].summary, 'backup')
 })
 

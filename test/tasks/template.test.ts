@@ -76,7 +76,7 @@ test('a template found nowhere is a template error saying where it looked', asyn
 test('plans a create of a missing file, with a diff from nothing', async () => {
   const [step] = (await motd({ mode: '0644' }).plan(host())).steps
   assert.is(step.summary, 'create /etc/motd')
-  assert.equal(step.diff, { label: '/etc/motd', before: '', after: 'Welcome to kvm1, site par1.\n' })
+  assert.equal(step.diff, { label: '/etc/motd', before: '', after: 'Welcome to kvm1, site par1.\n', modes: { before: undefined, after: '0644' } })
 })
 
 test('converged when the file already holds the rendered content; replaced when it holds other', async () => {
