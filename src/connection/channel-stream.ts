@@ -26,6 +26,6 @@ export function channelStream(channel: ClientChannel, gate: EscalationGate): Dup
     },
   })
   gate.onOut((d) => stream.push(d))
-  channel.on('close', () => (stream.push(null), stream.destroy()))
+  gate.onClose(() => (stream.push(null), stream.destroy()))
   return stream
 }

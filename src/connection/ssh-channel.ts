@@ -42,65 +42,76 @@ export function openChannel(client: Client, t: SshTarget, inner: string): Promis
   return new Promise((resolve, reject) =>
     client.exec(line, merged ? { pty: RAW_PTY } : {}, (err: Error | undefined, channel: ClientChannel) => {
       if (err) return reject(new KvmplayError('connect', `${t.host}: cannot run a command: ${err.message}`, { cause: err }))
-      const kill = () => {
-        // The link may be gone already: then there is nothing left to end.
-        try {
-          channel.signal('KILL')
-          channel.close()
-        } catch {}
-      }
+      const kill = () => killChannel(channel)
       const machine = b && escalationMachine(t.host, t.user, b, ids)
       const gate = new EscalationGate(machine, { write: (d) => channel.write(d), kill }, b?.password, escalationTimeoutMs(t))
+      // All of it here, in the channel's own callback: see EscalationGate on what comes in the same read.
       channel.on('data', (d: Buffer) => gate.out(d))
       channel.stderr.on('data', (d: Buffer) => gate.err(d))
+      channel.on('exit', (code: number | null, signal?: string) => gate.exited(code, signal))
       channel.on('close', () => gate.closed())
       resolve({ channel, gate, merged })
     }),
   )
 }
 
-/** Runs one command on a new exec channel; a non-zero exit is data, a timeout or a lost link an error. */
+/**
+ * Runs one command on a new exec channel; a non-zero exit is data, a timeout
+ * or a lost link an error. The deadline covers the whole of it, the opening
+ * of the channel included: a host that never confirms the session fails the
+ * command too, named, instead of holding the run.
+ */
 export function runOnChannel(client: Client, t: SshTarget, command: string, opts: ExecOptions, closed: () => Error | undefined): Promise<ExecResult> {
   const timeoutMs = opts.timeoutMs ?? t.commandTimeoutMs
   return new Promise((resolve, reject) => {
     const dead = closed()
     if (dead) return reject(dead)
-    openChannel(client, t, t.become ? `exec /bin/sh -c ${quote(command)}` : command).then(({ channel, gate }) => {
+    let channel: ClientChannel | undefined
+    let settled = false
+    const settle = (then: () => void) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      then()
+    }
+    const timer = setTimeout(() => {
+      const what = channel ? `command timed out after ${timeoutMs / 1000} s` : `no session opened within ${timeoutMs / 1000} s for the command`
+      settle(() => reject(new KvmplayError('timeout', `${t.host}: ${what}: ${commandName(command, opts)}`)))
+      // Neither may end the command (sshd refuses signals to root's sessions,
+      // and answers the close only once the process exits): the caller is
+      // told now, not when the command ends by itself, if ever.
+      if (channel) killChannel(channel)
+    }, timeoutMs)
+    openChannel(client, t, t.become ? `exec /bin/sh -c ${quote(command)}` : command).then(({ channel: opened, gate }) => {
+      channel = opened
+      if (settled) return killChannel(opened)
       const out: Buffer[] = []
       const errOut: Buffer[] = []
-      let code: number | undefined
-      let timedOut = false
-      const timer = setTimeout(() => {
-        timedOut = true
-        // Neither may end the command (sshd refuses signals to root's sessions,
-        // and answers the close only once the process exits): the caller is
-        // told now, not when the command ends by itself, if ever.
-        channel.signal('KILL')
-        channel.close()
-        reject(new KvmplayError('timeout', `${t.host}: command timed out after ${timeoutMs / 1000} s: ${commandName(command, opts)}`))
-      }, timeoutMs)
       gate.onOut((d) => out.push(d))
       gate.onErr((d) => errOut.push(d))
-      channel.on('exit', (c: number | null, signal?: string) => {
-        code = c ?? (signal ? 128 + 9 : 255)
-      })
-      let refused: Error | undefined
-      channel.on('close', () => {
-        clearTimeout(timer)
-        if (timedOut) return
-        if (refused) return reject(refused)
-        if (code === undefined) {
-          return reject(closed() ?? new KvmplayError('connect', `${t.host}: the connection closed before the command finished`))
-        }
-        resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') })
-      })
+      gate.onClose(() =>
+        settle(() => {
+          if (gate.refusal) return reject(gate.refusal)
+          const code = gate.exitCode
+          if (code === undefined) return reject(closed() ?? new KvmplayError('connect', `${t.host}: the connection closed before the command finished`))
+          resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') })
+        }),
+      )
       // The command's stdin only once it runs as the become user: the password went first.
       gate.ready.then(
-        () => channel.end(opts.stdin ?? undefined),
-        (e: Error) => (refused = e),
+        () => channel!.end(opts.stdin ?? undefined),
+        () => {},
       )
-    }, reject)
+    }, (e: Error) => settle(() => reject(e)))
   })
+}
+
+/** Ends a channel whatever it runs; the link may be gone already, and then there is nothing left to end. */
+function killChannel(channel: ClientChannel): void {
+  try {
+    channel.signal('KILL')
+    channel.close()
+  } catch {}
 }
 
 /** A command longer than this goes to the shell on stdin: one argument of `sh -c` is limited to 128 KiB. */
@@ -119,21 +130,13 @@ export async function shellChannel(client: Client, t: SshTarget): Promise<ShellC
   // With a terminal, each command's stderr goes to a file of the shell's own (shell-session.ts, mergedCommand).
   const inner = !b ? 'exec /bin/sh -s' : needsTerminal(b) ? MERGED_SHELL : 'exec /bin/sh -s'
   const { channel, gate, merged } = await openChannel(client, t, inner)
-  const closers: (() => void)[] = []
-  let closed = false
-  channel.on('close', () => ((closed = true), closers.forEach((l) => l())))
   await gate.ready
   return {
     merged,
     write: (text) => channel.write(text),
     onStdout: (listener) => gate.onOut(listener),
     onStderr: (listener) => gate.onErr(listener),
-    onClose: (listener) => (closed ? listener() : closers.push(listener)),
-    kill: () => {
-      try {
-        channel.signal('KILL')
-        channel.close()
-      } catch {}
-    },
+    onClose: (listener) => gate.onClose(listener),
+    kill: () => killChannel(channel),
   }
 }
