@@ -19,6 +19,7 @@ import { ensureOpenFiles, openFilesNeeded } from '../connection/open-files.ts'
 import { inSlice, parseSlice } from '../inventory/slice.ts'
 import { KvmplayError, BAD_INPUT_KINDS, isKvmplayError } from '../core/errors.ts'
 import { EXIT } from '../core/exit-codes.ts'
+import { INTERRUPT_GRACE_MS } from '../core/interruption.ts'
 import { becomeFor, checkBecomeMethod } from '../connection/become-settings.ts'
 import { askPassword, readPasswordFile } from './become-password.ts'
 import type { TaskBecome } from '../core/task.ts'
@@ -168,11 +169,17 @@ export const runCommand: CommandModule<object, RunArgs> = {
     // On a terminal: a live progress line under the task lines that matter; elsewhere plain lines, every task's.
     const live = !args.json && (args.progress ?? process.stdout.isTTY === true) ? liveReporter(human) : undefined
     const onEvent = args.json ? jsonReporter(write) : live ? live.onEvent : humanReporter({ ...human, write })
-    // Ctrl-C / SIGTERM: start no new host or task; a cutover in flight is confirmed or left to roll back.
+    // Ctrl-C / SIGTERM: start no new host or task, give what runs a few seconds, then abandon it
+    // (interruption.ts); again: abandon it now; a third time: quit with no recap.
     const abort = new AbortController()
+    const abandon = new AbortController()
     const onSignal = (sig: string) => {
-      if (abort.signal.aborted) process.exit(EXIT.INTERRUPTED)
-      process.stderr.write(`\nkvmplay: ${sig}: finishing what runs, starting nothing new (again to quit at once)\n`)
+      if (abandon.signal.aborted) process.exit(EXIT.INTERRUPTED)
+      if (abort.signal.aborted) {
+        process.stderr.write(`\nkvmplay: ${sig}: abandoning the hosts still at work now (again to quit with no recap)\n`)
+        return abandon.abort()
+      }
+      process.stderr.write(`\nkvmplay: ${sig}: starting nothing new; what runs has ${INTERRUPT_GRACE_MS / 1000} s to finish (again to abandon it now)\n`)
       abort.abort()
     }
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
@@ -200,6 +207,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     const summary = await runPlaybook(prepared.playbook, prepared.hosts, {
       signal: abort.signal,
+      abandonSignal: abandon.signal,
       serial: args.serial,
       maxFailPercentage: args.maxFailPercentage,
       check: args.check,
@@ -216,6 +224,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       await closeJumpHosts()
     })
     process.exitCode = summary.exitCode
+    // An abandoned host may still hold a login or a socket in its last seconds: the recap is out, so leave.
+    if (abort.signal.aborted) setTimeout(() => process.exit(process.exitCode), 1000).unref()
     if (prepared.report) {
       // Each guest's LAN reservation, where this run made them, in the report beside its NAT identity.
       const written = writeReports(prepared.report, summary.sections, (text) => (reserved.length ? JSON.stringify(withReserved(JSON.parse(text), reserved), null, 2) + '\n' : text))

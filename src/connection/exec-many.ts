@@ -21,6 +21,8 @@ export interface Command {
 export interface ExecManyOptions {
   /** Stop at the first command that exits non-zero: the results end with it. */
   stopAtFailure?: boolean
+  /** Each exec's deadline (default: the connection's --command-timeout). */
+  timeoutMs?: number
 }
 
 /** Past this, a script is sent as several execs: an SSH exec request is one packet. */
@@ -62,13 +64,13 @@ function groups(commands: Command[], tag: string): Command[][] {
   return out
 }
 
-async function runGroup(conn: Connection, group: Command[], tag: string, stop: boolean, offset: number, total: number): Promise<ExecResult[]> {
+async function runGroup(conn: Connection, group: Command[], tag: string, stop: boolean, offset: number, total: number, timeoutMs?: number): Promise<ExecResult[]> {
   // One command needs no framing: every exec already gets a subshell of its own, with its own stdin.
-  if (group.length === 1) return [await conn.exec(group[0].command, { stdin: group[0].stdin, label: group[0].label })]
+  if (group.length === 1) return [await conn.exec(group[0].command, { stdin: group[0].stdin, label: group[0].label, timeoutMs })]
   const marker = `KVMPLAY-${randomBytes(8).toString('hex')}`
   // A timeout names the commands by their labels: the script is theirs, content and all.
   const labels = group.flatMap((c) => (c.label ? [c.label] : []))
-  const out = await conn.exec(manyScript(group, marker, tag, stop), { label: labels.length ? labels.join('; ') : undefined })
+  const out = await conn.exec(manyScript(group, marker, tag, stop), { label: labels.length ? labels.join('; ') : undefined, timeoutMs })
   const results = splitFramed(out, marker)
   const stopped = stop && results.length > 0 && results[results.length - 1].code !== 0
   if (results.length < group.length && !stopped) {
@@ -91,7 +93,7 @@ export async function execMany(conn: Connection, commands: Command[], opts: Exec
   const stop = opts.stopAtFailure ?? false
   const results: ExecResult[] = []
   for (const group of groups(commands, tag)) {
-    const res = await runGroup(conn, group, tag, stop, results.length, commands.length)
+    const res = await runGroup(conn, group, tag, stop, results.length, commands.length, opts.timeoutMs)
     results.push(...res)
     if (stop && res.some((r) => r.code !== 0)) break
   }

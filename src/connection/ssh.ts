@@ -16,6 +16,8 @@ import { jumpHostsReady, streamTo, through } from './jump-hosts.ts'
 import { LONGEST_ARGUMENT, openChannel, runOnChannel, shellChannel } from './ssh-channel.ts'
 import { channelStream } from './channel-stream.ts'
 import { needsTerminal, withStdin } from './become.ts'
+import { withDeadline } from '../core/deadlines.ts'
+import type { Duplex } from 'node:stream'
 import { commandName } from './command-name.ts'
 
 /**
@@ -100,16 +102,17 @@ export async function connectSsh(t: SshTarget): Promise<Connection> {
     openStream: async (command) => {
       const gone = dead()
       if (gone) throw gone
-      const { channel, gate } = await openChannel(client, t, command)
-      await gate.ready
-      return channelStream(channel, gate)
+      const opened = openChannel(client, t, command).then(async ({ channel, gate }) => (await gate.ready, channelStream(channel, gate)))
+      return withDeadline(opened, Math.max(t.connectTimeoutMs, 20_000), `${t.host}: no relay started for ${command}`, (s) => s.destroy())
     },
-    openUnixSocket: (path) =>
-      new Promise((resolve, reject) => {
-        const gone = dead()
-        if (gone) return reject(gone)
-        client.openssh_forwardOutStreamLocal(path, (err, stream) => (err ? reject(new KvmplayError('connect', `${t.host}: cannot open ${path}: ${err.message}`)) : resolve(stream)))
-      }),
+    openUnixSocket: (path) => {
+      const gone = dead()
+      if (gone) return Promise.reject(gone)
+      const opened = new Promise<Duplex>((resolve, reject) =>
+        client.openssh_forwardOutStreamLocal(path, (err, stream) => (err ? reject(new KvmplayError('connect', `${t.host}: cannot open ${path}: ${err.message}`)) : resolve(stream))),
+      )
+      return withDeadline(opened, t.connectTimeoutMs, `${t.host}: sshd did not open ${path}`, (s) => s.destroy())
+    },
     close: async () => {
       closing = true
       shell?.close()

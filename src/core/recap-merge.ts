@@ -39,7 +39,15 @@ export function recapOf(text: string, source: string): Recap {
       `${source}: no recap at its end — was it written by 'kvmplay run --json' (its standard output), and did that run finish? A slice that died gives no recap: run it again.`,
     )
   }
-  return { type: 'recap', hosts: r.hosts as Record<string, HostRecap>, untouched: r.untouched ?? [], stopReason: r.stopReason, exitCode: r.exitCode, durationMs: r.durationMs ?? 0 }
+  return {
+    type: 'recap',
+    hosts: r.hosts as Record<string, HostRecap>,
+    untouched: r.untouched ?? [],
+    ...(r.interrupted ? { interrupted: r.interrupted } : {}),
+    stopReason: r.stopReason,
+    exitCode: r.exitCode,
+    durationMs: r.durationMs ?? 0,
+  }
 }
 
 export function mergeRecaps(recaps: { source: string; recap: Recap }[]): Recap {
@@ -55,10 +63,12 @@ export function mergeRecaps(recaps: { source: string; recap: Recap }[]): Recap {
   }
   const untouched = [...new Set(recaps.flatMap(({ recap }) => recap.untouched))].filter((h) => !(h in hosts))
   const reasons = [...new Set(recaps.flatMap(({ recap }) => (recap.stopReason ? [recap.stopReason] : [])))]
+  const interrupted = Object.assign({}, ...recaps.map(({ recap }) => recap.interrupted ?? {}))
   return {
     type: 'recap',
     hosts: Object.fromEntries(Object.entries(hosts).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))),
     untouched,
+    ...(Object.keys(interrupted).length ? { interrupted } : {}),
     ...(reasons.length ? { stopReason: reasons.join('; ') } : {}),
     exitCode: mergedExitCode(recaps.map(({ recap }) => recap.exitCode)),
     durationMs: Math.max(...recaps.map(({ recap }) => recap.durationMs)),

@@ -76,6 +76,7 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
           const cells = [cell('ok'), cell('changed'), cell('failed'), cell('unreachable'), cell('skipped'), ...(r.rolled_back ? [cell('rolled_back')] : [])]
           opts.write(`${host.padEnd(width)}  ${cells.map((c) => c.padEnd(opts.color && c.includes('\x1b') ? 22 : 13)).join(' ')}`)
         }
+        for (const line of interruptedLines(e.interrupted)) opts.write(paint('failed', line))
         if (e.untouched.length) opts.write(paint('failed', `not started (${e.stopReason ?? 'stopped'}): ${e.untouched.join(', ')}`))
         opts.write(`(${(e.durationMs / 1000).toFixed(2)} s, exit ${e.exitCode})`)
         for (const lines of sections) {
@@ -86,6 +87,14 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
       }
     }
   }
+}
+
+/** A line per host whose play the interruption cut short: the task it was abandoned in, and what it never ran. */
+export function interruptedLines(interrupted: Extract<RunEvent, { type: 'recap' }>['interrupted'] = {}): string[] {
+  return Object.entries(interrupted).map(([host, i]) => {
+    const where = i.task ? `interrupted in ${i.task}` : 'stopped between tasks'
+    return `${host}  ${where}${i.notRun.length ? ` — not run: ${i.notRun.join(', ')}` : ''}`
+  })
 }
 
 function colorDiff(text: string, color: boolean): string {

@@ -3,6 +3,7 @@ import type { ReportedDiff } from './secret-diff.ts'
 import type { ErrorKind } from './errors.ts'
 import { BAD_INPUT_KINDS } from './errors.ts'
 import { EXIT } from './exit-codes.ts'
+import type { Interrupted } from './interruption.ts'
 
 /** rolled_back: a cutover was not confirmed and the host restored itself. */
 export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'rolled_back'
@@ -39,7 +40,16 @@ export type RunEvent =
   | { type: 'batch'; index: number; of: number; hosts: string[] }
   /** A report section's result (section.ts), just before the recap: `text` is its human rendering, printed after the recap. */
   | { type: 'section'; section: string; data: unknown; text: string[] }
-  | { type: 'recap'; hosts: Record<string, HostRecap>; untouched: string[]; stopReason?: string; exitCode: number; durationMs: number }
+  | {
+      type: 'recap'
+      hosts: Record<string, HostRecap>
+      untouched: string[]
+      /** Hosts whose play an interruption cut short (interruption.ts). */
+      interrupted?: Record<string, Interrupted>
+      stopReason?: string
+      exitCode: number
+      durationMs: number
+    }
 
 export const emptyRecap = (): HostRecap => ({ ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0, rolled_back: 0 })
 

@@ -23,6 +23,8 @@ import type { HostRecap, RunEvent, TaskResult } from './result.ts'
 import { runSteps } from './run-steps.ts'
 import { SectionContributions } from './section.ts'
 import type { ReportSection } from './section.ts'
+import { abandonment, PlayProgress } from './interruption.ts'
+import type { Interrupted } from './interruption.ts'
 import { reportedDiff } from './secret-diff.ts'
 
 export interface RunHost {
@@ -49,8 +51,11 @@ export interface RunOptions {
   maxFailPercentage?: number
   /** The user's report file as it was before the run (`--report`), for the report sections that keep one (section.ts). */
   previousReport?: string
-  /** Aborted on Ctrl-C / SIGTERM: no new host or task starts. */
+  /** Aborted on Ctrl-C / SIGTERM: no new host or task starts, and what runs has `interruptGraceMs` to finish (interruption.ts). */
   signal?: AbortSignal
+  /** Aborted on a second signal: the hosts still at work are abandoned at once. */
+  abandonSignal?: AbortSignal
+  interruptGraceMs?: number
 }
 
 export interface RunSummary {
@@ -58,6 +63,8 @@ export interface RunSummary {
   recap: Record<string, HostRecap>
   /** Hosts that never started: the rollout stopped (maxFailPercentage) or was interrupted. */
   untouched: string[]
+  /** Hosts whose play an interruption cut short: the task each was in, the tasks it never ran. */
+  interrupted: Record<string, Interrupted>
   stopReason?: string
   exitCode: number
   durationMs: number
@@ -81,7 +88,11 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
   const contributions = new SectionContributions()
   emit({ type: 'play', play: play.name, hosts: hosts.map((h) => h.name), check })
 
+  const plays = new Map<string, PlayProgress>()
+  /** Hosts given up on after an interruption: whatever they still report comes after the recap and is dropped. */
+  const abandoned = new Set<string>()
   const record = (r: TaskResult) => {
+    if (abandoned.has(r.host)) return
     results.push(r)
     recap[r.host][r.status]++
     emit({ type: 'task', ...r })
@@ -110,11 +121,21 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
       }
       return { name: host.name, recordOriginal: host.recordOriginal, reach: { ...host.reach, connection }, connection }
     }
-    const progress = (task?: string) => opts.onProgress?.({ host: h.name, task })
+    const playProgress = new PlayProgress()
+    plays.set(h.name, playProgress)
+    closers.set(h.name, () => host.close())
+    const progress = (task?: string) => {
+      if (task === undefined) playProgress.end()
+      else playProgress.begin(task)
+      opts.onProgress?.({ host: h.name, task })
+    }
     progress('connecting')
     try {
-      await runHost(play, host, check, record, stopped, stepHost, progress)
+      playProgress.stopped = (await runHost(play, host, check, record, stopped, stepHost, progress, (tasks) => playProgress.planned(tasks))) === 'stopped'
+      playProgress.finished = true
     } catch (err) {
+      playProgress.finished = true
+      if (abandoned.has(h.name)) return
       const e = err as Error
       recap[h.name].unreachable = 1
       emit({ type: 'unreachable', host: h.name, reason: e.message, errorKind: isKvmplayError(e) ? e.kind : undefined })
@@ -125,8 +146,10 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
     }
   }
 
-  // Interrupted (Ctrl-C, SIGTERM): no new host, no new task; what runs finishes.
+  // Interrupted (Ctrl-C, SIGTERM): no new host, no new task; what runs has a grace period to finish.
   const stopped = () => opts.signal?.aborted === true
+  const closers = new Map<string, () => Promise<void>>()
+  const giveUp = abandonment(opts.signal, opts.abandonSignal, opts.interruptGraceMs)
   const serial = opts.serial ?? play.serial
   const maxFail = opts.maxFailPercentage ?? play.maxFailPercentage ?? (serial === undefined ? 100 : 0)
   const limit = pLimit(Math.max(1, opts.forks ?? DEFAULT_FORKS))
@@ -139,7 +162,7 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
       break
     }
     if (all.length > 1) emit({ type: 'batch', index: index + 1, of: all.length, hosts: batch.map((h) => h.name) })
-    await Promise.all(
+    const batchDone = Promise.all(
       batch.map((h) =>
         limit(async () => {
           if (stopped()) return
@@ -148,6 +171,12 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
         }),
       ),
     )
+    if ((await Promise.race([batchDone.then(() => 'done' as const), giveUp.then(() => 'abandon' as const)])) === 'abandon') {
+      // The hosts still at work after the grace: their connections closed (what waits on them fails at once), their results from now on dropped.
+      for (const [name, p] of plays) if (!p.finished) abandoned.add(name)
+      for (const name of abandoned) closers.get(name)?.().catch(() => {})
+      break
+    }
     const failed = batch.filter((h) => recap[h.name].failed + recap[h.name].unreachable + recap[h.name].rolled_back > 0)
     const pct = (failed.length / batch.length) * 100
     if (failed.length > 0 && pct > maxFail && index < all.length - 1) {
@@ -158,12 +187,17 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
   if (stopped()) stopReason ??= 'interrupted'
   const untouched = hosts.map((h) => h.name).filter((n) => !begun.has(n))
   for (const n of untouched) delete recap[n]
+  const interrupted: Record<string, Interrupted> = {}
+  for (const [name, p] of plays) {
+    if (abandoned.has(name)) interrupted[name] = { ...(p.current ? { task: p.current } : {}), notRun: p.notRun() }
+    else if (p.stopped) interrupted[name] = { notRun: p.notRun() }
+  }
   const durationMs = performance.now() - started
   const exitCode = stopped() ? EXIT.INTERRUPTED : untouched.length && exitCodeOf(results, recap) === EXIT.OK ? EXIT.TASK_FAILED : exitCodeOf(results, recap)
   const sections = contributions.results(check, opts.previousReport)
   for (const { section, result } of sections) emit({ type: 'section', section: section.name, data: result, text: section.render(result) })
-  emit({ type: 'recap', hosts: recap, untouched, stopReason, exitCode, durationMs })
-  return { results, recap, untouched, stopReason, exitCode, durationMs, sections }
+  emit({ type: 'recap', hosts: recap, untouched, ...(Object.keys(interrupted).length ? { interrupted } : {}), stopReason, exitCode, durationMs })
+  return { results, recap, untouched, interrupted, stopReason, exitCode, durationMs, sections }
 }
 
 /**
@@ -178,7 +212,8 @@ async function runHost(
   stopped: () => boolean,
   stepHost: (task: Task) => StepHost = () => host,
   progress: (task: string) => void = () => {},
-): Promise<void> {
+  planned: (tasks: string[]) => void = () => {},
+): Promise<'done' | 'failed' | 'stopped'> {
   const result = (task: Task, handler: boolean, started: number, fields: Partial<TaskResult> & Pick<TaskResult, 'status'>): TaskResult => ({
     host: host.name,
     task: task.name,
@@ -195,12 +230,13 @@ async function runHost(
   const started = performance.now()
   try {
     tasks = await tasksFor(play, host)
+    planned(tasks.map((t) => t.name))
     for (const t of [...tasks, ...Object.values(play.handlers)]) await t.prepare?.(host)
   } catch (err) {
     const e = err as Error
     const pseudo = { name: 'prepare', notify: [], onChange: [], plan: async () => ({ steps: [] }) } as Task
     record(result(pseudo, false, started, { status: 'failed', reason: e.message, errorKind: isKvmplayError(e) ? e.kind : undefined }))
-    return
+    return 'failed'
   }
 
   // Connect (escalating, where the host becomes another user), and read every fact the play declares in one round trip.
@@ -217,7 +253,7 @@ async function runHost(
     if (!isKvmplayError(err) || !ACCESS_KINDS.has(err.kind)) throw err
     const pseudo = { name: err.kind === 'become' ? 'become' : 'libvirt access', notify: [], onChange: [], plan: async () => ({ steps: [] }) } as Task
     record(result(pseudo, false, started, { status: 'failed', reason: err.message, errorKind: err.kind }))
-    return
+    return 'failed'
   }
   progress('reading facts')
   await host.gather(requests).catch(() => {
@@ -277,12 +313,13 @@ async function runHost(
   }
 
   for (const task of tasks) {
-    if (stopped()) return
+    if (stopped()) return 'stopped'
     // Like Ansible: a failed task ends the host's play; the handlers it would have run do not run.
-    if (!(await runTask(task, false))) return
+    if (!(await runTask(task, false))) return 'failed'
   }
   // Handlers run in the order the playbook defines them, inline onChange tasks after.
   const named = Object.values(play.handlers)
   const ordered = [...named.filter((h) => notified.includes(h)), ...notified.filter((t) => !named.includes(t))]
-  for (const handler of ordered) if (!(await runTask(handler, true))) return
+  for (const handler of ordered) if (!(await runTask(handler, true))) return 'failed'
+  return 'done'
 }

@@ -20,6 +20,7 @@ import type { Probe } from '../network/probes.ts'
 import { probeLines, readVerdicts } from './probe-run.ts'
 import { installNewOnDisk, keepPreviousOnDisk } from './boot-safe.ts'
 import type { FileOriginal } from '../core/task.ts'
+import { ARM_TIMEOUT_MS, CONFIRM_TIMEOUT_MS, PROBE_TIMEOUT_MS } from '../core/deadlines.ts'
 
 export interface Cutover {
   /** Shell commands that make the change. */
@@ -227,7 +228,7 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
     new KvmplayError('precondition', `${failures.map((f) => `${f} on ${reach.host}`).join('; ')} before the change — nothing was changed`)
   const checkedBefore = (await Promise.all((c.checks ?? []).map((check) => check(conn)))).filter((f): f is string => !!f)
   if (checkedBefore.length) throw notBefore(checkedBefore)
-  const armed = await conn.exec(armScript(id, c))
+  const armed = await conn.exec(armScript(id, c), { timeoutMs: ARM_TIMEOUT_MS, label: 'arm the rollback' })
   const [verifyBefore, afterVerify = ''] = armed.stdout.split('@@PRE\n')
   const [preOut, armedOut = ''] = afterVerify.split('@@ARMING\n')
   const before = readVerdicts(preOut)
@@ -266,7 +267,7 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
       // The controller's checks run alongside the probes (one wait, not two); they count only when the probes pass.
       const checks = Promise.all((c.checks ?? []).map((check) => check(current)))
       checks.catch(() => {})
-      const after = readVerdicts((await current.exec(probeScript(id, c))).stdout)
+      const after = readVerdicts((await current.exec(probeScript(id, c), { timeoutMs: PROBE_TIMEOUT_MS, label: 'probe after the change' })).stdout)
       skipped = after.skipped
       failures = after.failures.join('; ')
       if (!failures) failures = (await checks).find((f) => f) ?? ''
@@ -278,7 +279,7 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
     if (!failures) {
       let confirm
       try {
-        confirm = await current.exec(confirmScript(id, c))
+        confirm = await current.exec(confirmScript(id, c), { timeoutMs: CONFIRM_TIMEOUT_MS, label: 'confirm the change' })
       } catch (err) {
         why = `the connection dropped while confirming (${(err as Error).message})`
         continue
@@ -292,7 +293,7 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
         : `confirmation came too late (after ${c.timeoutSec} s): the host had started its rollback`
     } else {
       why = failures
-      firedNow = await current.exec(fireNowScript(id)).then(
+      firedNow = await current.exec(fireNowScript(id), { timeoutMs: CONFIRM_TIMEOUT_MS, label: 'fire the rollback' }).then(
         () => true,
         () => false,
       )
@@ -308,7 +309,7 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
   // A host that has just booted is still bringing up the rest (libvirt's networks): give it a few seconds to settle.
   for (let i = 0; differs && !rc.trim() && i < 15; i++) {
     await sleep(1000)
-    const again = await back.conn.exec(c.verify.command).catch(() => undefined)
+    const again = await back.conn.exec(c.verify.command, { timeoutMs: CONFIRM_TIMEOUT_MS, label: 'read the state after the rollback' }).catch(() => undefined)
     if (again) differs = difference(digested(c.verify, verifyBefore), digested(c.verify, again.stdout))
   }
   throw new KvmplayError(

@@ -4,6 +4,7 @@
  * dropped (or, for a fact that can, only the touched part read again).
  */
 import { execMany } from '../connection/exec-many.ts'
+import { FACTS_TIMEOUT_MS } from '../core/deadlines.ts'
 import type { Connection } from '../connection/types.ts'
 import { overlapping, resource } from '../core/resource.ts'
 import type { Resource } from '../core/resource.ts'
@@ -78,7 +79,11 @@ export class FactCache {
   private async viaCommands(requests: FactRequest[]): Promise<Promise<unknown>[]> {
     const conn = await this.conn()
     this.roundTrips++
-    const results = await execMany(conn, requests.map((r) => ({ command: r.fact.command(r.args), label: `read ${r.fact.describe(r.args)}` })))
+    const results = await execMany(
+      conn,
+      requests.map((r) => ({ command: r.fact.command(r.args), label: `read ${r.fact.describe(r.args)}` })),
+      { timeoutMs: FACTS_TIMEOUT_MS },
+    )
     return requests.map((r, i) => Promise.resolve().then(() => r.fact.parse(results[i], r.args, conn.host)))
   }
 

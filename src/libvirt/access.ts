@@ -10,13 +10,14 @@
 import { KvmplayError } from '../core/errors.ts'
 import type { Connection } from '../connection/types.ts'
 import { libvirtSession } from './remote.ts'
+import { VIRSH_CHECK_TIMEOUT_MS } from '../core/deadlines.ts'
 
 export async function libvirtAccess(conn: Connection): Promise<Error | undefined> {
   const login = conn.login
   if (!login || (login.becomeUser ?? login.user) === 'root') return undefined
   // The session a change would use anyway: opened now, kept for it.
   if (await libvirtSession(conn, 'rw')) return undefined
-  const res = await conn.exec('virsh -c qemu:///system -q net-list --all >/dev/null; rc=$?; id -Gn; exit $rc')
+  const res = await conn.exec('virsh -c qemu:///system -q net-list --all >/dev/null; rc=$?; id -Gn; exit $rc', { timeoutMs: VIRSH_CHECK_TIMEOUT_MS, label: 'ask libvirtd as the login (virsh net-list)' })
   if (res.code === 0) return undefined
   const user = login.becomeUser ?? login.user
   const groups = res.stdout.trim() || '?'

@@ -18,6 +18,8 @@ const URI = 'qemu:///system'
 const PROC = {
   CONNECT_OPEN: 1,
   CONNECT_SUPPORTS_FEATURE: 60,
+  AUTH_LIST: 66,
+  AUTH_POLKIT: 70,
   DOMAIN_GET_XML_DESC: 14,
   DOMAIN_LOOKUP_BY_NAME: 23,
   NETWORK_CREATE: 39,
@@ -38,6 +40,8 @@ const PROC = {
   NETWORK_UPDATE: 291,
 } as const
 const VIR_CONNECT_RO = 1
+/** remote_auth_type (remote_protocol.x). */
+const AUTH = { NONE: 0, SASL: 1, POLKIT: 2 } as const
 export const VIR_NETWORK_XML_INACTIVE = 1
 export const VIR_DOMAIN_XML_INACTIVE = 2
 export const VIR_DOMAIN_AFFECT_LIVE = 1
@@ -143,10 +147,18 @@ async function open(conn: Connection, mode: 'ro' | 'rw'): Promise<LibvirtRemote 
     const stream = await libvirtStream(conn, mode)
     if (!stream) return undefined
     rpc = new LibvirtRpc(stream)
-    // Straight to the open, not first asking which authentication it wants
-    // (virsh does; one round trip less): libvirtd lets root in on the unix
-    // socket without any, and refuses the open of a user it would make
-    // authenticate (polkit, SASL) — then virsh runs instead.
+    // Which authentication it wants, first, as virsh asks: Debian's and
+    // RHEL's libvirtd want polkit on both sockets by default (auth_unix_ro,
+    // auth_unix_rw), and lets a root client through on that question alone
+    // ("Bypass polkit auth for privileged client"); an open without asking
+    // is refused ("authentication required"). Another login asks polkit,
+    // whose rules (group libvirt on Debian) answer; SASL kvmplay does not
+    // speak — then virsh runs instead.
+    const kinds = (await rpc.call(PROC.AUTH_LIST)).array((r) => r.i32())
+    if (!kinds.includes(AUTH.NONE)) {
+      if (!kinds.includes(AUTH.POLKIT)) throw new Error(`libvirtd wants authentication kvmplay does not speak (${kinds.join(', ')})`)
+      await rpc.call(PROC.AUTH_POLKIT)
+    }
     await rpc.call(PROC.CONNECT_OPEN, new XdrWriter().optString(URI).u32(mode === 'ro' ? VIR_CONNECT_RO : 0).toBuffer())
     return new LibvirtRemote(rpc)
   } catch {

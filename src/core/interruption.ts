@@ -1,0 +1,67 @@
+/**
+ * An interrupted run (Ctrl-C, SIGTERM) ends within seconds, and says so.
+ * The first signal starts no new host and no new task; what runs gets a
+ * grace period to finish (a cutover's probes and confirmation take about a
+ * second), then the hosts still at work are abandoned: their connections are
+ * closed, and the recap names each with the task it was in and the tasks it
+ * never ran. A second signal abandons them at once. Nothing is left
+ * half-applied by that: a file is replaced by one rename, and a cutover that
+ * was not confirmed rolls back by itself on the host when its timer fires.
+ */
+
+/** How long what runs may take to finish after the first signal. */
+export const INTERRUPT_GRACE_MS = 5000
+
+/** Where one host's play is: what it will run, how far it got, what it is in. */
+export class PlayProgress {
+  private tasks: string[] = []
+  private started = 0
+  /** The task (or phase: connecting, reading facts) the host is in; undefined between tasks. */
+  current: string | undefined = 'connecting'
+  /** The play is over: done, failed or unreachable, or stopped between two tasks by the interruption. */
+  finished = false
+  /** It ended because of the interruption, with tasks left. */
+  stopped = false
+
+  /** The host's tasks, once known (after they are built from its vars). */
+  planned(tasks: string[]): void {
+    this.tasks = tasks
+  }
+
+  /** A task starts (its index in the play, handlers after the tasks). */
+  begin(task: string): void {
+    this.current = task
+    const i = this.tasks.indexOf(task, this.started)
+    if (i >= 0) this.started = i + 1
+  }
+
+  end(): void {
+    this.current = undefined
+  }
+
+  /** The play's tasks that never started. */
+  notRun(): string[] {
+    return this.tasks.slice(this.started)
+  }
+}
+
+/** What the recap says of a host whose play the interruption cut short. */
+export interface Interrupted {
+  /** The task it was in when abandoned; absent when it stopped between two tasks. */
+  task?: string
+  notRun: string[]
+}
+
+/**
+ * Resolves once the hosts still at work are to be abandoned: `grace` after
+ * `stop` aborts, or at once when `now` does. Never, when neither aborts.
+ */
+export function abandonment(stop: AbortSignal | undefined, now: AbortSignal | undefined, graceMs = INTERRUPT_GRACE_MS): Promise<void> {
+  return new Promise((resolve) => {
+    if (now?.aborted) return resolve()
+    now?.addEventListener('abort', () => resolve(), { once: true })
+    const startGrace = () => setTimeout(resolve, graceMs).unref()
+    if (stop?.aborted) startGrace()
+    else stop?.addEventListener('abort', startGrace, { once: true })
+  })
+}
