@@ -15,6 +15,7 @@ import { resource } from '../src/core/resource.ts'
 import { sh } from '../src/core/quote.ts'
 import { absolutePath, fileMode, owner as ownerName } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
+import { BACKUP_DIR_READY, backupPath, backupTarget } from '../src/core/backups.ts'
 
 export interface FileOptions extends TaskOptions {
   /** Absolute path on the host. */
@@ -27,7 +28,7 @@ export interface FileOptions extends TaskOptions {
   mode?: string | number
   owner?: string
   group?: string
-  /** Keep the replaced file (content, mode, owner) as PATH.YYYYMMDD-HHMMSS~ (ignored by sysctl.d and network-scripts). Default true. */
+  /** Keep the replaced file (content, mode, owner) as /var/lib/kvmplay/backups/PATH.YYYYMMDD-HHMMSS~ — never beside it, where the file's reader would read it too (src/core/backups.ts). Default true. */
   backup?: boolean
   /** Never show the content in --diff or --json, whatever the mode (a file others cannot read, and some paths, are never shown anyway). */
   secret?: boolean
@@ -36,9 +37,7 @@ export interface FileOptions extends TaskOptions {
 /** Writing a file touches its path (and so its parents, which mkdir -p may create, and listings of them). */
 const touched = (path: string) => [resource.path(path)]
 
-/** Backups end in "~": sysctl.d only reads *.conf, network-scripts and NetworkManager skip *~ files. */
-export const backupPath = (path: string, now = new Date()) =>
-  `${path}.${now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}~`
+export { backupPath } from '../src/core/backups.ts'
 
 export interface FileWish {
   path: string
@@ -117,14 +116,14 @@ function umaskFor(mode: string): string | undefined {
  * read; only cp -p also keeps its modification time.
  */
 function backupCommand(current: FileState, backup: string): string {
-  const copy = sh`cp -p "$p" ${backup}`
+  const copy = `cp -p "$p" ${backup}`
   const content = current.content
   // Bytes that were not UTF-8 did not survive the read: their size or a U+FFFD gives them away.
   const exact = content !== undefined && Buffer.byteLength(content) === current.size && !content.includes('\uFFFD') && inlinable(content)
   const umask = current.mode ? umaskFor(current.mode) : undefined
   if (!exact || !umask) return copy
   // Runs after the temp file is written, with noclobber off again: the backup is written as cp would.
-  return `if [ -O "$p" ] && [ -G "$p" ]; then umask ${umask}; ${sh`printf '%s' ${content} > ${backup}`}; else ${copy}; fi`
+  return `if [ -O "$p" ] && [ -G "$p" ]; then umask ${umask}; ${sh`printf '%s' ${content}`} > ${backup}; else ${copy}; fi`
 }
 
 /**
@@ -136,7 +135,8 @@ function backupCommand(current: FileState, backup: string): string {
  * where it was six processes.
  */
 function writeStep(w: FileWish, current: FileState, content: string): Step {
-  const backup = current.exists && w.backup ? backupPath(w.path) : undefined
+  const now = new Date()
+  const backup = current.exists && w.backup ? backupPath(w.path, now) : undefined
   const mode = w.mode ?? (current.exists ? current.mode! : '0644')
   const umask = umaskFor(mode)
   const own = w.owner || w.group ? `${w.owner ?? ''}${w.group ? `:${w.group}` : ''}` : undefined
@@ -159,7 +159,7 @@ function writeStep(w: FileWish, current: FileState, content: string): Step {
     // A new file is ours; a replaced one keeps its owner, which is ours too unless told or found otherwise.
     own ? sh`chown ${own} "$t"` : current.exists ? '[ -O "$p" ] && [ -G "$p" ] && [ -G "$t" ] || chown --reference="$p" "$t"' : ':',
     // A backup of this second already there is of an earlier state (two tasks editing one file): it is kept, not overwritten.
-    backup ? `${sh`[ -e ${backup} ]`} || { ${backupCommand(current, backup)}; }` : ':',
+    backup ? `b=${backupTarget(w.path, now)}; [ -e "$b" ] || { ${BACKUP_DIR_READY}; ${backupCommand(current, '"$b"')}; }` : ':',
     'mv -f "$t" "$p"',
     'trap - EXIT',
   ].join('\n')

@@ -11,7 +11,7 @@
  */
 import { quote } from '../core/quote.ts'
 import type { FileOriginal } from '../core/task.ts'
-import { fileRestore } from './restore.ts'
+import { fileRestore, syncFile, tempNameOf } from './restore.ts'
 
 /** Where file `i`'s new version waits (in the cutover's directory, "$d"). */
 const kept = (i: number) => `"$d/boot-safe/${i}"`
@@ -29,9 +29,9 @@ export function keepPreviousOnDisk(files: FileOriginal[]): string {
 export function installNewOnDisk(files: FileOriginal[]): string {
   return files
     .map((f, i) => {
-      const next = quote(`${f.path}.kvmplay-new`)
+      const next = quote(tempNameOf(f.path))
       return [
-        `if [ -e ${kept(i)} ]; then cp -p -- ${kept(i)} ${next} && mv -f -- ${next} ${quote(f.path)}`,
+        `if [ -e ${kept(i)} ]; then cp -p -- ${kept(i)} ${next} && ${syncFile(tempNameOf(f.path))} && mv -f -- ${next} ${quote(f.path)}`,
         `elif [ -e ${kept(i)}.absent ]; then rm -f -- ${quote(f.path)}; fi`,
       ].join('\n')
     })

@@ -64,10 +64,33 @@ export function restoreScript(snap: NetworkSnapshot, files: FileOriginal[]): str
 /** The commands that put one file back as it was: its content, mode and owner, or its absence. */
 export function fileRestore(f: FileOriginal): string[] {
   if (f.content === undefined) return [sh`rm -f -- ${f.path}`]
+  return putFile({ ...f, content: f.content })
+}
+
+/**
+ * A file's temp name while it is written: in its own directory (the rename
+ * stays on one filesystem) and hidden, which no reader of configuration
+ * takes — ifupdown's `source dir/*` skips it, netplan reads *.yaml alone,
+ * NetworkManager skips dotfiles.
+ */
+export const tempNameOf = (path: string) => `${path.slice(0, path.lastIndexOf('/') + 1)}.${path.slice(path.lastIndexOf('/') + 1)}.kvmplay-tmp`
+
+/** Shell: the temp file's data on disk before its rename (`sync -d`, where sync takes a file: see tasks/file.ts). */
+export const syncFile = (path: string) => sh`sync -d ${path} 2>/dev/null || :`
+
+/**
+ * Exactly this content (base64 in the script: any bytes), mode and owner at
+ * `path`, written to a temp file beside it, synced, and renamed over it: a
+ * power cut leaves the old file or the new, whole — never half of one.
+ */
+export function putFile(f: FileOriginal & { content: string }): string[] {
+  const t = tempNameOf(f.path)
   return [
-    sh`printf '%s' ${Buffer.from(f.content).toString('base64')} | base64 -d > ${f.path}`,
-    ...(f.mode ? [sh`chmod ${f.mode} ${f.path}`] : []),
-    ...(f.owner ? [sh`chown ${`${f.owner}:${f.group ?? f.owner}`} ${f.path}`] : []),
+    sh`printf '%s' ${Buffer.from(f.content).toString('base64')} | base64 -d > ${t}`,
+    ...(f.mode ? [sh`chmod ${f.mode} ${t}`] : []),
+    ...(f.owner ? [sh`chown ${`${f.owner}:${f.group ?? f.owner}`} ${t}`] : []),
+    syncFile(t),
+    sh`mv -f -- ${t} ${f.path}`,
   ]
 }
 

@@ -108,7 +108,7 @@ cut("a rollback puts back the bridge's own files by default, and every file the 
   // h2 (default): a file another task wrote is not the bridge's, and stays; h3 ('run'): it is gone again, as before the run.
   assert.is((await onHost(h2, `cat ${scoped}`)).trim(), 'written before the bridge')
   assert.is((await onHost(h3, `test -e ${scoped} && echo present || echo absent`)).trim(), 'absent')
-  await onHost(h2, `rm -f ${scoped} ${scoped}.*~`)
+  await onHost(h2, `rm -f ${scoped} /var/lib/kvmplay/backups${scoped}.*~`)
 })
 
 cut('a failing canary stops the rollout before the next batch; the recap names the hosts never touched', async () => {

@@ -58,7 +58,8 @@ test('the restore script deletes what the change created, then puts links, addre
   assert.ok(lines.includes('ip addr add 198.19.3.2/24 dev eth0'))
   assert.ok(lines.includes('ip route replace default via 198.19.3.1 dev eth0'))
   assert.ok(lines.includes('rm -f -- /etc/sysconfig/network-scripts/ifcfg-br0'))
-  assert.match(script, `printf '%s' ${Buffer.from("IPADDR=198.19.3.2\n# it's\n").toString('base64')} | base64 -d > /etc/sysconfig/network-scripts/ifcfg-eth0`)
+  assert.match(script, `printf '%s' ${Buffer.from("IPADDR=198.19.3.2\n# it's\n").toString('base64')} | base64 -d > /etc/sysconfig/network-scripts/.ifcfg-eth0.kvmplay-tmp`)
+  assert.match(script, 'sync -d /etc/sysconfig/network-scripts/.ifcfg-eth0.kvmplay-tmp 2>/dev/null || :\nmv -f -- /etc/sysconfig/network-scripts/.ifcfg-eth0.kvmplay-tmp /etc/sysconfig/network-scripts/ifcfg-eth0')
   assert.ok(lines.includes('set +e'), 'a step already undone must not stop the rest')
 })
 

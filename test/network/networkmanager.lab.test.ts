@@ -34,7 +34,7 @@ const labArgs = ['--name', TEST_LAB.name, '--net', TEST_LAB.net, '--dir', TEST_L
 /**
  * What a cutover changes and a rollback restores: addresses, default route,
  * bridges, NM's active profiles, the keyfiles (name, mode, owner, content).
- * The file task's backups (name~) stay beside them; NetworkManager ignores files ending in ~.
+ * The file task's backups are in kvmplay's own tree (/var/lib/kvmplay/backups), not beside them.
  */
 const netState = (h: HostPlan) =>
   onHost(

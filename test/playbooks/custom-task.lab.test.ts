@@ -16,6 +16,8 @@ const ct = suite('custom task')
 const it = labTest(ct)
 const PLAY = fileURLToPath(new URL('../../playbooks/custom-task.play.ts', import.meta.url))
 const CONF = '/etc/kvmplay-example.conf'
+/** Where the file task keeps CONF's backups (src/core/backups.ts). */
+const BACKUPS = `/var/lib/kvmplay/backups${CONF}`
 const SEED = '# kvmplay example\n#PermitRootLogin yes\nUseDNS yes\nPort 22\n'
 let h1: HostPlan
 let inventory: string
@@ -31,10 +33,10 @@ if (!labSkipReason) {
     const lab = await useLab(3)
     h1 = lab.hosts[0]
     inventory = lab.inventory
-    await onHost(h1, `rm -f ${CONF} ${CONF}.*~ && printf '%s' '${SEED}' > ${CONF} && chmod 0644 ${CONF}`)
+    await onHost(h1, `rm -f ${CONF} ${BACKUPS}.*~ && printf '%s' '${SEED}' > ${CONF} && chmod 0644 ${CONF}`)
   })
   ct.after(async () => {
-    await onHost(h1, `rm -f ${CONF} ${CONF}.*~`)
+    await onHost(h1, `rm -f ${CONF} ${BACKUPS}.*~`)
   })
 }
 
@@ -56,8 +58,10 @@ it('--diff changes the file in place, prints the diff and keeps a backup of the 
   assert.match(res.out, '-UseDNS yes')
   assert.is(await content(), '# kvmplay example\nPermitRootLogin prohibit-password\nPort 22\n')
   assert.is(await onHost(h1, `stat -c '%a %U:%G' ${CONF}`), '644 root:root\n')
-  // Both tasks wrote the file (likely within one second): the backup is of the file as it was before the run.
-  const backups = (await onHost(h1, `ls ${CONF}.*~`)).trim().split('\n')
+  // Both tasks wrote the file (likely within one second): the backup is of the file as it was before the run,
+  // in kvmplay's own tree, none beside the file.
+  const backups = (await onHost(h1, `ls ${BACKUPS}.*~`)).trim().split('\n')
+  assert.is((await onHost(h1, `ls -a /etc | grep -c '^kvmplay-example.*~$' || true`)).trim(), '0')
   assert.ok(backups.length >= 1, 'a backup')
   assert.is(await onHost(h1, `cat ${backups[0]}`), SEED)
   assert.is((await onHost(h1, "find /etc -maxdepth 1 -name '.kvmplay.*' | wc -l")).trim(), '0', 'no temp file left')

@@ -42,7 +42,7 @@ test('replace: the matching line becomes the line, in place, the rest kept', asy
   const before = '# example\n#PermitRootLogin yes\nPort 22\n'
   const { steps } = await plan(ROOT_LOGIN, file(before))
   assert.is(steps.length, 1)
-  assert.match(steps[0].summary, `replace ${PATH} (backup ${PATH}.`)
+  assert.match(steps[0].summary, `replace ${PATH} (backup /var/lib/kvmplay/backups${PATH}.`)
   assert.equal(steps[0].diff, { label: PATH, before, after: '# example\nPermitRootLogin prohibit-password\nPort 22\n', modes: { before: '0644', after: '0644' } })
   // What planFile gives for free: the original for a cutover's rollback, and what the step touches.
   assert.equal(steps[0].original, { path: PATH, content: before, mode: '0644', owner: 'root', group: 'root' })

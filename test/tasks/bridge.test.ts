@@ -1,4 +1,5 @@
 /** The bridge tasks' plans against canned facts: the files to write, the cutover step and what its rollback restores. */
+import { tempNameOf } from '../../src/cutover/restore.ts'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
@@ -54,7 +55,7 @@ async function armedRestore(rollbackFiles: 'bridge' | 'run' | string[] | undefin
 
 test("the rollback's files: the bridge's own by default, every changed one with 'run', the listed ones with a list", async () => {
   const changed = ['/etc/sysctl.conf', '/etc/sysconfig/network-scripts/ifcfg-eth0'].map((path) => ({ path, content: 'old\n' }))
-  const restores = (script: string, path: string) => script.includes(`> ${path}`)
+  const restores = (script: string, path: string) => script.includes(`mv -f -- ${tempNameOf(path)} ${path}`)
   const byDefault = await armedRestore(undefined, changed)
   assert.ok(restores(byDefault, '/etc/sysconfig/network-scripts/ifcfg-eth0'))
   assert.not.ok(restores(byDefault, '/etc/sysctl.conf'), 'a file another task wrote is not the bridge\'s')

@@ -43,6 +43,16 @@ async function converge(conn: Connection, opts: FileOptions): Promise<number> {
 
 const mode = (path: string) => (statSync(path).mode & 0o7777).toString(8).padStart(4, '0')
 
+// The host's backup tree (src/core/backups.ts), here in a temp dir: the shells inherit this environment.
+const backupRoot = mkdtempSync(join(tmpdir(), 'kvmplay-backups-'))
+process.env.KVMPLAY_BACKUP_DIR = backupRoot
+test.after(() => rmSync(backupRoot, { recursive: true, force: true }))
+/** The backups of files in `dir`, kept under the backup tree at the same path — and none beside the files. */
+const backupsOf = (dir: string) => {
+  assert.equal(readdirSync(dir).filter((f) => f.endsWith('~')), [], 'no backup beside the files, where their reader would read it')
+  return existsSync(join(backupRoot, dir)) ? readdirSync(join(backupRoot, dir)).filter((f) => f.endsWith('~')) : []
+}
+
 for (const shell of ['/bin/dash', '/bin/bash']) {
   const conn = shellConnection(shell)
 
@@ -70,10 +80,11 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
       assert.is(await converge(conn, { path, content: 'new\n' }), 1)
       assert.is(readFileSync(path, 'utf8'), 'new\n')
       assert.is(mode(path), '0600')
-      const backups = readdirSync(dir).filter((f) => f.endsWith('~'))
+      const backups = backupsOf(dir)
       assert.is(backups.length, 1)
-      assert.is(readFileSync(join(dir, backups[0]), 'utf8'), 'old\n')
-      assert.is(mode(join(dir, backups[0])), '0600')
+      assert.is(readFileSync(join(backupRoot, dir, backups[0]), 'utf8'), 'old\n')
+      assert.is(mode(join(backupRoot, dir, backups[0])), '0600')
+      assert.is(mode(backupRoot + '/tmp') , '0700', 'the backup tree is root\'s alone')
 
       const script = join(dir, 'hook.sh')
       const big = '# line\n'.repeat(4000)
@@ -100,9 +111,9 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
         writeFileSync(path, bytes)
         chmodSync(path, perm)
         assert.is(await converge(conn, { path, content: 'new\n' }), 1, name)
-        const backup = readdirSync(dir).find((f) => f.startsWith(`${name}.`) && f.endsWith('~'))!
-        assert.ok(readFileSync(join(dir, backup)).equals(bytes), `${name}: backup bytes`)
-        assert.is(mode(join(dir, backup)), perm.toString(8).padStart(4, '0'), `${name}: backup mode`)
+        const backup = backupsOf(dir).find((f) => f.startsWith(`${name}.`))!
+        assert.ok(readFileSync(join(backupRoot, dir, backup)).equals(bytes), `${name}: backup bytes`)
+        assert.is(mode(join(backupRoot, dir, backup)), perm.toString(8).padStart(4, '0'), `${name}: backup mode`)
       }
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -118,8 +129,8 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
       assert.is(await converge(conn, { path, content: 'new\n' }), 1)
       assert.is(readFileSync(path, 'utf8'), 'new\n')
       // Backups are named by the second: the earliest holds the file as it was before both (one backup when both fell in one second).
-      const backups = readdirSync(dir).filter((f) => f.endsWith('~')).sort()
-      assert.is(readFileSync(join(dir, backups[0]), 'utf8'), 'old\n')
+      const backups = backupsOf(dir).sort()
+      assert.is(readFileSync(join(backupRoot, dir, backups[0]), 'utf8'), 'old\n')
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -18,7 +18,7 @@ test('a missing file is created, with a diff from nothing', () => {
 
 test('changed content replaces the file atomically, with a backup by default', () => {
   const [step] = planFile(wish({ content: 'b\n' }), existing())
-  assert.match(step.summary, /replace \/etc\/x\.conf \(backup \/etc\/x\.conf\.\d{8}-\d{6}~\)/)
+  assert.match(step.summary, /replace \/etc\/x\.conf \(backup \/var\/lib\/kvmplay\/backups\/etc\/x\.conf\.\d{8}-\d{6}~\)/)
   assert.equal(step.diff, { label: '/etc/x.conf', before: 'a\n', after: 'b\n', modes: { before: '0644', after: '0644' } })
   assert.not.match(planFile(wish({ content: 'b\n', backup: false }), existing())[0].summary, 'backup')
 })
@@ -37,8 +37,8 @@ test('never replaces a directory with a file', () => {
   assert.throws(() => planFile(wish(), existing({ type: 'directory' })), /is a directory/)
 })
 
-test('backups end in ~ so sysctl.d and network-scripts ignore them', () => {
-  assert.is(backupPath('/etc/sysctl.conf', new Date('2026-11-28T08:30:05Z')), '/etc/sysctl.conf.20261128-083005~')
+test("backups go to kvmplay's own tree, never beside the file where its reader (interfaces.d, system-connections) would read them", () => {
+  assert.is(backupPath('/etc/sysctl.conf', new Date('2026-11-28T08:30:05Z')), '/var/lib/kvmplay/backups/etc/sysctl.conf.20261128-083005~')
 })
 
 test('bad paths and modes are refused when the playbook is built', () => {

@@ -44,7 +44,7 @@ test('the rollback puts back the links as they were and exactly the files it is 
   const r = ifcfgBackend.restore(change, facts(net), [{ path: '/etc/sysconfig/network-scripts/ifcfg-eth0', content: 'DEVICE=eth0\n', mode: '0644', owner: 'root', group: 'root' }, { path: '/etc/sysconfig/network-scripts/ifcfg-br0' }])
   assert.match(r.script, /ip link del br0/)
   assert.match(r.script, /ip addr add 198\.19\.3\.2\/24 dev eth0/)
-  assert.match(r.script, /base64 -d > \/etc\/sysconfig\/network-scripts\/ifcfg-eth0/)
+  assert.match(r.script, /mv -f -- \/etc\/sysconfig\/network-scripts\/\.ifcfg-eth0\.kvmplay-tmp \/etc\/sysconfig\/network-scripts\/ifcfg-eth0/)
   assert.match(r.script, /rm -f -- \/etc\/sysconfig\/network-scripts\/ifcfg-br0/)
   assert.is(r.describe, 'no br0; eth0 198.19.3.2/24; default via 198.19.3.1 dev eth0; 2 file(s) as before the run: /etc/sysconfig/network-scripts/ifcfg-eth0, /etc/sysconfig/network-scripts/ifcfg-br0')
 })

@@ -229,7 +229,7 @@ test('restore: the links and files as they were, the IPv6 addresses and route, a
   const r = ifupdownBackend.restore(change, facts(net, sys), [{ path: INTERFACES, content: LAB, mode: '0644', owner: 'root', group: 'root' }])
   assert.match(r.script, /ip link del br0/)
   assert.match(r.script, /ip addr add 198\.18\.7\.2\/24 dev eth0/)
-  assert.match(r.script, /base64 -d > \/etc\/network\/interfaces/)
+  assert.match(r.script, /mv -f -- \/etc\/network\/\.interfaces\.kvmplay-tmp \/etc\/network\/interfaces/)
   assert.match(r.script, /ip addr add 2001:db8:7::2\/64 dev eth0 nodad/)
   assert.match(r.script, /ip -6 route replace default via 2001:db8:7::1 dev eth0/)
   assert.match(r.script, /rm -f \/run\/network\/ifstate\.br0/)

@@ -198,7 +198,7 @@ test('restore: the files first, netplan generate, NetworkManager puts the old pr
   const change = netplanBackend.planRuntime(bridgeWish({ bridge: 'br0' }, net), facts(net, sys))!
   const r = netplanBackend.restore(change, facts(net, sys), [{ path: LAB_PATH, content: LAB, mode: '0600', owner: 'root', group: 'root' }, { path: OWN }])
   const at = (re: RegExp) => r.script.search(re)
-  assert.ok(at(/base64 -d > \/etc\/netplan\/01-kvmplay-lab\.yaml/) >= 0)
+  assert.ok(at(/mv -f -- \/etc\/netplan\/\.01-kvmplay-lab\.yaml\.kvmplay-tmp \/etc\/netplan\/01-kvmplay-lab\.yaml/) >= 0)
   assert.ok(at(/rm -f -- \/etc\/netplan\/90-kvmplay-br0\.yaml/) >= 0)
   assert.ok(at(/^netplan generate$/m) > at(/rm -f --/), 'generate after the files are back')
   assert.ok(at(/^nmcli connection reload$/m) > at(/^netplan generate$/m))
