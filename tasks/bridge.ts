@@ -16,18 +16,19 @@
  * bridge is the backend's (src/network/backend.ts); these tasks only plan.
  */
 import { defineTask } from '../src/core/task.ts'
-import type { Step, Task } from '../src/core/task.ts'
+import type { StagedFile, Step, Task } from '../src/core/task.ts'
+import type { Host } from '../src/core/host.ts'
 import { factRequest } from '../src/facts/fact.ts'
 import { fileFact } from '../src/facts/file.ts'
 import { hostNetworkFact } from '../src/facts/network.ts'
 import { networkSystemFact } from '../src/facts/network-system.ts'
 import { KvmplayError } from '../src/core/errors.ts'
-import { fileWish, planFile } from './file.ts'
+import { fileWish, originalOf, planFile } from './file.ts'
 import { DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
 import { bridgeWish, validateBridgeOptions } from '../src/network/wish.ts'
 import type { BridgeOptions, BridgeWish } from '../src/network/wish.ts'
 import { chooseBackend } from '../src/network/backend.ts'
-import type { NetworkBackend, NetworkFacts } from '../src/network/backend.ts'
+import type { NetworkBackend, NetworkFacts, PersistedFile } from '../src/network/backend.ts'
 import { ifcfgBackend } from '../src/network/backends/ifcfg.ts'
 import { networkManagerBackend } from '../src/network/backends/networkmanager.ts'
 import { ifupdownBackend } from '../src/network/backends/ifupdown.ts'
@@ -70,15 +71,30 @@ export function persistBridge(opts: BridgeOptions): Task {
       plan: async (host, facts) => {
         const { w, backend } = planFor(opts, facts)
         const files = backend.persist(w, facts)
-        const current = await host.gather(files.map((f) => factRequest(fileFact, f.path)))
-        const steps = files.flatMap((f, i) =>
-          planFile(fileWish(f.content === undefined ? { path: f.path, state: 'absent' } : { path: f.path, content: f.content, mode: f.mode }), current[i]),
-        )
-        return { steps, reason: steps.length ? undefined : `${files.map((f) => f.path).join(', ')} ${files.length === 1 ? 'is' : 'are'} as wished (${backend.name})` }
+        const planned = await planPersisted(host, files)
+        return { ...planned, stage: { key: bridgeKey(w.bridge), files: planned.staged }, reason: planned.steps.length ? undefined : `${files.map((f) => f.path).join(', ')} ${files.length === 1 ? 'is' : 'are'} as wished (${backend.name})` }
       },
     },
     opts,
   )
+}
+
+/** The staging key of a bridge's files: persistBridge offers them, applyBridge of the same bridge takes them (Plan.stage). */
+export const bridgeKey = (bridge: string) => `bridge ${bridge}`
+
+/**
+ * A network system's files against the host: the file task's steps for
+ * those that differ, and the same as staged files, for the cutover that
+ * takes them (the runner picks one or the other).
+ */
+export async function planPersisted(host: Host, files: PersistedFile[]): Promise<{ steps: Step[]; staged: StagedFile[] }> {
+  const current = await host.gather(files.map((f) => factRequest(fileFact, f.path)))
+  const planned = files.map((f, i) => ({ f, state: current[i], steps: planFile(fileWish(f.content === undefined ? { path: f.path, state: 'absent' } : { path: f.path, content: f.content, mode: f.mode }), current[i]) }))
+  const differing = planned.filter((p) => p.steps.length)
+  return {
+    steps: differing.flatMap((p) => p.steps),
+    staged: differing.map(({ f, state }) => ({ path: f.path, content: f.content, mode: f.mode, original: originalOf(f.path, state) })),
+  }
 }
 
 /** The first name of persistBridge, from the seed, whose hosts kept their network in ifcfg files only. */
@@ -102,11 +118,15 @@ export function applyBridge(opts: BridgeOptions): Task {
     {
       name: `apply bridge ${opts.bridge}`,
       facts: networkFacts,
-      plan: (_host, facts) => {
+      takesStaged: bridgeKey(opts.bridge),
+      plan: async (host, facts) => {
         const { w, backend } = planFor(opts, facts)
         const { net } = facts
+        const staged = host.takeStaged?.(bridgeKey(w.bridge)) ?? []
         const change = backend.planRuntime(w, facts, { confirmTimeoutSec: timeoutSec })
-        if (!change) return { steps: [], reason: `${w.device} is a port of ${w.bridge}, which carries ${w.address ?? 'the address'}/${w.prefix ?? ''} and the default route` }
+        const live = `${w.device} is a port of ${w.bridge}, which carries ${w.address ?? 'the address'}/${w.prefix ?? ''} and the default route`
+        // The running host is as wished already: the staged files only put that on disk.
+        if (!change) return staged.length ? { steps: (await planPersisted(host, staged)).steps, reason: `${live}; its files written` } : { steps: [], reason: live }
         const scope = rollbackScope(opts, backend, w, facts)
         const step = networkCutoverStep({
           summary: `bring up ${w.bridge} over ${w.device}${w.address ? `, moving ${w.address}/${w.prefix} and the default route` : ''} (${net.backend}, confirmed within ${timeoutSec} s)`,
@@ -115,6 +135,7 @@ export function applyBridge(opts: BridgeOptions): Task {
           timeoutSec,
           probes: probesFor(w, opts.probes ?? []),
           paths: scope.paths,
+          staged,
         })
         const steps: Step[] = [step]
         return { steps, reason: `${change.describe}. Rollback unless confirmed within ${timeoutSec} s restores: ${backend.restore(change, facts, []).describe}; and files: ${scope.describe}` }

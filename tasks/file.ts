@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { defineTask, converged } from '../src/core/task.ts'
-import type { FileDiff, Plan, Step, Task, TaskOptions } from '../src/core/task.ts'
+import type { FileDiff, FileOriginal, Plan, Step, Task, TaskOptions } from '../src/core/task.ts'
 import type { Host } from '../src/core/host.ts'
 import { fileFact } from '../src/facts/file.ts'
 import type { FileState } from '../src/facts/file.ts'
@@ -189,9 +189,18 @@ function fileDiff(w: FileWish, current: FileState, after: string, afterMode: str
  * ```
  */
 export function planFile(w: FileWish, current: FileState): Step[] {
-  const original = { path: w.path, content: current.exists ? current.content : undefined, mode: current.mode, owner: current.owner, group: current.group }
+  const original = originalOf(w.path, current)
   return planFileSteps(w, current).map((s) => ({ ...s, original }))
 }
+
+/** A file as it is now, for a rollback to put back (undefined content: it does not exist). */
+export const originalOf = (path: string, current: FileState): FileOriginal => ({
+  path,
+  content: current.exists ? current.content : undefined,
+  mode: current.mode,
+  owner: current.owner,
+  group: current.group,
+})
 
 function planFileSteps(w: FileWish, current: FileState): Step[] {
   if (w.state === 'absent') {

@@ -19,23 +19,24 @@
 import { defineTask } from '../src/core/task.ts'
 import type { Task } from '../src/core/task.ts'
 import { factRequest } from '../src/facts/fact.ts'
-import { fileFact } from '../src/facts/file.ts'
 import { hostNetworkFact } from '../src/facts/network.ts'
 import { networkSystemFact } from '../src/facts/network-system.ts'
 import { libvirtFact } from '../src/facts/libvirt.ts'
 import type { LibvirtState } from '../src/facts/libvirt.ts'
 import { KvmplayError } from '../src/core/errors.ts'
-import { fileWish, planFile } from './file.ts'
 import { DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
 import { bridgeWish, validateBridgeOptions } from '../src/network/wish.ts'
 import type { BridgeOptions, BridgeWish } from '../src/network/wish.ts'
 import { chooseBackend } from '../src/network/backend.ts'
 import type { NetworkFacts } from '../src/network/backend.ts'
-import { BACKENDS } from './bridge.ts'
+import { BACKENDS, planPersisted } from './bridge.ts'
 import { unbridgerFor } from '../src/network/unbridge/index.ts'
 import type { Unbridger } from '../src/network/unbridge/types.ts'
 import { probesFor } from '../src/network/probes.ts'
 import { networkCutoverStep } from '../src/network/cutover-step.ts'
+
+/** The staging key of the way back's files: persistBridgeRemoval offers them, removeBridge takes them (Plan.stage). */
+const removalKey = (bridge: string) => `bridge ${bridge} removal`
 
 const facts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined), libvirt: factRequest(libvirtFact, undefined) })
 
@@ -75,11 +76,12 @@ export function persistBridgeRemoval(opts: BridgeOptions): Task {
         refuseWhileGuests(f.libvirt, opts.bridge, host.name)
         const { w, unbridger } = planFor(opts, f)
         const files = unbridger.persist(w, f)
-        const current = await host.gather(files.map((x) => factRequest(fileFact, x.path)))
-        const steps = files.flatMap((x, i) =>
-          planFile(fileWish(x.content === undefined ? { path: x.path, state: 'absent' } : { path: x.path, content: x.content, mode: x.mode }), current[i]),
-        )
-        return { steps, reason: steps.length ? undefined : `${files.map((x) => x.path).join(', ')} as wished, without ${w.bridge} (${unbridger.name})` }
+        const planned = await planPersisted(host, files)
+        return {
+          steps: planned.steps,
+          stage: { key: removalKey(w.bridge), files: planned.staged },
+          reason: planned.steps.length ? undefined : `${files.map((x) => x.path).join(', ')} as wished, without ${w.bridge} (${unbridger.name})`,
+        }
       },
     },
     opts,
@@ -103,11 +105,14 @@ export function removeBridge(opts: BridgeOptions): Task {
     {
       name: `remove bridge ${opts.bridge}`,
       facts,
-      plan: (host, f) => {
+      takesStaged: removalKey(opts.bridge),
+      plan: async (host, f) => {
         refuseWhileGuests(f.libvirt, opts.bridge, host.name)
         const { w, unbridger } = planFor(opts, f)
+        const staged = host.takeStaged?.(removalKey(w.bridge)) ?? []
         const change = unbridger.planRuntime(w, f, { confirmTimeoutSec: timeoutSec })
-        if (!change) return { steps: [], reason: `there is no ${w.bridge}; ${w.device} carries ${w.address ?? 'the address'}${w.prefix !== undefined ? `/${w.prefix}` : ''} and the default route` }
+        const live = `there is no ${w.bridge}; ${w.device} carries ${w.address ?? 'the address'}${w.prefix !== undefined ? `/${w.prefix}` : ''} and the default route`
+        if (!change) return staged.length ? { steps: (await planPersisted(host, staged)).steps, reason: `${live}; its files written` } : { steps: [], reason: live }
         // What the rollback puts back: the uplink's persisted files, where this run changed them (or as rollbackFiles says).
         const scope = opts.rollbackFiles ?? 'bridge'
         const paths = scope === 'run' ? undefined : new Set(scope === 'bridge' ? unbridger.persist(w, f).map((x) => x.path) : scope)
@@ -118,6 +123,7 @@ export function removeBridge(opts: BridgeOptions): Task {
           timeoutSec,
           probes: probesFor(w, opts.probes ?? []),
           paths,
+          staged,
         })
         const describeFiles = paths ? `${[...paths].join(', ')} where this run changed them` : 'every file this run changed before it'
         return { steps: [step], reason: `${change.describe}. Rollback unless confirmed within ${timeoutSec} s restores: ${unbridger.restore(change, f, []).describe}; and files: ${describeFiles}` }

@@ -8,7 +8,7 @@
 import type { Fact, FactRequest, FactValues } from '../facts/fact.ts'
 import { FactCache } from '../facts/cache.ts'
 import type { Connection } from '../connection/types.ts'
-import type { ConnectOptions, FileOriginal, HostReach } from './task.ts'
+import type { ConnectOptions, FileOriginal, HostReach, StagedFile } from './task.ts'
 import type { ReportSection } from './section.ts'
 
 export interface Host {
@@ -24,6 +24,8 @@ export interface Host {
   gather<const R extends readonly FactRequest<any, any>[]>(requests: R): Promise<FactValues<R>>
   /** Adds this host's part to a section of the run's report (section.ts): printed after the recap, in --json, in --report's file. Optional, so a Host made by hand (a test's) needs none. */
   contribute?<C>(section: ReportSection<C>, value: C): void
+  /** Takes the files an earlier task staged under `key` for this one to put in place (Plan.stage); none, where nothing was. */
+  takeStaged?(key: string): StagedFile[]
 }
 
 export interface HostRuntime extends Host {
@@ -34,6 +36,9 @@ export interface HostRuntime extends Host {
   connection(): Promise<Connection>
   /** Notes a file as it was before a step changes it (the first time in this run counts). */
   recordOriginal(original: FileOriginal): void
+  /** Keeps files for the later task that takes `key` (Plan.stage). */
+  stage(key: string, files: StagedFile[]): void
+  takeStaged(key: string): StagedFile[]
   /** Closes the connection if one was opened. */
   close(): Promise<void>
 }
@@ -51,6 +56,7 @@ export function createHostRuntime(init: {
   const connection = () => (conn ??= init.connect())
   const cache = new FactCache(connection)
   const originals = new Map<string, FileOriginal>()
+  const staged = new Map<string, StagedFile[]>()
   const reach: HostReach = {
     host: init.name,
     connection,
@@ -84,6 +90,12 @@ export function createHostRuntime(init: {
     reach,
     connection,
     recordOriginal: (o) => void (originals.has(o.path) || originals.set(o.path, o)),
+    stage: (key, files) => void staged.set(key, [...(staged.get(key) ?? []), ...files]),
+    takeStaged: (key) => {
+      const files = staged.get(key) ?? []
+      staged.delete(key)
+      return files
+    },
     close: async () => {
       const c = conn
       conn = undefined

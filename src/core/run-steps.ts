@@ -38,6 +38,7 @@ export async function runSteps(steps: Step[], host: StepHost): Promise<string[]>
   }
   for (const step of steps) {
     if (step.original) host.recordOriginal(step.original)
+    for (const o of step.originals ?? []) host.recordOriginal(o)
     if (isReachStep(step)) {
       await flush()
       const note = await step.reach(host.reach)

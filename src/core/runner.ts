@@ -281,7 +281,12 @@ async function runHost(
       // The one place diffs leave the steps: a secret file's go without their content, for every task.
       const diffs = plan.steps.flatMap((s) => (s.diff ? [reportedDiff(s.diff)] : []))
       let notes: string[] = []
-      if (!check) {
+      // Files a later task of the play puts in place under its confirmed apply: kept for it, not written now.
+      const taker = plan.stage && !handler ? tasks.slice(tasks.indexOf(task) + 1).find((t) => t.takesStaged === plan.stage!.key) : undefined
+      if (taker && !check) {
+        host.stage(plan.stage!.key, plan.stage!.files)
+        notes = [`staged: '${taker.name}' writes ${plan.stage!.files.map((f) => f.path).join(', ')} under its confirmed apply, so a change refused or rolled back leaves them as they are`]
+      } else if (!check) {
         try {
           notes = await runSteps(plan.steps, stepHost(task))
         } finally {

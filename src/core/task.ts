@@ -29,6 +29,21 @@ export interface FileOriginal {
   group?: string
 }
 
+/**
+ * A file a later step of the play puts in place under its confirmed apply,
+ * instead of the task that planned it writing it now: persistBridge's files
+ * wait for applyBridge, so a change refused or rolled back leaves on disk
+ * exactly what the host booted from (Plan.stage, Task.takesStaged).
+ */
+export interface StagedFile {
+  path: string
+  /** The new content; undefined: the file is removed. */
+  content?: string
+  mode?: string
+  /** The file as it is now, for the rollback and for the boot before the confirmation. */
+  original: FileOriginal
+}
+
 /** What a step may use besides the connection. */
 export interface StepContext {
   /** Inventory name of the host, for messages. */
@@ -71,6 +86,8 @@ interface StepBase {
   touches?: readonly Resource[]
   /** The file this step changes, as it was (recorded before it runs, for a later cutover's rollback). */
   original?: FileOriginal
+  /** The files it changes, where it changes several (a cutover that puts staged files in place). */
+  originals?: FileOriginal[]
 }
 
 /** A step that runs over the host's connection: the usual kind. */
@@ -103,6 +120,12 @@ export interface Plan {
   steps: Step[]
   /** Why nothing needs doing (shown for ok), or a note on what the steps do. */
   reason?: string
+  /**
+   * The files the steps write, offered to a later task of the play that
+   * takes `key` (Task.takesStaged): when there is one, the runner stages them
+   * for it instead of running the steps. Alone in a play, the steps run.
+   */
+  stage?: { key: string; files: StagedFile[] }
 }
 
 /** Options every task takes. */
@@ -144,6 +167,8 @@ export interface Task {
   readonly onChange: readonly Task[]
   readonly when?: (host: Host) => boolean | Promise<boolean>
   readonly become?: TaskBecome
+  /** The staging key whose files this task puts in place (applyBridge: `bridge br0`); see Plan.stage. */
+  readonly takesStaged?: string
 }
 
 /** The facts a task reads, by name (or as a list): declared once, prefetched by the runner, handed to plan typed. */
@@ -161,6 +186,8 @@ export interface TaskSpec<R extends FactRequests = Record<string, never>> {
   prepare?: Task['prepare']
   /** The steps that would converge the host; facts it learns only here can still be read with host.fact(). */
   plan(host: Host, facts: FactValues<R>): Promise<Plan> | Plan
+  /** The staging key whose files this task puts in place (Task.takesStaged). */
+  takesStaged?: string
 }
 
 /**
@@ -194,6 +221,7 @@ export function defineTask<const R extends FactRequests = Record<string, never>>
     onChange: list(opts.onChange),
     when: opts.when,
     become: taskBecome(opts),
+    ...(spec.takesStaged ? { takesStaged: spec.takesStaged } : {}),
   }
 }
 

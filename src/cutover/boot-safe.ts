@@ -9,9 +9,10 @@
  * directory, and only the confirmation puts them in place. Nothing runs at
  * boot: each system simply reads its old files.
  */
-import { quote } from '../core/quote.ts'
-import type { FileOriginal } from '../core/task.ts'
-import { fileRestore, syncFile, tempNameOf } from './restore.ts'
+import { quote, sh } from '../core/quote.ts'
+import type { FileOriginal, StagedFile } from '../core/task.ts'
+import { BACKUP_DIR_READY, backupTarget } from '../core/backups.ts'
+import { fileRestore, putFile, syncFile, tempNameOf } from './restore.ts'
 
 /** Where file `i`'s new version waits (in the cutover's directory, "$d"). */
 const kept = (i: number) => `"$d/boot-safe/${i}"`
@@ -35,5 +36,22 @@ export function installNewOnDisk(files: FileOriginal[]): string {
         `elif [ -e ${kept(i)}.absent ]; then rm -f -- ${quote(f.path)}; fi`,
       ].join('\n')
     })
+    .join('\n')
+}
+
+/**
+ * The first thing the change does: the staged files (persistBridge's, held
+ * back by the runner) put in place — each previous version kept in kvmplay's
+ * backup tree, each new one written beside it, synced and renamed — so the
+ * network system's own apply reads them. Never earlier: a change refused
+ * before it was armed wrote nothing, and from here on the rollback has them.
+ */
+export function installStaged(files: StagedFile[], now = new Date()): string {
+  return files
+    .flatMap((f) => [
+      `b=${backupTarget(f.path, now)}`,
+      `${sh`[ ! -e ${f.path} ]`} || [ -e "$b" ] || { ${BACKUP_DIR_READY}; ${sh`cp -p -- ${f.path}`} "$b"; }`,
+      ...(f.content === undefined ? [sh`rm -f -- ${f.path}`] : [sh`mkdir -p -- ${f.path.slice(0, f.path.lastIndexOf('/')) || '/'}`, ...putFile({ path: f.path, content: f.content, mode: f.mode ?? f.original.mode ?? '0644', owner: f.original.owner, group: f.original.group })]),
+    ])
     .join('\n')
 }

@@ -25,6 +25,8 @@ import { ARM_TIMEOUT_MS, CONFIRM_TIMEOUT_MS, PROBE_TIMEOUT_MS } from '../core/de
 export interface Cutover {
   /** Shell commands that make the change. */
   apply: string
+  /** Shell commands run first, as part of the change: the staged files put in place (boot-safe.ts installStaged). */
+  install?: string
   /** Shell script that undoes it (restore.ts). */
   restore: string
   /** Seconds the host waits for the confirmation before it restores itself. */
@@ -73,10 +75,11 @@ const claim = (d: string) => `set -C; { true > "${d}/decided"; } 2>/dev/null`
 const preconditions = (probes: Probe[]) =>
   probes.length ? [`pre=$(\n${probeLines(probes).join('\n')}\n)`, '[ -z "$pre" ] || printf \'%s\\n\' "$pre"', `case "\n$pre" in *"\nF "*) exit 0 ;; esac`] : []
 
-/** The change, then (once it worked) the previous files back on disk until the confirmation. */
+/** The staged files in place, the change, then (once it worked) the previous files back on disk until the confirmation. */
 function applyThenKeepPrevious(d: string, c: Cutover): string {
   const keep = keepPreviousOnDisk(c.bootFiles ?? [])
-  return keep ? `( ${c.apply}\n) || exit $?\nd=${d}\n${keep}` : c.apply
+  const install = c.install ? `( set -e\n${c.install}\n) || exit $?\n` : ''
+  return keep || install ? `${install}( ${c.apply}\n) || exit $?\nd=${d}\n${keep}` : c.apply
 }
 
 export function armScript(id: string, c: Cutover): string {
@@ -96,6 +99,8 @@ export function armScript(id: string, c: Cutover): string {
     'echo @@ARMING',
     'set -e',
     `d=${d}`,
+    // The journal holds the files' previous contents (a 0600 keyfile's secrets among them): root's alone.
+    'umask 077',
     'mkdir -p "$d"',
     writeFile('"$d/restore.sh"', c.restore),
     writeFile('"$d/apply.sh"', applyThenKeepPrevious(d, c)),
@@ -149,6 +154,8 @@ export function confirmScript(id: string, c?: Pick<Cutover, 'confirm' | 'bootFil
     // The timer is only tidied away: once decided, fire.sh does nothing.
     't=; { read -r t < "$d/timer"; } 2>/dev/null || true',
     `if [ "$t" = systemd ]; then systemctl stop kvmplay-rollback-${id}.timer >/dev/null 2>&1; elif [ -n "$t" ]; then kill "$t" 2>/dev/null; fi`,
+    // What held the files' contents goes: the journal, the change (staged files inside), the versions set aside. The markers stay, for a confirmation asked again.
+    'rm -rf "$d/restore.sh" "$d/apply.sh" "$d/boot-safe"',
     'echo confirmed',
   ].join('\n')
 }

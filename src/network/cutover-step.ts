@@ -5,7 +5,8 @@
  * verification. One shape for the bridge's way there (applyBridge) and its
  * way back (removeBridge).
  */
-import type { FileOriginal, HostReach, ReachStep } from '../core/task.ts'
+import type { FileOriginal, HostReach, ReachStep, StagedFile } from '../core/task.ts'
+import { installStaged } from '../cutover/boot-safe.ts'
 import { resource } from '../core/resource.ts'
 import { confirmedApply } from '../cutover/confirmed-apply.ts'
 import type { RuntimeChange } from './backend.ts'
@@ -22,16 +23,23 @@ export interface NetworkCutover {
   probes: Probe[]
   /** The files the rollback puts back (where this run changed them); undefined: every file the run changed. */
   paths?: ReadonlySet<string>
+  /** Files staged for this change (persistBridge's): written as its first act, rolled back with it. */
+  staged?: StagedFile[]
 }
 
 export function networkCutoverStep(c: NetworkCutover): ReachStep {
+  const staged = c.staged ?? []
+  const stagedPaths = new Set(staged.map((f) => f.path))
   return {
     summary: c.summary,
-    // A rollback puts files back too: those in its scope (all of them, for 'run').
-    touches: [resource.links, ...(c.paths ? [...c.paths].map(resource.path) : [resource.anything])],
+    // A rollback puts files back too: those in its scope (all of them, for 'run'), and the staged ones it wrote.
+    touches: [resource.links, ...(c.paths ? [...c.paths, ...stagedPaths].map(resource.path) : [resource.anything])],
+    originals: staged.map((f) => f.original),
     reach: async (reach: HostReach) => {
-      const files = reach.changedFiles().filter((f) => !c.paths || c.paths.has(f.path))
+      // The staged files were not written before: their originals are what is on disk now, and what a rollback puts back.
+      const files = [...reach.changedFiles().filter((f) => (!c.paths || c.paths.has(f.path)) && !stagedPaths.has(f.path)), ...staged.map((f) => f.original)]
       const verdict = await confirmedApply(reach, {
+        install: staged.length ? installStaged(staged) : undefined,
         apply: c.change.apply,
         restore: c.restore(files),
         confirm: c.change.confirm,
