@@ -8,6 +8,9 @@
 // of its address; the migration report is printed after the recap, and
 // written with --report FILE (the way back reads it).
 //   kvmplay run playbooks/migrate-nat-to-bridge.play.ts -i inventory.yaml --report migration.json
+// Vars (-e):
+//   confirm_timeout  seconds a host waits for the bridge's confirmation before it restores its
+//                    old network by itself (default 60)
 import { playbook } from 'kvmplay'
 import { applyBridge, defineNetwork, destroyNetwork, editDomainInterface, enableIpForward, persistBridge, recordGuests } from 'kvmplay/tasks'
 
@@ -16,11 +19,11 @@ const guests = recordGuests({ network: 'default', bridge: 'br0' })
 export default playbook({
   name: 'migrate guests from NAT (default) to bridge br0',
   hosts: 'hypervisors',
-  tasks: [
+  tasks: (host) => [
     guests.before,
     enableIpForward(),
     persistBridge({ bridge: 'br0' }),
-    applyBridge({ bridge: 'br0' }),
+    applyBridge({ bridge: 'br0', confirmTimeout: host.vars.confirm_timeout === undefined ? undefined : Number(host.vars.confirm_timeout) }),
     defineNetwork({ name: 'br0', forward: 'bridge', bridge: 'br0' }),
     editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, restart: 'never' }),
     destroyNetwork(),

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runPlaybook } from '../../src/core/runner.ts'
-import type { RunHost } from '../../src/core/runner.ts'
+import type { RunHost, RunOptions } from '../../src/core/runner.ts'
 import { playbook } from '../../src/core/playbook.ts'
 import { defineTask } from '../../src/core/task.ts'
 import type { StagedFile, Task } from '../../src/core/task.ts'
@@ -19,7 +19,7 @@ import { command } from '../../tasks/index.ts'
 import { planPersisted } from '../../tasks/bridge.ts'
 
 const local: RunHost = { name: 'a', vars: {}, groups: ['all'], target: { kind: 'local', host: 'a', commandTimeoutMs: 10_000 } }
-const options = (dir: string) => ({ playbookDir: dir, connect: async (t: never) => connectLocal(t) })
+const options = (dir: string): RunOptions => ({ playbookDir: dir, connect: async (t) => connectLocal(t as never) })
 
 /** A persist-like task: the file through the file task's steps, offered under `key`. */
 const persist = (path: string, key: string): Task =>
