@@ -224,8 +224,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       await closeJumpHosts()
     })
     process.exitCode = summary.exitCode
-    // An abandoned host may still hold a login or a socket in its last seconds: the recap is out, so leave.
-    if (abort.signal.aborted) setTimeout(() => process.exit(process.exitCode), 1000).unref()
+    // The recap is out: whatever a host still holds (a login to a host that stopped answering, an
+    // abandoned host's socket) must not keep the run from ending. Every connection is closed by now,
+    // so this only ever cuts a straggler short.
+    setTimeout(() => process.exit(process.exitCode), abort.signal.aborted ? 1000 : 3000).unref()
     if (prepared.report) {
       // Each guest's LAN reservation, where this run made them, in the report beside its NAT identity.
       const written = writeReports(prepared.report, summary.sections, (text) => (reserved.length ? JSON.stringify(withReserved(JSON.parse(text), reserved), null, 2) + '\n' : text))

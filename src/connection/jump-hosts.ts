@@ -13,6 +13,7 @@ import type { Client } from 'ssh2'
 import { KvmplayError } from '../core/errors.ts'
 import { coalescingSocket } from './coalescing-socket.ts'
 import { pacedLogin } from './handshakes.ts'
+import { endClient } from './end-client.ts'
 import type { SshEndpoint } from './jump-chain.ts'
 
 const pool = new Map<string, Promise<Client>>()
@@ -91,5 +92,5 @@ export async function streamTo(chain: SshEndpoint[], address: string, port: numb
 export async function closeJumpHosts(): Promise<void> {
   const clients = await Promise.allSettled([...pool.values()])
   pool.clear()
-  for (const c of clients) if (c.status === 'fulfilled') c.value.end()
+  for (const c of clients) if (c.status === 'fulfilled') endClient(c.value)
 }

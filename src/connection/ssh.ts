@@ -17,6 +17,7 @@ import { LONGEST_ARGUMENT, openChannel, runOnChannel, shellChannel } from './ssh
 import { channelStream } from './channel-stream.ts'
 import { needsTerminal, withStdin } from './become.ts'
 import { withDeadline } from '../core/deadlines.ts'
+import { endClient } from './end-client.ts'
 import type { Duplex } from 'node:stream'
 import { commandName } from './command-name.ts'
 
@@ -59,7 +60,7 @@ export async function connectSsh(t: SshTarget): Promise<Connection> {
       await newShell()
     } catch (err) {
       shell?.close()
-      ssh.dispose()
+      endClient(client)
       throw err
     }
   }
@@ -116,7 +117,7 @@ export async function connectSsh(t: SshTarget): Promise<Connection> {
     close: async () => {
       closing = true
       shell?.close()
-      ssh.dispose()
+      endClient(client)
     },
   }
 }
