@@ -1,0 +1,96 @@
+/**
+ * The fast part of the stress and fault suite (bench/stress.ts runs the long
+ * one): on one host of each network system, the migration with each fault
+ * given to one host on the way — sshd stopped or frozen, SSH dropped or
+ * stalled by the host's firewall, libvirtd killed. Every run ends by itself
+ * well before its watchdog, its recap names every host, and every host ends
+ * consistent, read on the host: it boots as it runs, no guest points at a
+ * bridge or network that is not there, no cutover is left undecided. Then a
+ * run without a fault converges the fleet. And SIGTERM in the middle of a
+ * run ends it within seconds, with a recap that says where each host was.
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { fileURLToPath } from 'node:url'
+import { spawn } from 'node:child_process'
+import type { HostPlan } from '../../src/lab/addressing.ts'
+import { labDown } from '../../src/lab/lab.ts'
+import { labPaths } from '../../src/lab/state.ts'
+import { missingPackages } from '../../src/lab/preflight.ts'
+import type { LabProfile } from '../../src/lab/profiles.ts'
+import { FAULTS } from '../../src/lab/faults.ts'
+import { inconsistencies, readEndState, runWithFault, settle } from '../../src/lab/fault-run.ts'
+import { phase } from '../../src/lab/end-state.ts'
+import { TEST_LAB, labSkipReason, useLab } from '../helpers/lab.ts'
+import { BIN } from '../helpers/cli.ts'
+
+const MIGRATE = fileURLToPath(new URL('../../playbooks/migrate-nat-to-bridge.play.ts', import.meta.url))
+const WAY_BACK = fileURLToPath(new URL('../../playbooks/migrate-bridge-to-nat.play.ts', import.meta.url))
+const PROFILES: LabProfile[] = ['networkmanager', 'ifupdown', 'netplan', 'network-scripts']
+const CONFIRM = 10
+
+const s = suite('stress: faults on the way')
+const missing = labSkipReason ? [] : missingPackages(undefined, PROFILES)
+const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
+const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
+let hosts: HostPlan[] = []
+let inventory = ''
+let sshConfig = ''
+const profileOf = (h: HostPlan) => PROFILES[hosts.indexOf(h) % PROFILES.length]
+
+if (!skip) {
+  s.before(async () => {
+    await labDown(TEST_LAB)
+    const lab = await useLab(PROFILES.length, PROFILES.join(','))
+    hosts = lab.hosts
+    inventory = lab.inventory
+    sshConfig = labPaths(TEST_LAB.dir).sshConfig
+  })
+  s.after(async () => void (await labDown(TEST_LAB)))
+}
+
+const run = (play: string) => ['run', play, '-i', inventory, '-e', `confirm_timeout=${CONFIRM}`]
+
+for (const [i, fault] of FAULTS.entries()) {
+  it(`${fault} on one host during the migration: the run ends, names every host, and leaves each consistent`, async () => {
+    // The fault on a different host each time, about when the cutovers run.
+    const target = hosts[i % hosts.length]
+    const r = await runWithFault({ args: run(i % 2 ? WAY_BACK : MIGRATE), fault, targets: [target], delayMs: 1200, watchdogMs: 150_000 })
+    assert.ok(r.ended, `the run ended by itself (it was killed after ${(r.wallMs / 1000).toFixed(0)} s)`)
+    for (const h of hosts) assert.ok(r.recap?.[h.name], `the recap names ${h.name}: ${r.stderr}`)
+    const states = await settle(sshConfig, hosts, profileOf, fault, [target], (CONFIRM + 40) * 1000)
+    for (const st of states) assert.equal(inconsistencies(st), [], `${st.host} (${phase(st)}, ${r.outcome[st.host]})`)
+  })
+}
+
+it('a run without a fault then converges every host, whatever the faults left', async () => {
+  for (const play of [MIGRATE, WAY_BACK, MIGRATE]) {
+    const r = await runWithFault({ args: run(play), targets: [], delayMs: 0, watchdogMs: 150_000 })
+    assert.is(r.code, 0, JSON.stringify(r.outcome))
+  }
+  for (const h of hosts) assert.is(phase(readEndState(sshConfig, h, profileOf(h))), 'migrated', h.name)
+})
+
+it('SIGTERM in the middle of a run ends it within seconds; the recap names each host cut short and what it did not run', async () => {
+  const child = spawn(process.execPath, [BIN, ...run(WAY_BACK), '--json', '-e', JSON.stringify({ probes: ['sleep 30'] })], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  await new Promise((r) => setTimeout(r, 2500))
+  const signalled = Date.now()
+  child.kill('SIGTERM')
+  const code = await new Promise((r) => child.on('close', r))
+  const took = Date.now() - signalled
+  assert.is(code, 99)
+  assert.ok(took < 15_000, `ended ${took} ms after SIGTERM`)
+  const recap = JSON.parse(out.trim().split('\n').pop()!)
+  assert.is(recap.type, 'recap')
+  for (const h of hosts) {
+    assert.ok(recap.hosts[h.name] || recap.untouched.includes(h.name), `${h.name} in the recap`)
+    assert.ok(recap.interrupted?.[h.name], `${h.name} named as cut short: ${JSON.stringify(recap.interrupted)}`)
+  }
+  // Every host is left consistent: a cutover abandoned mid-probe rolls back by itself.
+  const states = await settle(sshConfig, hosts, profileOf, undefined, [], (CONFIRM + 40) * 1000)
+  for (const st of states) assert.equal(inconsistencies(st), [], `${st.host} (${phase(st)})`)
+})
+
+s.run()
