@@ -1,7 +1,7 @@
 #!/bin/bash
 # A/B of kvmplay versions on the same machine, for changes smaller than the
 # machine's drift: alternates the given checkouts (each with node_modules),
-# each on a fresh N-host lab (`bench`, 198.19 — not while the tests run) once it
+# each on a fresh N-host lab (`bench`, 198.19 or $NET — not beside another lab there) once it
 # has settled, and prints the wall time and the machine's busy CPU-ms
 # (/proc/stat) of the migration's first run and of its no-op re-run.
 #   bash bench/ab.sh OLD_CHECKOUT NEW_CHECKOUT      (N=20 ROUNDS=3 PROFILE=none by default)
@@ -16,7 +16,7 @@ trap 'kvmplay lab down --name bench >/dev/null 2>&1' EXIT
 for r in $(seq "$rounds"); do
   for v in "$@"; do
     kvmplay lab down --name bench >/dev/null 2>&1
-    kvmplay lab up "$n" ${PROFILE:+--profile "$PROFILE"} --name bench --net 198.19 --dir /tmp/kvmplay-bench >/dev/null 2>&1 || { echo "lab up failed (another lab on 198.19?)" >&2; exit 1; }
+    kvmplay lab up "$n" ${PROFILE:+--profile "$PROFILE"} --name bench --net "${NET:-198.19}" --dir /tmp/kvmplay-bench >/dev/null 2>&1 || { echo "lab up failed (another lab on 198.19?)" >&2; exit 1; }
     # Settled: under 5 % busy over half a second (the guests finish booting after `up`).
     for _ in $(seq 60); do
       read -r b0 i0 < <(busy); sleep 0.5; read -r b1 i1 < <(busy)

@@ -29,6 +29,8 @@
  * with ansible_become_password, neither on a command line. The floor stays
  * root's one OpenSSH session per host, through the same bastion.
  *
+ * --net 198.18 puts its lab there (default 198.19), beside another lab.
+ *
  * A benchmark, not a test: it never fails on timing (only on a wrong end state).
  */
 import { spawnSync } from 'node:child_process'
@@ -47,12 +49,13 @@ import { measure, medianOf, busyShare, warmKvmplay } from './measure.ts'
 import type { Measure } from './measure.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const LAB = { name: 'bench', net: '198.19', dir: '/tmp/kvmplay-bench' }
 const args = process.argv.slice(2)
 const opt = (name: string) => {
   const i = args.indexOf(`--${name}`)
   return i >= 0 ? args[i + 1] : undefined
 }
+/** Its own lab, on 198.19 unless --net says 198.18 (beside the tests' lab, say). */
+const LAB = { name: 'bench', net: opt('net') ?? '198.19', dir: '/tmp/kvmplay-bench' }
 const sizes = (opt('sizes') ?? args.find((a) => /^\d+$/.test(a)) ?? '20').split(',').map(Number)
 const TOOLS = ['kvmplay', 'ansible', 'mitogen', 'floor-first'] as const
 const tools = (opt('tools') ?? TOOLS.join(',')).split(',') as Tool[]
