@@ -11,10 +11,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { join } from 'node:path'
 import type { HostPlan } from '../../src/lab/addressing.ts'
-import { labDown } from '../../src/lab/lab.ts'
-import { missingPackages } from '../../src/lab/preflight.ts'
 import type { LabProfile } from '../../src/lab/profiles.ts'
-import { TEST_LAB, labSkipReason, onHost, useLab } from '../helpers/lab.ts'
+import { TEST_LAB, fleetSuite, onHost } from '../helpers/lab.ts'
 import { FIXTURES, kvmplay, recapOf } from '../helpers/cli.ts'
 import { assertUnbridged } from '../network/bridge-lab.ts'
 
@@ -30,41 +28,27 @@ const digest = (h: HostPlan, profile: LabProfile) =>
   onHost(h, `cd ${CONFIG[profile]} && find . -type f -printf '%p %m %u\\n' | sort && find . -type f -exec md5sum {} + | sort`)
 
 const s = suite('unconfirmed bridge changes leave nothing on disk')
-const missing = labSkipReason ? [] : missingPackages(undefined, PROFILES)
-const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
-const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
+const { it, fleet } = fleetSuite(s, PROFILES)
 const LAB_ARGS = ['--name', TEST_LAB.name, '--net', TEST_LAB.net, '--dir', TEST_LAB.dir]
-let hosts: HostPlan[] = []
-let inventory = ''
-
-if (!skip) {
-  s.before(async () => {
-    await labDown(TEST_LAB)
-    const lab = await useLab(PROFILES.length, PROFILES.join(','))
-    hosts = lab.hosts
-    inventory = lab.inventory
-  })
-  s.after(async () => void (await labDown(TEST_LAB)))
-}
 
 /** Each host's configuration before `act`, compared after it and after a power cycle of all; every host on its old network. */
 async function leavesNothing(act: () => void) {
-  const before = await Promise.all(hosts.map((h, i) => digest(h, PROFILES[i])))
+  const before = await Promise.all(fleet.hosts.map((h, i) => digest(h, PROFILES[i])))
   act()
-  assert.equal(await Promise.all(hosts.map((h, i) => digest(h, PROFILES[i]))), before, 'every file as it was')
+  assert.equal(await Promise.all(fleet.hosts.map((h, i) => digest(h, PROFILES[i]))), before, 'every file as it was')
   const r = kvmplay(['lab', 'reboot', '--all', ...LAB_ARGS])
   assert.is(r.code, 0, r.out + r.err)
-  for (const h of hosts) await assertUnbridged(h)
-  assert.equal(await Promise.all(hosts.map((h, i) => digest(h, PROFILES[i]))), before, 'and after the power cycle')
+  for (const h of fleet.hosts) await assertUnbridged(h)
+  assert.equal(await Promise.all(fleet.hosts.map((h, i) => digest(h, PROFILES[i]))), before, 'and after the power cycle')
 }
 
 it('a change refused before it is applied (a probe already false) writes nothing persistBridge planned', async () => {
   await leavesNothing(() => {
     const probes = JSON.stringify({ probes: [{ name: 'the site check', command: 'false' }] })
-    const res = kvmplay(['run', join(FIXTURES, 'probes.play.ts'), '-i', inventory, '-e', probes, '--json'])
+    const res = kvmplay(['run', join(FIXTURES, 'probes.play.ts'), '-i', fleet.inventory, '-e', probes, '--json'])
     assert.is(res.code, 2, res.out + res.err)
     const events = res.out.trim().split('\n').map((l) => JSON.parse(l))
-    for (const h of hosts) {
+    for (const h of fleet.hosts) {
       const persisted = events.find((e) => e.host === h.name && e.task?.startsWith('persist bridge'))
       assert.match(persisted.reason, "staged: 'apply bridge br0' writes", `${h.name}: ${persisted.reason}`)
       const applied = events.find((e) => e.host === h.name && e.task === 'apply bridge br0')
@@ -76,10 +60,10 @@ it('a change refused before it is applied (a probe already false) writes nothing
 
 it('a change rolled back after it was applied (a wrong address) puts every file back', async () => {
   await leavesNothing(() => {
-    const wrong = hosts.map((h) => `${h.name}_br_address=${h.address.replace(/\.\d+$/, '.99')} ${h.name}_br_prefix=${h.prefix}`).join(' ')
-    const res = kvmplay(['run', join(FIXTURES, 'cutover.play.ts'), '-i', inventory, '-e', `confirm_timeout=8 ${wrong}`, '--json'])
+    const wrong = fleet.hosts.map((h) => `${h.name}_br_address=${h.address.replace(/\.\d+$/, '.99')} ${h.name}_br_prefix=${h.prefix}`).join(' ')
+    const res = kvmplay(['run', join(FIXTURES, 'cutover.play.ts'), '-i', fleet.inventory, '-e', `confirm_timeout=8 ${wrong}`, '--json'])
     assert.is(res.code, 2, res.out + res.err)
-    for (const h of hosts) assert.is(recapOf(res.out).hosts[h.name].rolled_back, 1, `${h.name}:\n${res.out}`)
+    for (const h of fleet.hosts) assert.is(recapOf(res.out).hosts[h.name].rolled_back, 1, `${h.name}:\n${res.out}`)
   })
 })
 

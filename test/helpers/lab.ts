@@ -4,7 +4,9 @@
  */
 import { $ } from 'zx'
 import type { Test } from 'uvu'
-import { labUp } from '../../src/lab/lab.ts'
+import { labDown, labUp } from '../../src/lab/lab.ts'
+import { missingPackages } from '../../src/lab/preflight.ts'
+import type { LabProfile } from '../../src/lab/profiles.ts'
 import { resolveLab, labPaths } from '../../src/lab/state.ts'
 import { hostPlan } from '../../src/lab/addressing.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
@@ -53,4 +55,26 @@ export const labSkipReason = process.getuid?.() === 0 ? undefined : 'not root: t
  */
 export function labTest(s: Test): (name: string, fn: () => Promise<void> | void) => void {
   return labSkipReason ? (name, fn) => s.skip(`${name} (skipped: ${labSkipReason})`, fn) : (name, fn) => s(name, fn)
+}
+
+/**
+ * A suite on a fresh fleet of one host per profile, in order (brought down
+ * before and after): its test function, skipped with the reason where the
+ * lab cannot run here or a profile's packages are missing, and the fleet,
+ * filled in once the suite's before hook has run.
+ */
+export function fleetSuite(s: Test, profiles: LabProfile[]) {
+  const missing = labSkipReason ? [] : missingPackages(undefined, profiles)
+  const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
+  const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
+  const fleet = { hosts: [] as HostPlan[], inventory: '', sshConfig: '' }
+  if (!skip) {
+    s.before(async () => {
+      await labDown(TEST_LAB)
+      const lab = await useLab(profiles.length, profiles.join(','))
+      Object.assign(fleet, { hosts: lab.hosts, inventory: lab.inventory, sshConfig: labPaths(TEST_LAB.dir).sshConfig })
+    })
+    s.after(async () => void (await labDown(TEST_LAB)))
+  }
+  return { it, fleet }
 }

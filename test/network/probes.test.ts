@@ -4,14 +4,15 @@
  * over its API where the connection can reach the socket (a stand-in
  * libvirtd here, in process), else through `virsh list`.
  */
+import { AUTH_LIST, fakeLibvirtd } from '../helpers/fake-libvirtd.ts'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { Duplex } from 'node:stream'
 import { CANNOT_RUN, probeOf, probesFor, libvirtAnswers } from '../../src/network/probes.ts'
 import type { BridgeWish } from '../../src/network/wish.ts'
 import type { Connection } from '../../src/connection/types.ts'
 import { connectLocal } from '../../src/connection/local.ts'
-import { XdrReader, XdrWriter } from '../../src/libvirt/xdr.ts'
+import { XdrWriter } from '../../src/libvirt/xdr.ts'
+import type { Duplex } from 'node:stream'
 
 const wish = (gateway?: string) => ({ bridge: 'br0', device: 'eth0', gateway }) as BridgeWish
 const VIRSH_LIST = 'command -v virsh >/dev/null 2>&1 || exit 127; virsh -q list --all --name >/dev/null'
@@ -54,37 +55,7 @@ function fakeConnection(code: number, socket?: (path: string) => Promise<Duplex>
   return { conn, commands, sockets }
 }
 
-/**
- * libvirtd's side of the RPC in process: each call answered with `answer(proc)`'s
- * body (status OK), or the link dropped where it says 'hang up'.
- */
-function fakeLibvirtd(answer: (proc: number) => Buffer | 'hang up'): Duplex {
-  let buf = Buffer.alloc(0)
-  const stream: Duplex = new Duplex({
-    read() {},
-    write(chunk: Buffer, _encoding, done) {
-      buf = Buffer.concat([buf, chunk])
-      while (buf.length >= 4 && buf.length >= buf.readUInt32BE(0)) {
-        const len = buf.readUInt32BE(0)
-        const r = new XdrReader(buf.subarray(4, len))
-        buf = buf.subarray(len)
-        const [program, version, proc, , serial] = [r.u32(), r.u32(), r.i32(), r.i32(), r.u32()]
-        // AUTH_LIST: none needed, as libvirtd answers root on its unix sockets.
-        const body = proc === AUTH_LIST ? new XdrWriter().u32(1).i32(0).toBuffer() : answer(proc)
-        if (body === 'hang up') {
-          stream.destroy()
-          break
-        }
-        stream.push(Buffer.concat([new XdrWriter().u32(28 + body.length).u32(program).u32(version).i32(proc).i32(1).u32(serial).i32(0).toBuffer(), body]))
-      }
-      done()
-    },
-  })
-  return stream
-}
-
 const CONNECT_LIST_ALL_NETWORKS = 283
-const AUTH_LIST = 66
 const noNetworks = () => new XdrWriter().u32(0).u32(0).toBuffer() // an empty array, then the count libvirt returns
 
 test('no socket to libvirt (a connection without forwarding): virsh list decides; its success is an answer', async () => {
@@ -104,7 +75,7 @@ test('no libvirt socket and no virsh: libvirtd cannot be asked, which is said, n
 })
 
 test('libvirtd answering a call on its read-only socket is enough: no command runs on the host', async () => {
-  const { conn, commands, sockets } = fakeConnection(1, async () => fakeLibvirtd(() => noNetworks()))
+  const { conn, commands, sockets } = fakeConnection(1, async () => fakeLibvirtd((proc) => (proc === AUTH_LIST ? undefined : noNetworks())).stream)
   assert.is(await libvirtAnswers(conn), undefined)
   assert.equal(sockets, ['/run/libvirt/libvirt-sock-ro'])
   assert.equal(commands, [])
@@ -115,7 +86,7 @@ test('a socket that cannot be opened, or a libvirtd that hangs up on the call, f
   assert.is(await libvirtAnswers(refused.conn), undefined)
   assert.equal(refused.commands, [VIRSH_LIST])
 
-  const hangsUp = fakeConnection(1, async () => fakeLibvirtd((proc) => (proc === CONNECT_LIST_ALL_NETWORKS ? 'hang up' : Buffer.alloc(0))))
+  const hangsUp = fakeConnection(1, async () => fakeLibvirtd((proc) => (proc === CONNECT_LIST_ALL_NETWORKS ? 'hang up' : undefined)).stream)
   assert.is(await libvirtAnswers(hangsUp.conn), VIRSH_FAILED)
   assert.equal(hangsUp.commands, [VIRSH_LIST])
 })

@@ -14,14 +14,11 @@ import * as assert from 'uvu/assert'
 import { fileURLToPath } from 'node:url'
 import { spawn } from 'node:child_process'
 import type { HostPlan } from '../../src/lab/addressing.ts'
-import { labDown } from '../../src/lab/lab.ts'
-import { labPaths } from '../../src/lab/state.ts'
-import { missingPackages } from '../../src/lab/preflight.ts'
 import type { LabProfile } from '../../src/lab/profiles.ts'
 import { FAULTS } from '../../src/lab/faults.ts'
 import { inconsistencies, readEndState, runWithFault, settle } from '../../src/lab/fault-run.ts'
 import { phase } from '../../src/lab/end-state.ts'
-import { TEST_LAB, labSkipReason, useLab } from '../helpers/lab.ts'
+import { fleetSuite } from '../helpers/lab.ts'
 import { BIN } from '../helpers/cli.ts'
 
 const MIGRATE = fileURLToPath(new URL('../../playbooks/migrate-nat-to-bridge.play.ts', import.meta.url))
@@ -30,35 +27,19 @@ const PROFILES: LabProfile[] = ['networkmanager', 'ifupdown', 'netplan', 'networ
 const CONFIRM = 10
 
 const s = suite('stress: faults on the way')
-const missing = labSkipReason ? [] : missingPackages(undefined, PROFILES)
-const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
-const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
-let hosts: HostPlan[] = []
-let inventory = ''
-let sshConfig = ''
-const profileOf = (h: HostPlan) => PROFILES[hosts.indexOf(h) % PROFILES.length]
+const { it, fleet } = fleetSuite(s, PROFILES)
+const profileOf = (h: HostPlan) => PROFILES[fleet.hosts.indexOf(h) % PROFILES.length]
 
-if (!skip) {
-  s.before(async () => {
-    await labDown(TEST_LAB)
-    const lab = await useLab(PROFILES.length, PROFILES.join(','))
-    hosts = lab.hosts
-    inventory = lab.inventory
-    sshConfig = labPaths(TEST_LAB.dir).sshConfig
-  })
-  s.after(async () => void (await labDown(TEST_LAB)))
-}
-
-const run = (play: string) => ['run', play, '-i', inventory, '-e', `confirm_timeout=${CONFIRM}`]
+const run = (play: string) => ['run', play, '-i', fleet.inventory, '-e', `confirm_timeout=${CONFIRM}`]
 
 for (const [i, fault] of FAULTS.entries()) {
   it(`${fault} on one host during the migration: the run ends, names every host, and leaves each consistent`, async () => {
     // The fault on a different host each time, about when the cutovers run.
-    const target = hosts[i % hosts.length]
+    const target = fleet.hosts[i % fleet.hosts.length]
     const r = await runWithFault({ args: run(i % 2 ? WAY_BACK : MIGRATE), fault, targets: [target], delayMs: 1200, watchdogMs: 150_000 })
     assert.ok(r.ended, `the run ended by itself (it was killed after ${(r.wallMs / 1000).toFixed(0)} s)`)
-    for (const h of hosts) assert.ok(r.recap?.[h.name], `the recap names ${h.name}: ${r.stderr}`)
-    const states = await settle(sshConfig, hosts, profileOf, fault, [target], (CONFIRM + 40) * 1000)
+    for (const h of fleet.hosts) assert.ok(r.recap?.[h.name], `the recap names ${h.name}: ${r.stderr}`)
+    const states = await settle(fleet.sshConfig, fleet.hosts, profileOf, fault, [target], (CONFIRM + 40) * 1000)
     for (const st of states) assert.equal(inconsistencies(st), [], `${st.host} (${phase(st)}, ${r.outcome[st.host]})`)
   })
 }
@@ -68,7 +49,7 @@ it('a run without a fault then converges every host, whatever the faults left', 
     const r = await runWithFault({ args: run(play), targets: [], delayMs: 0, watchdogMs: 150_000 })
     assert.is(r.code, 0, JSON.stringify(r.outcome))
   }
-  for (const h of hosts) assert.is(phase(readEndState(sshConfig, h, profileOf(h))), 'migrated', h.name)
+  for (const h of fleet.hosts) assert.is(phase(readEndState(fleet.sshConfig, h, profileOf(h))), 'migrated', h.name)
 })
 
 it('SIGTERM in the middle of a run ends it within seconds; the recap names each host cut short and what it did not run', async () => {
@@ -84,12 +65,12 @@ it('SIGTERM in the middle of a run ends it within seconds; the recap names each 
   assert.ok(took < 15_000, `ended ${took} ms after SIGTERM`)
   const recap = JSON.parse(out.trim().split('\n').pop()!)
   assert.is(recap.type, 'recap')
-  for (const h of hosts) {
+  for (const h of fleet.hosts) {
     assert.ok(recap.hosts[h.name] || recap.untouched.includes(h.name), `${h.name} in the recap`)
     assert.ok(recap.interrupted?.[h.name], `${h.name} named as cut short: ${JSON.stringify(recap.interrupted)}`)
   }
   // Every host is left consistent: a cutover abandoned mid-probe rolls back by itself.
-  const states = await settle(sshConfig, hosts, profileOf, undefined, [], (CONFIRM + 40) * 1000)
+  const states = await settle(fleet.sshConfig, fleet.hosts, profileOf, undefined, [], (CONFIRM + 40) * 1000)
   for (const st of states) assert.equal(inconsistencies(st), [], `${st.host} (${phase(st)})`)
 })
 
