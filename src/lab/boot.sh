@@ -34,6 +34,9 @@ for d in etc usr var root home opt srv; do
 	lower="/$d"
 	[ -d "$base/$d" ] && lower="$base/$d:/$d"
 	mkdir -p "$host_dir/upper/$d" "$host_dir/work/$d"
+	# The upper dir is the mount's root: it must look like the machine's (/root is 0700).
+	chmod --reference="/$d" "$host_dir/upper/$d"
+	chown --reference="/$d" "$host_dir/upper/$d"
 	mount -t overlay "kvmplay-$d" -o "lowerdir=$lower,upperdir=$host_dir/upper/$d,workdir=$host_dir/work/$d" "/$d"
 done
 
@@ -77,10 +80,19 @@ wait_uplink() {
 	done
 }
 start_networkmanager() {
-	mkdir -p /run/dbus
-	dbus-daemon --system --fork
 	NetworkManager --debug >/var/log/NetworkManager.log 2>&1 &
 }
+
+# The system D-Bus of every full host, started early as dbus.service is:
+# NetworkManager is on it, and libvirtd asks polkit there whether a client
+# that is not root may manage it (libvirtd.conf as Debian ships it). The bus
+# starts polkitd on demand (D-Bus activation, through its setuid launch helper).
+case $profile in bastion | sshd-only) ;; *)
+	mkdir -p /run/dbus
+	dbus-daemon --system --fork
+	;;
+esac
+
 case $profile in
 none | bastion | sshd-only) ;;
 network-scripts)
@@ -126,7 +138,8 @@ case $profile in bastion | sshd-only)
 	exec sleep infinity
 	;;
 esac
-/usr/sbin/libvirtd --daemon
+# Its log where the journal would keep it (libvirtd.conf stays Debian's).
+LIBVIRT_LOG_OUTPUTS="3:file:/var/log/libvirt/libvirtd.log" /usr/sbin/libvirtd --daemon
 
 # libvirtd answers once its drivers are up (and `default` is autostarted).
 tries=0

@@ -6,12 +6,12 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { sleep } from 'zx'
 import { $ } from './sh.ts'
 import { renderTemplate } from '../render.ts'
 import { PACKAGE_ROOT } from '../paths.ts'
-import { writeIfChanged } from './files.ts'
+import { mirrorMachineDirs, writeIfChanged } from './files.ts'
 import { hostPaths, labPaths } from './state.ts'
 import type { Lab } from './state.ts'
 import type { HostPlan } from './addressing.ts'
@@ -119,17 +119,12 @@ async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhc
     renderTemplate('lab/ifcfg-uplink.hbs', uplinkVars(host)),
   )
   for (const file of profileFiles(lab.name, host, profile, dhcp)) writeIfChanged(join(upper, file.path), file.content, file.mode)
-  if (runsNetworkManager(profile)) {
-    writeIfChanged(join(etc, 'NetworkManager/NetworkManager.conf'), networkManagerConf())
-    // The machine's id would be every host's (D-Bus and NetworkManager key state on it).
-    const machineId = join(etc, 'machine-id')
-    if (!existsSync(machineId)) writeIfChanged(machineId, `${randomBytes(16).toString('hex')}\n`, 0o444)
-  }
-  const key = join(etc, 'ssh/ssh_host_ed25519_key')
-  if (!existsSync(key)) {
-    mkdirSync(dirname(key), { recursive: true })
-    await $`ssh-keygen -q -t ed25519 -N ${''} -C ${`root@${host.name}`} -f ${key}`
-  }
+  if (runsNetworkManager(profile)) writeIfChanged(join(etc, 'NetworkManager/NetworkManager.conf'), networkManagerConf())
+  // Every full host runs a system D-Bus (polkit for libvirtd, NetworkManager):
+  // the machine's id would be every host's, where a real install has its own.
+  const machineId = join(etc, 'machine-id')
+  if (!lab.cheap && !existsSync(machineId)) writeIfChanged(machineId, `${randomBytes(16).toString('hex')}\n`, 0o444)
+  await makeHostKeys(etc, host.name)
   const provision = join(upper, 'var/lib/kvmplay-lab')
   const { domains, standIns } = labGuests(host, guests)
   for (const domain of domains) {
@@ -140,11 +135,35 @@ async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhc
   writeIfChanged(join(provision, 'running'), domains.filter((d) => d.running).map((d) => `${d.name}\n`).join(''))
   writeIfChanged(join(provision, 'standins'), standInLines(standIns))
   writeIfChanged(join(provision, 'static-hosts'), staticHostLines(standIns))
+  // e.g. /etc/NetworkManager/system-connections stays root's 0700 in the host, as on the machine.
+  mirrorMachineDirs(upper)
 }
 
-export function hostKey(lab: Lab, host: Booted): string {
-  const pub = join(hostPaths(lab.dir, host.name).upper, 'etc/ssh/ssh_host_ed25519_key.pub')
-  return readFileSync(pub, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
+/**
+ * The host keys openssh-server's postinst makes on a Debian install, at
+ * sshd's default paths (so no HostKey line is needed): rsa (3072 bits,
+ * ssh-keygen's default), ecdsa (256) and ed25519, each the host's own.
+ * Missing ones only: a kept host keeps its keys, and known_hosts stays valid.
+ * The three run at once, as do the hosts' (an RSA key is ~0.2 CPU-s).
+ */
+export const HOST_KEY_TYPES = ['rsa', 'ecdsa', 'ed25519'] as const
+
+async function makeHostKeys(etc: string, name: string): Promise<void> {
+  mkdirSync(join(etc, 'ssh'), { recursive: true })
+  await Promise.all(
+    HOST_KEY_TYPES.map(async (type) => {
+      const key = join(etc, `ssh/ssh_host_${type}_key`)
+      if (!existsSync(key)) await $`ssh-keygen -q -t ${type} -N ${''} -C ${`root@${name}`} -f ${key}`
+    }),
+  )
+}
+
+/** The public host keys a host (or bastion) has of its own, `type base64` each, as ssh-keyscan gives them. */
+export function hostKeys(lab: Lab, host: Booted): string[] {
+  const ssh = join(hostPaths(lab.dir, host.name).upper, 'etc/ssh')
+  return HOST_KEY_TYPES.map((type) => join(ssh, `ssh_host_${type}_key.pub`))
+    .filter((pub) => existsSync(pub))
+    .map((pub) => readFileSync(pub, 'utf8').trim().split(/\s+/).slice(0, 2).join(' '))
 }
 
 /** The veth pair: `eth0` inside the host, `vethRoot` in the machine's namespace — or, behind jump hosts, in the last bastion's (`outerNs`). */

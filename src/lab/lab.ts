@@ -3,14 +3,15 @@
  * healthy hosts, rebuilding broken ones, removing extra ones), `down` removes
  * everything, `status` reports each host.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { cpus } from 'node:os'
 import pLimit from 'p-limit'
 import { $ } from './sh.ts'
 import { hostPlan, hostIndex, validateHostCount } from './addressing.ts'
 import type { HostPlan } from './addressing.ts'
-import { buildBase } from './base.ts'
-import { bootLabHost, prepareLabHost, hostDown, hostKey, hostStatus, netnsPids, powerOff, rebootHost } from './host.ts'
+import { baseIsCurrent, buildBase, removeBase } from './base.ts'
+import { stockLibvirtTree } from './stock.ts'
+import { bootLabHost, prepareLabHost, hostDown, hostKeys, hostStatus, netnsPids, powerOff, rebootHost } from './host.ts'
 import type { HostStatus } from './host.ts'
 import { writeAccessFiles } from './inventory.ts'
 import { parseLogins } from './logins.ts'
@@ -21,6 +22,7 @@ import type { LabProfile } from './profiles.ts'
 import { parseGuests, sameGuests } from './guests.ts'
 import type { GuestKind } from './guests.ts'
 import { labPaths, readRecord, resolveLab, writeRecord } from './state.ts'
+import { reloadSshd } from './sshd-reload.ts'
 import { bastionDown, bastionRunning, bastionUp, bastionsOf, fenceLabNet, validateJumps } from './bastion.ts'
 import type { Lab, LabOptions } from './state.ts'
 
@@ -157,6 +159,22 @@ async function convergeCheap(opts: LabOptions, log: (line: string) => void): Pro
   return cheap ? { ...identity, cheap: true } : identity
 }
 
+/**
+ * A base layer built by an older kvmplay (its own sshd_config and
+ * libvirtd.conf) cannot change under running hosts: they go down with it,
+ * and every host and jump host is built again on the new one.
+ */
+async function convergeBase(lab: Lab, log: (line: string) => void): Promise<void> {
+  if (baseIsCurrent(lab)) return
+  for (const index of await knownHostIndexes(lab)) {
+    await hostDown(lab, hostPlan(lab, index))
+    recordHostProfile(lab, `h${index}`, undefined)
+  }
+  for (const b of bastionsOf(lab).reverse()) await bastionDown(lab, b)
+  removeBase(lab)
+  log(`lab '${lab.name}': its hosts were built on an older base layer (kvmplay's own sshd_config and libvirtd.conf); every host is rebuilt on Debian's`)
+}
+
 export async function labUp(count: number, opts: LabOptions = {}, log: (line: string) => void = () => {}): Promise<UpResult> {
   validateHostCount(count, opts.cheap ?? resolveLab(opts).cheap)
   const lab = await convergeCheap(opts, log)
@@ -180,8 +198,11 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   const started = performance.now()
   writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, dhcp, logins, guests, hostProfiles: readRecord(lab.dir)?.hostProfiles })
   const rootOn22 = logins.every((l) => l === 'root')
-  // Running hosts' sshd reads a changed config again (SIGHUP: it re-executes itself).
-  if (await buildBase(lab, { rootOn22 })) await reloadSshd(lab, count)
+  await convergeBase(lab, log)
+  // Hosts that run libvirtd carry libvirt-daemon-system's own files (fetched once, stock.ts).
+  const stockTree = lab.cheap ? undefined : await stockLibvirtTree()
+  // Running hosts' sshd reads a changed drop-in again (SIGHUP: it re-executes itself).
+  if (await buildBase(lab, { rootOn22, stockTree })) await reloadSshd(lab, count)
   await convergeBastions(lab, jumps, log)
 
   const removed: string[] = []
@@ -230,7 +251,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   )
 
   const bastions = bastionsOf(lab)
-  const keys = new Map([...bastions, ...plans].map((h) => [h.name, hostKey(lab, h)]))
+  const keys = new Map([...bastions, ...plans].map((h) => [h.name, hostKeys(lab, h)]))
   writeAccessFiles(lab, plans, keys, new Map(hosts.map((h) => [h.name, h.profile])), { logins, rootOn22, bastions })
   const paths = labPaths(lab.dir)
   return {
@@ -352,20 +373,6 @@ export async function labHost(name: string, opts: LabOptions = {}): Promise<{ la
 }
 
 /** Argument list for the system ssh client to reach a lab host with strict host-key checking. */
-/** Tells the sshd of every running host of the lab to read its config again. */
-async function reloadSshd(lab: Lab, count: number): Promise<void> {
-  for (let i = 1; i <= count; i++) {
-    for (const pid of await netnsPids(hostPlan(lab, i).netns)) {
-      try {
-        // The listener alone: its command line is boot.sh's; a session's sshd says whom it serves.
-        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() === '/usr/sbin/sshd -E /var/log/sshd.log') process.kill(pid, 'SIGHUP')
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
-}
-
 export function sshArgs(lab: Lab, host: HostPlan, command: string[] = []): string[] {
   return ['-F', labPaths(lab.dir).sshConfig, host.name, ...command]
 }

@@ -27,6 +27,11 @@ export const LAB_PACKAGES: Record<string, string> = {
   'opendoas': '/usr/bin/doas',
   // The DHCP client (udhcpc) of the guests' stand-ins (lab up --guests, guests.sh).
   busybox: '/usr/bin/busybox',
+  // Each full host's system bus, and polkit on it: libvirtd as Debian ships it asks polkit about non-root clients.
+  dbus: '/usr/bin/dbus-daemon',
+  polkitd: '/usr/lib/polkit-1/polkitd',
+  // libvirt-daemon-system's own files are fetched with apt and unpacked with dpkg-deb (stock.ts).
+  apt: '/usr/bin/apt-get',
 }
 
 /**
