@@ -7,14 +7,15 @@
 # killing this script (or PID 1) powers the host off. A reboot is this script
 # again on the same host directory, with /run empty.
 #
-# usage: boot.sh HOST_DIR HOST_NAME BASE_DIR [PROFILE]
-# PROFILE is the host's network profile, or bastion / sshd-only for a host
-# that is its sshd alone.
+# usage: boot.sh HOST_DIR HOST_NAME BASE_DIR [SYSTEM]
+# SYSTEM is the network system of the host's profile (none, network-scripts,
+# networkmanager, ifupdown, netplan), or bastion / sshd-only for a host that
+# is its sshd alone.
 set -eu
 host_dir=$1
 host_name=$2
 base=$3
-profile=${4:-none}
+system=${4:-none}
 
 # The status file stays reachable through this descriptor after /tmp (where
 # the lab directory usually is) is covered by the host's private tmpfs.
@@ -67,7 +68,7 @@ sysctl --system >/var/log/sysctl.log 2>&1 || true
 # eth0 from outside before this script started (a host with no network
 # system), so nothing runs here for it.
 fail_uplink() {
-	echo "$host_name (profile $profile): $1" >&2
+	echo "$host_name (network system $system): $1" >&2
 	[ -z "${2:-}" ] || [ ! -f "$2" ] || { echo "--- tail of $2:" >&2; tail -n 12 "$2" >&2; }
 	exit 1
 }
@@ -87,13 +88,13 @@ start_networkmanager() {
 # NetworkManager is on it, and libvirtd asks polkit there whether a client
 # that is not root may manage it (libvirtd.conf as Debian ships it). The bus
 # starts polkitd on demand (D-Bus activation, through its setuid launch helper).
-case $profile in bastion | sshd-only) ;; *)
+case $system in bastion | sshd-only) ;; *)
 	mkdir -p /run/dbus
 	dbus-daemon --system --fork
 	;;
 esac
 
-case $profile in
+case $system in
 none | bastion | sshd-only) ;;
 network-scripts)
 	# CentOS 7's network.service: its own scripts (in the host's /etc, from
@@ -122,18 +123,28 @@ netplan)
 	wait_uplink /var/log/NetworkManager.log
 	;;
 ifupdown)
+	# What Debian's boot does: networking.service brings up the `auto`
+	# interfaces (ifup -a), and udev, for each NIC present, the `allow-hotplug`
+	# ones (its ifupdown helper starts ifup@IFACE.service: ifup --allow=hotplug),
+	# as the installer writes the uplink. No udev runs here, so the boot replays
+	# what its coldplug would, for each interface present.
 	mkdir -p /run/network
-	ifup -a >/var/log/ifup.log 2>&1 || fail_uplink "ifup -a failed" /var/log/ifup.log
+	ifup -a --read-environment >/var/log/ifup.log 2>&1 || fail_uplink "ifup -a failed" /var/log/ifup.log
+	for dev in /sys/class/net/*; do
+		dev=${dev##*/}
+		[ "$dev" != lo ] && [ -n "$(ifquery --allow hotplug -l "$dev" 2>/dev/null)" ] || continue
+		ifup --allow=hotplug "$dev" >>/var/log/ifup.log 2>&1 || fail_uplink "ifup --allow=hotplug $dev failed" /var/log/ifup.log
+	done
 	wait_uplink /var/log/ifup.log
 	;;
-*) fail_uplink "unknown profile" ;;
+*) fail_uplink "unknown network system" ;;
 esac
 
 mkdir -p /run/sshd /run/libvirt /var/log/libvirt /var/lib/libvirt/images
 /usr/sbin/sshd -E /var/log/sshd.log
 # A bastion (bastion.ts) and a cheap host (lab up --cheap, configured from
 # outside like none) are their sshd and nothing else.
-case $profile in bastion | sshd-only)
+case $system in bastion | sshd-only)
 	echo ready >&3
 	exec sleep infinity
 	;;

@@ -16,7 +16,8 @@ import { hostPaths, labPaths } from './state.ts'
 import type { Lab } from './state.ts'
 import type { HostPlan } from './addressing.ts'
 import { hostsOuterNs, linkIn } from './bastion.ts'
-import { configuredFromOutside, networkManagerConf, profileFiles, runsNetworkManager, uplinkVars } from './profiles.ts'
+import { configuredFromOutside, networkSystem, runsNetworkManager } from './profiles.ts'
+import { ifcfgFile, networkManagerConf, profileFiles } from './layouts.ts'
 import type { LabProfile } from './profiles.ts'
 import { labGuests, staticHostLines, standInLines } from './guests.ts'
 import type { GuestKind } from './guests.ts'
@@ -114,11 +115,7 @@ async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhc
   // The host's only name server is its gateway (the lab's root side, where no
   // DNS server runs): lookups fail at once instead of leaving the lab.
   writeIfChanged(join(etc, 'resolv.conf'), `nameserver ${host.gateway}\n`)
-  writeIfChanged(
-    join(etc, `sysconfig/network-scripts/ifcfg-${host.uplink}`),
-    renderTemplate('lab/ifcfg-uplink.hbs', uplinkVars(host)),
-  )
-  for (const file of profileFiles(lab.name, host, profile, dhcp)) writeIfChanged(join(upper, file.path), file.content, file.mode)
+  for (const file of [ifcfgFile(lab.name, host), ...profileFiles(lab.name, host, profile, dhcp)]) writeIfChanged(join(upper, file.path), file.content, file.mode)
   if (runsNetworkManager(profile)) writeIfChanged(join(etc, 'NetworkManager/NetworkManager.conf'), networkManagerConf())
   // Every full host runs a system D-Bus (polkit for libvirtd, NetworkManager):
   // the machine's id would be every host's, where a real install has its own.
@@ -196,8 +193,8 @@ async function configureUplink(host: HostPlan, profile: LabProfile, first: strin
 
 function startInit(lab: Lab, host: Booted, profile: LabProfile | 'bastion'): number {
   const paths = hostPaths(lab.dir, host.name)
-  // A cheap host (profile none, configured from outside) boots its sshd alone.
-  const bootAs = lab.cheap && profile !== 'bastion' ? 'sshd-only' : profile
+  // A cheap host (profile none, configured from outside) boots its sshd alone; the others start their profile's network system.
+  const bootAs = profile === 'bastion' ? profile : lab.cheap ? 'sshd-only' : networkSystem(profile)
   const log = openSync(paths.log, 'w')
   const child = spawn(
     'nsenter',

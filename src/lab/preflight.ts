@@ -3,7 +3,7 @@
  * a missing piece is one clear error naming the fix instead of a half-built lab.
  */
 import { accessSync, constants } from 'node:fs'
-import { PROFILE_PACKAGES } from './profiles.ts'
+import { SYSTEM_PACKAGES, networkSystem } from './profiles.ts'
 import type { LabProfile } from './profiles.ts'
 
 /** Debian package → a program of it that the lab runs. */
@@ -38,7 +38,7 @@ export const LAB_PACKAGES: Record<string, string> = {
  * What the hosts' own network systems need (profiles other than none): on the
  * machine, since hosts share its /usr. bootstrap.sh installs them all.
  */
-export const PROFILE_LAB_PACKAGES: Record<string, string> = Object.assign({}, ...Object.values(PROFILE_PACKAGES))
+export const PROFILE_LAB_PACKAGES: Record<string, string> = Object.assign({}, ...Object.values(SYSTEM_PACKAGES))
 
 /**
  * The DHCP servers whose own checkers the reservation tests run on the files
@@ -55,7 +55,7 @@ export const APT_LINE = `apt-get install -y --no-install-recommends ${Object.key
 
 /** The packages a lab of these profiles needs: the lab's own, then those of its profiles. */
 export function packagesFor(profiles: readonly LabProfile[] = []): Record<string, string> {
-  return Object.assign({}, LAB_PACKAGES, ...profiles.map((p) => PROFILE_PACKAGES[p]))
+  return Object.assign({}, LAB_PACKAGES, ...profiles.map((p) => SYSTEM_PACKAGES[networkSystem(p)]))
 }
 
 export const aptLine = (packages: string[]) => `apt-get install -y --no-install-recommends ${packages.join(' ')}`
