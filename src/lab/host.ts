@@ -16,11 +16,11 @@ import { hostPaths, labPaths } from './state.ts'
 import type { Lab } from './state.ts'
 import type { HostPlan } from './addressing.ts'
 import { hostsOuterNs, linkIn } from './bastion.ts'
-import { configuredFromOutside, networkSystem, runsNetworkManager } from './profiles.ts'
+import { DEFAULT_PROFILE, configuredFromOutside, networkSystem, runsNetworkManager } from './profiles.ts'
+import type { HostChoices } from './choices.ts'
 import { ifcfgFile, networkManagerConf, profileFiles } from './layouts.ts'
 import type { LabProfile } from './profiles.ts'
 import { labGuests, staticHostLines, standInLines } from './guests.ts'
-import type { GuestKind } from './guests.ts'
 import { haltBootSector } from './base.ts'
 
 const BOOT_SCRIPT = join(PACKAGE_ROOT, 'src', 'lab', 'boot.sh')
@@ -40,6 +40,8 @@ export interface HostStatus {
   profile: LabProfile
   /** Whether its uplink takes its address by DHCP (from the lab's dnsmasq). */
   dhcp: boolean
+  /** Whether its guests were all left shut off (`--no-running-guests`). */
+  guestsStopped: boolean
   detail?: string
 }
 
@@ -90,8 +92,9 @@ export async function netnsPids(netns: string): Promise<number[]> {
   return out.stdout.split('\n').filter(Boolean).map(Number)
 }
 
-export async function hostStatus(lab: Lab, host: HostPlan, profile: LabProfile = 'none', dhcp = false): Promise<HostStatus> {
-  const base = { name: host.name, address: host.address, mac: host.mac, profile, dhcp }
+/** `choices`: what the host was built with (choices.ts), as its status reports it. */
+export async function hostStatus(lab: Lab, host: HostPlan, choices: Pick<HostChoices, 'profile' | 'dhcp' | 'guestsStopped'> = NO_CHOICES): Promise<HostStatus> {
+  const base = { name: host.name, address: host.address, mac: host.mac, profile: choices.profile, dhcp: choices.dhcp, guestsStopped: choices.guestsStopped }
   const pid = readPid(lab, host)
   const paths = hostPaths(lab.dir, host.name)
   const hasNetns = await netnsExists(host.netns)
@@ -103,8 +106,10 @@ export async function hostStatus(lab: Lab, host: HostPlan, profile: LabProfile =
   return { ...base, pid, state: bootStatus(lab, host) === 'ready' ? 'running' : 'booting' }
 }
 
+const NO_CHOICES: HostChoices = { profile: DEFAULT_PROFILE, dhcp: false, guests: [], guestsStopped: false }
+
 /** Files that make this host itself: identity, uplink config (in its profile's own format too), first-boot guests and their stand-ins. */
-async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhcp: boolean, guests: readonly GuestKind[]): Promise<void> {
+async function writeHostLayer(lab: Lab, host: HostPlan, { profile, dhcp, guests, guestsStopped }: HostChoices): Promise<void> {
   const upper = hostPaths(lab.dir, host.name).upper
   const etc = join(upper, 'etc')
   writeIfChanged(join(etc, 'hostname'), `${host.name}\n`)
@@ -129,7 +134,8 @@ async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhc
     // The base layer has the images of every host's usual guests; the extra ones are this host's.
     if (!host.domains.includes(domain)) writeIfChanged(join(upper, `var/lib/libvirt/images/${domain.name}.img`), haltBootSector())
   }
-  writeIfChanged(join(provision, 'running'), domains.filter((d) => d.running).map((d) => `${d.name}\n`).join(''))
+  // The guests the first boot starts and autostarts: none with --no-running-guests (all defined, shut off).
+  writeIfChanged(join(provision, 'running'), domains.filter((d) => d.running && !guestsStopped).map((d) => `${d.name}\n`).join(''))
   writeIfChanged(join(provision, 'standins'), standInLines(standIns))
   writeIfChanged(join(provision, 'static-hosts'), staticHostLines(standIns))
   // e.g. /etc/NetworkManager/system-connections stays root's 0700 in the host, as on the machine.
@@ -232,10 +238,10 @@ async function waitReady(lab: Lab, host: Booted, pid: number, profile: LabProfil
  * uplink, not yet booted (the lab's DHCP server binds to the uplink's root
  * side in between). Callers remove leftovers first (hostDown).
  */
-export async function prepareLabHost(lab: Lab, host: HostPlan, profile: LabProfile = 'none', dhcp = false, guests: readonly GuestKind[] = []): Promise<void> {
+export async function prepareLabHost(lab: Lab, host: HostPlan, choices: HostChoices = NO_CHOICES): Promise<void> {
   rmSync(hostPaths(lab.dir, host.name).root, { recursive: true, force: true })
-  await writeHostLayer(lab, host, profile, dhcp, guests)
-  await plugUplink(host, profile, hostsOuterNs(lab))
+  await writeHostLayer(lab, host, choices)
+  await plugUplink(host, choices.profile, hostsOuterNs(lab))
 }
 
 /** Boots what is in `netns` (a bastion's, whose boot.sh profile is `bastion`: sshd only) and waits for it. */

@@ -19,8 +19,9 @@ import { preflight } from './preflight.ts'
 import { DEFAULT_PROFILE, parseProfiles, profileForHost, validateDhcp } from './profiles.ts'
 import { dhcpServerPid, startDhcpServer, stopDhcpServer } from './dhcp.ts'
 import type { LabProfile } from './profiles.ts'
-import { parseGuests, sameGuests } from './guests.ts'
-import type { GuestKind } from './guests.ts'
+import { parseGuests } from './guests.ts'
+import { recordChoices, recordedChoices, sameChoices } from './choices.ts'
+import type { HostChoices } from './choices.ts'
 import { labPaths, readRecord, resolveLab, writeRecord } from './state.ts'
 import { reloadSshd } from './sshd-reload.ts'
 import { bastionDown, bastionRunning, bastionUp, bastionsOf, fenceLabNet, validateJumps } from './bastion.ts'
@@ -71,38 +72,11 @@ async function knownHostIndexes(lab: Lab): Promise<number[]> {
 }
 
 /** The profile each host was built with, as the lab's record has it (`none` for hosts from before profiles). */
-export function recordedProfile(lab: Lab, name: string): LabProfile {
-  return readRecord(lab.dir)?.hostProfiles?.[name] ?? DEFAULT_PROFILE
-}
-
-/** Whether the host was built with a DHCP uplink, as the lab's record has it. */
-export function recordedDhcp(lab: Lab, name: string): boolean {
-  return readRecord(lab.dir)?.hostDhcp?.[name] ?? false
-}
-
-/** The guest stand-ins a host was built with, as the lab's record has it (none for hosts from before --guests). */
-export function recordedGuests(lab: Lab, name: string): GuestKind[] {
-  return readRecord(lab.dir)?.hostGuests?.[name] ?? []
-}
-
-/** Notes (or, with undefined, forgets) the profile a host was built with. Synchronous: parallel boots cannot interleave. */
-function recordHostProfile(lab: Lab, name: string, profile: LabProfile | undefined, dhcp = false, guests: readonly GuestKind[] = []): void {
-  const record = readRecord(lab.dir)
-  const hostProfiles = { ...record?.hostProfiles }
-  const hostDhcp = { ...record?.hostDhcp }
-  const hostGuests = { ...record?.hostGuests }
-  if (profile) hostProfiles[name] = profile
-  else delete hostProfiles[name]
-  if (profile && dhcp) hostDhcp[name] = true
-  else delete hostDhcp[name]
-  if (profile && guests.length) hostGuests[name] = [...guests]
-  else delete hostGuests[name]
-  writeRecord(lab, record?.hosts ?? 0, { profiles: record?.profiles, hostProfiles, hostDhcp, hostGuests })
-}
+export const recordedProfile = (lab: Lab, name: string): LabProfile => recordedChoices(lab, name).profile
 
 /** The lab's dnsmasq for its DHCP hosts (their veths exist), restarted so it binds to exactly those; stopped if there are none. */
 async function convergeDhcpServer(lab: Lab, plans: HostPlan[]): Promise<void> {
-  const dhcpHosts = plans.filter((h) => recordedDhcp(lab, h.name))
+  const dhcpHosts = plans.filter((h) => recordedChoices(lab, h.name).dhcp)
   if (dhcpHosts.length === 0) await stopDhcpServer(lab.dir)
   else await startDhcpServer(lab.dir, dhcpHosts)
 }
@@ -144,17 +118,18 @@ async function convergeCheap(opts: LabOptions, log: (line: string) => void): Pro
       opts.dhcp && '--dhcp',
       opts.jump && `--jump ${opts.jump}`,
       opts.guests !== undefined && parseGuests(opts.guests).length > 0 && `--guests ${opts.guests}`,
+      opts.runningGuests === false && '--no-running-guests',
     ].filter(Boolean)
     if (extra.length) throw new Error(`invalid ${extra.join(', ')} with --cheap: cheap hosts are sshd and files only (no libvirtd, no guests, no network system of their own); drop --cheap for a full host`)
   }
   if ((before.cheap ?? false) === cheap) return before
   for (const index of await knownHostIndexes(before)) {
     await hostDown(before, hostPlan(before, index))
-    recordHostProfile(before, `h${index}`, undefined)
+    recordChoices(before, `h${index}`, undefined)
   }
   if (readRecord(before.dir)) log(`lab '${before.name}': hosts are ${cheap ? 'cheap (sshd and files only)' : 'full (libvirtd and guests)'} now; every host is rebuilt`)
   // The choices new hosts take from the record start over with the kind (every host is down now).
-  writeRecord(before, 0, { cheap, ...(cheap ? { profiles: ['none'], dhcp: false, guests: [] } : {}) })
+  writeRecord(before, 0, { cheap, ...(cheap ? { profiles: ['none'], dhcp: false, guests: [], runningGuests: true } : {}) })
   const { cheap: _, ...identity } = before
   return cheap ? { ...identity, cheap: true } : identity
 }
@@ -168,7 +143,7 @@ async function convergeBase(lab: Lab, log: (line: string) => void): Promise<void
   if (baseIsCurrent(lab)) return
   for (const index of await knownHostIndexes(lab)) {
     await hostDown(lab, hostPlan(lab, index))
-    recordHostProfile(lab, `h${index}`, undefined)
+    recordChoices(lab, `h${index}`, undefined)
   }
   for (const b of bastionsOf(lab).reverse()) await bastionDown(lab, b)
   removeBase(lab)
@@ -185,6 +160,12 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   const dhcp = opts.dhcp ?? readRecord(lab.dir)?.dhcp ?? false
   // Likewise the guests' stand-ins (--guests), none unless asked once.
   const guests = opts.guests !== undefined ? parseGuests(opts.guests) : (readRecord(lab.dir)?.guests ?? [])
+  // Likewise whether the guests run (vm1) or are all left shut off (--no-running-guests).
+  const runningGuests = opts.runningGuests ?? readRecord(lab.dir)?.runningGuests ?? true
+  if (!runningGuests && guests.length) {
+    throw new Error(`invalid --no-running-guests with --guests ${guests.join(',')}: the stand-ins are running guests' NICs; pass --guests none, or --running-guests`)
+  }
+  const wantedChoices = (index: number): HostChoices => ({ profile: wanted(index), dhcp, guests, guestsStopped: !runningGuests })
   // Whom the inventory logs in as: root unless asked (not kept from the last up,
   // so a lab shared by several users of it goes back to plain root by default).
   const logins = parseLogins(opts.login ?? 'root')
@@ -196,7 +177,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   preflight(undefined, [...new Set(Array.from({ length: count }, (_, i) => wanted(i + 1)))])
   await refuseForeignAddresses(lab, count)
   const started = performance.now()
-  writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, dhcp, logins, guests, hostProfiles: readRecord(lab.dir)?.hostProfiles })
+  writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, dhcp, logins, guests, runningGuests })
   const rootOn22 = logins.every((l) => l === 'root')
   await convergeBase(lab, log)
   // Hosts that run libvirtd carry libvirt-daemon-system's own files (fetched once, stock.ts).
@@ -210,7 +191,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
     if (index > count) {
       const host = hostPlan(lab, index)
       await hostDown(lab, host)
-      recordHostProfile(lab, host.name, undefined)
+      recordChoices(lab, host.name, undefined)
       removed.push(host.name)
       log(`${host.name}: removed`)
     }
@@ -224,15 +205,16 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   const prepared = await Promise.all(
     plans.map((host) =>
       limit(async () => {
-        const profile = wanted(host.index)
-        const before = await hostStatus(lab, host, recordedProfile(lab, host.name), recordedDhcp(lab, host.name))
-        if (before.state === 'running' && before.profile === profile && before.dhcp === dhcp && sameGuests(recordedGuests(lab, host.name), guests)) {
+        const choices = wantedChoices(host.index)
+        const profile = choices.profile
+        const before = await hostStatus(lab, host, recordedChoices(lab, host.name))
+        if (before.state === 'running' && sameChoices(recordedChoices(lab, host.name), choices)) {
           return { host, profile, before, action: 'kept' as const }
         }
         if (before.state !== 'down') await hostDown(lab, host)
-        recordHostProfile(lab, host.name, undefined)
-        await prepareLabHost(lab, host, profile, dhcp, guests)
-        recordHostProfile(lab, host.name, profile, dhcp, guests)
+        recordChoices(lab, host.name, undefined)
+        await prepareLabHost(lab, host, choices)
+        recordChoices(lab, host.name, choices)
         return { host, profile, before, action: before.state === 'down' ? ('created' as const) : ('rebuilt' as const) }
       }),
     ),
@@ -244,7 +226,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
         if (action === 'kept') return { name: host.name, profile, action }
         await bootLabHost(lab, host, profile)
         const why = before.state === 'running' ? `, was ${before.profile}${before.dhcp ? ' with DHCP' : ''}` : ''
-        log(`${host.name}: ${action} (${host.address}${dhcp ? ' by DHCP' : ''}, profile ${profile}${guests.length ? `, guests ${guests.join(',')}` : ''}${why})`)
+        log(`${host.name}: ${action} (${host.address}${dhcp ? ' by DHCP' : ''}, profile ${profile}${guests.length ? `, guests ${guests.join(',')}` : ''}${runningGuests ? '' : ', no guest running'}${why})`)
         return { name: host.name, profile, action }
       }),
     ),
@@ -294,7 +276,7 @@ export async function labStatus(
 ): Promise<{ lab: Lab; hosts: HostStatus[]; dhcpServer?: { pid?: number }; bastions: { name: string; address: string; running: boolean }[] }> {
   const lab = resolveLab(opts)
   const hosts = await Promise.all(
-    (await knownHostIndexes(lab)).map((i) => hostStatus(lab, hostPlan(lab, i), recordedProfile(lab, `h${i}`), recordedDhcp(lab, `h${i}`))),
+    (await knownHostIndexes(lab)).map((i) => hostStatus(lab, hostPlan(lab, i), recordedChoices(lab, `h${i}`))),
   )
   // The DHCP server: its PID while it runs, none where a DHCP host has no server (`up` restarts it).
   const dhcpServer = hosts.some((h) => h.dhcp) || dhcpServerPid(lab.dir) ? { pid: dhcpServerPid(lab.dir) } : undefined
@@ -328,7 +310,7 @@ export async function labReboot(names: string[], opts: LabOptions & { all?: bool
     }
   }
   // A DHCP host gets its lease again at boot: the server must be there (restarted on all the lab's DHCP uplinks if it is not).
-  if (plans.some((h) => recordedDhcp(lab, h.name)) && !dhcpServerPid(lab.dir)) {
+  if (plans.some((h) => recordedChoices(lab, h.name).dhcp) && !dhcpServerPid(lab.dir)) {
     await convergeDhcpServer(lab, (await knownHostIndexes(lab)).map((i) => hostPlan(lab, i)))
   }
   const limit = pLimit(bootParallelism())
