@@ -39,7 +39,7 @@ export const stockTree = (version: string, cache = STOCK_CACHE) => join(cache, `
 /** apt fetches as its sandbox user `_apt`, which must be able to write where it downloads (else it warns and fetches as root). */
 function aptCanWrite(dir: string): void {
   const uid = /^_apt:[^:]*:(\d+):/m.exec(readFileSync('/etc/passwd', 'utf8'))?.[1]
-  if (uid) chownSync(dir, Number(uid), 0)
+  if (uid && process.getuid?.() === 0) chownSync(dir, Number(uid), 0)
 }
 
 /**
