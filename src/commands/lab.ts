@@ -193,7 +193,7 @@ const reboot: CommandModule<LabArgs, LabArgs & { hosts?: string[]; all?: boolean
       const { labReboot } = await labModules()
       const res = await labReboot(args.hosts ?? [], args)
       if (args.json) console.log(JSON.stringify(res, null, 2))
-      else for (const h of res.hosts) console.log(`${h.name}: ${h.ok ? 'rebooted' : 'FAILED'} in ${h.seconds.toFixed(1)} s (profile ${h.profile})${h.error ? `\n  ${h.error.replace(/\n/g, '\n  ')}` : ''}`)
+      else for (const h of res.hosts) console.log(`${h.name}: ${h.ok ? 'rebooted' : 'FAILED'} in ${h.seconds.toFixed(1)} s (profile ${h.profile})${h.failedUnits ? `; failed (the boot went on): ${h.failedUnits.join('; ')}` : ''}${h.error ? `\n  ${h.error.replace(/\n/g, '\n  ')}` : ''}`)
       if (res.hosts.some((h) => !h.ok)) process.exitCode = EXIT.ERROR
     }),
 }

@@ -77,6 +77,13 @@ function bootStatus(lab: Lab, host: Booted): string {
   return existsSync(path) ? (readFileSync(path, 'utf8').trim().split('\n').pop() ?? '') : ''
 }
 
+/** The units boot.sh noted as failed on the host's last boot (`failed: …` lines): its boot went on, as a real one does. */
+export function failedUnits(lab: Lab, host: Booted): string[] {
+  const path = hostPaths(lab.dir, host.name).status
+  if (!existsSync(path)) return []
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.startsWith('failed: ')).map((l) => l.slice('failed: '.length))
+}
+
 export async function netnsExists(name: string): Promise<boolean> {
   return existsSync(`/run/netns/${name}`)
 }

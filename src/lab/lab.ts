@@ -11,7 +11,7 @@ import { hostPlan, hostIndex, validateHostCount } from './addressing.ts'
 import type { HostPlan } from './addressing.ts'
 import { baseIsCurrent, buildBase, removeBase } from './base.ts'
 import { stockLibvirtTree } from './stock.ts'
-import { bootLabHost, prepareLabHost, hostDown, hostKeys, hostStatus, netnsPids, powerOff, rebootHost } from './host.ts'
+import { bootLabHost, failedUnits, prepareLabHost, hostDown, hostKeys, hostStatus, netnsPids, powerOff, rebootHost } from './host.ts'
 import type { HostStatus } from './host.ts'
 import { writeAccessFiles } from './inventory.ts'
 import { parseLogins } from './logins.ts'
@@ -226,7 +226,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
         if (action === 'kept') return { name: host.name, profile, action }
         await bootLabHost(lab, host, profile)
         const why = before.state === 'running' ? `, was ${before.profile}${before.dhcp ? ' with DHCP' : ''}` : ''
-        log(`${host.name}: ${action} (${host.address}${dhcp ? ' by DHCP' : ''}, profile ${profile}${guests.length ? `, guests ${guests.join(',')}` : ''}${runningGuests ? '' : ', no guest running'}${why})`)
+        log(`${host.name}: ${action} (${host.address}${dhcp ? ' by DHCP' : ''}, profile ${profile}${guests.length ? `, guests ${guests.join(',')}` : ''}${runningGuests ? '' : ', no guest running'}${why})${failedNote(failedUnits(lab, host))}`)
         return { name: host.name, profile, action }
       }),
     ),
@@ -290,7 +290,12 @@ export interface RebootResult {
   ok: boolean
   seconds: number
   error?: string
+  /** Units of the host's boot that failed without stopping it (a network system that could not bring everything up). */
+  failedUnits?: string[]
 }
+
+/** `; failed: …` for a log line, when units of the host's boot failed. */
+const failedNote = (units: string[]) => (units.length ? `; failed: ${units.join('; ')}` : '')
 
 /**
  * Power-cycles hosts (all of the lab's with `all`): each boots again from its
@@ -321,8 +326,9 @@ export async function labReboot(names: string[], opts: LabOptions & { all?: bool
         const started = performance.now()
         try {
           const seconds = await rebootHost(lab, host, profile)
-          log(`${host.name}: rebooted in ${seconds.toFixed(1)} s (profile ${profile})`)
-          return { name: host.name, profile, ok: true, seconds }
+          const failed = failedUnits(lab, host)
+          log(`${host.name}: rebooted in ${seconds.toFixed(1)} s (profile ${profile})${failedNote(failed)}`)
+          return { name: host.name, profile, ok: true, seconds, ...(failed.length ? { failedUnits: failed } : {}) }
         } catch (err) {
           const seconds = (performance.now() - started) / 1000
           log(`${host.name}: reboot failed after ${seconds.toFixed(1)} s: ${(err as Error).message}`)

@@ -277,6 +277,18 @@ labTest('a mixed fleet: profiles round-robin, in status, inventory and record; r
   await assertOwnSystem(fleet.hosts[2], 'ifupdown-cloud')
 })
 
+labTest('a network unit that fails does not stop the boot (as on a real host): the lab says which, and the host is up', async () => {
+  const { hosts: [host] } = await useLab(1, 'ifupdown-installer')
+  // An interface of the admin's whose pre-up fails: ifup -a fails, the uplink (allow-hotplug) still comes up.
+  await onHost(host, put('/etc/network/interfaces.d/broken', 'auto kvbroken\niface kvbroken inet manual\n\tpre-up false\n', '644'))
+  const res = await labReboot([host.name], TEST_LAB)
+  const [r] = res.hosts
+  assert.ok(r.ok, r.error)
+  assert.equal(r.failedUnits, ['networking.service (ifup -a) (see /var/log/ifup.log in the host)'])
+  await assertOwnSystem(host, 'ifupdown-installer')
+  await assertLibvirtBack(host)
+})
+
 labTest('reboot of a host the lab does not have is refused, naming the hosts it has', async () => {
   await useLab(1, 'none')
   try {
