@@ -21,7 +21,7 @@ test('a templates/ folder given first overrides the built-in template of the sam
   mkdirSync(join(dir, 'lab'))
   writeFileSync(join(dir, 'lab/sshd-lab.conf.hbs'), 'custom {{x}}')
   assert.is(renderTemplate('lab/sshd-lab.conf.hbs', { x: 1 }, [dir]), 'custom 1')
-  assert.match(renderTemplate('lab/sshd-lab.conf.hbs', { rootOn22: false, rootPort: 2222 }), 'PermitRootLogin no')
+  assert.match(renderTemplate('lab/sshd-lab.conf.hbs', { rootOn22: false, rootPort: 2222, cheap: false }), 'PermitRootLogin no')
 })
 
 test('an unknown template is an error naming where it looked', () => {

@@ -141,7 +141,10 @@ export async function buildBase(lab: Lab, opts: { rootOn22?: boolean; stockTree?
   }
 
   // Always there, changed in place: a file appearing in a lower layer under running hosts might go unseen.
-  const sshdChanged = writeIfChanged(join(etc, 'ssh/sshd_config.d/kvmplay-lab.conf'), renderTemplate('lab/sshd-lab.conf.hbs', { rootOn22: opts.rootOn22 !== false, rootPort: ROOT_PORT }))
+  const sshdChanged = writeIfChanged(
+    join(etc, 'ssh/sshd_config.d/kvmplay-lab.conf'),
+    renderTemplate('lab/sshd-lab.conf.hbs', { rootOn22: opts.rootOn22 !== false, rootPort: ROOT_PORT, cheap: lab.cheap === true }),
+  )
   if (opts.stockTree) writeStockFiles(base, opts.stockTree)
   // Not Debian's: what the emulation cannot do (qemu.conf.hbs says what and why).
   writeIfChanged(join(etc, 'libvirt/qemu.conf'), renderTemplate('lab/qemu.conf.hbs', {}))

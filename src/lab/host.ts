@@ -133,7 +133,7 @@ async function writeHostLayer(lab: Lab, host: HostPlan, { profile, dhcp, guests,
   // the machine's id would be every host's, where a real install has its own.
   const machineId = join(etc, 'machine-id')
   if (!lab.cheap && !existsSync(machineId)) writeIfChanged(machineId, `${randomBytes(16).toString('hex')}\n`, 0o444)
-  await makeHostKeys(etc, host.name)
+  await makeHostKeys(etc, host.name, lab.cheap ? CHEAP_HOST_KEY_TYPES : HOST_KEY_TYPES)
   const provision = join(upper, 'var/lib/kvmplay-lab')
   const { domains, standIns } = labGuests(host, guests)
   for (const domain of domains) {
@@ -157,11 +157,18 @@ async function writeHostLayer(lab: Lab, host: HostPlan, { profile, dhcp, guests,
  * The three run at once, as do the hosts' (an RSA key is ~0.2 CPU-s).
  */
 export const HOST_KEY_TYPES = ['rsa', 'ecdsa', 'ed25519'] as const
+/**
+ * A cheap host stays minimal: one key, ed25519, as before stock hosts (an RSA
+ * key is most of a cheap host's start-up CPU: 500 of them, minutes). Its
+ * sshd is told so in the lab's drop-in (base.ts), or it would also load the
+ * machine's own rsa and ecdsa keys through the lower layer.
+ */
+export const CHEAP_HOST_KEY_TYPES = ['ed25519'] as const
 
-async function makeHostKeys(etc: string, name: string): Promise<void> {
+async function makeHostKeys(etc: string, name: string, types: readonly string[]): Promise<void> {
   mkdirSync(join(etc, 'ssh'), { recursive: true })
   await Promise.all(
-    HOST_KEY_TYPES.map(async (type) => {
+    types.map(async (type) => {
       const key = join(etc, `ssh/ssh_host_${type}_key`)
       if (!existsSync(key)) await $`ssh-keygen -q -t ${type} -N ${''} -C ${`root@${name}`} -f ${key}`
     }),
