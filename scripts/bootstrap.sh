@@ -77,4 +77,8 @@ if ((${#missing[@]})); then
     esac
   done
 fi
+# libvirt-daemon-system cannot be installed here (it would upgrade systemd on the
+# machine); lab hosts carry its libvirtd.conf and polkit files as shipped, from the
+# package fetched once at the machine's libvirt version (src/lab/stock.ts).
+node --import tsx -e "import('./src/lab/stock.ts').then((m) => m.stockLibvirtTree()).then((t) => console.log('stock files: ' + t))"
 echo "bootstrap: ready (node $(node --version), $(virsh --version | sed 's/^/libvirt /'), $(ansible --version | head -1))"

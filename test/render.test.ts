@@ -19,9 +19,9 @@ test('a missing variable is an error that names it', () => {
 test('a templates/ folder given first overrides the built-in template of the same name', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-tpl-'))
   mkdirSync(join(dir, 'lab'))
-  writeFileSync(join(dir, 'lab/sshd_config.hbs'), 'custom {{x}}')
-  assert.is(renderTemplate('lab/sshd_config.hbs', { x: 1 }, [dir]), 'custom 1')
-  assert.match(renderTemplate('lab/sshd_config.hbs', { rootOn22: true, rootPort: 2222 }), 'PermitRootLogin prohibit-password')
+  writeFileSync(join(dir, 'lab/sshd-lab.conf.hbs'), 'custom {{x}}')
+  assert.is(renderTemplate('lab/sshd-lab.conf.hbs', { x: 1 }, [dir]), 'custom 1')
+  assert.match(renderTemplate('lab/sshd-lab.conf.hbs', { rootOn22: false, rootPort: 2222, cheap: false }), 'PermitRootLogin no')
 })
 
 test('an unknown template is an error naming where it looked', () => {

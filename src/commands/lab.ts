@@ -49,7 +49,7 @@ async function guarded(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-type UpArgs = LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean; jump?: number; login?: string; guests?: string; cheap?: boolean }
+type UpArgs = LabArgs & { count: number; json?: boolean; profile?: string; dhcp?: boolean; jump?: number; login?: string; guests?: string; cheap?: boolean; runningGuests?: boolean }
 
 const up: CommandModule<LabArgs, UpArgs> = {
   command: 'up [count]',
@@ -60,7 +60,7 @@ const up: CommandModule<LabArgs, UpArgs> = {
       .option('profile', {
         type: 'string',
         describe:
-          'How hosts keep their network: none, network-scripts, networkmanager, ifupdown, netplan; a comma-separated list makes a mixed fleet (round-robin h1, h2, …). A host whose profile changes is rebuilt',
+          "How hosts keep their network: none, network-scripts (CentOS 7's installer's ifcfg), networkmanager (RHEL 9's installer's keyfile), ifupdown (as an admin writes it), ifupdown-installer (Debian's installer: allow-hotplug), ifupdown-cloud (a Debian cloud image: cloud-init's interfaces.d/50-cloud-init), netplan (as an admin writes it), netplan-installer (Ubuntu's installer's 00-installer-config.yaml), netplan-cloud (cloud-init's 50-cloud-init.yaml); a comma-separated list makes a mixed fleet (round-robin h1, h2, …). A host whose profile changes is rebuilt",
         defaultDescription: 'the last one given, else none',
       })
       .option('dhcp', {
@@ -86,6 +86,12 @@ const up: CommandModule<LabArgs, UpArgs> = {
         describe:
           "Running guests whose NIC has a stand-in that asks for its NAT address, by kind: lease (DHCP from default's dnsmasq), static (DHCP, with a <host> entry in default), inside (address configured in the guest, no DHCP); vm1 takes the first, vm3, vm4, … the others. none: today's lab. A host whose list changes is rebuilt",
         defaultDescription: 'the last one given, else none',
+      })
+      .option('running-guests', {
+        type: 'boolean',
+        describe:
+          'Whether vm1 runs (autostarted, as on a busy hypervisor). --no-running-guests defines the guests but starts none, as on a hypervisor whose guests are all shut off; not with --guests. A host whose choice changes is rebuilt',
+        defaultDescription: 'the last one given, else running',
       })
       .option('cheap', {
         type: 'boolean',
@@ -146,12 +152,12 @@ const status: CommandModule<LabArgs, LabArgs & { json?: boolean }> = {
         return
       }
       console.log(`lab '${res.lab.name}' (${res.lab.dir})`)
-      console.log('HOST   STATE     PROFILE          ADDRESS          MAC                PID      MEMORY')
+      console.log('HOST   STATE     PROFILE                      ADDRESS          MAC                PID      MEMORY')
       for (const r of rows) {
         const mem = r.pssMiB ? `${r.pssMiB} MiB` : '-'
-        const profile = r.dhcp ? `${r.profile} dhcp` : r.profile
+        const profile = `${r.profile}${r.dhcp ? ' dhcp' : ''}${r.guestsStopped ? ' guests-off' : ''}`
         console.log(
-          `${r.name.padEnd(6)} ${r.state.padEnd(9)} ${profile.padEnd(16)} ${r.address.padEnd(16)} ${r.mac}  ${String(r.pid ?? '-').padEnd(8)} ${mem}${r.detail ? `  (${r.detail})` : ''}`,
+          `${r.name.padEnd(6)} ${r.state.padEnd(9)} ${profile.padEnd(28)} ${r.address.padEnd(16)} ${r.mac}  ${String(r.pid ?? '-').padEnd(8)} ${mem}${r.detail ? `  (${r.detail})` : ''}`,
         )
       }
       for (const b of res.bastions) console.log(`jump host ${b.name}: ${b.running ? 'running' : 'NOT running (kvmplay lab up rebuilds it)'}, ${b.address} (the hosts are reached only through ${res.bastions.map((x) => x.name).join(' > ')})`)
@@ -187,7 +193,7 @@ const reboot: CommandModule<LabArgs, LabArgs & { hosts?: string[]; all?: boolean
       const { labReboot } = await labModules()
       const res = await labReboot(args.hosts ?? [], args)
       if (args.json) console.log(JSON.stringify(res, null, 2))
-      else for (const h of res.hosts) console.log(`${h.name}: ${h.ok ? 'rebooted' : 'FAILED'} in ${h.seconds.toFixed(1)} s (profile ${h.profile})${h.error ? `\n  ${h.error.replace(/\n/g, '\n  ')}` : ''}`)
+      else for (const h of res.hosts) console.log(`${h.name}: ${h.ok ? 'rebooted' : 'FAILED'} in ${h.seconds.toFixed(1)} s (profile ${h.profile})${h.failedUnits ? `; failed (the boot went on): ${h.failedUnits.join('; ')}` : ''}${h.error ? `\n  ${h.error.replace(/\n/g, '\n  ')}` : ''}`)
       if (res.hosts.some((h) => !h.ok)) process.exitCode = EXIT.ERROR
     }),
 }
@@ -224,6 +230,7 @@ export const labCommand: CommandModule = {
       .demandCommand(1, 'Name a lab command: up, down, status, stop, reboot or ssh')
       .example('$0 lab up 5', 'five hypervisors h1..h5 on 198.18.1-5.2')
       .example('$0 lab up 3 --profile networkmanager,ifupdown,netplan', 'a mixed fleet: each host keeps its network its own way')
+      .example('$0 lab up 3 --profile ifupdown-cloud,netplan-cloud,networkmanager --no-running-guests', 'cloud-image and installer layouts, guests defined but none running')
       .example('$0 lab up 1 --guests lease,static,inside', "guests vm1, vm3, vm4 take their NAT addresses as a lease, by a static entry, and from inside")
       .example('$0 lab up 500 --cheap --name scale --net 198.18', 'five hundred cheap hosts (sshd and files only) for a scale run')
       .example('$0 lab up 3 --login sudo', 'root may not log in on port 22: the inventory logs in as kvsudo and escalates with sudo')

@@ -1,16 +1,23 @@
 /**
  * The base layer: what every lab host has on top of the machine's own files
  * (the lower layer of each host's overlays). It turns a machine with the
- * packages installed into "a fresh KVM install": the users Debian's
- * libvirt-daemon-system would create, libvirt's `default` network autostarted,
- * an sshd that takes the lab key, and the guests' tiny boot disks.
+ * packages installed into "a fresh KVM install" as Debian ships one: the
+ * users libvirt-daemon-system would create, that package's own libvirtd.conf,
+ * polkit policy and rule (stock.ts), libvirt's `default` network autostarted,
+ * the lab key for root and the lab's users, and the guests' tiny boot disks.
+ *
+ * sshd's configuration is the machine's own /etc/ssh/sshd_config, as the
+ * openssh-server package installs it, which this layer does not touch; the lab
+ * adds one drop-in in /etc/ssh/sshd_config.d (which that file includes), with
+ * only what an admin closing root's logins would write (`lab up --login`).
  */
-import { readFileSync, existsSync, mkdirSync, statSync, chmodSync, writeFileSync } from 'node:fs'
+import { readFileSync, existsSync, mkdirSync, statSync, chmodSync, writeFileSync, rmSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { $ } from './sh.ts'
 import { renderTemplate } from '../render.ts'
-import { writeIfChanged, symlinkIfChanged } from './files.ts'
+import { writeIfChanged, symlinkIfChanged, mirrorMachineDirs } from './files.ts'
+import { STOCK_CACHE } from './stock.ts'
 import { labPaths } from './state.ts'
 import type { Lab } from './state.ts'
 import { hostPlan } from './addressing.ts'
@@ -52,10 +59,55 @@ export async function ensureLabKey(lab: Lab): Promise<string> {
   return readFileSync(`${key}.pub`, 'utf8')
 }
 
-/** Builds (or updates) the base layer; true when sshd's config changed (running hosts must read it again). */
-export async function buildBase(lab: Lab, opts: { rootOn22?: boolean } = {}): Promise<boolean> {
+/**
+ * What the base layer is made of. A lab whose base layer was built otherwise
+ * (an older kvmplay: its own sshd_config and libvirtd.conf) has every host
+ * rebuilt on one with this: files cannot leave a lower layer under running
+ * hosts (an overlay keeps what it looked up).
+ */
+export const BASE_GENERATION = 'stock-2: Debian sshd_config + drop-in, libvirt-daemon-system files'
+const generationFile = (base: string) => join(base, '.kvmplay-base')
+
+/** Whether the lab's base layer is missing or built as this kvmplay builds it. */
+export const baseIsCurrent = (lab: Lab) => {
+  const base = labPaths(lab.dir).base
+  return !existsSync(base) || (existsSync(generationFile(base)) && readFileSync(generationFile(base), 'utf8').trim() === BASE_GENERATION)
+}
+
+/** Removes the base layer (its hosts must be down). */
+export const removeBase = (lab: Lab) => rmSync(labPaths(lab.dir).base, { recursive: true, force: true })
+
+/**
+ * The files of libvirt-daemon-system that a host carries, from the unpacked
+ * package (stock.ts), unchanged: libvirtd.conf (all commented: libvirtd's
+ * built-in defaults, sockets 0777 with polkit auth), the defaults file of its
+ * unit, and the polkit policy and rule that let group libvirt in.
+ */
+const STOCK_LIBVIRT_FILES = [
+  'etc/libvirt/libvirtd.conf',
+  'etc/default/libvirtd',
+  'usr/share/polkit-1/actions/org.libvirt.api.policy',
+  'usr/share/polkit-1/actions/org.libvirt.unix.policy',
+  'usr/share/polkit-1/rules.d/60-libvirt.rules',
+]
+
+function writeStockFiles(base: string, tree: string): void {
+  for (const file of STOCK_LIBVIRT_FILES) {
+    const path = join(base, file)
+    writeIfChanged(path, readFileSync(join(tree, file)), statSync(join(tree, file)).mode & 0o777)
+  }
+}
+
+/**
+ * Builds (or updates) the base layer; true when sshd's drop-in changed
+ * (running hosts must read it again). `stockTree`: the unpacked
+ * libvirt-daemon-system (stock.ts), for hosts that run libvirtd.
+ */
+export async function buildBase(lab: Lab, opts: { rootOn22?: boolean; stockTree?: string } = {}): Promise<boolean> {
   const base = labPaths(lab.dir).base
   const etc = join(base, 'etc')
+  mkdirSync(base, { recursive: true })
+  writeFileSync(generationFile(base), `${BASE_GENERATION}\n`)
   const pub = await ensureLabKey(lab)
   const users = labUserEntries(await labHash(lab))
   // The login users join group libvirt only where they should: kvvirt.
@@ -88,8 +140,13 @@ export async function buildBase(lab: Lab, opts: { rootOn22?: boolean } = {}): Pr
     chmodSync(join(home, '.ssh'), 0o700)
   }
 
-  const sshdChanged = writeIfChanged(join(etc, 'ssh/sshd_config'), renderTemplate('lab/sshd_config.hbs', { rootOn22: opts.rootOn22 !== false, rootPort: ROOT_PORT }))
-  writeIfChanged(join(etc, 'libvirt/libvirtd.conf'), renderTemplate('lab/libvirtd.conf.hbs', {}))
+  // Always there, changed in place: a file appearing in a lower layer under running hosts might go unseen.
+  const sshdChanged = writeIfChanged(
+    join(etc, 'ssh/sshd_config.d/kvmplay-lab.conf'),
+    renderTemplate('lab/sshd-lab.conf.hbs', { rootOn22: opts.rootOn22 !== false, rootPort: ROOT_PORT, cheap: lab.cheap === true }),
+  )
+  if (opts.stockTree) writeStockFiles(base, opts.stockTree)
+  // Not Debian's: what the emulation cannot do (qemu.conf.hbs says what and why).
   writeIfChanged(join(etc, 'libvirt/qemu.conf'), renderTemplate('lab/qemu.conf.hbs', {}))
   // What libvirt-daemon-config-network's postinst sets up on a fresh install.
   writeIfChanged(
@@ -108,9 +165,18 @@ export async function buildBase(lab: Lab, opts: { rootOn22?: boolean } = {}): Pr
   chmodSync(join(base, 'root/.ssh'), 0o700)
   writeIfChanged(join(base, 'root/.ssh/authorized_keys'), pub, 0o600)
 
+  // The machine's cache of stock packages is not the hosts' business: an
+  // overlay whiteout (a 0/0 character device) hides it in every host's /var.
+  const hidden = join(base, STOCK_CACHE)
+  if (!existsSync(hidden)) {
+    mkdirSync(join(hidden, '..'), { recursive: true })
+    await $`mknod ${hidden} c 0 0`
+  }
+
   for (const domain of hostPlan(lab, 1).domains) {
     writeIfChanged(join(base, `var/lib/libvirt/images/${domain.name}.img`), haltBootSector())
   }
+  mirrorMachineDirs(base)
   return sshdChanged
 }
 

@@ -7,14 +7,15 @@
 # killing this script (or PID 1) powers the host off. A reboot is this script
 # again on the same host directory, with /run empty.
 #
-# usage: boot.sh HOST_DIR HOST_NAME BASE_DIR [PROFILE]
-# PROFILE is the host's network profile, or bastion / sshd-only for a host
-# that is its sshd alone.
+# usage: boot.sh HOST_DIR HOST_NAME BASE_DIR [SYSTEM]
+# SYSTEM is the network system of the host's profile (none, network-scripts,
+# networkmanager, ifupdown, netplan), or bastion / sshd-only for a host that
+# is its sshd alone.
 set -eu
 host_dir=$1
 host_name=$2
 base=$3
-profile=${4:-none}
+system=${4:-none}
 
 # The status file stays reachable through this descriptor after /tmp (where
 # the lab directory usually is) is covered by the host's private tmpfs.
@@ -34,6 +35,9 @@ for d in etc usr var root home opt srv; do
 	lower="/$d"
 	[ -d "$base/$d" ] && lower="$base/$d:/$d"
 	mkdir -p "$host_dir/upper/$d" "$host_dir/work/$d"
+	# The upper dir is the mount's root: it must look like the machine's (/root is 0700).
+	chmod --reference="/$d" "$host_dir/upper/$d"
+	chown --reference="/$d" "$host_dir/upper/$d"
 	mount -t overlay "kvmplay-$d" -o "lowerdir=$lower,upperdir=$host_dir/upper/$d,workdir=$host_dir/work/$d" "/$d"
 done
 
@@ -64,9 +68,16 @@ sysctl --system >/var/log/sysctl.log 2>&1 || true
 # eth0 from outside before this script started (a host with no network
 # system), so nothing runs here for it.
 fail_uplink() {
-	echo "$host_name (profile $profile): $1" >&2
+	echo "$host_name (network system $system): $1" >&2
 	[ -z "${2:-}" ] || [ ! -f "$2" ] || { echo "--- tail of $2:" >&2; tail -n 12 "$2" >&2; }
 	exit 1
+}
+# A network unit that fails does not stop a real boot: network.target is
+# reached all the same and sshd starts, whatever state the unit left. So here:
+# noted, as `systemctl --failed` would list it (the lab reports it), and on.
+unit_failed() {
+	echo "$host_name (network system $system): $1 failed, the boot goes on (see $2 in the host)" >&2
+	echo "failed: $1 (see $2 in the host)" >&3
 }
 wait_uplink() {
 	tries=0
@@ -77,11 +88,20 @@ wait_uplink() {
 	done
 }
 start_networkmanager() {
-	mkdir -p /run/dbus
-	dbus-daemon --system --fork
 	NetworkManager --debug >/var/log/NetworkManager.log 2>&1 &
 }
-case $profile in
+
+# The system D-Bus of every full host, started early as dbus.service is:
+# NetworkManager is on it, and libvirtd asks polkit there whether a client
+# that is not root may manage it (libvirtd.conf as Debian ships it). The bus
+# starts polkitd on demand (D-Bus activation, through its setuid launch helper).
+case $system in bastion | sshd-only) ;; *)
+	mkdir -p /run/dbus
+	dbus-daemon --system --fork
+	;;
+esac
+
+case $system in
 none | bastion | sshd-only) ;;
 network-scripts)
 	# CentOS 7's network.service: its own scripts (in the host's /etc, from
@@ -95,7 +115,7 @@ network-scripts)
 	ln -sf /usr/bin/arping /usr/sbin/arping
 	ln -sf bash /usr/bin/sh
 	mkdir -p /run/netreport /run/lock/subsys
-	/etc/rc.d/init.d/network start >/var/log/network.log 2>&1 || fail_uplink "network start failed" /var/log/network.log
+	/etc/rc.d/init.d/network start >/var/log/network.log 2>&1 || unit_failed network.service /var/log/network.log
 	wait_uplink /var/log/network.log
 	;;
 networkmanager)
@@ -105,28 +125,40 @@ networkmanager)
 netplan)
 	# netplan apply/try need systemd; generate writes NetworkManager's keyfiles
 	# into /run/NetworkManager/system-connections, which NetworkManager reads.
-	netplan generate >/var/log/netplan.log 2>&1 || fail_uplink "netplan generate failed" /var/log/netplan.log
+	log=/var/log/NetworkManager.log
+	netplan generate >/var/log/netplan.log 2>&1 || { unit_failed "netplan generate" /var/log/netplan.log && log=/var/log/netplan.log; }
 	start_networkmanager
-	wait_uplink /var/log/NetworkManager.log
+	wait_uplink $log
 	;;
 ifupdown)
+	# What Debian's boot does: networking.service brings up the `auto`
+	# interfaces (ifup -a), and udev, for each NIC present, the `allow-hotplug`
+	# ones (its ifupdown helper starts ifup@IFACE.service: ifup --allow=hotplug),
+	# as the installer writes the uplink. No udev runs here, so the boot replays
+	# what its coldplug would, for each interface present.
 	mkdir -p /run/network
-	ifup -a >/var/log/ifup.log 2>&1 || fail_uplink "ifup -a failed" /var/log/ifup.log
+	ifup -a --read-environment >/var/log/ifup.log 2>&1 || unit_failed "networking.service (ifup -a)" /var/log/ifup.log
+	for dev in /sys/class/net/*; do
+		dev=${dev##*/}
+		[ "$dev" != lo ] && [ -n "$(ifquery --allow hotplug -l "$dev" 2>/dev/null)" ] || continue
+		ifup --allow=hotplug "$dev" >>/var/log/ifup.log 2>&1 || unit_failed "ifup@$dev.service" /var/log/ifup.log
+	done
 	wait_uplink /var/log/ifup.log
 	;;
-*) fail_uplink "unknown profile" ;;
+*) fail_uplink "unknown network system" ;;
 esac
 
 mkdir -p /run/sshd /run/libvirt /var/log/libvirt /var/lib/libvirt/images
 /usr/sbin/sshd -E /var/log/sshd.log
 # A bastion (bastion.ts) and a cheap host (lab up --cheap, configured from
 # outside like none) are their sshd and nothing else.
-case $profile in bastion | sshd-only)
+case $system in bastion | sshd-only)
 	echo ready >&3
 	exec sleep infinity
 	;;
 esac
-/usr/sbin/libvirtd --daemon
+# Its log where the journal would keep it (libvirtd.conf stays Debian's).
+LIBVIRT_LOG_OUTPUTS="3:file:/var/log/libvirt/libvirtd.log" /usr/sbin/libvirtd --daemon
 
 # libvirtd answers once its drivers are up (and `default` is autostarted).
 tries=0

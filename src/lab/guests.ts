@@ -82,5 +82,3 @@ export const standInLines = (standIns: readonly StandIn[]) =>
 /** boot.sh's first-boot entries for `default`, one `<host>` element a line (virsh net-update … ip-dhcp-host). */
 export const staticHostLines = (standIns: readonly StandIn[]) =>
   standIns.filter((s) => s.kind === 'static').map((s) => `<host mac='${s.mac}' name='${s.domain}' ip='${s.address}'/>\n`).join('')
-
-export const sameGuests = (a: readonly GuestKind[] | undefined, b: readonly GuestKind[] | undefined) => (a ?? []).join(',') === (b ?? []).join(',')

@@ -6,20 +6,21 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { sleep } from 'zx'
 import { $ } from './sh.ts'
 import { renderTemplate } from '../render.ts'
 import { PACKAGE_ROOT } from '../paths.ts'
-import { writeIfChanged } from './files.ts'
+import { mirrorMachineDirs, writeIfChanged } from './files.ts'
 import { hostPaths, labPaths } from './state.ts'
 import type { Lab } from './state.ts'
 import type { HostPlan } from './addressing.ts'
 import { hostsOuterNs, linkIn } from './bastion.ts'
-import { configuredFromOutside, networkManagerConf, profileFiles, runsNetworkManager, uplinkVars } from './profiles.ts'
+import { DEFAULT_PROFILE, configuredFromOutside, networkSystem, runsNetworkManager } from './profiles.ts'
+import type { HostChoices } from './choices.ts'
+import { ifcfgFile, networkManagerConf, profileFiles } from './layouts.ts'
 import type { LabProfile } from './profiles.ts'
 import { labGuests, staticHostLines, standInLines } from './guests.ts'
-import type { GuestKind } from './guests.ts'
 import { haltBootSector } from './base.ts'
 
 const BOOT_SCRIPT = join(PACKAGE_ROOT, 'src', 'lab', 'boot.sh')
@@ -39,6 +40,8 @@ export interface HostStatus {
   profile: LabProfile
   /** Whether its uplink takes its address by DHCP (from the lab's dnsmasq). */
   dhcp: boolean
+  /** Whether its guests were all left shut off (`--no-running-guests`). */
+  guestsStopped: boolean
   detail?: string
 }
 
@@ -74,6 +77,13 @@ function bootStatus(lab: Lab, host: Booted): string {
   return existsSync(path) ? (readFileSync(path, 'utf8').trim().split('\n').pop() ?? '') : ''
 }
 
+/** The units boot.sh noted as failed on the host's last boot (`failed: …` lines): its boot went on, as a real one does. */
+export function failedUnits(lab: Lab, host: Booted): string[] {
+  const path = hostPaths(lab.dir, host.name).status
+  if (!existsSync(path)) return []
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.startsWith('failed: ')).map((l) => l.slice('failed: '.length))
+}
+
 export async function netnsExists(name: string): Promise<boolean> {
   return existsSync(`/run/netns/${name}`)
 }
@@ -89,8 +99,9 @@ export async function netnsPids(netns: string): Promise<number[]> {
   return out.stdout.split('\n').filter(Boolean).map(Number)
 }
 
-export async function hostStatus(lab: Lab, host: HostPlan, profile: LabProfile = 'none', dhcp = false): Promise<HostStatus> {
-  const base = { name: host.name, address: host.address, mac: host.mac, profile, dhcp }
+/** `choices`: what the host was built with (choices.ts), as its status reports it. */
+export async function hostStatus(lab: Lab, host: HostPlan, choices: Pick<HostChoices, 'profile' | 'dhcp' | 'guestsStopped'> = NO_CHOICES): Promise<HostStatus> {
+  const base = { name: host.name, address: host.address, mac: host.mac, profile: choices.profile, dhcp: choices.dhcp, guestsStopped: choices.guestsStopped }
   const pid = readPid(lab, host)
   const paths = hostPaths(lab.dir, host.name)
   const hasNetns = await netnsExists(host.netns)
@@ -102,8 +113,10 @@ export async function hostStatus(lab: Lab, host: HostPlan, profile: LabProfile =
   return { ...base, pid, state: bootStatus(lab, host) === 'ready' ? 'running' : 'booting' }
 }
 
+const NO_CHOICES: HostChoices = { profile: DEFAULT_PROFILE, dhcp: false, guests: [], guestsStopped: false }
+
 /** Files that make this host itself: identity, uplink config (in its profile's own format too), first-boot guests and their stand-ins. */
-async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhcp: boolean, guests: readonly GuestKind[]): Promise<void> {
+async function writeHostLayer(lab: Lab, host: HostPlan, { profile, dhcp, guests, guestsStopped }: HostChoices): Promise<void> {
   const upper = hostPaths(lab.dir, host.name).upper
   const etc = join(upper, 'etc')
   writeIfChanged(join(etc, 'hostname'), `${host.name}\n`)
@@ -114,22 +127,13 @@ async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhc
   // The host's only name server is its gateway (the lab's root side, where no
   // DNS server runs): lookups fail at once instead of leaving the lab.
   writeIfChanged(join(etc, 'resolv.conf'), `nameserver ${host.gateway}\n`)
-  writeIfChanged(
-    join(etc, `sysconfig/network-scripts/ifcfg-${host.uplink}`),
-    renderTemplate('lab/ifcfg-uplink.hbs', uplinkVars(host)),
-  )
-  for (const file of profileFiles(lab.name, host, profile, dhcp)) writeIfChanged(join(upper, file.path), file.content, file.mode)
-  if (runsNetworkManager(profile)) {
-    writeIfChanged(join(etc, 'NetworkManager/NetworkManager.conf'), networkManagerConf())
-    // The machine's id would be every host's (D-Bus and NetworkManager key state on it).
-    const machineId = join(etc, 'machine-id')
-    if (!existsSync(machineId)) writeIfChanged(machineId, `${randomBytes(16).toString('hex')}\n`, 0o444)
-  }
-  const key = join(etc, 'ssh/ssh_host_ed25519_key')
-  if (!existsSync(key)) {
-    mkdirSync(dirname(key), { recursive: true })
-    await $`ssh-keygen -q -t ed25519 -N ${''} -C ${`root@${host.name}`} -f ${key}`
-  }
+  for (const file of [ifcfgFile(lab.name, host), ...profileFiles(lab.name, host, profile, dhcp)]) writeIfChanged(join(upper, file.path), file.content, file.mode)
+  if (runsNetworkManager(profile)) writeIfChanged(join(etc, 'NetworkManager/NetworkManager.conf'), networkManagerConf())
+  // Every full host runs a system D-Bus (polkit for libvirtd, NetworkManager):
+  // the machine's id would be every host's, where a real install has its own.
+  const machineId = join(etc, 'machine-id')
+  if (!lab.cheap && !existsSync(machineId)) writeIfChanged(machineId, `${randomBytes(16).toString('hex')}\n`, 0o444)
+  await makeHostKeys(etc, host.name, lab.cheap ? CHEAP_HOST_KEY_TYPES : HOST_KEY_TYPES)
   const provision = join(upper, 'var/lib/kvmplay-lab')
   const { domains, standIns } = labGuests(host, guests)
   for (const domain of domains) {
@@ -137,14 +141,46 @@ async function writeHostLayer(lab: Lab, host: HostPlan, profile: LabProfile, dhc
     // The base layer has the images of every host's usual guests; the extra ones are this host's.
     if (!host.domains.includes(domain)) writeIfChanged(join(upper, `var/lib/libvirt/images/${domain.name}.img`), haltBootSector())
   }
-  writeIfChanged(join(provision, 'running'), domains.filter((d) => d.running).map((d) => `${d.name}\n`).join(''))
+  // The guests the first boot starts and autostarts: none with --no-running-guests (all defined, shut off).
+  writeIfChanged(join(provision, 'running'), domains.filter((d) => d.running && !guestsStopped).map((d) => `${d.name}\n`).join(''))
   writeIfChanged(join(provision, 'standins'), standInLines(standIns))
   writeIfChanged(join(provision, 'static-hosts'), staticHostLines(standIns))
+  // e.g. /etc/NetworkManager/system-connections stays root's 0700 in the host, as on the machine.
+  mirrorMachineDirs(upper)
 }
 
-export function hostKey(lab: Lab, host: Booted): string {
-  const pub = join(hostPaths(lab.dir, host.name).upper, 'etc/ssh/ssh_host_ed25519_key.pub')
-  return readFileSync(pub, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
+/**
+ * The host keys openssh-server's postinst makes on a Debian install, at
+ * sshd's default paths (so no HostKey line is needed): rsa (3072 bits,
+ * ssh-keygen's default), ecdsa (256) and ed25519, each the host's own.
+ * Missing ones only: a kept host keeps its keys, and known_hosts stays valid.
+ * The three run at once, as do the hosts' (an RSA key is ~0.2 CPU-s).
+ */
+export const HOST_KEY_TYPES = ['rsa', 'ecdsa', 'ed25519'] as const
+/**
+ * A cheap host stays minimal: one key, ed25519, as before stock hosts (an RSA
+ * key is most of a cheap host's start-up CPU: 500 of them, minutes). Its
+ * sshd is told so in the lab's drop-in (base.ts), or it would also load the
+ * machine's own rsa and ecdsa keys through the lower layer.
+ */
+export const CHEAP_HOST_KEY_TYPES = ['ed25519'] as const
+
+async function makeHostKeys(etc: string, name: string, types: readonly string[]): Promise<void> {
+  mkdirSync(join(etc, 'ssh'), { recursive: true })
+  await Promise.all(
+    types.map(async (type) => {
+      const key = join(etc, `ssh/ssh_host_${type}_key`)
+      if (!existsSync(key)) await $`ssh-keygen -q -t ${type} -N ${''} -C ${`root@${name}`} -f ${key}`
+    }),
+  )
+}
+
+/** The public host keys a host (or bastion) has of its own, `type base64` each, as ssh-keyscan gives them. */
+export function hostKeys(lab: Lab, host: Booted): string[] {
+  const ssh = join(hostPaths(lab.dir, host.name).upper, 'etc/ssh')
+  return HOST_KEY_TYPES.map((type) => join(ssh, `ssh_host_${type}_key.pub`))
+    .filter((pub) => existsSync(pub))
+    .map((pub) => readFileSync(pub, 'utf8').trim().split(/\s+/).slice(0, 2).join(' '))
 }
 
 /** The veth pair: `eth0` inside the host, `vethRoot` in the machine's namespace — or, behind jump hosts, in the last bastion's (`outerNs`). */
@@ -177,8 +213,8 @@ async function configureUplink(host: HostPlan, profile: LabProfile, first: strin
 
 function startInit(lab: Lab, host: Booted, profile: LabProfile | 'bastion'): number {
   const paths = hostPaths(lab.dir, host.name)
-  // A cheap host (profile none, configured from outside) boots its sshd alone.
-  const bootAs = lab.cheap && profile !== 'bastion' ? 'sshd-only' : profile
+  // A cheap host (profile none, configured from outside) boots its sshd alone; the others start their profile's network system.
+  const bootAs = profile === 'bastion' ? profile : lab.cheap ? 'sshd-only' : networkSystem(profile)
   const log = openSync(paths.log, 'w')
   const child = spawn(
     'nsenter',
@@ -216,10 +252,10 @@ async function waitReady(lab: Lab, host: Booted, pid: number, profile: LabProfil
  * uplink, not yet booted (the lab's DHCP server binds to the uplink's root
  * side in between). Callers remove leftovers first (hostDown).
  */
-export async function prepareLabHost(lab: Lab, host: HostPlan, profile: LabProfile = 'none', dhcp = false, guests: readonly GuestKind[] = []): Promise<void> {
+export async function prepareLabHost(lab: Lab, host: HostPlan, choices: HostChoices = NO_CHOICES): Promise<void> {
   rmSync(hostPaths(lab.dir, host.name).root, { recursive: true, force: true })
-  await writeHostLayer(lab, host, profile, dhcp, guests)
-  await plugUplink(host, profile, hostsOuterNs(lab))
+  await writeHostLayer(lab, host, choices)
+  await plugUplink(host, choices.profile, hostsOuterNs(lab))
 }
 
 /** Boots what is in `netns` (a bastion's, whose boot.sh profile is `bastion`: sshd only) and waits for it. */

@@ -63,9 +63,9 @@ export function inventoryYaml(lab: Lab, hosts: HostPlan[], profiles: Map<string,
   return `# Written by \`kvmplay lab up\` for lab '${lab.name}' (${lab.net}.0.0/16). Works with kvmplay and ansible -i alike.\n${stringify(inventory)}`
 }
 
-/** Each key for port 22 and for root's own port (logins.ts), which ssh looks up as [address]:port. */
-export function knownHostsText(hosts: { address: string; key: string }[]): string {
-  return hosts.map((h) => `${h.address} ${h.key}\n[${h.address}]:${ROOT_PORT} ${h.key}\n`).join('')
+/** Each host's keys (all its types, as ssh-keyscan gives them) for port 22 and for root's own port (logins.ts), which ssh looks up as [address]:port. */
+export function knownHostsText(hosts: { address: string; keys: string[] }[]): string {
+  return hosts.map((h) => [h.address, `[${h.address}]:${ROOT_PORT}`].flatMap((at) => h.keys.map((key) => `${at} ${key}\n`)).join('')).join('')
 }
 
 /**
@@ -85,10 +85,10 @@ export function sshConfigText(lab: Lab, hosts: HostPlan[], access: LabAccess = R
   ].join('\n')
 }
 
-/** `keys`: each host's and bastion's host key, by name. */
-export function writeAccessFiles(lab: Lab, hosts: HostPlan[], keys: Map<string, string>, profiles?: Map<string, LabProfile>, access: LabAccess = ROOT_ACCESS): void {
+/** `keys`: each host's and bastion's host keys, by name. */
+export function writeAccessFiles(lab: Lab, hosts: HostPlan[], keys: Map<string, string[]>, profiles?: Map<string, LabProfile>, access: LabAccess = ROOT_ACCESS): void {
   const paths = labPaths(lab.dir)
   writeFileSync(paths.inventory, inventoryYaml(lab, hosts, profiles, access))
-  writeFileSync(paths.knownHosts, knownHostsText([...(access.bastions ?? []), ...hosts].map((h) => ({ address: h.address, key: keys.get(h.name)! }))))
+  writeFileSync(paths.knownHosts, knownHostsText([...(access.bastions ?? []), ...hosts].map((h) => ({ address: h.address, keys: keys.get(h.name)! }))))
   writeFileSync(paths.sshConfig, sshConfigText(lab, hosts, access))
 }

@@ -3,14 +3,15 @@
  * healthy hosts, rebuilding broken ones, removing extra ones), `down` removes
  * everything, `status` reports each host.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { cpus } from 'node:os'
 import pLimit from 'p-limit'
 import { $ } from './sh.ts'
 import { hostPlan, hostIndex, validateHostCount } from './addressing.ts'
 import type { HostPlan } from './addressing.ts'
-import { buildBase } from './base.ts'
-import { bootLabHost, prepareLabHost, hostDown, hostKey, hostStatus, netnsPids, powerOff, rebootHost } from './host.ts'
+import { baseIsCurrent, buildBase, removeBase } from './base.ts'
+import { stockLibvirtTree } from './stock.ts'
+import { bootLabHost, failedUnits, prepareLabHost, hostDown, hostKeys, hostStatus, netnsPids, powerOff, rebootHost } from './host.ts'
 import type { HostStatus } from './host.ts'
 import { writeAccessFiles } from './inventory.ts'
 import { parseLogins } from './logins.ts'
@@ -18,9 +19,11 @@ import { preflight } from './preflight.ts'
 import { DEFAULT_PROFILE, parseProfiles, profileForHost, validateDhcp } from './profiles.ts'
 import { dhcpServerPid, startDhcpServer, stopDhcpServer } from './dhcp.ts'
 import type { LabProfile } from './profiles.ts'
-import { parseGuests, sameGuests } from './guests.ts'
-import type { GuestKind } from './guests.ts'
+import { parseGuests } from './guests.ts'
+import { recordChoices, recordedChoices, sameChoices } from './choices.ts'
+import type { HostChoices } from './choices.ts'
 import { labPaths, readRecord, resolveLab, writeRecord } from './state.ts'
+import { reloadSshd } from './sshd-reload.ts'
 import { bastionDown, bastionRunning, bastionUp, bastionsOf, fenceLabNet, validateJumps } from './bastion.ts'
 import type { Lab, LabOptions } from './state.ts'
 
@@ -69,38 +72,11 @@ async function knownHostIndexes(lab: Lab): Promise<number[]> {
 }
 
 /** The profile each host was built with, as the lab's record has it (`none` for hosts from before profiles). */
-export function recordedProfile(lab: Lab, name: string): LabProfile {
-  return readRecord(lab.dir)?.hostProfiles?.[name] ?? DEFAULT_PROFILE
-}
-
-/** Whether the host was built with a DHCP uplink, as the lab's record has it. */
-export function recordedDhcp(lab: Lab, name: string): boolean {
-  return readRecord(lab.dir)?.hostDhcp?.[name] ?? false
-}
-
-/** The guest stand-ins a host was built with, as the lab's record has it (none for hosts from before --guests). */
-export function recordedGuests(lab: Lab, name: string): GuestKind[] {
-  return readRecord(lab.dir)?.hostGuests?.[name] ?? []
-}
-
-/** Notes (or, with undefined, forgets) the profile a host was built with. Synchronous: parallel boots cannot interleave. */
-function recordHostProfile(lab: Lab, name: string, profile: LabProfile | undefined, dhcp = false, guests: readonly GuestKind[] = []): void {
-  const record = readRecord(lab.dir)
-  const hostProfiles = { ...record?.hostProfiles }
-  const hostDhcp = { ...record?.hostDhcp }
-  const hostGuests = { ...record?.hostGuests }
-  if (profile) hostProfiles[name] = profile
-  else delete hostProfiles[name]
-  if (profile && dhcp) hostDhcp[name] = true
-  else delete hostDhcp[name]
-  if (profile && guests.length) hostGuests[name] = [...guests]
-  else delete hostGuests[name]
-  writeRecord(lab, record?.hosts ?? 0, { profiles: record?.profiles, hostProfiles, hostDhcp, hostGuests })
-}
+export const recordedProfile = (lab: Lab, name: string): LabProfile => recordedChoices(lab, name).profile
 
 /** The lab's dnsmasq for its DHCP hosts (their veths exist), restarted so it binds to exactly those; stopped if there are none. */
 async function convergeDhcpServer(lab: Lab, plans: HostPlan[]): Promise<void> {
-  const dhcpHosts = plans.filter((h) => recordedDhcp(lab, h.name))
+  const dhcpHosts = plans.filter((h) => recordedChoices(lab, h.name).dhcp)
   if (dhcpHosts.length === 0) await stopDhcpServer(lab.dir)
   else await startDhcpServer(lab.dir, dhcpHosts)
 }
@@ -142,19 +118,36 @@ async function convergeCheap(opts: LabOptions, log: (line: string) => void): Pro
       opts.dhcp && '--dhcp',
       opts.jump && `--jump ${opts.jump}`,
       opts.guests !== undefined && parseGuests(opts.guests).length > 0 && `--guests ${opts.guests}`,
+      opts.runningGuests === false && '--no-running-guests',
     ].filter(Boolean)
     if (extra.length) throw new Error(`invalid ${extra.join(', ')} with --cheap: cheap hosts are sshd and files only (no libvirtd, no guests, no network system of their own); drop --cheap for a full host`)
   }
   if ((before.cheap ?? false) === cheap) return before
   for (const index of await knownHostIndexes(before)) {
     await hostDown(before, hostPlan(before, index))
-    recordHostProfile(before, `h${index}`, undefined)
+    recordChoices(before, `h${index}`, undefined)
   }
   if (readRecord(before.dir)) log(`lab '${before.name}': hosts are ${cheap ? 'cheap (sshd and files only)' : 'full (libvirtd and guests)'} now; every host is rebuilt`)
   // The choices new hosts take from the record start over with the kind (every host is down now).
-  writeRecord(before, 0, { cheap, ...(cheap ? { profiles: ['none'], dhcp: false, guests: [] } : {}) })
+  writeRecord(before, 0, { cheap, ...(cheap ? { profiles: ['none'], dhcp: false, guests: [], runningGuests: true } : {}) })
   const { cheap: _, ...identity } = before
   return cheap ? { ...identity, cheap: true } : identity
+}
+
+/**
+ * A base layer built by an older kvmplay (its own sshd_config and
+ * libvirtd.conf) cannot change under running hosts: they go down with it,
+ * and every host and jump host is built again on the new one.
+ */
+async function convergeBase(lab: Lab, log: (line: string) => void): Promise<void> {
+  if (baseIsCurrent(lab)) return
+  for (const index of await knownHostIndexes(lab)) {
+    await hostDown(lab, hostPlan(lab, index))
+    recordChoices(lab, `h${index}`, undefined)
+  }
+  for (const b of bastionsOf(lab).reverse()) await bastionDown(lab, b)
+  removeBase(lab)
+  log(`lab '${lab.name}': its hosts were built on an older base layer (kvmplay's own sshd_config and libvirtd.conf); every host is rebuilt on Debian's`)
 }
 
 export async function labUp(count: number, opts: LabOptions = {}, log: (line: string) => void = () => {}): Promise<UpResult> {
@@ -167,6 +160,12 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   const dhcp = opts.dhcp ?? readRecord(lab.dir)?.dhcp ?? false
   // Likewise the guests' stand-ins (--guests), none unless asked once.
   const guests = opts.guests !== undefined ? parseGuests(opts.guests) : (readRecord(lab.dir)?.guests ?? [])
+  // Likewise whether the guests run (vm1) or are all left shut off (--no-running-guests).
+  const runningGuests = opts.runningGuests ?? readRecord(lab.dir)?.runningGuests ?? true
+  if (!runningGuests && guests.length) {
+    throw new Error(`invalid --no-running-guests with --guests ${guests.join(',')}: the stand-ins are running guests' NICs; pass --guests none, or --running-guests`)
+  }
+  const wantedChoices = (index: number): HostChoices => ({ profile: wanted(index), dhcp, guests, guestsStopped: !runningGuests })
   // Whom the inventory logs in as: root unless asked (not kept from the last up,
   // so a lab shared by several users of it goes back to plain root by default).
   const logins = parseLogins(opts.login ?? 'root')
@@ -178,10 +177,13 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   preflight(undefined, [...new Set(Array.from({ length: count }, (_, i) => wanted(i + 1)))])
   await refuseForeignAddresses(lab, count)
   const started = performance.now()
-  writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, dhcp, logins, guests, hostProfiles: readRecord(lab.dir)?.hostProfiles })
+  writeRecord(lab, Math.max(count, readRecord(lab.dir)?.hosts ?? 0), { profiles, dhcp, logins, guests, runningGuests })
   const rootOn22 = logins.every((l) => l === 'root')
-  // Running hosts' sshd reads a changed config again (SIGHUP: it re-executes itself).
-  if (await buildBase(lab, { rootOn22 })) await reloadSshd(lab, count)
+  await convergeBase(lab, log)
+  // Hosts that run libvirtd carry libvirt-daemon-system's own files (fetched once, stock.ts).
+  const stockTree = lab.cheap ? undefined : await stockLibvirtTree()
+  // Running hosts' sshd reads a changed drop-in again (SIGHUP: it re-executes itself).
+  if (await buildBase(lab, { rootOn22, stockTree })) await reloadSshd(lab, count)
   await convergeBastions(lab, jumps, log)
 
   const removed: string[] = []
@@ -189,7 +191,7 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
     if (index > count) {
       const host = hostPlan(lab, index)
       await hostDown(lab, host)
-      recordHostProfile(lab, host.name, undefined)
+      recordChoices(lab, host.name, undefined)
       removed.push(host.name)
       log(`${host.name}: removed`)
     }
@@ -203,15 +205,16 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   const prepared = await Promise.all(
     plans.map((host) =>
       limit(async () => {
-        const profile = wanted(host.index)
-        const before = await hostStatus(lab, host, recordedProfile(lab, host.name), recordedDhcp(lab, host.name))
-        if (before.state === 'running' && before.profile === profile && before.dhcp === dhcp && sameGuests(recordedGuests(lab, host.name), guests)) {
+        const choices = wantedChoices(host.index)
+        const profile = choices.profile
+        const before = await hostStatus(lab, host, recordedChoices(lab, host.name))
+        if (before.state === 'running' && sameChoices(recordedChoices(lab, host.name), choices)) {
           return { host, profile, before, action: 'kept' as const }
         }
         if (before.state !== 'down') await hostDown(lab, host)
-        recordHostProfile(lab, host.name, undefined)
-        await prepareLabHost(lab, host, profile, dhcp, guests)
-        recordHostProfile(lab, host.name, profile, dhcp, guests)
+        recordChoices(lab, host.name, undefined)
+        await prepareLabHost(lab, host, choices)
+        recordChoices(lab, host.name, choices)
         return { host, profile, before, action: before.state === 'down' ? ('created' as const) : ('rebuilt' as const) }
       }),
     ),
@@ -223,14 +226,14 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
         if (action === 'kept') return { name: host.name, profile, action }
         await bootLabHost(lab, host, profile)
         const why = before.state === 'running' ? `, was ${before.profile}${before.dhcp ? ' with DHCP' : ''}` : ''
-        log(`${host.name}: ${action} (${host.address}${dhcp ? ' by DHCP' : ''}, profile ${profile}${guests.length ? `, guests ${guests.join(',')}` : ''}${why})`)
+        log(`${host.name}: ${action} (${host.address}${dhcp ? ' by DHCP' : ''}, profile ${profile}${guests.length ? `, guests ${guests.join(',')}` : ''}${runningGuests ? '' : ', no guest running'}${why})${failedNote(failedUnits(lab, host))}`)
         return { name: host.name, profile, action }
       }),
     ),
   )
 
   const bastions = bastionsOf(lab)
-  const keys = new Map([...bastions, ...plans].map((h) => [h.name, hostKey(lab, h)]))
+  const keys = new Map([...bastions, ...plans].map((h) => [h.name, hostKeys(lab, h)]))
   writeAccessFiles(lab, plans, keys, new Map(hosts.map((h) => [h.name, h.profile])), { logins, rootOn22, bastions })
   const paths = labPaths(lab.dir)
   return {
@@ -273,7 +276,7 @@ export async function labStatus(
 ): Promise<{ lab: Lab; hosts: HostStatus[]; dhcpServer?: { pid?: number }; bastions: { name: string; address: string; running: boolean }[] }> {
   const lab = resolveLab(opts)
   const hosts = await Promise.all(
-    (await knownHostIndexes(lab)).map((i) => hostStatus(lab, hostPlan(lab, i), recordedProfile(lab, `h${i}`), recordedDhcp(lab, `h${i}`))),
+    (await knownHostIndexes(lab)).map((i) => hostStatus(lab, hostPlan(lab, i), recordedChoices(lab, `h${i}`))),
   )
   // The DHCP server: its PID while it runs, none where a DHCP host has no server (`up` restarts it).
   const dhcpServer = hosts.some((h) => h.dhcp) || dhcpServerPid(lab.dir) ? { pid: dhcpServerPid(lab.dir) } : undefined
@@ -287,7 +290,12 @@ export interface RebootResult {
   ok: boolean
   seconds: number
   error?: string
+  /** Units of the host's boot that failed without stopping it (a network system that could not bring everything up). */
+  failedUnits?: string[]
 }
+
+/** `; failed: …` for a log line, when units of the host's boot failed. */
+const failedNote = (units: string[]) => (units.length ? `; failed: ${units.join('; ')}` : '')
 
 /**
  * Power-cycles hosts (all of the lab's with `all`): each boots again from its
@@ -307,7 +315,7 @@ export async function labReboot(names: string[], opts: LabOptions & { all?: bool
     }
   }
   // A DHCP host gets its lease again at boot: the server must be there (restarted on all the lab's DHCP uplinks if it is not).
-  if (plans.some((h) => recordedDhcp(lab, h.name)) && !dhcpServerPid(lab.dir)) {
+  if (plans.some((h) => recordedChoices(lab, h.name).dhcp) && !dhcpServerPid(lab.dir)) {
     await convergeDhcpServer(lab, (await knownHostIndexes(lab)).map((i) => hostPlan(lab, i)))
   }
   const limit = pLimit(bootParallelism())
@@ -318,8 +326,9 @@ export async function labReboot(names: string[], opts: LabOptions & { all?: bool
         const started = performance.now()
         try {
           const seconds = await rebootHost(lab, host, profile)
-          log(`${host.name}: rebooted in ${seconds.toFixed(1)} s (profile ${profile})`)
-          return { name: host.name, profile, ok: true, seconds }
+          const failed = failedUnits(lab, host)
+          log(`${host.name}: rebooted in ${seconds.toFixed(1)} s (profile ${profile})${failedNote(failed)}`)
+          return { name: host.name, profile, ok: true, seconds, ...(failed.length ? { failedUnits: failed } : {}) }
         } catch (err) {
           const seconds = (performance.now() - started) / 1000
           log(`${host.name}: reboot failed after ${seconds.toFixed(1)} s: ${(err as Error).message}`)
@@ -352,20 +361,6 @@ export async function labHost(name: string, opts: LabOptions = {}): Promise<{ la
 }
 
 /** Argument list for the system ssh client to reach a lab host with strict host-key checking. */
-/** Tells the sshd of every running host of the lab to read its config again. */
-async function reloadSshd(lab: Lab, count: number): Promise<void> {
-  for (let i = 1; i <= count; i++) {
-    for (const pid of await netnsPids(hostPlan(lab, i).netns)) {
-      try {
-        // The listener alone: its command line is boot.sh's; a session's sshd says whom it serves.
-        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() === '/usr/sbin/sshd -E /var/log/sshd.log') process.kill(pid, 'SIGHUP')
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
-}
-
 export function sshArgs(lab: Lab, host: HostPlan, command: string[] = []): string[] {
   return ['-F', labPaths(lab.dir).sshConfig, host.name, ...command]
 }

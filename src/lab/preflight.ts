@@ -3,7 +3,7 @@
  * a missing piece is one clear error naming the fix instead of a half-built lab.
  */
 import { accessSync, constants } from 'node:fs'
-import { PROFILE_PACKAGES } from './profiles.ts'
+import { SYSTEM_PACKAGES, networkSystem } from './profiles.ts'
 import type { LabProfile } from './profiles.ts'
 
 /** Debian package → a program of it that the lab runs. */
@@ -27,13 +27,18 @@ export const LAB_PACKAGES: Record<string, string> = {
   'opendoas': '/usr/bin/doas',
   // The DHCP client (udhcpc) of the guests' stand-ins (lab up --guests, guests.sh).
   busybox: '/usr/bin/busybox',
+  // Each full host's system bus, and polkit on it: libvirtd as Debian ships it asks polkit about non-root clients.
+  dbus: '/usr/bin/dbus-daemon',
+  polkitd: '/usr/lib/polkit-1/polkitd',
+  // libvirt-daemon-system's own files are fetched with apt and unpacked with dpkg-deb (stock.ts).
+  apt: '/usr/bin/apt-get',
 }
 
 /**
  * What the hosts' own network systems need (profiles other than none): on the
  * machine, since hosts share its /usr. bootstrap.sh installs them all.
  */
-export const PROFILE_LAB_PACKAGES: Record<string, string> = Object.assign({}, ...Object.values(PROFILE_PACKAGES))
+export const PROFILE_LAB_PACKAGES: Record<string, string> = Object.assign({}, ...Object.values(SYSTEM_PACKAGES))
 
 /**
  * The DHCP servers whose own checkers the reservation tests run on the files
@@ -50,7 +55,7 @@ export const APT_LINE = `apt-get install -y --no-install-recommends ${Object.key
 
 /** The packages a lab of these profiles needs: the lab's own, then those of its profiles. */
 export function packagesFor(profiles: readonly LabProfile[] = []): Record<string, string> {
-  return Object.assign({}, LAB_PACKAGES, ...profiles.map((p) => PROFILE_PACKAGES[p]))
+  return Object.assign({}, LAB_PACKAGES, ...profiles.map((p) => SYSTEM_PACKAGES[networkSystem(p)]))
 }
 
 export const aptLine = (packages: string[]) => `apt-get install -y --no-install-recommends ${packages.join(' ')}`

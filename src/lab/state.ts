@@ -30,6 +30,8 @@ export interface LabOptions {
   guests?: string
   /** Cheap hosts: sshd and files only (no libvirtd, no guests), one /30 each, up to 1000 (addressing.ts); a change rebuilds every host. */
   cheap?: boolean
+  /** false: the hosts' guests are defined but none runs, vm1 included (`--no-running-guests`); kept like the other choices. */
+  runningGuests?: boolean
 }
 
 export interface Lab extends LabIdentity {
@@ -58,6 +60,10 @@ export interface LabRecord {
   hostGuests?: Record<string, GuestKind[]>
   /** A lab of cheap hosts (addressing.ts): the hosts' addresses follow from it. */
   cheap?: boolean
+  /** Whether the last `up` with a choice wanted the guests running (new hosts get it; absent: running). */
+  runningGuests?: boolean
+  /** The hosts built with their guests stopped (a host whose choice changes is rebuilt). */
+  hostGuestsStopped?: Record<string, boolean>
 }
 
 export const labPaths = (dir: string) => ({
@@ -114,7 +120,7 @@ export function readRecord(dir: string): LabRecord | undefined {
   return JSON.parse(readFileSync(path, 'utf8')) as LabRecord
 }
 
-export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp' | 'jumps' | 'logins' | 'guests' | 'hostGuests' | 'cheap'>): void {
+export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 'profiles' | 'hostProfiles' | 'dhcp' | 'hostDhcp' | 'jumps' | 'logins' | 'guests' | 'hostGuests' | 'cheap' | 'runningGuests' | 'hostGuestsStopped'>): void {
   mkdirSync(lab.dir, { recursive: true })
   const before = readRecord(lab.dir)
   const record: LabRecord = {
@@ -130,6 +136,8 @@ export function writeRecord(lab: Lab, hosts: number, profiles?: Pick<LabRecord, 
     guests: profiles?.guests ?? before?.guests,
     hostGuests: profiles?.hostGuests ?? before?.hostGuests,
     cheap: profiles?.cheap ?? before?.cheap,
+    runningGuests: profiles?.runningGuests ?? before?.runningGuests,
+    hostGuestsStopped: profiles?.hostGuestsStopped ?? before?.hostGuestsStopped,
   }
   writeFileSync(labPaths(lab.dir).record, JSON.stringify(record, null, 2) + '\n')
 }

@@ -25,10 +25,11 @@ export const testLab = () => resolveLab(TEST_LAB)
 
 /**
  * Brings the test lab to `count` healthy hosts (keeping the ones that are), of `profile` (a list: round-robin) if given, with DHCP uplinks if `dhcp`,
- * behind `jump` jump hosts, logged in to as `login` says, with the guests' stand-ins `guests` names (0, root and none unless asked: a suite never inherits another's bastions, logins or guests).
+ * behind `jump` jump hosts, logged in to as `login` says, with the guests' stand-ins `guests` names, vm1 running unless `runningGuests` is false
+ * (0, root, none and running unless asked: a suite never inherits another's bastions, logins or guests).
  */
-export async function useLab(count: number, profile?: string, dhcp?: boolean, opts: { jump?: number; login?: string; guests?: string } = {}) {
-  const res = await labUp(count, { ...TEST_LAB, profile, dhcp, jump: opts.jump ?? 0, login: opts.login ?? 'root', guests: opts.guests ?? 'none' })
+export async function useLab(count: number, profile?: string, dhcp?: boolean, opts: { jump?: number; login?: string; guests?: string; runningGuests?: boolean } = {}) {
+  const res = await labUp(count, { ...TEST_LAB, profile, dhcp, jump: opts.jump ?? 0, login: opts.login ?? 'root', guests: opts.guests ?? 'none', runningGuests: opts.runningGuests ?? true })
   const hosts = Array.from({ length: count }, (_, i) => hostPlan(res.lab, i + 1))
   return { ...res, hosts }
 }

@@ -55,6 +55,14 @@ it('each cheap host answers on its own /30 and runs sshd and nothing else', asyn
   }
 })
 
+it("a cheap host stays minimal: one ed25519 host key of its own, the only one its sshd loads (not the machine's rsa or ecdsa)", async () => {
+  const [h] = hosts
+  assert.is((await on(h, 'sshd -T | grep "^hostkey "')).trim(), 'hostkey /etc/ssh/ssh_host_ed25519_key')
+  const scanned = (await $`ssh-keyscan -T 5 ${h.address}`).stdout.trim().split('\n')
+  assert.equal(scanned.map((l) => l.split(' ')[1]), ['ssh-ed25519'])
+  assert.equal((await on(h, 'sshd -T | grep -E "^(usepam|maxstartups) "')).trim().split('\n').sort(), ['maxstartups 10:30:100', 'usepam yes'])
+})
+
 it('the scale playbook converges on every host; a second run and --check change nothing', async () => {
   const first = run(1)
   assert.is(first.code, 0, first.out + first.err)

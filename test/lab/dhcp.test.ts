@@ -4,7 +4,8 @@ import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
 import { hostPlan } from '../../src/lab/addressing.ts'
 import { dnsmasqArgs, prefixMask } from '../../src/lab/dhcp.ts'
-import { profileFiles, supportsDhcp, validateDhcp } from '../../src/lab/profiles.ts'
+import { supportsDhcp, validateDhcp } from '../../src/lab/profiles.ts'
+import { profileFiles } from '../../src/lab/layouts.ts'
 
 const lab = { name: 'lab', net: '198.18', dir: '/tmp/kvmplay-lab' } as const
 const h1 = hostPlan(lab, 1)
@@ -41,8 +42,8 @@ test('prefixMask', () => {
 })
 
 test('--dhcp: NetworkManager and netplan only; others named in the error', () => {
-  assert.ok(supportsDhcp('networkmanager') && supportsDhcp('netplan'))
-  assert.not.ok(supportsDhcp('ifupdown') || supportsDhcp('none') || supportsDhcp('network-scripts'))
+  assert.ok(supportsDhcp('networkmanager') && supportsDhcp('netplan') && supportsDhcp('netplan-cloud') && supportsDhcp('netplan-installer'))
+  assert.not.ok(supportsDhcp('ifupdown') || supportsDhcp('ifupdown-cloud') || supportsDhcp('none') || supportsDhcp('network-scripts'))
   validateDhcp(['networkmanager', 'netplan'])
   assert.throws(() => validateDhcp(['networkmanager', 'ifupdown', 'none', 'ifupdown']), /^invalid --dhcp: profile ifupdown, none cannot/)
   assert.throws(() => profileFiles(lab.name, h3, 'ifupdown', true), /invalid --dhcp/)
@@ -50,13 +51,13 @@ test('--dhcp: NetworkManager and netplan only; others named in the error', () =>
 
 test('DHCP uplink files: the keyfile says method=auto, netplan dhcp4: true, neither a static address', () => {
   const [keyfile] = profileFiles(lab.name, h3, 'networkmanager', true)
-  assert.match(keyfile.content, /^\[ipv4\]\nmethod=auto\nmay-fail=false$/m)
+  assert.match(keyfile.content, /^\[ipv4\]\nmethod=auto\n\n/m)
   assert.not.match(keyfile.content, /address1=|^dns=/m)
   const [np] = profileFiles(lab.name, h3, 'netplan', true)
   const eth0 = parse(np.content).network.ethernets.eth0
   assert.equal(eth0, { match: { macaddress: '02:6b:76:12:00:03' }, 'set-name': 'eth0', dhcp4: true, dhcp6: false })
   // Static stays as it was.
-  assert.match(profileFiles(lab.name, h3, 'networkmanager')[0].content, /^method=manual\naddress1=198\.18\.3\.2\/24,198\.18\.3\.1$/m)
+  assert.match(profileFiles(lab.name, h3, 'networkmanager')[0].content, /^address1=198\.18\.3\.2\/24,198\.18\.3\.1\ndns=198\.18\.3\.1;\nmethod=manual$/m)
   assert.is(parse(profileFiles(lab.name, h3, 'netplan')[0].content).network.ethernets.eth0.dhcp4, false)
 })
 

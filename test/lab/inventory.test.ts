@@ -32,9 +32,12 @@ test("each host's profile is the host var lab_profile", () => {
   assert.is(group.hosts.h2.lab_profile, 'netplan')
 })
 
-test("known_hosts has each host's key for its address, and for root's own port", () => {
-  const text = knownHostsText([{ address: '198.18.1.2', key: 'ssh-ed25519 AAAAC3Nza' }])
-  assert.is(text, '198.18.1.2 ssh-ed25519 AAAAC3Nza\n[198.18.1.2]:2222 ssh-ed25519 AAAAC3Nza\n')
+test("known_hosts has each of a host's keys for its address, and for root's own port", () => {
+  const text = knownHostsText([{ address: '198.18.1.2', keys: ['ssh-rsa AAAAB3Nza', 'ssh-ed25519 AAAAC3Nza'] }])
+  assert.is(
+    text,
+    '198.18.1.2 ssh-rsa AAAAB3Nza\n198.18.1.2 ssh-ed25519 AAAAC3Nza\n[198.18.1.2]:2222 ssh-rsa AAAAB3Nza\n[198.18.1.2]:2222 ssh-ed25519 AAAAC3Nza\n',
+  )
 })
 
 test('--login: the inventory logs in as the login user and becomes root; the ssh_config keeps root on its own port', () => {

@@ -13,7 +13,7 @@ import { labDown, labReboot, labStatus, labUp } from '../../src/lab/lab.ts'
 import { hostMemoryKiB } from '../../src/lab/host.ts'
 import { readRecord } from '../../src/lab/state.ts'
 import { missingPackages } from '../../src/lab/preflight.ts'
-import { LAB_PROFILES } from '../../src/lab/profiles.ts'
+import { LAB_PROFILES, networkSystem } from '../../src/lab/profiles.ts'
 import type { LabProfile } from '../../src/lab/profiles.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 import { TEST_LAB, onHost, useLab } from '../helpers/lab.ts'
@@ -63,10 +63,11 @@ async function assertOwnSystem(host: HostPlan, profile: LabProfile, uplink = 'et
   assert.ok(routes.some((r) => r.dst === 'default' && r.gateway === host.gateway && r.dev === uplink), `${host.name}: default route via ${host.gateway} on ${uplink}`)
   const procs = (await onHost(host, 'ps -e -o comm=')).split('\n')
   const nm = procs.includes('NetworkManager')
-  switch (profile) {
+  // Every full host has its system bus (polkit for libvirtd), whatever its network.
+  assert.ok(procs.includes('dbus-daemon'), `${host.name}: a system D-Bus`)
+  switch (networkSystem(profile)) {
     case 'none':
       assert.not.ok(nm, 'no NetworkManager in a host of profile none')
-      assert.not.ok(procs.includes('dbus-daemon'), 'no D-Bus in a host of profile none')
       break
     case 'network-scripts':
       assert.not.ok(nm, 'no NetworkManager in a host of the network scripts')
@@ -86,6 +87,42 @@ async function assertOwnSystem(host: HostPlan, profile: LabProfile, uplink = 'et
       assert.ok(nm)
       assert.match(await onHost(host, 'ls /run/NetworkManager/system-connections/'), /^netplan-.*\.nmconnection$/m)
       assert.match(await onHost(host, 'nmcli -t -f NAME,DEVICE connection show --active'), new RegExp(`^netplan-${uplink}:${uplink}$`, 'm'))
+      break
+  }
+  if (uplink === 'eth0') await assertLayout(host, profile)
+}
+
+/** The uplink's files are still the installer's or cloud-init's, and it is they that brought eth0 up. */
+async function assertLayout(host: HostPlan, profile: LabProfile) {
+  const interfaces = () => onHost(host, 'cat /etc/network/interfaces')
+  switch (profile) {
+    case 'ifupdown-installer': {
+      // Not an `auto` interface: ifup -a alone leaves it down; the boot's hotplug step (udev's, on Debian) brought it up.
+      const text = await interfaces()
+      assert.match(text, /^allow-hotplug eth0$/m)
+      assert.not.match(text, /^auto eth0/m)
+      assert.is((await onHost(host, 'ifquery --list --allow=hotplug')).trim(), 'eth0')
+      break
+    }
+    case 'ifupdown-cloud':
+      assert.equal((await interfaces()).split('\n').filter((l) => l && !l.startsWith('#')), ['source /etc/network/interfaces.d/*'])
+      assert.match(await onHost(host, 'cat /etc/network/interfaces.d/50-cloud-init'), /^auto eth0\niface eth0 inet static$/m)
+      break
+    case 'netplan-installer':
+    case 'netplan-cloud': {
+      const file = profile === 'netplan-cloud' ? '50-cloud-init.yaml' : '00-installer-config.yaml'
+      assert.equal((await onHost(host, 'ls /etc/netplan')).trim().split('\n'), ['01-network-manager-all.yaml', file].sort())
+      // netplan named the NetworkManager connection after its own definition: eth0 came from that file.
+      assert.match(await onHost(host, 'cat /run/NetworkManager/system-connections/netplan-eth0.nmconnection'), /^interface-name=eth0$/m)
+      break
+    }
+    case 'networkmanager':
+      assert.match(await onHost(host, 'cat /etc/NetworkManager/system-connections/eth0.nmconnection'), /^autoconnect-priority=-999$/m)
+      break
+    case 'network-scripts':
+      // Anaconda's IPV6INIT=yes: ifup-ipv6 ran too (net.ipv6 is the host's own).
+      assert.match(await onHost(host, 'cat /etc/sysconfig/network-scripts/ifcfg-eth0'), /^IPV6INIT=yes$/m)
+      assert.match(await onHost(host, 'ip -6 addr show dev eth0'), /inet6 fe80::/)
       break
   }
 }
@@ -214,13 +251,13 @@ labTest('none: a bridge does not survive a reboot (nothing reads ifcfg): the lab
 })
 
 labTest('a mixed fleet: profiles round-robin, in status, inventory and record; reboot --all; a changed profile rebuilds only that host', async () => {
-  const list = ['networkmanager', 'ifupdown', 'netplan'] as const
+  const list = ['networkmanager', 'ifupdown-installer', 'netplan-cloud'] as const
   const fleet = await useLab(3, list.join(','))
   const status = await labStatus(TEST_LAB)
   assert.equal(status.hosts.map((h) => h.profile), [...list])
   const inv = parse(readFileSync(fleet.inventory, 'utf8'))
   assert.equal(Object.values(inv.all.children.hypervisors.hosts).map((h) => (h as { lab_profile: string }).lab_profile), [...list])
-  assert.equal(readRecord(TEST_LAB.dir)?.hostProfiles, { h1: 'networkmanager', h2: 'ifupdown', h3: 'netplan' })
+  assert.equal(readRecord(TEST_LAB.dir)?.hostProfiles, { h1: 'networkmanager', h2: 'ifupdown-installer', h3: 'netplan-cloud' })
   for (const [i, host] of fleet.hosts.entries()) await assertOwnSystem(host, list[i])
 
   const started = performance.now()
@@ -235,9 +272,21 @@ labTest('a mixed fleet: profiles round-robin, in status, inventory and record; r
 
   // Without --profile, up keeps every host's profile; a changed list rebuilds only the host it changes.
   assert.equal((await labUp(3, TEST_LAB)).hosts.map((h) => h.action), ['kept', 'kept', 'kept'])
-  const changed = await labUp(3, { ...TEST_LAB, profile: 'networkmanager,ifupdown,ifupdown' })
-  assert.equal(changed.hosts.map((h) => [h.action, h.profile]), [['kept', 'networkmanager'], ['kept', 'ifupdown'], ['rebuilt', 'ifupdown']])
-  await assertOwnSystem(fleet.hosts[2], 'ifupdown')
+  const changed = await labUp(3, { ...TEST_LAB, profile: 'networkmanager,ifupdown-installer,ifupdown-cloud' })
+  assert.equal(changed.hosts.map((h) => [h.action, h.profile]), [['kept', 'networkmanager'], ['kept', 'ifupdown-installer'], ['rebuilt', 'ifupdown-cloud']])
+  await assertOwnSystem(fleet.hosts[2], 'ifupdown-cloud')
+})
+
+labTest('a network unit that fails does not stop the boot (as on a real host): the lab says which, and the host is up', async () => {
+  const { hosts: [host] } = await useLab(1, 'ifupdown-installer')
+  // An interface of the admin's whose pre-up fails: ifup -a fails, the uplink (allow-hotplug) still comes up.
+  await onHost(host, put('/etc/network/interfaces.d/broken', 'auto kvbroken\niface kvbroken inet manual\n\tpre-up false\n', '644'))
+  const res = await labReboot([host.name], TEST_LAB)
+  const [r] = res.hosts
+  assert.ok(r.ok, r.error)
+  assert.equal(r.failedUnits, ['networking.service (ifup -a) (see /var/log/ifup.log in the host)'])
+  await assertOwnSystem(host, 'ifupdown-installer')
+  await assertLibvirtBack(host)
 })
 
 labTest('reboot of a host the lab does not have is refused, naming the hosts it has', async () => {

@@ -122,7 +122,8 @@ it('bad input, each a clear error with nothing changed: a syntax error (file:lin
 
 it("a jump host whose key changed is refused, and its hosts with it, naming the jump host and the known_hosts line; nothing changed", async () => {
   const known = readFileSync(join(testLab().dir, 'known_hosts'), 'utf8')
-  const otherKey = known.split('\n').find((l) => l.startsWith(`${hosts[0].address} `))!.split(' ').slice(1).join(' ')
+  // Another host's key of j1's own type (ed25519; hosts have rsa and ecdsa too): a changed key, not an unknown type.
+  const otherKey = known.split('\n').find((l) => l.startsWith(`${hosts[0].address} ssh-ed25519 `))!.split(' ').slice(1).join(' ')
   const forged = file('known_hosts-forged', known.replace(new RegExp(`^${NET.replace('.', '\\.')}\\.0\\.2 .*$`, 'm'), `${NET}.0.2 ${otherKey}`))
   const config = file('ssh_config-forged', `Host *\n  UserKnownHostsFile ${forged}\nInclude ${sshConfig}\n`)
   const res = kvmplay(['run', CUSTOM, '-i', namesOnly(['h1']), '-F', config, '--json'])
