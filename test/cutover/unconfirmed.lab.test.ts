@@ -1,6 +1,6 @@
 /**
  * Nothing unconfirmed on disk (issue 28): on a fleet of one host of each
- * network system, a bridge change refused before it is applied (a probe
+ * network system, in the layouts installers and cloud images write, a bridge change refused before it is applied (a probe
  * already false) and one rolled back after it (a wrong address cuts the
  * host off) each leave every file of the host's network configuration
  * byte for byte as it was — persistBridge ran before applyBridge in the
@@ -17,15 +17,18 @@ import { FIXTURES, kvmplay, recapOf } from '../helpers/cli.ts'
 import { assertUnbridged } from '../network/bridge-lab.ts'
 
 /** The directories each system reads its network from at boot: every file in them, its mode and its bytes. */
-const CONFIG: Record<string, string> = {
+const CONFIG: Partial<Record<LabProfile, string>> = {
   networkmanager: '/etc/NetworkManager/system-connections',
-  ifupdown: '/etc/network',
-  netplan: '/etc/netplan',
+  'ifupdown-installer': '/etc/network',
+  'ifupdown-cloud': '/etc/network',
+  'netplan-installer': '/etc/netplan',
+  'netplan-cloud': '/etc/netplan',
   'network-scripts': '/etc/sysconfig/network-scripts',
 }
 const PROFILES = Object.keys(CONFIG) as LabProfile[]
+
 const digest = (h: HostPlan, profile: LabProfile) =>
-  onHost(h, `cd ${CONFIG[profile]} && find . -type f -printf '%p %m %u\\n' | sort && find . -type f -exec md5sum {} + | sort`)
+  onHost(h, `cd ${CONFIG[profile]!} && find . -type f -printf '%p %m %u\\n' | sort && find . -type f -exec md5sum {} + | sort`)
 
 const s = suite('unconfirmed bridge changes leave nothing on disk')
 const { it, fleet } = fleetSuite(s, PROFILES)

@@ -50,9 +50,26 @@ interface Definition {
   renderer?: string
 }
 
+/**
+ * The renderer netplan gives definitions that name none: the last
+ * `network: renderer:` of its files, in the order it reads them — often not
+ * the file that defines the uplink (Ubuntu's installer and cloud-init write
+ * none; 01-network-manager-all.yaml, as Ubuntu Desktop ships it, sets it for
+ * all). Left out everywhere: networkd, netplan's default.
+ */
+export function globalRenderer(system: NetworkSystem): string | undefined {
+  let renderer: string | undefined
+  for (const f of system.netplan) {
+    const net = isObject(f.config) ? f.config.network : undefined
+    if (isObject(net) && typeof net.renderer === 'string') renderer = net.renderer
+  }
+  return renderer
+}
+
 /** Every definition of the device (a port section) or of the bridge, in the order netplan reads the files. */
 export function definitions(system: NetworkSystem, device: string, bridge: string): Definition[] {
   const out: Definition[] = []
+  const global = globalRenderer(system)
   for (const f of system.netplan) {
     const net = isObject(f.config) ? f.config.network : undefined
     if (!isObject(net)) continue
@@ -64,7 +81,8 @@ export function definitions(system: NetworkSystem, device: string, bridge: strin
         const match = isObject(def.match) ? def.match : {}
         const named = section === 'bridges' ? id === bridge : id === device || def['set-name'] === device || match.name === device
         if (!named) continue
-        const renderer = typeof def.renderer === 'string' ? def.renderer : typeof net.renderer === 'string' ? net.renderer : undefined
+        // The definition's own, else its section's (netplan takes `renderer` beside the definitions too), else the files' global one.
+        const renderer = typeof def.renderer === 'string' ? def.renderer : typeof defs.renderer === 'string' ? defs.renderer : global
         out.push({ path: f.path, content: f.content, section, id, def, renderer })
       }
     }

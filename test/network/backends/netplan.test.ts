@@ -12,7 +12,7 @@ import { parseNetworkSystem } from '../../../src/facts/network-system.ts'
 import type { NetworkSystem } from '../../../src/facts/network-system.ts'
 import { bridgeWish } from '../../../src/network/wish.ts'
 import type { BridgeOptions } from '../../../src/network/wish.ts'
-import { netplanBackend } from '../../../src/network/backends/netplan.ts'
+import { netplanBackend, renderer } from '../../../src/network/backends/netplan.ts'
 import type { PersistedFile } from '../../../src/network/backend.ts'
 
 const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../../fixtures/canned/${f}`, import.meta.url), 'utf8'))
@@ -210,3 +210,15 @@ test('restore: the files first, netplan generate, NetworkManager puts the old pr
 })
 
 test.run()
+
+test("the renderer of a file that names none is netplan's global one, from whichever file sets it last (Ubuntu's installer file and 01-network-manager-all.yaml)", () => {
+  const installer = 'network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses: [198.19.3.2/24]\n'
+  const all = (renderer: string) => `network:\n  version: 2\n  renderer: ${renderer}\n`
+  const wish = { bridge: 'br0', device: 'eth0' } as ReturnType<typeof bridgeWish>
+  const kind = (files: { path: string; content: string }[]) => renderer(wish, system(files)).kind
+  assert.is(kind([{ path: '/etc/netplan/00-installer-config.yaml', content: installer }, { path: '/etc/netplan/01-network-manager-all.yaml', content: all('NetworkManager') }]), 'NetworkManager')
+  assert.is(kind([{ path: '/etc/netplan/00-installer-config.yaml', content: installer }]), 'networkd', "netplan's default")
+  // The last file read wins; a definition's own renderer wins over all.
+  assert.is(kind([{ path: '/etc/netplan/01-a.yaml', content: all('NetworkManager') }, { path: '/etc/netplan/02-b.yaml', content: all('networkd') }, { path: '/etc/netplan/50-c.yaml', content: installer }]), 'networkd')
+  assert.is(kind([{ path: '/etc/netplan/01-a.yaml', content: all('networkd') }, { path: '/etc/netplan/50-c.yaml', content: installer.replace('    eth0:\n', '    eth0:\n      renderer: NetworkManager\n') }]), 'NetworkManager')
+})
