@@ -7,10 +7,11 @@
  * there, and no cutover waits on a controller that has gone.
  */
 import type { HostPlan } from './addressing.ts'
-import type { LabProfile } from './profiles.ts'
+import { networkSystem } from './profiles.ts'
+import type { LabProfile, NetworkSystem } from './profiles.ts'
 
 /** Where each network system keeps what it brings up at boot. */
-const CONFIG_DIRS: Partial<Record<LabProfile, string>> = {
+const CONFIG_DIRS: Partial<Record<NetworkSystem, string>> = {
   networkmanager: '/etc/NetworkManager/system-connections',
   netplan: '/etc/netplan',
   ifupdown: '/etc/network',
@@ -33,7 +34,7 @@ export interface HostEndState {
 
 /** One script, one round trip: sections the parser below reads. */
 export function endStateScript(bridge: string, profile: LabProfile): string {
-  const dir = CONFIG_DIRS[profile]
+  const dir = CONFIG_DIRS[networkSystem(profile)]
   return [
     `echo "@@RUNTIME $(ip -4 -o addr show dev ${bridge} 2>/dev/null | wc -l)"`,
     // Lines that are not comments (a file kvmplay wrote says in a comment that the bridge was removed), in files the system reads (no hidden ones).

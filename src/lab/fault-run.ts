@@ -66,7 +66,7 @@ export async function runWithFault(r: FaultRun): Promise<FaultRunResult> {
   const recap = events.find((e) => e.type === 'recap')
   const outcome: Record<string, string> = {}
   for (const e of events) {
-    if (e.type === 'task') outcome[e.host] = `${e.status} ${e.task}`
+    if (e.type === 'task') outcome[e.host] = `${e.status} ${e.task}${e.status === 'failed' || e.status === 'rolled_back' ? `: ${String(e.reason).slice(0, 300)}` : ''}`
     if (e.type === 'unreachable') outcome[e.host] = `unreachable: ${String(e.reason).slice(0, 120)}`
   }
   return { ended, code, wallMs: performance.now() - started, recap: recap?.hosts, interrupted: recap?.interrupted, outcome, stderr: err }

@@ -47,7 +47,7 @@ for (const [i, fault] of FAULTS.entries()) {
 it('a run without a fault then converges every host, whatever the faults left', async () => {
   for (const play of [MIGRATE, WAY_BACK, MIGRATE]) {
     const r = await runWithFault({ args: run(play), targets: [], delayMs: 0, watchdogMs: 150_000 })
-    assert.is(r.code, 0, JSON.stringify(r.outcome))
+    assert.is(r.code, 0, `${play}: ${r.ended ? 'ended' : 'killed by the watchdog'} after ${(r.wallMs / 1000).toFixed(0)} s: ${JSON.stringify(r.outcome)} ${r.stderr}`)
   }
   for (const h of fleet.hosts) assert.is(phase(readEndState(fleet.sshConfig, h, profileOf(h))), 'migrated', h.name)
 })
@@ -56,10 +56,11 @@ it('SIGTERM in the middle of a run ends it within seconds; the recap names each 
   const child = spawn(process.execPath, [BIN, ...run(WAY_BACK), '--json', '-e', JSON.stringify({ probes: ['sleep 30'] })], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (d) => (out += d))
+  const closed = new Promise((r) => child.on('close', r))
   await new Promise((r) => setTimeout(r, 2500))
   const signalled = Date.now()
   child.kill('SIGTERM')
-  const code = await new Promise((r) => child.on('close', r))
+  const code = await closed
   const took = Date.now() - signalled
   assert.is(code, 99)
   assert.ok(took < 15_000, `ended ${took} ms after SIGTERM`)
