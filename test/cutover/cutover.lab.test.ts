@@ -55,8 +55,10 @@ cut('one batch: the right change is confirmed; a wrong address and a wrong prefi
   assert.is(recap.hosts.h2.rolled_back, 1)
   assert.is(recap.hosts.h3.rolled_back, 1)
   const why = Object.fromEntries(events(res.out).filter((e) => e.status === 'rolled_back').map((e) => [e.host, e.reason]))
-  assert.match(why.h2, /rolled back — could not log in again within 6 s.*restored its previous state by itself \(restore exit 0\), verified/)
-  assert.match(why.h3, /rolled back — .*(invalid gateway|could not log in again)/)
+  // Cut off: kvmplay cannot log in again — or, on a busy machine where the detached change lands after the new
+  // login, the connection drops while probing and then it cannot. Either way the host restores itself, verified.
+  assert.match(why.h2, /rolled back — (could not log in again within 6 s|the connection dropped while probing).*restored its previous state by itself \(restore exit 0\), verified/, why.h2)
+  assert.match(why.h3, /rolled back — .*(invalid gateway|could not log in again|the connection dropped while probing)/, why.h3)
   // Lost host → verdict is bounded by the confirm timeout (plus reconnecting after the rollback).
   assert.ok(seconds < TIMEOUT + 20, `${seconds} s`)
   // h1: bridged, reachable (we are talking to it), confirmed.
