@@ -37,9 +37,13 @@ export async function useLab(count: number, profile?: string, dhcp?: boolean, op
 /** Runs a command on a lab host with the system ssh client, strict host-key checking on. */
 export async function onHost(host: HostPlan, command: string): Promise<string> {
   const { sshConfig } = labPaths(testLab().dir)
-  const out = await $`ssh -F ${sshConfig} ${host.name} ${command}`
+  // No stdin (a command that reads it — `cat` given no file — fails at once instead of waiting), and a deadline: a test never hangs.
+  const out = await $({ timeout: ON_HOST_TIMEOUT })`ssh -n -F ${sshConfig} ${host.name} ${command}`
   return out.stdout
 }
+
+/** How long a check on a lab host may take: the slowest reads a whole libvirt state or a reboot's aftermath. */
+const ON_HOST_TIMEOUT = '60s'
 
 /** Why the lab tests cannot run here, or undefined where they can: the lab needs root (namespaces, veth pairs, mounts). */
 export const labSkipReason = process.getuid?.() === 0 ? undefined : 'not root: the lab needs root for its namespaces, veth pairs and mounts'

@@ -96,7 +96,7 @@ it('the migration through one jump host, from an ssh_config alone: hosts migrate
 })
 
 it('a jump host that is down: its host is unreachable, naming it; the others converge', async () => {
-  await Promise.all(hosts.map((h) => onHost(h, `rm -f ${CONF} ${CONF}.*~ && printf 'UseDNS yes\\n' > ${CONF}`)))
+  await Promise.all(hosts.map((h) => onHost(h, `rm -f ${CONF} /var/lib/kvmplay/backups${CONF}.*~ && printf 'UseDNS yes\\n' > ${CONF}`)))
   const config = file('ssh_config-down', `Host h3\n  ProxyJump jdown\nHost jdown\n  HostName ${NET}.0.2\n  Port 2222\nHost *\nInclude ${sshConfig}\n`)
   const res = kvmplay(['run', CUSTOM, '-i', namesOnly(['h1', 'h2', 'h3']), '-F', config, '--json'])
   assert.is(res.code, 3, res.out + res.err)

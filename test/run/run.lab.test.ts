@@ -82,7 +82,7 @@ run('--diff shows the unified diff of what changes; a backup keeps the old file'
   assert.match(res.out, '+++ /etc/motd (after)')
   assert.match(res.out, '-Welcome to h1, hypervisor of site lab.')
   assert.match(res.out, '+Welcome to h1, hypervisor of site paris.')
-  const backups = await onHost(hosts[0], 'cat $(ls -t /etc/motd.*~ | head -1)')
+  const backups = await onHost(hosts[0], 'cat $(ls -t /var/lib/kvmplay/backups/etc/motd.*~ | head -1)')
   assert.is(backups, 'Welcome to h1, hypervisor of site lab.\n')
 })
 
