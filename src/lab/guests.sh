@@ -83,14 +83,28 @@ done <"$list"
 	done
 ) </dev/null >/dev/null 2>&1 &
 
-# `lab up` returns with the leases taken: tests and users see the NAT identity at once.
-tries=0
+# `lab up` returns with the leases taken and every inside guest heard from on its
+# bridge: tests and users see the NAT identity at once. (The loop's pings come 5 s
+# apart and the first is lost while the port is still learning: without this wait a
+# run right after `lab reboot` found no trace of an inside guest.)
 for g in $guests; do
-	case $g in *,lease,* | *,static,*) ;; *) continue ;; esac
 	dom=${g%%,*}
-	until [ -n "$(ip -n "kvg-$dom" -4 addr show dev eth0 scope global)" ]; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 300 ] || { echo "stand-in of $dom got no lease within 30 s (see /var/log/kvmplay-guests/$dom.log)" >&2; exit 1; }
-		sleep 0.1
-	done
+	tries=0
+	case $g in
+	*,inside,*)
+		gw=${g##*,}
+		until nsenter --net="/run/netns/kvg-$dom" ping -c 1 -W 1 -q "$gw" >/dev/null 2>&1; do
+			tries=$((tries + 1))
+			[ "$tries" -lt 30 ] || { echo "stand-in of $dom got no answer from $gw within 30 s" >&2; exit 1; }
+			sleep 0.5
+		done
+		;;
+	*)
+		until [ -n "$(ip -n "kvg-$dom" -4 addr show dev eth0 scope global)" ]; do
+			tries=$((tries + 1))
+			[ "$tries" -lt 300 ] || { echo "stand-in of $dom got no lease within 30 s (see /var/log/kvmplay-guests/$dom.log)" >&2; exit 1; }
+			sleep 0.1
+		done
+		;;
+	esac
 done
