@@ -60,7 +60,7 @@ const up: CommandModule<LabArgs, UpArgs> = {
       .option('profile', {
         type: 'string',
         describe:
-          "How hosts keep their network: none, network-scripts (CentOS 7's installer's ifcfg), networkmanager (RHEL 9's installer's keyfile), ifupdown (as an admin writes it), ifupdown-installer (Debian's installer: allow-hotplug), ifupdown-cloud (a Debian cloud image: cloud-init's interfaces.d/50-cloud-init), netplan (as an admin writes it), netplan-installer (Ubuntu's installer's 00-installer-config.yaml), netplan-cloud (cloud-init's 50-cloud-init.yaml); a comma-separated list makes a mixed fleet (round-robin h1, h2, …). A host whose profile changes is rebuilt",
+          "How hosts keep their network: none, network-scripts (CentOS 7's installer's ifcfg), networkmanager (RHEL 9's installer's keyfile), ifupdown (as an admin writes it), ifupdown-installer (Debian's installer: allow-hotplug), ifupdown-cloud (a Debian cloud image: cloud-init's interfaces.d/50-cloud-init), netplan (as an admin writes it), netplan-installer (Ubuntu's installer's 00-installer-config.yaml), netplan-cloud (cloud-init's 50-cloud-init.yaml), networkd (systemd-networkd: /etc/systemd/network/10-eth0.network), netplan-networkd-installer and netplan-networkd-cloud (Ubuntu Server: netplan on networkd, subiquity's or cloud-init's file), ifupdown2 (eth0 in /etc/network/interfaces, ifupdown2 installed in the host), proxmox (ifupdown2 with vmbr0 over eth0, as Proxmox VE's installer writes it); a comma-separated list makes a mixed fleet (round-robin h1, h2, …). A host whose profile changes is rebuilt",
         defaultDescription: 'the last one given, else none',
       })
       .option('dhcp', {

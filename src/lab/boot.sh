@@ -9,8 +9,8 @@
 #
 # usage: boot.sh HOST_DIR HOST_NAME BASE_DIR [SYSTEM]
 # SYSTEM is the network system of the host's profile (none, network-scripts,
-# networkmanager, ifupdown, netplan), or bastion / sshd-only for a host that
-# is its sshd alone.
+# networkmanager, ifupdown, netplan, networkd, netplan-networkd, ifupdown2), or
+# bastion / sshd-only for a host that is its sshd alone.
 set -eu
 host_dir=$1
 host_name=$2
@@ -90,6 +90,21 @@ wait_uplink() {
 start_networkmanager() {
 	NetworkManager --debug >/var/log/NetworkManager.log 2>&1 &
 }
+# systemd-networkd.service as Debian's systemd ships it: its RuntimeDirectory
+# /run/systemd/netif, its user's, then the daemon. Started as root, it drops
+# to that user itself keeping CAP_NET_ADMIN, CAP_NET_BIND_SERVICE,
+# CAP_NET_BROADCAST and CAP_NET_RAW (what the unit's User= and
+# AmbientCapabilities= give it), makes netif/links, leases and lldp, and takes
+# org.freedesktop.network1 on the system bus (networkctl reload, reconfigure,
+# …). /sys is read-only here, so it does not wait for udev to initialize
+# links (its test for a container); no journal: it logs to stderr, kept in
+# /var/log/systemd-networkd.log. Restart it: kill the PID of
+# systemd-networkd, then this again.
+start_networkd() {
+	mkdir -p /run/systemd/netif
+	chown systemd-network:systemd-network /run/systemd/netif
+	/lib/systemd/systemd-networkd >/var/log/systemd-networkd.log 2>&1 &
+}
 
 # The system D-Bus of every full host, started early as dbus.service is:
 # NetworkManager is on it, and libvirtd asks polkit there whether a client
@@ -129,6 +144,32 @@ netplan)
 	netplan generate >/var/log/netplan.log 2>&1 || { unit_failed "netplan generate" /var/log/netplan.log && log=/var/log/netplan.log; }
 	start_networkmanager
 	wait_uplink $log
+	;;
+networkd)
+	start_networkd
+	wait_uplink /var/log/systemd-networkd.log
+	;;
+netplan-networkd)
+	# Ubuntu Server's boot: netplan's systemd generator (`netplan generate`)
+	# renders /etc/netplan into /run/systemd/network early, then
+	# systemd-networkd brings it up.
+	log=/var/log/systemd-networkd.log
+	netplan generate >/var/log/netplan.log 2>&1 || { unit_failed "netplan generate" /var/log/netplan.log && log=/var/log/netplan.log; }
+	start_networkd
+	wait_uplink $log
+	;;
+ifupdown2)
+	# ifupdown2's networking.service, as its package installs it in the host
+	# (src/lab/ifupdown2.ts): its EnvironmentFile, then its ExecStart, which
+	# brings up the `auto` interfaces (ifup -a) and the `allow-hotplug` ones
+	# that are present itself. State in /run/network and /var/tmp/network
+	# (the script drops the latter's at boot, when the former has no lock).
+	(
+		set -a
+		. /etc/default/networking
+		exec /usr/share/ifupdown2/sbin/start-networking start
+	) >/var/log/networking.log 2>&1 || unit_failed "networking.service (ifupdown2)" /var/log/networking.log
+	wait_uplink /var/log/networking.log
 	;;
 ifupdown)
 	# What Debian's boot does: networking.service brings up the `auto`

@@ -16,6 +16,9 @@ const CONFIG_DIRS: Partial<Record<NetworkSystem, string>> = {
   netplan: '/etc/netplan',
   ifupdown: '/etc/network',
   'network-scripts': '/etc/sysconfig/network-scripts',
+  networkd: '/etc/systemd/network',
+  'netplan-networkd': '/etc/netplan',
+  ifupdown2: '/etc/network',
 }
 
 export interface HostEndState {

@@ -22,6 +22,7 @@ import { ifcfgFile, networkManagerConf, profileFiles } from './layouts.ts'
 import type { LabProfile } from './profiles.ts'
 import { labGuests, staticHostLines, standInLines } from './guests.ts'
 import { haltBootSector } from './base.ts'
+import { ifupdown2Tree, installIfupdown2 } from './ifupdown2.ts'
 
 const BOOT_SCRIPT = join(PACKAGE_ROOT, 'src', 'lab', 'boot.sh')
 const BOOT_TIMEOUT_MS = 90_000
@@ -129,6 +130,8 @@ async function writeHostLayer(lab: Lab, host: HostPlan, { profile, dhcp, guests,
   writeIfChanged(join(etc, 'resolv.conf'), `nameserver ${host.gateway}\n`)
   for (const file of [ifcfgFile(lab.name, host), ...profileFiles(lab.name, host, profile, dhcp)]) writeIfChanged(join(upper, file.path), file.content, file.mode)
   if (runsNetworkManager(profile)) writeIfChanged(join(etc, 'NetworkManager/NetworkManager.conf'), networkManagerConf())
+  // ifupdown2 conflicts with the machine's ifupdown: installed into this host's own layer (ifupdown2.ts).
+  if (networkSystem(profile) === 'ifupdown2') await installIfupdown2(upper, await ifupdown2Tree())
   // Every full host runs a system D-Bus (polkit for libvirtd, NetworkManager):
   // the machine's id would be every host's, where a real install has its own.
   const machineId = join(etc, 'machine-id')

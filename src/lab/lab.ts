@@ -16,7 +16,8 @@ import type { HostStatus } from './host.ts'
 import { writeAccessFiles } from './inventory.ts'
 import { parseLogins } from './logins.ts'
 import { preflight } from './preflight.ts'
-import { DEFAULT_PROFILE, parseProfiles, profileForHost, validateDhcp } from './profiles.ts'
+import { DEFAULT_PROFILE, networkSystem, parseProfiles, profileForHost, validateDhcp } from './profiles.ts'
+import { ifupdown2Tree } from './ifupdown2.ts'
 import { dhcpServerPid, startDhcpServer, stopDhcpServer } from './dhcp.ts'
 import type { LabProfile } from './profiles.ts'
 import { parseGuests } from './guests.ts'
@@ -182,6 +183,8 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   await convergeBase(lab, log)
   // Hosts that run libvirtd carry libvirt-daemon-system's own files (fetched once, stock.ts).
   const stockTree = lab.cheap ? undefined : await stockLibvirtTree()
+  // Hosts of the ifupdown2 profiles get Debian's ifupdown2 installed in their own layer (fetched once, ifupdown2.ts).
+  if (Array.from({ length: count }, (_, i) => wanted(i + 1)).some((p) => networkSystem(p) === 'ifupdown2')) await ifupdown2Tree()
   // Running hosts' sshd reads a changed drop-in again (SIGHUP: it re-executes itself).
   if (await buildBase(lab, { rootOn22, stockTree })) await reloadSshd(lab, count)
   await convergeBastions(lab, jumps, log)

@@ -65,9 +65,9 @@ export const ifcfgFile = (labName: string, host: HostPlan): ProfileFile => ({
 })
 
 /**
- * netplan's renderer on a lab host: NetworkManager (systemd-networkd needs
- * systemd, which a lab host does not run), chosen as Ubuntu Desktop does, in a
- * file of its own, so the installer's and cloud-init's files stay theirs.
+ * The renderer of the netplan profiles on NetworkManager: chosen as Ubuntu
+ * Desktop does, in a file of its own, so the installer's and cloud-init's
+ * files stay theirs (the netplan-networkd ones leave networkd, the default).
  */
 const netplanRenderer = (): ProfileFile => ({ path: '/etc/netplan/01-network-manager-all.yaml', content: renderTemplate('lab/01-network-manager-all.yaml.hbs', {}), mode: 0o600 })
 
@@ -105,6 +105,28 @@ export function profileFiles(labName: string, host: HostPlan, profile: LabProfil
       // which a veth has none of), and neither runs in a lab host: the veth is
       // eth0 from the start, so nothing needs renaming.
       return [netplanRenderer(), { path: '/etc/netplan/50-cloud-init.yaml', content: CLOUD_INIT_HEADER + renderTemplate('lab/50-cloud-init.yaml.hbs', vars), mode: 0o600 }]
+    case 'networkd':
+      // As the Arch wiki and Debian's wiki document it (and mkosi images ship
+      // one per NIC): the NIC by name, in a file of its own, 0644.
+      return [{ path: `/etc/systemd/network/10-${host.uplink}.network`, content: renderTemplate('lab/10-eth0.network.hbs', vars), mode: 0o644 }]
+    case 'netplan-networkd-installer':
+      // Ubuntu Server: no renderer anywhere, so networkd, netplan's default.
+      return [{ path: '/etc/netplan/00-installer-config.yaml', content: renderTemplate('lab/00-installer-config.yaml.hbs', vars), mode: 0o600 }]
+    case 'netplan-networkd-cloud':
+      // cloud-init matches the NIC by MAC (and names it). netplan renders that
+      // for networkd as PermanentMACAddress= in the .network (and a .link file
+      // for udev), and a veth has no permanent MAC: the match would never
+      // hold in a lab host. Here alone the lab matches by name (a comment in
+      // the file says so); the rest is cloud-init's.
+      return [{ path: '/etc/netplan/50-cloud-init.yaml', content: CLOUD_INIT_HEADER + renderTemplate('lab/50-cloud-init.yaml.hbs', { ...vars, matchByName: true }), mode: 0o600 }]
+    case 'ifupdown2':
+      // ifupdown2's syntax (address/CIDR); no dns-* (no resolvconf, as on Proxmox).
+      return [{ path: '/etc/network/interfaces', content: renderTemplate('lab/interfaces-ifupdown2.hbs', vars), mode: 0o644 }]
+    case 'proxmox':
+      // As Proxmox VE's installer writes it: the NIC `inet manual`, vmbr0 over
+      // it with the address, STP off, forward delay 0, and (PVE 7+) a source
+      // line at the end.
+      return [{ path: '/etc/network/interfaces', content: renderTemplate('lab/interfaces-proxmox.hbs', vars), mode: 0o644 }]
   }
 }
 

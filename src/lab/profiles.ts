@@ -21,6 +21,21 @@
  *   the YAML as an admin writes it (01-kvmplay-lab.yaml), as Ubuntu's
  *   installer does (00-installer-config.yaml) or as cloud-init does on an
  *   Ubuntu cloud image (50-cloud-init.yaml).
+ * - networkd: systemd-networkd (Debian's /lib/systemd/systemd-networkd, run
+ *   by boot.sh as its unit would: user systemd-network, /run/systemd/netif,
+ *   on the host's system D-Bus) brings eth0 up from
+ *   /etc/systemd/network/10-eth0.network, as on a Debian minimal, Arch or
+ *   mkosi image.
+ * - netplan-networkd-installer, netplan-networkd-cloud: Ubuntu Server's
+ *   default: netplan with no renderer set (networkd) — `netplan generate`
+ *   renders /etc/netplan into /run/systemd/network, then networkd runs as in
+ *   networkd; the YAML as subiquity writes it (00-installer-config.yaml) or
+ *   as cloud-init does on a cloud image (50-cloud-init.yaml).
+ * - ifupdown2, proxmox: ifupdown2 (Proxmox VE's, installed in the host from
+ *   Debian's package: ifupdown2.ts) brings up /etc/network/interfaces at boot
+ *   as its networking.service does: eth0 holding the address (a Debian host
+ *   with ifupdown2, before any bridge), or vmbr0 over eth0 as Proxmox VE's
+ *   installer writes it.
  */
 
 export const LAB_PROFILES = [
@@ -33,13 +48,24 @@ export const LAB_PROFILES = [
   'netplan',
   'netplan-installer',
   'netplan-cloud',
+  'networkd',
+  'netplan-networkd-installer',
+  'netplan-networkd-cloud',
+  'ifupdown2',
+  'proxmox',
 ] as const
 export type LabProfile = (typeof LAB_PROFILES)[number]
 export const DEFAULT_PROFILE: LabProfile = 'none'
 
 /** What brings the uplink up at boot (boot.sh starts it): the variants of a system differ only in its files. */
-export type NetworkSystem = 'none' | 'network-scripts' | 'networkmanager' | 'ifupdown' | 'netplan'
-export const networkSystem = (p: LabProfile): NetworkSystem => (p.startsWith('ifupdown') ? 'ifupdown' : p.startsWith('netplan') ? 'netplan' : (p as NetworkSystem))
+export type NetworkSystem = 'none' | 'network-scripts' | 'networkmanager' | 'ifupdown' | 'netplan' | 'networkd' | 'netplan-networkd' | 'ifupdown2'
+export function networkSystem(p: LabProfile): NetworkSystem {
+  if (p === 'ifupdown2' || p === 'proxmox') return 'ifupdown2'
+  if (p.startsWith('netplan-networkd')) return 'netplan-networkd'
+  if (p.startsWith('ifupdown')) return 'ifupdown'
+  if (p.startsWith('netplan')) return 'netplan'
+  return p as NetworkSystem
+}
 
 /** Profiles whose network the lab sets up itself, from outside, with iproute2. */
 export const configuredFromOutside = (p: LabProfile) => networkSystem(p) === 'none'
@@ -47,20 +73,24 @@ export const configuredFromOutside = (p: LabProfile) => networkSystem(p) === 'no
 /** Profiles in which NetworkManager runs. */
 export const runsNetworkManager = (p: LabProfile) => networkSystem(p) === 'networkmanager' || networkSystem(p) === 'netplan'
 
+/** Profiles in which systemd-networkd runs: directly, or rendered for from netplan. */
+export const runsNetworkd = (p: LabProfile) => networkSystem(p) === 'networkd' || networkSystem(p) === 'netplan-networkd'
+
 /**
  * Profiles whose own system can take eth0's address by DHCP (`lab up --dhcp`):
- * NetworkManager's internal DHCP client, directly or rendered from netplan.
- * ifupdown would need dhclient, udhcpc or dhcpcd, none of which is on the
- * machine; none and network-scripts are configured from outside.
+ * NetworkManager's internal DHCP client and systemd-networkd's own, directly
+ * or rendered from netplan. ifupdown and ifupdown2 would need dhclient,
+ * udhcpc or dhcpcd, none of which is on the machine (and Proxmox's installer
+ * writes a static vmbr0); none and network-scripts are configured from outside.
  */
-export const supportsDhcp = (p: LabProfile) => runsNetworkManager(p)
+export const supportsDhcp = (p: LabProfile) => runsNetworkManager(p) || runsNetworkd(p)
 
 /** `--dhcp` on a fleet: every profile in it must support it (an error names those that do not). */
 export function validateDhcp(profiles: readonly LabProfile[]): void {
   const bad = [...new Set(profiles.filter((p) => !supportsDhcp(p)))]
   if (bad.length > 0) {
     throw new Error(
-      `invalid --dhcp: profile ${bad.join(', ')} cannot address eth0 by DHCP in the lab (networkmanager and the netplan ones can; ifupdown would need a DHCP client, none is installed; none and network-scripts are configured from outside)`,
+      `invalid --dhcp: profile ${bad.join(', ')} cannot address eth0 by DHCP in the lab (networkmanager, networkd and the netplan ones can; ifupdown and ifupdown2 would need a DHCP client, none is installed; none and network-scripts are configured from outside)`,
     )
   }
 }
@@ -93,4 +123,11 @@ export const SYSTEM_PACKAGES: Record<NetworkSystem, Record<string, string>> = {
   networkmanager: { 'network-manager': '/usr/sbin/NetworkManager' },
   ifupdown: { ifupdown: '/usr/sbin/ifup', 'bridge-utils': '/usr/sbin/brctl' },
   netplan: { 'netplan.io': '/usr/sbin/netplan', 'network-manager': '/usr/sbin/NetworkManager' },
+  // systemd-networkd is part of Debian 12's systemd package (installed even where systemd is not PID 1).
+  networkd: { systemd: '/lib/systemd/systemd-networkd' },
+  'netplan-networkd': { 'netplan.io': '/usr/sbin/netplan', systemd: '/lib/systemd/systemd-networkd' },
+  // ifupdown2 itself conflicts with ifupdown: not installed on the machine but
+  // fetched with apt-get download and installed into each such host (ifupdown2.ts).
+  // What it runs on: Python 3 and iproute2 (its Depends).
+  ifupdown2: { python3: '/usr/bin/python3', iproute2: '/usr/sbin/ip' },
 }

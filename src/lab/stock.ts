@@ -15,7 +15,8 @@
  * would fetch the package again for every suite. /var/cache is where the FHS
  * puts data a program can fetch again; one copy serves every lab on the
  * machine. (Hosts overlay the machine's /var: the base layer hides this
- * directory from them.)
+ * directory from them.) ifupdown2, which conflicts with the machine's
+ * ifupdown, is fetched and unpacked the same way (unpackedDeb, ifupdown2.ts).
  */
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -34,7 +35,15 @@ async function installedVersion(pkg: string): Promise<string> {
 }
 
 /** Where the unpacked package is (or will be), by version: a version change of the machine's libvirt fetches anew. */
-export const stockTree = (version: string, cache = STOCK_CACHE) => join(cache, `${STOCK_PACKAGE}_${version.replace(/:/g, '%3a')}`)
+export const stockTree = (version: string, cache = STOCK_CACHE) => stockTreeOf(STOCK_PACKAGE, version, cache)
+const stockTreeOf = (pkg: string, version: string, cache: string) => join(cache, `${pkg}_${version.replace(/:/g, '%3a')}`)
+
+/** The version apt would install of a package ('' when the archive has none: apt-get update first). */
+export async function candidateVersion(pkg: string): Promise<string> {
+  const out = await $({ nothrow: true })`apt-cache policy ${pkg}`
+  const v = /^\s*Candidate:\s*(\S+)/m.exec(out.stdout)?.[1] ?? ''
+  return v === '(none)' ? '' : v
+}
 
 /** apt fetches as its sandbox user `_apt`, which must be able to write where it downloads (else it warns and fetches as root). */
 function aptCanWrite(dir: string): void {
@@ -50,30 +59,47 @@ function aptCanWrite(dir: string): void {
 export async function stockLibvirtTree(cache = STOCK_CACHE, version?: string): Promise<string> {
   version ??= await installedVersion(VERSION_OF)
   if (!version) throw new Error(`the lab needs ${VERSION_OF} installed (its version decides which ${STOCK_PACKAGE} the hosts' files come from)`)
-  const tree = stockTree(version, cache)
-  if (existsSync(join(tree, 'etc/libvirt/libvirtd.conf'))) return tree
+  return unpackedDeb(STOCK_PACKAGE, version, 'etc/libvirt/libvirtd.conf', {
+    cache,
+    why: 'lab hosts carry its libvirtd.conf and polkit policy as Debian ships them; it is not installed on the machine',
+    otherwise: `check that Debian's archive still has ${VERSION_OF} ${version}`,
+  })
+}
+
+
+/**
+ * A Debian package, fetched with apt's own client (`apt-get download`, from
+ * the machine's configured archive) and unpacked with `dpkg-deb -x` into the
+ * cache, once per version: `marker` (a path inside it) says it is complete.
+ * `after` may add to the tree before it goes into place. Throws an error
+ * naming the package, why the lab wants it and what to do.
+ */
+export async function unpackedDeb(pkg: string, version: string, marker: string, opts: { cache?: string; why: string; otherwise: string; after?: (tree: string, deb: string) => Promise<void> }): Promise<string> {
+  const cache = opts.cache ?? STOCK_CACHE
+  const tree = stockTreeOf(pkg, version, cache)
+  if (existsSync(join(tree, marker))) return tree
   mkdirSync(cache, { recursive: true, mode: 0o755 })
   // Fetched and unpacked in a directory of its own, renamed into place when
   // complete: two labs coming up at once each fetch, and one rename wins.
   const work = mkdtempSync(join(cache, '.fetch-'))
   try {
     aptCanWrite(work)
-    const spec = `${STOCK_PACKAGE}=${version}`
+    const spec = `${pkg}=${version}`
     const got = await $({ nothrow: true, cwd: work })`apt-get download -q ${spec}`
     const deb = readdirSync(work).find((f) => f.endsWith('.deb'))
     if (got.exitCode !== 0 || !deb) {
       const why = (got.stderr || got.stdout).trim().split('\n').slice(-3).join('\n  ')
       throw new Error(
-        `cannot fetch ${spec} (lab hosts carry its libvirtd.conf and polkit policy as Debian ships them; it is not installed on the machine): ` +
-          `apt-get download said:\n  ${why}\n` +
-          `Run \`apt-get update\` (scripts/bootstrap.sh does, and fetches it into ${cache}), or check that Debian's archive still has ${VERSION_OF} ${version}.`,
+        `cannot fetch ${spec} (${opts.why}): apt-get download said:\n  ${why}\n` +
+          `Run \`apt-get update\` (scripts/bootstrap.sh does, and fetches it into ${cache}), or ${opts.otherwise}.`,
       )
     }
     await $`dpkg-deb -x ${join(work, deb)} ${join(work, 'tree')}`
+    await opts.after?.(join(work, 'tree'), join(work, deb))
     try {
       renameSync(join(work, 'tree'), tree)
     } catch (err) {
-      if (!existsSync(join(tree, 'etc/libvirt/libvirtd.conf'))) throw err
+      if (!existsSync(join(tree, marker))) throw err
     }
     return tree
   } finally {

@@ -43,7 +43,9 @@ test('prefixMask', () => {
 
 test('--dhcp: NetworkManager and netplan only; others named in the error', () => {
   assert.ok(supportsDhcp('networkmanager') && supportsDhcp('netplan') && supportsDhcp('netplan-cloud') && supportsDhcp('netplan-installer'))
+  assert.ok(supportsDhcp('networkd') && supportsDhcp('netplan-networkd-installer') && supportsDhcp('netplan-networkd-cloud'))
   assert.not.ok(supportsDhcp('ifupdown') || supportsDhcp('ifupdown-cloud') || supportsDhcp('none') || supportsDhcp('network-scripts'))
+  assert.not.ok(supportsDhcp('ifupdown2') || supportsDhcp('proxmox'))
   validateDhcp(['networkmanager', 'netplan'])
   assert.throws(() => validateDhcp(['networkmanager', 'ifupdown', 'none', 'ifupdown']), /^invalid --dhcp: profile ifupdown, none cannot/)
   assert.throws(() => profileFiles(lab.name, h3, 'ifupdown', true), /invalid --dhcp/)

@@ -186,4 +186,51 @@ test('netplan variants with DHCP: dhcp4 true and no static address, still matche
   assert.equal(installer, { dhcp4: true })
 })
 
+test('networkd: /etc/systemd/network/10-eth0.network, 0644, eth0 by name, static address, gateway and DNS; with DHCP, DHCP=yes alone', () => {
+  const [f] = profileFiles(lab.name, h3, 'networkd')
+  assert.is(f.path, '/etc/systemd/network/10-eth0.network')
+  assert.is(f.mode, 0o644)
+  assert.equal(ini(f.content), { Match: { Name: 'eth0' }, Network: { Address: '198.18.3.2/24', Gateway: '198.18.3.1', DNS: '198.18.3.1' } })
+  assert.equal(ini(profileFiles(lab.name, h3, 'networkd', true)[0].content), { Match: { Name: 'eth0' }, Network: { DHCP: 'yes' } })
+})
+
+test("netplan-networkd-installer: subiquity's file alone (no renderer anywhere: networkd, netplan's default)", () => {
+  const files = profileFiles(lab.name, h3, 'netplan-networkd-installer')
+  assert.equal(files.map((f) => f.path), ['/etc/netplan/00-installer-config.yaml'])
+  assert.equal(files[0].content, one('netplan-installer', '/etc/netplan/00-installer-config.yaml').content)
+  assert.not.match(files[0].content, /renderer/)
+})
+
+test("netplan-networkd-cloud: cloud-init's file alone, eth0 matched by name (a veth has no permanent MAC), the rest cloud-init's", () => {
+  const files = profileFiles(lab.name, h3, 'netplan-networkd-cloud')
+  assert.equal(files.map((f) => f.path), ['/etc/netplan/50-cloud-init.yaml'])
+  const [f] = files
+  assert.is(f.mode, 0o600)
+  assert.match(f.content, /^# This file is generated from information provided by the datasource\./)
+  assert.match(f.content, /# cloud-init writes macaddress: 02:6b:76:12:00:03 here\. With networkd/)
+  const eth0 = parse(f.content).network.ethernets.eth0
+  assert.equal(eth0, { ...parse(one('netplan-cloud', '/etc/netplan/50-cloud-init.yaml').content).network.ethernets.eth0, match: { name: 'eth0' } })
+  assert.equal(parse(profileFiles(lab.name, h3, 'netplan-networkd-cloud', true)[0].content).network.ethernets.eth0, { dhcp4: true, match: { name: 'eth0' }, 'set-name': 'eth0' })
+})
+
+test('ifupdown2: eth0 holds the address in ifupdown2 syntax (auto, address/CIDR, gateway)', () => {
+  const [f] = profileFiles(lab.name, h3, 'ifupdown2')
+  assert.is(f.path, '/etc/network/interfaces')
+  assert.equal(settings(f.content), ['source /etc/network/interfaces.d/*', 'auto lo', 'iface lo inet loopback', 'auto eth0', 'iface eth0 inet static', 'address 198.18.3.2/24', 'gateway 198.18.3.1'])
+})
+
+test("proxmox: Proxmox VE's installer's interfaces: eth0 manual, vmbr0 over it with the address, STP off, forward delay 0, source line last", () => {
+  const [f] = profileFiles(lab.name, h3, 'proxmox')
+  assert.is(f.path, '/etc/network/interfaces')
+  assert.is(f.mode, 0o644)
+  assert.equal(settings(f.content), [
+    'auto lo', 'iface lo inet loopback', 'iface eth0 inet manual', 'auto vmbr0', 'iface vmbr0 inet static',
+    'address 198.18.3.2/24', 'gateway 198.18.3.1', 'bridge-ports eth0', 'bridge-stp off', 'bridge-fd 0', 'source /etc/network/interfaces.d/*',
+  ])
+})
+
+test('ifupdown2 and proxmox refuse DHCP (no DHCP client in the lab)', () => {
+  assert.throws(() => profileFiles(lab.name, h3, 'proxmox', true), /invalid --dhcp: profile proxmox/)
+})
+
 test.run()
