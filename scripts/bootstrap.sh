@@ -18,7 +18,7 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-# The hosts' own network systems (lab profiles networkmanager, ifupdown, netplan) run
+# The hosts' own network systems (lab profiles networkmanager, ifupdown, netplan, networkd) run
 # from the machine's /usr too, so their packages go on the machine, never started there.
 # The DHCP servers whose checkers the reservation tests run (CHECKER_PACKAGES) go there too.
 lab_pkgs=$(node --import tsx -e "import('./src/lab/preflight.ts').then((m) => console.log(Object.keys({ ...m.LAB_PACKAGES, ...m.PROFILE_LAB_PACKAGES, ...m.CHECKER_PACKAGES }).join(' ')))")
@@ -81,4 +81,7 @@ fi
 # machine); lab hosts carry its libvirtd.conf and polkit files as shipped, from the
 # package fetched once at the machine's libvirt version (src/lab/stock.ts).
 node --import tsx -e "import('./src/lab/stock.ts').then((m) => m.stockLibvirtTree()).then((t) => console.log('stock files: ' + t))"
+# ifupdown2 (lab profiles ifupdown2, proxmox) conflicts with the machine's ifupdown: it is
+# fetched the same way and installed into those hosts only (src/lab/ifupdown2.ts).
+node --import tsx -e "import('./src/lab/ifupdown2.ts').then((m) => m.ifupdown2Tree()).then((t) => console.log('ifupdown2: ' + t))"
 echo "bootstrap: ready (node $(node --version), $(virsh --version | sed 's/^/libvirt /'), $(ansible --version | head -1))"
