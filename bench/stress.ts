@@ -13,7 +13,7 @@
  *        [--profiles networkmanager,ifupdown,netplan,network-scripts] [--load] [--share 0.25] [--confirm-timeout 15]
  *        [--watchdog 300] [--net 198.18] [--keep]
  *
- * A run of one fault after another: --fault all. Results: bench/results/stress-*.json.
+ * A run of one fault after another: --fault all, or a comma-separated list (--fault drop,stall). Results: bench/results/stress-*.json.
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -38,7 +38,8 @@ const opt = (name: string, fallback: string) => {
 const count = Number(opt('hosts', '20'))
 const runs = Number(opt('runs', '50'))
 const faultArg = opt('fault', 'none')
-const faults: (Fault | undefined)[] = faultArg === 'all' ? [...FAULTS] : faultArg === 'none' ? [undefined] : [faultArg as Fault]
+const faults: (Fault | undefined)[] = faultArg === 'all' ? [...FAULTS] : faultArg === 'none' ? [undefined] : (faultArg.split(',') as Fault[])
+for (const f of faults) if (f !== undefined && !(FAULTS as readonly string[]).includes(f)) throw new Error(`unknown fault '${f}': use none, all, or a comma-separated list of ${FAULTS.join(', ')}`)
 const profiles = opt('profiles', 'networkmanager,ifupdown,netplan,network-scripts')
 const share = Number(opt('share', '0.25'))
 const confirmTimeout = Number(opt('confirm-timeout', '15'))
