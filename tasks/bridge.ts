@@ -32,6 +32,7 @@ import type { NetworkBackend, NetworkFacts, PersistedFile } from '../src/network
 import { ifcfgBackend } from '../src/network/backends/ifcfg.ts'
 import { networkManagerBackend } from '../src/network/backends/networkmanager.ts'
 import { ifupdownBackend } from '../src/network/backends/ifupdown.ts'
+import { ifupdown2Backend } from '../src/network/backends/ifupdown2.ts'
 import { netplanBackend } from '../src/network/backends/netplan.ts'
 import { probesFor } from '../src/network/probes.ts'
 import { networkCutoverStep } from '../src/network/cutover-step.ts'
@@ -39,7 +40,7 @@ import { networkCutoverStep } from '../src/network/cutover-step.ts'
 export type { BridgeOptions, BridgeWish }
 
 /** The backends a bridge task can choose from; the last is the fallback of hosts no system claims. */
-export const BACKENDS: readonly NetworkBackend[] = [networkManagerBackend, netplanBackend, ifupdownBackend, ifcfgBackend]
+export const BACKENDS: readonly NetworkBackend[] = [networkManagerBackend, netplanBackend, ifupdownBackend, ifupdown2Backend, ifcfgBackend]
 
 /** The facts every bridge task plans from: the kernel's view and the network systems'. */
 const networkFacts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined) })

@@ -59,7 +59,7 @@ export function parseStanzas(content: string): IfaceStanza[] {
 }
 
 /** The comment line kvmplay puts before the bridge's stanzas (and finds again on the next run). */
-const marker = (w: BridgeWish) => `# kvmplay: bridge ${w.bridge} over ${w.device}: ${w.device} carries no address of its own, ${w.bridge} keeps its MAC and addresses`
+export const marker = (w: BridgeWish) => `# kvmplay: bridge ${w.bridge} over ${w.device}: ${w.device} carries no address of its own, ${w.bridge} keeps its MAC and addresses`
 const isMarker = (l: string, bridge: string) => l.startsWith(`# kvmplay: bridge ${bridge} over `)
 
 /** The ifupdown files that define the device or the bridge, or bring the bridge up (auto, allow-*). */
@@ -97,9 +97,9 @@ export function addressingContext(w: BridgeWish, carried: { dnsLines: string[]; 
 /** The static routes as `up` commands of `dev`'s stanza: ifup runs them once the addresses are on. */
 export const upRoutes = (w: BridgeWish, dev: string): string[] => w.routes.map((r) => `ip ${routeOn(r, dev)}`)
 
-/** The bridge's stanzas (and the device's manual one), from templates/ifupdown/bridge.hbs. */
-export function renderBridgeStanzas(w: BridgeWish, carried: { dnsLines: string[]; method6?: string }): string {
-  return renderTemplate('ifupdown/bridge.hbs', {
+/** The bridge's stanzas (and the device's manual one), from templates/ifupdown/bridge.hbs (ifupdown2's: its own template, the same values). */
+export function renderBridgeStanzas(w: BridgeWish, carried: { dnsLines: string[]; method6?: string }, template = 'ifupdown/bridge.hbs'): string {
+  return renderTemplate(template, {
     ...addressingContext(w, carried),
     device: w.device,
     bridge: w.bridge,
@@ -178,17 +178,20 @@ export function ifupdownFiles(w: BridgeWish, system: NetworkFacts['system']): Pe
   return targets.map((f) => ({ path: f.path, content: rewriteInterfaces(f.content, w, f === home ? block : undefined) }))
 }
 
+/** `<system> defines <iface> in <path>`: the first stanza of the device or the bridge in an interfaces(5) system's files. */
+export function stanzaClaim(system: string, files: PersistedNetworkFile[] | undefined, device: string, bridge: string): string | undefined {
+  for (const f of files ?? []) {
+    const s = parseStanzas(f.content).find((x) => x.iface === device || x.iface === bridge)
+    if (s) return `${system} defines ${s.iface} in ${f.path}`
+  }
+  return undefined
+}
+
 export const STATE_DIR = '/run/network'
 
 export const ifupdownBackend: NetworkBackend = {
   name: 'ifupdown',
-  detect: ({ system }, device, bridge) => {
-    for (const f of system.ifupdown ?? []) {
-      const s = parseStanzas(f.content).find((x) => x.iface === device || x.iface === bridge)
-      if (s) return `ifupdown defines ${s.iface} in ${f.path}`
-    }
-    return undefined
-  },
+  detect: ({ system }, device, bridge) => stanzaClaim('ifupdown', system.ifupdown, device, bridge),
   persist: (w, { system }) => ifupdownFiles(w, system),
   planRuntime: (w, { net }) => {
     // As wished when iproute2 would have nothing to do: the port in the bridge, every address and route on it, none on the port.

@@ -3,12 +3,14 @@ import { KvmplayError } from '../../core/errors.ts'
 import type { Unbridger } from './types.ts'
 import { ifcfgUnbridger } from './ifcfg.ts'
 import { ifupdownUnbridger } from './ifupdown.ts'
+import { ifupdown2Unbridger } from './ifupdown2.ts'
 import { networkManagerUnbridger } from './networkmanager.ts'
 import { netplanUnbridger } from './netplan.ts'
 
 const UNBRIDGERS: Record<string, Unbridger> = {
   ifcfg: ifcfgUnbridger,
   ifupdown: ifupdownUnbridger,
+  ifupdown2: ifupdown2Unbridger,
   networkmanager: networkManagerUnbridger,
   netplan: netplanUnbridger,
 }
