@@ -59,8 +59,8 @@ export function parseStanzas(content: string): IfaceStanza[] {
 }
 
 /** The comment line kvmplay puts before the bridge's stanzas (and finds again on the next run). */
-export const marker = (w: BridgeWish) => `# kvmplay: bridge ${w.bridge} over ${w.device}: ${w.device} carries no address of its own, ${w.bridge} keeps its MAC and addresses`
-const isMarker = (l: string, bridge: string) => l.startsWith(`# kvmplay: bridge ${bridge} over `)
+const marker = (w: BridgeWish) => `# kvmplay: bridge ${w.bridge} over ${w.device}: ${w.device} carries no address of its own, ${w.bridge} keeps its MAC and addresses`
+export const isMarker = (l: string, bridge: string) => l.startsWith(`# kvmplay: bridge ${bridge} over `)
 
 /** The ifupdown files that define the device or the bridge, or bring the bridge up (auto, allow-*). */
 export const definingFiles = (files: PersistedNetworkFile[], w: BridgeWish) =>

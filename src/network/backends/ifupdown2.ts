@@ -45,7 +45,7 @@ import type { NetworkBackend, NetworkFacts, PersistedFile, Restore, RuntimeChang
 import { iproute2Plan } from '../iproute2.ts'
 import { isUnbridged, refuseWhileOtherPorts } from '../unbridge/iproute2.ts'
 import type { BridgeWish } from '../wish.ts'
-import { addressingContext, carriedOver, definingFiles, marker, parseStanzas, renderBridgeStanzas, rewriteInterfaces, stanzaClaim, upRoutes } from './ifupdown.ts'
+import { addressingContext, carriedOver, definingFiles, isMarker, parseStanzas, renderBridgeStanzas, rewriteInterfaces, stanzaClaim, upRoutes } from './ifupdown.ts'
 import type { IfaceStanza } from './ifupdown.ts'
 
 export const IFUPDOWN2_TEMPLATES = { bridge: 'ifupdown2/bridge.hbs', uplink: 'ifupdown2/uplink.hbs' } as const
@@ -136,6 +136,20 @@ export function refuseSecondBridge(files: PersistedNetworkFile[], w: BridgeWish,
   )
 }
 
+/**
+ * The way back removes only a bridge kvmplay wrote (its marker line is in
+ * the files): one the files define without it — Proxmox's vmbr0, a bridge
+ * of the admin's — was there before any migration, and is refused, named.
+ */
+export function refuseForeignBridge(files: PersistedNetworkFile[], w: BridgeWish): void {
+  const where = files.find((f) => parseStanzas(f.content).some((s) => s.iface === w.bridge))
+  if (!where || files.some((f) => f.content.split('\n').some((l) => isMarker(l, w.bridge)))) return
+  throw new KvmplayError(
+    'precondition',
+    `${w.bridge} is not a bridge kvmplay wrote (${where.path} defines it without kvmplay's line): it was there before, so the way back keeps it — run it with -e remove_bridge=false, or remove ${w.bridge} by hand; nothing was changed`,
+  )
+}
+
 /** The bridge's stanzas (and the uplink's manual one), or the uplink's own again. */
 function renderBlock(state: Ifupdown2State, w: BridgeWish, files: PersistedNetworkFile[]): string {
   const carried = carriedOver(files, w)
@@ -155,7 +169,7 @@ export function ifupdown2Files(state: Ifupdown2State, w: BridgeWish, { system, n
   if (state === 'present') {
     refuseSecondBridge(files, w, net)
     if (definedAsWished(files, w)) return defining.map(({ path, content }) => ({ path, content }))
-  }
+  } else refuseForeignBridge(files, w)
   const block = renderBlock(state, w, files)
   const home = defining.find((f) => parseStanzas(f.content).some((s) => s.iface === w.device)) ?? defining[0] ?? files.find((f) => f.path === INTERFACES) ?? { path: INTERFACES, content: '' }
   const targets = defining.includes(home) ? defining : [home, ...defining]
@@ -187,12 +201,13 @@ export function ifupdown2Runtime(state: Ifupdown2State, w: BridgeWish, { system,
   if (state === 'absent') {
     if (isUnbridged(w, net)) return undefined
     refuseWhileOtherPorts(w, net)
+    refuseForeignBridge(system.ifupdown2 ?? [], w)
     return { ...unbridgeChange(w), links: [w.bridge, w.device] }
   }
   const files = system.ifupdown2 ?? []
   refuseSecondBridge(files, w, net)
   // A bridge kept as its admin wrote it, with no MAC of kvmplay's: its MAC is the system's own business.
-  const adopted = !files.some((f) => f.content.includes(marker(w))) && definedAsWished(files, w) && !optionsOf(stanzasOf(files, w.bridge, 'inet')).has('hwaddress')
+  const adopted = !files.some((f) => f.content.split('\n').some((l) => isMarker(l, w.bridge))) && definedAsWished(files, w) && !optionsOf(stanzasOf(files, w.bridge, 'inet')).has('hwaddress')
   const mac = net.links.find((l) => l.name === w.device)?.mac
   const seen = adopted ? { ...net, links: net.links.map((l) => (l.name === w.bridge && mac ? { ...l, mac } : l)) } : net
   if (iproute2Plan(w, seen).length === 0) return undefined

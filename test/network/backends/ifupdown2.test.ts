@@ -184,6 +184,10 @@ test("Proxmox: migrating to its vmbr0 changes no file and nothing runs; a second
   assert.throws(() => ifupdown2Backend.planRuntime(br0, facts(proxmox, sys)), refusal)
   // Before it is up, the files alone say so.
   assert.throws(() => ifupdown2Backend.persist(bridgeWish({ bridge: 'br0', device: 'eth0' }, unbridged), facts(unbridged, sys)), /already a port of bridge vmbr0 \(\/etc\/network\/interfaces makes eth0 its port\)/)
+  // The way back does not remove a bridge kvmplay did not write.
+  const foreign = /vmbr0 is not a bridge kvmplay wrote \(\/etc\/network\/interfaces defines it without kvmplay's line\): it was there before, so the way back keeps it — run it with -e remove_bridge=false/
+  assert.throws(() => ifupdown2Unbridger.persist(w, facts(proxmox, sys)), foreign)
+  assert.throws(() => ifupdown2Unbridger.planRuntime(w, facts(proxmox, sys)), foreign)
   // vmbr0 written otherwise than wished (another address): rewritten as kvmplay writes a bridge.
   const moved = persistOne({ bridge: 'vmbr0', address: '198.19.1.9', prefix: 24 }, proxmox, sys)
   assert.match(moved.content, /^# kvmplay: bridge vmbr0 over eth0: .*\nauto vmbr0\niface vmbr0 inet static\n\taddress 198\.19\.1\.9\/24\n/m)
