@@ -11,7 +11,12 @@
  * MACAddressPolicy=persistent, one of the bridge's own), and sets a port's
  * only where a policy file asks (bridge_set_static_mac_from_port), so the
  * MAC is written out. IPv6 in an `inet6` stanza of its own, as Proxmox
- * writes it.
+ * writes it. And `bridge-ports-condone-regex ^vnet[0-9]+$`: every ifup or
+ * ifreload of a bridge takes out (and downs) each port its bridge-ports do
+ * not name — libvirt's guests' taps, vnetN — but for those the regex
+ * condones (Proxmox patches its ifupdown2 to spare its own tap/veth/fwpr
+ * ports; Debian's does not), so an admin's `ifreload -a` leaves the guests
+ * on the bridge.
  *
  * A bridge the files already define as wished, in any spelling ifupdown2
  * reads (Proxmox's vmbr0 over the uplink, migrated to with `bridge: vmbr0`),

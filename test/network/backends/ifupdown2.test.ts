@@ -122,6 +122,7 @@ iface br0 inet static
 	bridge-ports eth0
 	bridge-stp off
 	bridge-fd 0
+	bridge-ports-condone-regex ^vnet[0-9]+$
 	hwaddress 02:6b:76:13:00:03
 `,
   )
@@ -132,7 +133,7 @@ iface br0 inet static
     q.map((s) => [s.name, s.addr_family, s.addr_method, s.auto]),
     [['lo', 'inet', 'loopback', true], ['eth0', 'inet', 'manual', true], ['br0', 'inet', 'static', true]],
   )
-  assert.equal(q[2].config, { address: '198.19.3.2/24', gateway: '198.19.3.1', 'bridge-ports': 'eth0', 'bridge-stp': 'off', 'bridge-fd': '0', hwaddress: '02:6b:76:13:00:03' })
+  assert.equal(q[2].config, { address: '198.19.3.2/24', gateway: '198.19.3.1', 'bridge-ports': 'eth0', 'bridge-stp': 'off', 'bridge-fd': '0', 'bridge-ports-condone-regex': '^vnet[0-9]+$', hwaddress: '02:6b:76:13:00:03' })
 })
 
 test('persist, the dual-stack uplink: every IPv4 address an address line of the one stanza, IPv6 in an inet6 stanza with its gateway, the MTU on both, routes as up lines', () => {
@@ -145,7 +146,7 @@ test('persist, the dual-stack uplink: every IPv4 address an address line of the 
   assert.equal(stanzas[0].options, ['\tmtu 9000'])
   assert.equal(
     stanzas[1].options.map((o) => o.trim()),
-    ['address 198.18.7.2/24', 'address 198.18.70.2/26', 'address 198.18.7.3/24', 'gateway 198.18.7.1', 'bridge-ports eth0', 'bridge-stp off', 'bridge-fd 0', 'hwaddress 02:6b:76:12:00:07', 'mtu 9000', 'up ip route replace 198.51.100.0/24 via 198.18.7.254 dev br0'],
+    ['address 198.18.7.2/24', 'address 198.18.70.2/26', 'address 198.18.7.3/24', 'gateway 198.18.7.1', 'bridge-ports eth0', 'bridge-stp off', 'bridge-fd 0', 'bridge-ports-condone-regex ^vnet[0-9]+$', 'hwaddress 02:6b:76:12:00:07', 'mtu 9000', 'up ip route replace 198.51.100.0/24 via 198.18.7.254 dev br0'],
   )
   assert.equal(stanzas[2].options.map((o) => o.trim()), ['address 2001:db8:7::2/64', 'gateway 2001:db8:7::1'])
   assertIdempotent({ bridge: 'br0' }, net, f)
@@ -160,7 +161,7 @@ test('persist, a DHCP uplink: iface br0 inet dhcp with the MAC (the same lease);
   const fresh = canned('network-fresh.txt')
   const net: HostNetwork = { ...fresh, links: fresh.links.map((l) => (l.name === 'eth0' ? { ...l, addresses: l.addresses.map((a) => ({ ...a, dynamic: true })) } : l)) }
   const f = persistOne({ bridge: 'br0' }, net, system('auto eth0\niface eth0 inet dhcp\n'))
-  assert.match(f.content, /^auto br0\niface br0 inet dhcp\n\tbridge-ports eth0\n\tbridge-stp off\n\tbridge-fd 0\n\thwaddress 02:6b:76:13:00:03\n$/m)
+  assert.match(f.content, /^auto br0\niface br0 inet dhcp\n\tbridge-ports eth0\n\tbridge-stp off\n\tbridge-fd 0\n\tbridge-ports-condone-regex \^vnet\[0-9\]\+\$\n\thwaddress 02:6b:76:13:00:03\n$/m)
   assertIdempotent({ bridge: 'br0' }, net, f)
   const o: BridgeOptions = { bridge: 'br0', netmask: true, stp: true, delay: 2 }
   const g = persistOne(o, fresh, system(LAB))
