@@ -222,12 +222,27 @@ export function ifupdown2Runtime(state: Ifupdown2State, w: BridgeWish, { system,
 /**
  * The rollback of either change: the links, routes and files as they were
  * (restoreScript), then ifupdown2 reloads the files put back, so its own
- * state is theirs again; if that fails, ip once more.
+ * state is theirs again; if that fails, ip once more. ifupdown2 adds a
+ * gateway with `ip route add … proto kernel onlink`, which fails where ip put
+ * the route back already: the default routes ip restored go just before the
+ * reload, so they are ifupdown2's own again (as before the change), and come
+ * back by ip if the reload brings none.
  */
 export function ifupdown2Restore(state: Ifupdown2State, change: RuntimeChange, { net }: NetworkFacts, files: FileOriginal[]): Restore {
   const snapshot = snapshotOf(net, change.links)
   const back = restoreScript(snapshot, files).replace(/\n$/, '')
-  const script = [back, `${RELOAD} || {`, back.replace(/^# .*\nset \+e\n/, ''), '}'].join('\n')
+  const defaults = [
+    { family: '-4', r: snapshot.defaultRoute },
+    { family: '-6', r: snapshot.defaultRoute6 },
+  ].flatMap(({ family, r }) => (r && change.links.includes(r.dev) ? [{ family, r }] : []))
+  const script = [
+    back,
+    ...defaults.map(({ family, r }) => sh`ip ${family} route del default dev ${r.dev} 2>/dev/null`),
+    `${RELOAD} || {`,
+    back.replace(/^# .*\nset \+e\n/, ''),
+    '}',
+    ...defaults.map(({ family, r }) => sh`[ -n "$(ip ${family} route show default)" ] || ip ${family} route replace default ` + (r.gateway ? sh`via ${r.gateway} ` : '') + sh`dev ${r.dev}`),
+  ].join('\n')
   const what = state === 'present' ? `ifupdown2 reloads the files put back` : `ifupdown2 reloads the bridge's files put back`
   return { script: script + '\n', describe: `${describeSnapshot(snapshot, files)}; ${what}` }
 }
