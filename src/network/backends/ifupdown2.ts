@@ -195,8 +195,9 @@ function unbridgeChange(w: BridgeWish): Pick<RuntimeChange, 'apply' | 'describe'
   const apply = [
     'set -e',
     RELOAD,
-    // ifupdown2 takes down a removed bridge only if its state knew it (it brought it up): else kvmplay deletes it.
-    sh`if [ -e /sys/class/net/${w.bridge} ]; then ip link del ${w.bridge}; ` + `${RELOAD}; fi`,
+    // ifupdown2 takes down a removed bridge only if its state knew it (it brought it up); else the bridge stays,
+    // holding the default route (ifupdown2's `ip route add` for the uplink fails, silently): kvmplay deletes it and reloads.
+    sh`if [ -e /sys/class/net/${w.bridge} ]; then echo ${`${RELOAD} left ${w.bridge} (unknown to ifupdown2's state): deleting it`} >&2; ip link del ${w.bridge}; ` + `${RELOAD}; fi`,
   ].join('\n')
   return { apply, describe: `${RELOAD} (${w.bridge}'s stanza gone, ${w.device} with the addresses; ${w.bridge} deleted where ifupdown2 leaves it)` }
 }
