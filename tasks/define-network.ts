@@ -15,6 +15,11 @@ import { renderTemplate } from '../src/render.ts'
 import { compareNetworks, isUnchanged, mergeWanted, networkTemplateVars } from '../src/libvirt/network.ts'
 import type { DhcpHost, ForwardMode, NetworkSpec } from '../src/libvirt/network.ts'
 import { libvirtChangeStep } from '../src/libvirt/changes.ts'
+import { leftoverBridge } from '../src/libvirt/leftover-bridge.ts'
+import { hostNetworkFact } from '../src/facts/network.ts'
+import { commandStep } from '../src/core/step.ts'
+import { sh } from '../src/core/quote.ts'
+import { resource } from '../src/core/resource.ts'
 import type { LibvirtChange } from '../src/libvirt/changes.ts'
 import { hostname, interfaceName, ipv4, libvirtName, mac, netmaskToPrefix, port, prefixLength } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
@@ -114,7 +119,7 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
   return defineTask(
     {
       name: `network ${name} (${partial.forward}, ${partial.bridge})`,
-      facts: () => [factRequest(libvirtFact, undefined)],
+      facts: () => [factRequest(libvirtFact, undefined), factRequest(hostNetworkFact, undefined)],
       plan: async (host) => {
         const state = await host.fact(libvirtFact, undefined)
         if (!state.available) throw new KvmplayError('precondition', `${host.name}: virsh is not installed (libvirt-clients)`)
@@ -123,6 +128,15 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
         const steps: Step[] = []
         const notes: string[] = []
         const isActive = current?.active ?? false
+        // libvirt creates the bridge of a nat/route/isolated network when it starts it, and refuses where one is left over.
+        if (active && !isActive && wanted.forward !== 'bridge' && wanted.bridge) {
+          const leftover = leftoverBridge(host.name, name, wanted.bridge, await host.fact(hostNetworkFact, undefined), state)
+          if (leftover) {
+            steps.push(
+              commandStep(`delete ${leftover}, left by a libvirtd stopped mid-change (no active network holds it, no port on it), so that libvirt can create it`, sh`ip link del ${leftover}`, { touches: [resource.links] }),
+            )
+          }
+        }
         if (!current) {
           // A new network: defined, autostarted and started by one virsh process (or one RPC session).
           const xml = networkXml(wanted, opts.identity ?? {})
