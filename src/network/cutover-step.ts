@@ -11,7 +11,7 @@ import { resource } from '../core/resource.ts'
 import { confirmedApply } from '../cutover/confirmed-apply.ts'
 import type { RuntimeChange } from './backend.ts'
 import { libvirtAnswers } from './probes.ts'
-import type { Probe } from './probes.ts'
+import type { Probe } from '../cutover/probe.ts'
 import { VERIFY } from './verify.ts'
 
 export interface NetworkCutover {
