@@ -9,7 +9,7 @@ import type { FileOriginal, HostReach, ReachStep, StagedFile } from '../core/tas
 import { installStaged } from '../cutover/boot-safe.ts'
 import { resource } from '../core/resource.ts'
 import { confirmedApply } from '../cutover/confirmed-apply.ts'
-import type { RuntimeChange } from './backend.ts'
+import type { RuntimeChange } from './system.ts'
 import { libvirtAnswers } from './probes.ts'
 import type { Probe } from '../cutover/probe.ts'
 import { VERIFY } from './verify.ts'

@@ -50,7 +50,7 @@ export function probeOf(spec: ProbeSpec): Probe {
 }
 
 /** The gateway probe first (where a gateway is known), then the user's probes in their order. */
-export function probesFor(w: BridgeWish, extra: ProbeSpec[]): Probe[] {
+export function probesFor(w: Pick<BridgeWish, 'gateway'>, extra: ProbeSpec[]): Probe[] {
   return [...(w.gateway ? [gatewayProbe(w.gateway)] : []), ...extra.map(probeOf)]
 }
 

@@ -1,18 +1,21 @@
-/** The ifupdown backend: which hosts it claims, the rewritten interfaces file (checked by the real ifquery), the runtime change, the rollback. */
+/** The ifupdown system: which hosts it claims, the rewritten interfaces file (checked by the real ifquery), the runtime change, the rollback. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseHostNetwork } from '../../../src/facts/network.ts'
-import type { HostNetwork } from '../../../src/facts/network.ts'
-import type { NetworkSystem } from '../../../src/facts/network-system.ts'
-import { bridgeWish } from '../../../src/network/wish.ts'
-import type { BridgeOptions } from '../../../src/network/wish.ts'
-import { ifupdownBackend, parseStanzas } from '../../../src/network/backends/ifupdown.ts'
+import { parseHostNetwork } from '../../../../src/facts/network.ts'
+import type { HostNetwork } from '../../../../src/facts/network.ts'
+import type { NetworkSystemFacts } from '../../../../src/facts/network-system.ts'
+import { bridgeWish } from '../../../../src/network/wish.ts'
+import { changedLinks } from '../../../../src/network/system.ts'
+import type { BridgeOptions } from '../../../../src/network/options.ts'
+import { ifupdown as ifupdownBackend } from '../../../../src/network/systems/ifupdown/index.ts'
+import { parseStanzas } from '../../../../src/network/systems/ifupdown/stanzas.ts'
+import { nic } from '../uplinks.ts'
 
-const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../../fixtures/canned/${f}`, import.meta.url), 'utf8'))
+const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../../../fixtures/canned/${f}`, import.meta.url), 'utf8'))
 const INTERFACES = '/etc/network/interfaces'
 
 /** The lab's ifupdown profile writes this (templates/lab/interfaces.hbs), with one more interface and a comment of the admin's. */
@@ -34,9 +37,9 @@ allow-hotplug eth1
 iface eth1 inet dhcp
 `
 
-const system = (content: string, path = INTERFACES): NetworkSystem => ({ netplan: [], networkScripts: false, ifupdown: [{ path, content }] })
-const facts = (net: HostNetwork, sys: NetworkSystem) => ({ net, system: sys })
-const persistOne = (o: BridgeOptions, net: HostNetwork, sys: NetworkSystem) => {
+const system = (content: string, path = INTERFACES): NetworkSystemFacts => ({ netplan: [], networkScripts: false, ifupdown: [{ path, content }] })
+const facts = (net: HostNetwork, sys: NetworkSystemFacts) => ({ net, system: sys })
+const persistOne = (o: BridgeOptions, net: HostNetwork, sys: NetworkSystemFacts) => {
   const files = ifupdownBackend.persist(bridgeWish(o, net), facts(net, sys))
   assert.is(files.length, 1)
   return files[0] as { path: string; content: string }
@@ -62,13 +65,13 @@ const skipNote = (what: string) => console.log(`  (skipped ${what}: ifupdown is 
 
 test('detect: a stanza of the uplink (or the bridge) in an ifupdown file, named; nothing without one or without ifupdown', () => {
   const net = canned('network-fresh.txt')
-  assert.is(ifupdownBackend.detect(facts(net, system(LAB)), 'eth0', 'br0'), 'ifupdown defines eth0 in /etc/network/interfaces')
-  assert.is(ifupdownBackend.detect(facts(net, system('iface br0 inet dhcp\n\tbridge_ports eth0\n', '/etc/network/interfaces.d/br0')), 'eth0', 'br0'), 'ifupdown defines br0 in /etc/network/interfaces.d/br0')
+  assert.is(ifupdownBackend.claims(facts(net, system(LAB)), nic('eth0'), 'br0'), 'ifupdown defines eth0 in /etc/network/interfaces')
+  assert.is(ifupdownBackend.claims(facts(net, system('iface br0 inet dhcp\n\tbridge_ports eth0\n', '/etc/network/interfaces.d/br0')), nic('eth0'), 'br0'), 'ifupdown defines br0 in /etc/network/interfaces.d/br0')
   // Debian's default file on a NetworkManager or netplan host: nothing but lo and the source line.
-  assert.is(ifupdownBackend.detect(facts(net, system('source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n')), 'eth0', 'br0'), undefined)
-  assert.is(ifupdownBackend.detect(facts(net, { netplan: [], networkScripts: false }), 'eth0', 'br0'), undefined, 'ifup not installed')
+  assert.is(ifupdownBackend.claims(facts(net, system('source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n')), nic('eth0'), 'br0'), undefined)
+  assert.is(ifupdownBackend.claims(facts(net, { netplan: [], networkScripts: false }), nic('eth0'), 'br0'), undefined, 'ifup not installed')
   // "eth0" inside another name or a comment is not a stanza of eth0.
-  assert.is(ifupdownBackend.detect(facts(net, system('# iface eth0 inet static\niface eth0.10 inet manual\n')), 'eth0', 'br0'), undefined)
+  assert.is(ifupdownBackend.claims(facts(net, system('# iface eth0 inet static\niface eth0.10 inet manual\n')), nic('eth0'), 'br0'), undefined)
 })
 
 test('persist, a static uplink with one address (the seed\'s kind): the uplink manual, the bridge with its address, gateway, resolvconf lines, MAC; the rest as it was', () => {
@@ -191,7 +194,7 @@ iface br0 inet6 auto
 test('persist keeps other names on a shared auto line and takes the bridge out of one; stanzas in another file go, the block stays where the uplink was', () => {
   const net = canned('network-fresh.txt')
   const main = 'source /etc/network/interfaces.d/*\nauto lo eth0 br0\niface lo inet loopback\n'
-  const sys: NetworkSystem = {
+  const sys: NetworkSystemFacts = {
     netplan: [],
     networkScripts: false,
     ifupdown: [
@@ -211,7 +214,7 @@ test('planRuntime: nothing once br0 carries the address with eth0 as its port; e
   assert.is(ifupdownBackend.planRuntime(bridgeWish({ bridge: 'br0' }, bridged), facts(bridged, sys)), undefined)
   const net = canned('network-fresh.txt')
   const change = ifupdownBackend.planRuntime(bridgeWish({ bridge: 'br0' }, net), facts(net, sys))!
-  assert.equal(change.links, ['br0', 'eth0'])
+  assert.equal(changedLinks(change), ['br0', 'eth0'])
   const lines = change.apply.split('\n')
   assert.is(lines[0], 'set -e')
   assert.ok(lines.includes('ip -4 addr flush dev eth0 scope global'))

@@ -1,4 +1,4 @@
-/** The netplan backend: which hosts it claims, kvmplay's netplan file and the uplink's rewritten one (rendered by the real netplan), the runtime change, the rollback. */
+/** The netplan system: which hosts it claims, kvmplay's netplan file and the uplink's rewritten one (rendered by the real netplan), the runtime change, the rollback. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -6,16 +6,19 @@ import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { parseHostNetwork } from '../../../src/facts/network.ts'
-import type { HostNetwork } from '../../../src/facts/network.ts'
-import { parseNetworkSystem } from '../../../src/facts/network-system.ts'
-import type { NetworkSystem } from '../../../src/facts/network-system.ts'
-import { bridgeWish } from '../../../src/network/wish.ts'
-import type { BridgeOptions } from '../../../src/network/wish.ts'
-import { netplanBackend, renderer } from '../../../src/network/backends/netplan.ts'
-import type { PersistedFile } from '../../../src/network/backend.ts'
+import { parseHostNetwork } from '../../../../src/facts/network.ts'
+import type { HostNetwork } from '../../../../src/facts/network.ts'
+import { parseNetworkSystem } from '../../../../src/facts/network-system.ts'
+import type { NetworkSystemFacts } from '../../../../src/facts/network-system.ts'
+import { bridgeWish } from '../../../../src/network/wish.ts'
+import { changedLinks } from '../../../../src/network/system.ts'
+import type { BridgeOptions } from '../../../../src/network/options.ts'
+import { netplan as netplanBackend } from '../../../../src/network/systems/netplan/index.ts'
+import { renderer } from '../../../../src/network/systems/netplan/definitions.ts'
+import { nic } from '../uplinks.ts'
+import type { PersistedFile } from '../../../../src/network/system.ts'
 
-const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../../fixtures/canned/${f}`, import.meta.url), 'utf8'))
+const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../../../fixtures/canned/${f}`, import.meta.url), 'utf8'))
 const LAB_PATH = '/etc/netplan/01-kvmplay-lab.yaml'
 const OWN = '/etc/netplan/90-kvmplay-br0.yaml'
 
@@ -45,9 +48,9 @@ network:
 `
 
 /** The files as the network-system fact reads them (parsed by its own parser). */
-const system = (files: { path: string; content?: string }[]): NetworkSystem =>
+const system = (files: { path: string; content?: string }[]): NetworkSystemFacts =>
   parseNetworkSystem('@@NETPLAN\n' + files.filter((f) => f.content !== undefined).map((f) => `@@FILE ${f.path}\n${f.content}`).join(''))
-const facts = (net: HostNetwork, sys: NetworkSystem) => ({ net, system: sys })
+const facts = (net: HostNetwork, sys: NetworkSystemFacts) => ({ net, system: sys })
 const persist = (o: BridgeOptions, net: HostNetwork, files: { path: string; content?: string }[]) => netplanBackend.persist(bridgeWish(o, net), facts(net, system(files)))
 const byPath = (files: PersistedFile[], path: string) => files.find((f) => f.path === path)!
 const assertIdempotent = (o: BridgeOptions, net: HostNetwork, first: PersistedFile[]) => assert.equal(persist(o, net, first), first, 'the second run gives the same paths and contents')
@@ -76,16 +79,16 @@ const skipNote = () => console.log('  (skipped netplan generate: netplan is not 
 
 test('detect: a netplan file that defines the uplink (by its ID, set-name or match name) or the bridge, named; not NetworkManager\'s profiles or other files', () => {
   const net = canned('network-fresh.txt')
-  assert.is(netplanBackend.detect(facts(net, system([{ path: LAB_PATH, content: LAB }])), 'eth0', 'br0'), `netplan defines eth0 (ethernets) in ${LAB_PATH}`)
+  assert.is(netplanBackend.claims(facts(net, system([{ path: LAB_PATH, content: LAB }])), nic('eth0'), 'br0'), `netplan defines eth0 (ethernets) in ${LAB_PATH}`)
   const renamed = 'network:\n  version: 2\n  ethernets:\n    uplink:\n      match: {macaddress: "02:6b:76:13:00:03"}\n      set-name: eth0\n      dhcp4: true\n'
-  assert.is(netplanBackend.detect(facts(net, system([{ path: '/etc/netplan/50-cloud-init.yaml', content: renamed }])), 'eth0', 'br0'), 'netplan defines uplink (ethernets) in /etc/netplan/50-cloud-init.yaml')
+  assert.is(netplanBackend.claims(facts(net, system([{ path: '/etc/netplan/50-cloud-init.yaml', content: renamed }])), nic('eth0'), 'br0'), 'netplan defines uplink (ethernets) in /etc/netplan/50-cloud-init.yaml')
   const bridgeOnly = 'network:\n  version: 2\n  bridges:\n    br0:\n      interfaces: [eno1]\n'
-  assert.is(netplanBackend.detect(facts(net, system([{ path: OWN, content: bridgeOnly }])), 'eth0', 'br0'), `netplan defines br0 (bridges) in ${OWN}`)
-  assert.is(netplanBackend.detect(facts(net, system([{ path: '/etc/netplan/01.yaml', content: 'network:\n  version: 2\n  ethernets:\n    eth1: {dhcp4: true}\n' }])), 'eth0', 'br0'), undefined)
+  assert.is(netplanBackend.claims(facts(net, system([{ path: OWN, content: bridgeOnly }])), nic('eth0'), 'br0'), `netplan defines br0 (bridges) in ${OWN}`)
+  assert.is(netplanBackend.claims(facts(net, system([{ path: '/etc/netplan/01.yaml', content: 'network:\n  version: 2\n  ethernets:\n    eth1: {dhcp4: true}\n' }])), nic('eth0'), 'br0'), undefined)
   // A host where NetworkManager shows netplan's generated profile, but no netplan file defines eth0.
-  const nm: NetworkSystem = { netplan: [], networkScripts: false, networkManager: { profiles: [{ name: 'netplan-eth1', uuid: 'u', type: '802-3-ethernet', active: true, device: 'eth1', filename: '/run/NetworkManager/system-connections/netplan-eth1.nmconnection' }] } }
-  assert.is(netplanBackend.detect(facts(net, nm), 'eth0', 'br0'), undefined)
-  assert.is(netplanBackend.detect(facts(net, system([{ path: '/etc/netplan/bad.yaml', content: 'network: [\n' }])), 'eth0', 'br0'), undefined, 'a file that does not parse claims nothing')
+  const nm: NetworkSystemFacts = { netplan: [], networkScripts: false, networkManager: { profiles: [{ name: 'netplan-eth1', uuid: 'u', type: '802-3-ethernet', active: true, device: 'eth1', filename: '/run/NetworkManager/system-connections/netplan-eth1.nmconnection' }] } }
+  assert.is(netplanBackend.claims(facts(net, nm), nic('eth0'), 'br0'), undefined)
+  assert.is(netplanBackend.claims(facts(net, system([{ path: '/etc/netplan/bad.yaml', content: 'network: [\n' }])), nic('eth0'), 'br0'), undefined, 'a file that does not parse claims nothing')
 })
 
 test('persist, a static uplink with one address: kvmplay\'s own file (0600) bridges it under the same renderer; the uplink\'s file keeps all but its addresses, routes and name servers', () => {
@@ -186,7 +189,7 @@ test('planRuntime: nothing once bridged; NetworkManager: generate, reload, up th
   const net = canned('network-fresh.txt')
   const nm = netplanBackend.planRuntime(bridgeWish({ bridge: 'br0' }, net), facts(net, system(nmFiles)))!
   assert.is(nm.apply, 'netplan generate && nmcli connection reload && nmcli connection up netplan-br0 && nmcli connection up netplan-eth0')
-  assert.equal(nm.links, ['br0', 'eth0'])
+  assert.equal(changedLinks(nm), ['br0', 'eth0'])
   assert.not.match(nm.apply, /netplan (try|apply)/)
   const nd = netplanBackend.planRuntime(bridgeWish({ bridge: 'br0' }, net), facts(net, system([{ path: '/etc/netplan/50-cloud-init.yaml', content: 'network:\n  ethernets:\n    eth0: {addresses: [198.19.3.2/24]}\n' }])))!
   assert.is(nd.apply, 'netplan generate && networkctl reload && networkctl reconfigure eth0 br0')
@@ -214,8 +217,7 @@ test.run()
 test("the renderer of a file that names none is netplan's global one, from whichever file sets it last (Ubuntu's installer file and 01-network-manager-all.yaml)", () => {
   const installer = 'network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses: [198.19.3.2/24]\n'
   const all = (renderer: string) => `network:\n  version: 2\n  renderer: ${renderer}\n`
-  const wish = { bridge: 'br0', device: 'eth0' } as ReturnType<typeof bridgeWish>
-  const kind = (files: { path: string; content: string }[]) => renderer(wish, system(files)).kind
+  const kind = (files: { path: string; content: string }[]) => renderer(system(files), 'eth0', 'br0').kind
   assert.is(kind([{ path: '/etc/netplan/00-installer-config.yaml', content: installer }, { path: '/etc/netplan/01-network-manager-all.yaml', content: all('NetworkManager') }]), 'NetworkManager')
   assert.is(kind([{ path: '/etc/netplan/00-installer-config.yaml', content: installer }]), 'networkd', "netplan's default")
   // The last file read wins; a definition's own renderer wins over all.

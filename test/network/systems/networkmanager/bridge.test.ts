@@ -1,24 +1,28 @@
-/** The NetworkManager backend: which uplinks it claims, its keyfiles, the checkpointed apply and the rollback's order. */
+/** The NetworkManager system: which uplinks it claims, its keyfiles, the checkpointed apply and the rollback's order. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseHostNetwork } from '../../../src/facts/network.ts'
-import type { HostNetwork } from '../../../src/facts/network.ts'
-import type { NetworkSystem, NmProfile } from '../../../src/facts/network-system.ts'
-import { bridgeWish } from '../../../src/network/wish.ts'
-import type { BridgeOptions, BridgeWish } from '../../../src/network/wish.ts'
-import type { NetworkFacts, PersistedFile } from '../../../src/network/backend.ts'
-import { chooseBackend } from '../../../src/network/backend.ts'
-import { ifcfgBackend } from '../../../src/network/backends/ifcfg.ts'
-import { CHECKPOINT_FLAGS, networkManagerBackend as nm } from '../../../src/network/backends/networkmanager.ts'
+import { parseHostNetwork } from '../../../../src/facts/network.ts'
+import type { HostNetwork } from '../../../../src/facts/network.ts'
+import type { NetworkSystemFacts, NmProfile } from '../../../../src/facts/network-system.ts'
+import { bridgeWish } from '../../../../src/network/wish.ts'
+import type { BridgeWish } from '../../../../src/network/wish.ts'
+import type { BridgeOptions } from '../../../../src/network/options.ts'
+import type { NetworkFacts, PersistedFile } from '../../../../src/network/system.ts'
+import { changedLinks } from '../../../../src/network/system.ts'
+import { chooseSystem } from '../../../../src/network/choose.ts'
+import { ifcfg as ifcfgBackend } from '../../../../src/network/systems/ifcfg/index.ts'
+import { networkManager as nm } from '../../../../src/network/systems/networkmanager/index.ts'
+import { CHECKPOINT_FLAGS } from '../../../../src/network/systems/networkmanager/checkpoint.ts'
+import { nic } from '../uplinks.ts'
 
-const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../../fixtures/canned/${f}`, import.meta.url), 'utf8'))
+const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../../../fixtures/canned/${f}`, import.meta.url), 'utf8'))
 const KEYFILES = '/etc/NetworkManager/system-connections'
 const eth0Profile: NmProfile = { name: 'eth0', uuid: '0b1c7a3e-6a55-5c0e-9a1f-2d3e4f5a6b7c', type: '802-3-ethernet', device: 'eth0', active: true, filename: `${KEYFILES}/eth0.nmconnection` }
-const withNm = (net: HostNetwork, profiles: NmProfile[] = [eth0Profile], rest: Partial<NetworkSystem> = {}): NetworkFacts => ({
+const withNm = (net: HostNetwork, profiles: NmProfile[] = [eth0Profile], rest: Partial<NetworkSystemFacts> = {}): NetworkFacts => ({
   net,
   system: { networkManager: { profiles }, netplan: [], networkScripts: false, ...rest },
 })
@@ -54,11 +58,11 @@ const contentOf = (files: PersistedFile[], path: string) => {
  * say (each active where it belongs, stored where it was written).
  */
 function after(facts: NetworkFacts, w: BridgeWish, files: PersistedFile[]): NetworkFacts {
-  const nic = facts.net.links.find((l) => l.name === w.device)!
-  const links = facts.net.links.map((l) => (l.name === w.device ? { ...l, master: w.bridge, addresses: [], addresses6: [] } : l))
+  const nic = facts.net.links.find((l) => l.name === w.uplink.name)!
+  const links = facts.net.links.map((l) => (l.name === w.uplink.name ? { ...l, master: w.bridge, addresses: [], addresses6: [] } : l))
   links.push({ name: w.bridge, mac: nic.mac, up: true, kind: 'bridge', mtu: nic.mtu, addresses: nic.addresses, addresses6: nic.addresses6 })
-  const routes = facts.net.routes.map((r) => (r.dev === w.device ? { ...r, dev: w.bridge } : r))
-  const routes6 = facts.net.routes6.map((r) => (r.dev === w.device ? { ...r, dev: w.bridge } : r))
+  const routes = facts.net.routes.map((r) => (r.dev === w.uplink.name ? { ...r, dev: w.bridge } : r))
+  const routes6 = facts.net.routes6.map((r) => (r.dev === w.uplink.name ? { ...r, dev: w.bridge } : r))
   const profiles: NmProfile[] = files
     .filter((f) => f.content)
     .map((f) => {
@@ -70,21 +74,21 @@ function after(facts: NetworkFacts, w: BridgeWish, files: PersistedFile[]): Netw
 
 test('claims an uplink whose profile NetworkManager has active on it (or on the bridge, once bridged), saying which', () => {
   const net = canned('network-fresh.txt')
-  assert.is(nm.detect(withNm(net), 'eth0', 'br0'), "NetworkManager profile 'eth0' is active on eth0")
+  assert.is(nm.claims(withNm(net), nic('eth0'), 'br0'), "NetworkManager profile 'eth0' is active on eth0")
   const bridged = withNm(net, [{ ...eth0Profile, name: 'br0-port-eth0' }, { name: 'br0', uuid: 'u', type: 'bridge', device: 'br0', active: true, filename: `${KEYFILES}/br0.nmconnection` }])
-  assert.is(nm.detect(bridged, 'eth0', 'br0'), "NetworkManager profile 'br0-port-eth0' is active on eth0")
-  assert.is(nm.detect(withNm(net, [{ name: 'br0', uuid: 'u', type: 'bridge', device: 'br0', active: true }]), 'eth0', 'br0'), "NetworkManager profile 'br0' is active on br0")
-  assert.is(chooseBackend([nm, ifcfgBackend], withNm(net), 'eth0', 'br0').name, 'networkmanager')
+  assert.is(nm.claims(bridged, nic('eth0'), 'br0'), "NetworkManager profile 'br0-port-eth0' is active on eth0")
+  assert.is(nm.claims(withNm(net, [{ name: 'br0', uuid: 'u', type: 'bridge', device: 'br0', active: true }]), nic('eth0'), 'br0'), "NetworkManager profile 'br0' is active on br0")
+  assert.is(chooseSystem([nm, ifcfgBackend], withNm(net), nic('eth0'), 'br0').name, 'networkmanager')
 })
 
 test("leaves netplan's generated profiles to netplan, and hosts where NetworkManager does not run or keeps nothing on the uplink", () => {
   const net = canned('network-fresh.txt')
   const netplans: NmProfile = { name: 'netplan-eth0', uuid: 'u', type: '802-3-ethernet', device: 'eth0', active: true, filename: '/run/NetworkManager/system-connections/netplan-eth0.nmconnection' }
-  assert.is(nm.detect(withNm(net, [netplans]), 'eth0', 'br0'), undefined)
-  assert.is(nm.detect({ net, system: { netplan: [], networkScripts: false } }, 'eth0', 'br0'), undefined, 'NetworkManager not running')
-  assert.is(nm.detect(withNm(net, [{ ...eth0Profile, active: false, device: undefined }]), 'eth0', 'br0'), undefined, 'a profile that is not active')
-  assert.is(nm.detect(withNm(net, [{ ...eth0Profile, device: 'eth1' }]), 'eth0', 'br0'), undefined, 'active on another device')
-  assert.is(chooseBackend([nm, ifcfgBackend], withNm(net, [netplans]), 'eth0', 'br0').name, 'ifcfg')
+  assert.is(nm.claims(withNm(net, [netplans]), nic('eth0'), 'br0'), undefined)
+  assert.is(nm.claims({ net, system: { netplan: [], networkScripts: false } }, nic('eth0'), 'br0'), undefined, 'NetworkManager not running')
+  assert.is(nm.claims(withNm(net, [{ ...eth0Profile, active: false, device: undefined }]), nic('eth0'), 'br0'), undefined, 'a profile that is not active')
+  assert.is(nm.claims(withNm(net, [{ ...eth0Profile, device: 'eth1' }]), nic('eth0'), 'br0'), undefined, 'active on another device')
+  assert.is(chooseSystem([nm, ifcfgBackend], withNm(net, [netplans]), nic('eth0'), 'br0').name, 'ifcfg')
 })
 
 test('a static single-address uplink: a bridge keyfile with its address, MAC and gateway, the uplink rewritten in place as its port, both 0600', () => {
@@ -192,7 +196,9 @@ test('STP with a forwarding delay NetworkManager does not take is refused before
 test('a bond uplink is refused, named: its options are not in the facts', () => {
   const net = canned('network-fresh.txt')
   const bonded: HostNetwork = { ...net, links: net.links.map((l) => (l.name === 'eth0' ? { ...l, kind: 'bond' } : l)) }
-  assert.throws(() => nm.persist(bridgeWish({ bridge: 'br0' }, bonded), withNm(bonded)), /the uplink eth0 is a bond kept by NetworkManager.*nothing was changed/)
+  const w = bridgeWish({ bridge: 'br0' }, bonded)
+  assert.equal(w.uplink, { kind: 'bond', name: 'eth0', mac: w.hwaddr, members: [] })
+  assert.throws(() => chooseSystem([nm, ifcfgBackend], withNm(bonded), w.uplink, 'br0'), /the uplink eth0 is a bond, which kvmplay cannot yet bridge with NetworkManager.*nothing was changed/)
 })
 
 test('the apply: a checkpoint of every device with the rollback timeout and flags, its path kept beside the script, the keyfiles loaded, bridge then port up', () => {
@@ -206,7 +212,7 @@ test('the apply: a checkpoint of every device with the rollback timeout and flag
   assert.match(change.apply, /> "\$0\/nm-checkpoint"/)
   const brUuid = contentOf(nm.persist(w, facts), `${KEYFILES}/br0.nmconnection`).connection.uuid
   assert.equal(lines.slice(-3), ['nmcli connection reload || exit 1', `nmcli -w 25 connection up uuid ${brUuid} || exit 1`, `nmcli -w 25 connection up uuid ${eth0Profile.uuid} || exit 1`])
-  assert.equal(change.links, ['br0', 'eth0'])
+  assert.equal(changedLinks(change), ['br0', 'eth0'])
   assert.match(change.confirm!, /read -r cp < "\$d\/nm-checkpoint".*\n\[ -z "\$cp" \] \|\| busctl call .* CheckpointDestroy o "\$cp"$/s)
   assert.match(change.describe, /NM rolls back by itself after 40 s/)
   for (const script of [change.apply, change.confirm!, change.rollback!]) {
