@@ -23,6 +23,8 @@
  *   Ubuntu cloud image (50-cloud-init.yaml).
  */
 
+import type { SystemName } from '../network/systems/index.ts'
+
 export const LAB_PROFILES = [
   'none',
   'network-scripts',
@@ -37,8 +39,12 @@ export const LAB_PROFILES = [
 export type LabProfile = (typeof LAB_PROFILES)[number]
 export const DEFAULT_PROFILE: LabProfile = 'none'
 
-/** What brings the uplink up at boot (boot.sh starts it): the variants of a system differ only in its files. */
-export type NetworkSystem = 'none' | 'network-scripts' | 'networkmanager' | 'ifupdown' | 'netplan'
+/**
+ * What brings the uplink up at boot (boot.sh starts it): the variants of a system differ only in its files.
+ * The names are the registry's (src/network/systems/index.ts), so a system registered there needs its
+ * packages here (SYSTEM_PACKAGES); the registry's ifcfg is the lab's network-scripts, and none is a host no system keeps.
+ */
+export type NetworkSystem = 'none' | 'network-scripts' | Exclude<SystemName, 'ifcfg'>
 export const networkSystem = (p: LabProfile): NetworkSystem => (p.startsWith('ifupdown') ? 'ifupdown' : p.startsWith('netplan') ? 'netplan' : (p as NetworkSystem))
 
 /** Profiles whose network the lab sets up itself, from outside, with iproute2. */
