@@ -8,11 +8,20 @@
  * whether it is safe to remove (no port on it: nothing is cut off).
  */
 import { KvmplayError } from '../core/errors.ts'
-import type { HostNetwork } from '../facts/network.ts'
-import type { LibvirtState } from '../facts/libvirt.ts'
+
+/** What it needs of the host's links and of libvirt's networks (facts/network.ts, facts/libvirt.ts have more). */
+interface LinkSeen {
+  name: string
+  kind?: string
+  master?: string
+}
+interface NetworkSeen {
+  active: boolean
+  spec: { bridge?: string }
+}
 
 /** undefined: nothing in the way; else the bridge to delete before the start. Throws when something uses it. */
-export function leftoverBridge(host: string, network: string, bridge: string, net: HostNetwork, state: LibvirtState): string | undefined {
+export function leftoverBridge(host: string, network: string, bridge: string, net: { links: readonly LinkSeen[] }, state: { networks: ReadonlyMap<string, NetworkSeen> }): string | undefined {
   const link = net.links.find((l) => l.name === bridge)
   if (!link) return undefined
   const holder = [...state.networks.entries()].find(([name, n]) => name !== network && n.active && n.spec.bridge === bridge)?.[0]
