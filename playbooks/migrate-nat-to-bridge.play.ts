@@ -8,11 +8,18 @@
 // of its address; the migration report is printed after the recap, and
 // written with --report FILE (the way back reads it).
 //   kvmplay run playbooks/migrate-nat-to-bridge.play.ts -i inventory.yaml --report migration.json
-// Vars (-e):
+// Vars (-e, or the inventory's):
 //   confirm_timeout  seconds a host waits for the bridge's confirmation before it restores its
 //                    old network by itself (default 60)
+//   until_reboot     true: bridge the running host only, persisted nowhere (for hosts whose network
+//                    no system that kvmplay knows keeps; they are refused otherwise)
+//   network_backend  (an inventory host var) the system that keeps the host's network, where kvmplay
+//                    cannot tell: networkmanager, netplan, ifupdown, ifcfg …
 import { playbook } from 'kvmplay'
 import { applyBridge, defineNetwork, destroyNetwork, editDomainInterface, enableIpForward, persistBridge, recordGuests } from 'kvmplay/tasks'
+
+/** -e until_reboot=true arrives as a string. */
+const untilReboot = (vars: Record<string, unknown>) => vars.until_reboot === true || vars.until_reboot === 'true'
 
 const guests = recordGuests({ network: 'default', bridge: 'br0' })
 
@@ -22,8 +29,8 @@ export default playbook({
   tasks: (host) => [
     guests.before,
     enableIpForward(),
-    persistBridge({ bridge: 'br0' }),
-    applyBridge({ bridge: 'br0', confirmTimeout: host.vars.confirm_timeout === undefined ? undefined : Number(host.vars.confirm_timeout) }),
+    persistBridge({ bridge: 'br0', untilReboot: untilReboot(host.vars) }),
+    applyBridge({ bridge: 'br0', untilReboot: untilReboot(host.vars), confirmTimeout: host.vars.confirm_timeout === undefined ? undefined : Number(host.vars.confirm_timeout) }),
     defineNetwork({ name: 'br0', forward: 'bridge', bridge: 'br0' }),
     editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, restart: 'never' }),
     destroyNetwork(),

@@ -22,6 +22,7 @@ export const ifupdown: NetworkSystem<'ifupdown'> = {
     }
     return undefined
   },
+  found: ({ system }, uplink) => (system.ifupdown ? `ifupdown is installed, but ${system.ifupdown.map((f) => f.path).join(', ') || 'no file of it'} names ${uplink.name} nowhere` : undefined),
   persist: ifupdownFiles,
   planRuntime,
   restore,
