@@ -7,6 +7,7 @@
  * of hosts no system claims) is the one marked so, whatever its place.
  */
 import { chooseSystem } from '../choose.ts'
+import type { Choice } from '../choose.ts'
 import type { NetworkFacts } from '../system.ts'
 import type { BridgeWish } from '../wish.ts'
 import { ifcfg } from './ifcfg/index.ts'
@@ -24,4 +25,4 @@ export type RegisteredSystem = (typeof NETWORK_SYSTEMS)[number]
 export const SYSTEM_NAMES: readonly SystemName[] = NETWORK_SYSTEMS.map((s) => s.name)
 
 /** The registered system that keeps the wish's uplink on this host (src/network/choose.ts says how). */
-export const systemFor = (w: BridgeWish, facts: NetworkFacts, forced?: SystemName): RegisteredSystem => chooseSystem(NETWORK_SYSTEMS, facts, w.uplink, w.bridge, forced)
+export const systemFor = (w: BridgeWish, facts: NetworkFacts, choice: Choice = {}): RegisteredSystem => chooseSystem(NETWORK_SYSTEMS, facts, w.uplink, w.bridge, choice)

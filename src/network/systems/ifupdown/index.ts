@@ -6,7 +6,7 @@
 import type { NetworkSystem } from '../../system.ts'
 import { ifupdownFiles } from './files.ts'
 import { planRuntime, restore } from './runtime.ts'
-import { stanzaClaim } from './stanzas.ts'
+import { stanzaClaim, stanzasFound } from './stanzas.ts'
 import { IFUPDOWN_TEMPLATES } from './templates.ts'
 
 export const ifupdown: NetworkSystem<'ifupdown'> = {
@@ -16,6 +16,7 @@ export const ifupdown: NetworkSystem<'ifupdown'> = {
   uplinks: ['nic'],
   templates: IFUPDOWN_TEMPLATES,
   claims: ({ system }, uplink, bridge) => stanzaClaim('ifupdown', system.ifupdown, uplink.name, bridge),
+  found: ({ system }, uplink) => stanzasFound('ifupdown', system.ifupdown, uplink.name),
   persist: ifupdownFiles,
   planRuntime,
   restore,

@@ -138,6 +138,10 @@ export function carriedOver(files: PersistedNetworkFile[], w: BridgeWish): { dns
   return { dnsLines, method6 }
 }
 
+/** What an interfaces(5) system's files say where none of them names the uplink (the refusal of an unclaimed uplink lists it), or undefined where the system is not installed. */
+export const stanzasFound = (system: string, files: PersistedNetworkFile[] | undefined, uplink: string): string | undefined =>
+  files ? `${system} is installed, but ${files.map((f) => f.path).join(', ') || 'no file of it'} names ${uplink} nowhere` : undefined
+
 /** `<system> defines <iface> in <path>`: the first stanza of the uplink or the bridge in an interfaces(5) system's files (ifupdown's claim, and ifupdown2's). */
 export function stanzaClaim(system: string, files: PersistedNetworkFile[] | undefined, uplink: string, bridge: string): string | undefined {
   for (const f of files ?? []) {

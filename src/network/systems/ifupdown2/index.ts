@@ -8,7 +8,7 @@
  * files apart from ifupdown's: only one of the two is installed).
  */
 import type { NetworkSystem } from '../../system.ts'
-import { stanzaClaim } from '../ifupdown/stanzas.ts'
+import { stanzaClaim, stanzasFound } from '../ifupdown/stanzas.ts'
 import { ifupdown2Files } from './files.ts'
 import { planRuntime, restore } from './runtime.ts'
 import { IFUPDOWN2_TEMPLATES } from './templates.ts'
@@ -21,6 +21,7 @@ export const ifupdown2: NetworkSystem<'ifupdown2'> = {
   uplinks: ['nic'],
   templates: IFUPDOWN2_TEMPLATES,
   claims: ({ system }, uplink, bridge) => stanzaClaim('ifupdown2', system.ifupdown2, uplink.name, bridge),
+  found: ({ system }, uplink) => stanzasFound('ifupdown2', system.ifupdown2, uplink.name),
   persist: ifupdown2Files,
   planRuntime,
   restore,

@@ -56,7 +56,10 @@ test('detect: ifupdown2 claims an uplink its files define, ifupdown does not (ea
   assert.is(ifupdown2Backend.claims(facts(net, classic), nic('eth0'), 'br0'), undefined)
   assert.is(chooseSystem(NETWORK_SYSTEMS, facts(net, classic), nic('eth0'), 'br0').name, 'ifupdown')
   assert.is(ifupdown2Backend.claims(facts(net, system('source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n')), nic('eth0'), 'br0'), undefined)
-  assert.throws(() => chooseSystem(NETWORK_SYSTEMS, facts(net, classic), nic('eth0'), 'br0', 'ifupdown2'), /backend ifupdown2 was asked for, but ifupdown2 does not keep eth0 on this host/)
+  // Installed, but nothing names eth0: no system claims it, and the refusal says what ifupdown2 has.
+  const bare = facts(net, system('auto lo\niface lo inet loopback\n'))
+  assert.throws(() => chooseSystem(NETWORK_SYSTEMS, bare, nic('eth0'), 'br0'), /ifupdown2 is installed, but \/etc\/network\/interfaces names eth0 nowhere/)
+  assert.throws(() => chooseSystem(NETWORK_SYSTEMS, facts(net, classic), nic('eth0'), 'br0', { forced: 'ifupdown2' }), /backend ifupdown2 was asked for, but ifupdown2 does not keep eth0 on this host/)
 })
 
 test("persist, the ifupdown2 host's static uplink: eth0 manual, br0 in Proxmox's syntax with the uplink's MAC; the rest kept; ifupdown2 reads it so", () => {
