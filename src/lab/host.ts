@@ -214,6 +214,9 @@ async function configureUplink(host: HostPlan, profile: LabProfile, first: strin
   await $({ input: inside.join('\n') + '\n' })`ip -n ${host.netns} -batch -`
 }
 
+/** What PID 1 of a Debian host passes its services: systemd's default PATH, no locale of the controller's. */
+const INIT_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' }
+
 function startInit(lab: Lab, host: Booted, profile: LabProfile | 'bastion'): number {
   const paths = hostPaths(lab.dir, host.name)
   // A cheap host (profile none, configured from outside) boots its sshd alone; the others start their profile's network system.
@@ -227,7 +230,10 @@ function startInit(lab: Lab, host: Booted, profile: LabProfile | 'bastion'): num
       'tini', '-s', '--',
       '/bin/sh', BOOT_SCRIPT, paths.root, host.name, labPaths(lab.dir).base, bootAs,
     ],
-    { detached: true, stdio: ['ignore', log, log] },
+    // A host's init starts as a real one does: in /, with systemd's default PATH and nothing of the
+    // controller's environment (its PATH may lead to a pyenv shim for python3, which ifupdown2 then
+    // runs, and which fails where the controller's directory is not the host's).
+    { detached: true, stdio: ['ignore', log, log], cwd: '/', env: INIT_ENV },
   )
   closeSync(log)
   child.unref()
