@@ -33,13 +33,14 @@ import { ifcfgBackend } from '../src/network/backends/ifcfg.ts'
 import { networkManagerBackend } from '../src/network/backends/networkmanager.ts'
 import { ifupdownBackend } from '../src/network/backends/ifupdown.ts'
 import { netplanBackend } from '../src/network/backends/netplan.ts'
+import { networkdBackend } from '../src/network/backends/networkd.ts'
 import { probesFor } from '../src/network/probes.ts'
 import { networkCutoverStep } from '../src/network/cutover-step.ts'
 
 export type { BridgeOptions, BridgeWish }
 
 /** The backends a bridge task can choose from; the last is the fallback of hosts no system claims. */
-export const BACKENDS: readonly NetworkBackend[] = [networkManagerBackend, netplanBackend, ifupdownBackend, ifcfgBackend]
+export const BACKENDS: readonly NetworkBackend[] = [networkManagerBackend, netplanBackend, ifupdownBackend, networkdBackend, ifcfgBackend]
 
 /** The facts every bridge task plans from: the kernel's view and the network systems'. */
 const networkFacts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined) })

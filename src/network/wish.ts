@@ -55,12 +55,12 @@ export interface BridgeOptions extends TaskOptions {
   rollbackFiles?: 'bridge' | 'run' | string[]
   /**
    * The system that keeps the host's network, when kvmplay should not tell it from the host:
-   * 'networkmanager', 'netplan', 'ifupdown' or 'ifcfg'. A named system must run on the host.
+   * 'networkmanager', 'netplan', 'ifupdown', 'networkd' or 'ifcfg'. A named system must run on the host.
    */
   backend?: BackendName
 }
 
-export const BACKEND_NAMES = ['networkmanager', 'netplan', 'ifupdown', 'ifcfg'] as const
+export const BACKEND_NAMES = ['networkmanager', 'netplan', 'ifupdown', 'networkd', 'ifcfg'] as const
 export type BackendName = (typeof BACKEND_NAMES)[number]
 
 /** The bridge as wished, on this host: options first, facts for the rest. */

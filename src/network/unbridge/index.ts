@@ -5,12 +5,14 @@ import { ifcfgUnbridger } from './ifcfg.ts'
 import { ifupdownUnbridger } from './ifupdown.ts'
 import { networkManagerUnbridger } from './networkmanager.ts'
 import { netplanUnbridger } from './netplan.ts'
+import { networkdUnbridger } from './networkd.ts'
 
 const UNBRIDGERS: Record<string, Unbridger> = {
   ifcfg: ifcfgUnbridger,
   ifupdown: ifupdownUnbridger,
   networkmanager: networkManagerUnbridger,
   netplan: netplanUnbridger,
+  networkd: networkdUnbridger,
 }
 
 /** The way back of the backend that keeps this host's uplink; a backend without one is refused before anything changes. */
