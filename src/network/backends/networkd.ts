@@ -308,6 +308,16 @@ export function withAddressing(sections: Section[], w: BridgeWish, clientLines: 
   return out
 }
 
+/**
+ * The wish with the routes a file should give: not those a lease brought
+ * (networkd's DHCP client adds a host route to the router, `proto dhcp`),
+ * which the lease brings again.
+ */
+export function withoutLeasedRoutes(w: BridgeWish, facts: NetworkFacts): BridgeWish {
+  const leased = new Set(facts.net.routes.filter((r) => (r.dev === w.device || r.dev === w.bridge) && (r.protocol === 'dhcp' || r.protocol === 'ra')).map((r) => r.dst))
+  return { ...w, routes: w.routes.filter((r) => !leased.has(r.dst)) }
+}
+
 /** The DHCP client ID of the uplink's lease (first run), else the one kvmplay set on the bridge before (later runs). */
 function clientIdOf(w: BridgeWish, facts: NetworkFacts, bridgeUnit?: Unit): string[] {
   const lease = facts.system.networkd?.links.find((l) => l.name === w.device)?.clientId
@@ -322,7 +332,7 @@ export function networkdFiles(w: BridgeWish, facts: NetworkFacts): PersistedFile
   const l = layout(w, facts)
   // What the bridge carries: the uplink's addressing (first run), else the bridge's own (the next).
   const source = l.networkUnit && values(l.port.unit, 'Network', 'Bridge').includes(w.bridge) ? l.networkUnit : l.port.unit
-  const carried = withAddressing(addressing(source), w, clientIdOf(w, facts, l.networkUnit), `the DHCP client ID of ${w.device}'s lease, so the server sees the same client`)
+  const carried = withAddressing(addressing(source), withoutLeasedRoutes(w, facts), clientIdOf(w, facts, l.networkUnit), `the DHCP client ID of ${w.device}'s lease, so the server sees the same client`)
   const network = renderTemplate('networkd/bridge.network.hbs', { bridge: w.bridge, device: w.device, origin: l.port.path, sections: renderUnit({ head: [], sections: carried }).trimEnd() })
   const netdev = renderTemplate('networkd/bridge.netdev.hbs', { bridge: w.bridge, device: w.device, hwaddr: w.hwaddr, mtu: w.mtu ?? '', stp: w.stp ? 'yes' : 'no', delay: w.delay })
   const kept = l.port.unit.sections.filter((s) => LINK_SECTIONS.has(s.name))

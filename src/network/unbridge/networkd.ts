@@ -13,7 +13,7 @@
  * them over (../backends/networkd.ts).
  */
 import { sh } from '../../core/quote.ts'
-import { MARK, addressing, layout, networkdRestore, renderUnit, values, withAddressing } from '../backends/networkd.ts'
+import { MARK, addressing, layout, networkdRestore, renderUnit, values, withAddressing, withoutLeasedRoutes } from '../backends/networkd.ts'
 import type { NetworkFacts, PersistedFile } from '../backend.ts'
 import type { BridgeWish } from '../wish.ts'
 import type { Unbridger } from './types.ts'
@@ -23,7 +23,7 @@ export function networkdUplinkFiles(w: BridgeWish, facts: NetworkFacts): Persist
   const l = layout(w, facts)
   // What the uplink gets back: the bridge's addressing (kvmplay's lines out), else what its own file has (a later run).
   const source = l.networkUnit && values(l.port.unit, 'Network', 'Bridge').includes(w.bridge) ? l.networkUnit : l.port.unit
-  const carried = withAddressing(addressing(source), w, [], '')
+  const carried = withAddressing(addressing(source), withoutLeasedRoutes(w, facts), [], '')
   const kept = l.port.unit.sections.filter((s) => s.name === 'Match' || s.name === 'Link' || s.name === 'SR-IOV').map((s) => ({ name: s.name, lines: s.lines.filter((x) => !x.startsWith(MARK)) }))
   const content = renderUnit({ head: l.port.unit.head.filter((x) => !x.startsWith(MARK)), sections: [...kept, ...carried] })
   return [

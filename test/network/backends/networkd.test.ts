@@ -37,10 +37,14 @@ function system(files: { path: string; content?: string }[], links: string[] = [
 const facts = (net: HostNetwork, sys: NetworkSystem) => ({ net, system: sys })
 const byPath = (files: PersistedFile[], path: string) => files.find((f) => f.path === path)?.content
 
-/** The fresh host's network with eth0's address as a lease. */
+/** The fresh host's network with eth0's address as a lease, and the host route to the router networkd's DHCP client adds. */
 function leased(): HostNetwork {
   const net = canned('network-fresh.txt')
-  return { ...net, links: net.links.map((l) => (l.name === 'eth0' ? { ...l, addresses: l.addresses.map((a) => ({ ...a, dynamic: true })) } : l)) }
+  return {
+    ...net,
+    links: net.links.map((l) => (l.name === 'eth0' ? { ...l, addresses: l.addresses.map((a) => ({ ...a, dynamic: true })) } : l)),
+    routes: [...net.routes, { dst: '198.19.3.1', dev: 'eth0', protocol: 'dhcp', metric: 1024 }],
+  }
 }
 
 /** The host after the bridge: br0 with eth0's MAC and address, eth0 its port (no guest on it). */
@@ -95,7 +99,7 @@ test('persist, static: the .netdev with the uplink\'s MAC, the bridge\'s .networ
   assert.is(networkdBackend.detect(facts(after, sys), 'eth0', 'br0'), `systemd-networkd (running) applies ${UPLINK} to eth0`)
 })
 
-test('persist, DHCP: DHCP=yes on the bridge with the client ID of the uplink\'s lease (its IAID); the same on the next run', () => {
+test('persist, DHCP: DHCP=yes on the bridge with the client ID of the uplink\'s lease (its IAID), not the lease\'s route to the router; the same on the next run', () => {
   const net = leased()
   const w = bridgeWish({ bridge: 'br0' }, net)
   assert.is(w.bootproto, 'dhcp')
