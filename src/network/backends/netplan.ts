@@ -28,6 +28,7 @@ import { renderTemplate } from '../../render.ts'
 import { describeSnapshot, restoreScript, snapshotOf } from '../../cutover/restore.ts'
 import type { NetworkBackend, PersistedFile } from '../backend.ts'
 import { iproute2Plan } from '../iproute2.ts'
+import { waitForLink } from './networkd.ts'
 import type { BridgeWish } from '../wish.ts'
 
 /** The sections a bridge port can be defined in. */
@@ -167,9 +168,10 @@ export const netplanBackend: NetworkBackend = {
         ? // netplan writes NetworkManager's keyfiles to /run/NetworkManager/system-connections; the port's profile is up
           // on the old definition until it is brought up again, which takes the address off it and into the bridge.
           sh`netplan generate && nmcli connection reload && nmcli connection up ${`netplan-${w.bridge}`} && nmcli connection up ${`netplan-${r.portId}`}`
-        : // systemd-networkd: untested, the lab cannot run it (networkd needs systemd as PID 1, which lab hosts lack).
-          sh`netplan generate && networkctl reload && networkctl reconfigure ${w.device} ${w.bridge}`
-    return { apply, describe: apply, links: [w.bridge, w.device] }
+        : // systemd-networkd (Ubuntu Server's): netplan renders the bridge into /run/systemd/network; reload creates it
+          // from its .netdev (with the MAC kvmplay's file gives it) and reconfigures eth0 as its port; then both, once it exists.
+          ['set -e', 'netplan generate', 'networkctl reload', waitForLink(w.bridge), sh`networkctl reconfigure ${w.device} ${w.bridge}`].join('\n')
+    return { apply, describe: r.kind === 'NetworkManager' ? apply : sh`netplan generate; networkctl reload; networkctl reconfigure ${w.device} ${w.bridge}`, links: [w.bridge, w.device] }
   },
   restore: (change, { net, system }, files) => {
     const snapshot = snapshotOf(net, change.links)
@@ -191,7 +193,8 @@ export const netplanBackend: NetworkBackend = {
             links,
             'fi',
           ]
-        : [filesBack, 'netplan generate', links, 'networkctl reload']
+        : // networkd: the bridge goes with ip (links: networkd never deletes a netdev), then networkd takes the uplink back.
+          [filesBack, 'netplan generate', links, 'networkctl reload', sh`networkctl reconfigure ${device}`, 'true']
     return { script: script.join('\n') + '\n', describe: `${describeSnapshot(snapshot, files)}; netplan generate${r.kind === 'NetworkManager' ? ', nmcli connection reload and up' : ''}` }
   },
 }

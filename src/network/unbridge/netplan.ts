@@ -65,9 +65,10 @@ export const netplanUnbridger: Unbridger = {
     const apply =
       r.kind === 'NetworkManager'
         ? sh`netplan generate && nmcli connection reload && nmcli connection up ${`netplan-${r.portId}`} && { ! ip link show ${w.bridge} >/dev/null 2>&1 || ip link del ${w.bridge}; }`
-        : // systemd-networkd: untested, the lab cannot run it.
-          sh`netplan generate && networkctl reload && ip link del ${w.bridge} && networkctl reconfigure ${w.device}`
-    return { apply, describe: apply, links: [w.bridge, w.device] }
+        : // systemd-networkd: neither `netplan apply` nor networkd deletes a bridge that left the configuration: ip does,
+          // before networkd reads the new rendering and gives the uplink its addresses (or its lease) again.
+          ['set -e', 'netplan generate', sh`! ip link show ${w.bridge} >/dev/null 2>&1 || ip link del ${w.bridge}`, 'networkctl reload', sh`networkctl reconfigure ${w.device}`].join('\n')
+    return { apply, describe: r.kind === 'NetworkManager' ? apply : sh`netplan generate; ip link del ${w.bridge}; networkctl reload; networkctl reconfigure ${w.device}`, links: [w.bridge, w.device] }
   },
   restore: (change, { net, system }, files) => {
     const [bridge, device] = change.links
@@ -78,7 +79,7 @@ export const netplanUnbridger: Unbridger = {
     const script =
       r.kind === 'NetworkManager'
         ? [filesBack, 'netplan generate', 'nmcli connection reload', sh`if nmcli connection up ${`netplan-${bridge}`} && nmcli connection up ${`netplan-${r.portId}`}; then :; else`, links, 'fi']
-        : [filesBack, 'netplan generate', links, 'networkctl reload']
+        : [filesBack, 'netplan generate', links, 'networkctl reload', sh`networkctl reconfigure ${device} ${bridge}`, 'true']
     return { script: script.join('\n') + '\n', describe: `${describeSnapshot(snapshot, files)}; netplan generate${r.kind === 'NetworkManager' ? ', nmcli connection reload and up' : ''}` }
   },
 }
