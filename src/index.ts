@@ -7,8 +7,13 @@
  * export default playbook({ name: 'forwarding', hosts: 'hypervisors', tasks: [enableIpForward()] })
  * ```
  */
-export { playbook } from './core/playbook.ts'
-export type { Playbook, PlaybookSpec } from './core/playbook.ts'
+import { playbook as untypedPlaybook } from './core/playbook.ts'
+import type { Playbook as CorePlaybook, PlaybookSpec as CorePlaybookSpec } from './core/playbook.ts'
+import type { PlaybookReservations } from './guests/reservations-spec.ts'
+// The core does not know the reservations' shape (it is the guests' layer's): here, at the top, the author gets it.
+export type PlaybookSpec = CorePlaybookSpec<PlaybookReservations>
+export type Playbook = CorePlaybook<PlaybookReservations>
+export const playbook: (spec: PlaybookSpec) => Playbook = untypedPlaybook
 // Writing your own task: the task, its plan and steps, facts, resources, shell quoting.
 export { defineTask, converged } from './core/task.ts'
 export type { Task, TaskOptions, TaskSpec, FactRequests, Plan, Step, ConnectionStep, ReachStep, StepContext, HostReach, ConnectOptions, FileDiff, FileOriginal } from './core/task.ts'
@@ -33,7 +38,8 @@ export type { FileState } from './facts/file.ts'
 export { sysctlFact } from './facts/sysctl.ts'
 export { pathExistsFact, commandSucceedsFact } from './facts/probe.ts'
 export { hostNetworkFact, uplinkOf } from './facts/network.ts'
-export type { HostNetwork, Link, Route, Uplink } from './facts/network.ts'
+export type { HostNetwork, Link, Route, UplinkAddressing, LinkTool } from './facts/network.ts'
+export type { Uplink, UplinkKind } from './network/uplink.ts'
 export { libvirtFact } from './facts/libvirt.ts'
 export type { LibvirtState, LibvirtNetwork, LibvirtDomain } from './facts/libvirt.ts'
 export { ifcfgFilesFact } from './facts/ifcfg.ts'

@@ -13,7 +13,8 @@
  * reaching the host again and probing (src/cutover/confirmed-apply.ts).
  *
  * What the host's network system is and how it persists and changes the
- * bridge is the backend's (src/network/backend.ts); these tasks only plan.
+ * bridge is that system's (src/network/systems/<name>/, chosen from the
+ * registry, src/network/systems/index.ts); these tasks only plan.
  */
 import { defineTask } from '../src/core/task.ts'
 import type { StagedFile, Step, Task } from '../src/core/task.ts'
@@ -25,30 +26,33 @@ import { networkSystemFact } from '../src/facts/network-system.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { fileWish, originalOf, planFile } from './file.ts'
 import { DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
-import { bridgeWish, validateBridgeOptions } from '../src/network/wish.ts'
-import type { BridgeOptions, BridgeWish } from '../src/network/wish.ts'
-import { chooseBackend } from '../src/network/backend.ts'
-import type { NetworkBackend, NetworkFacts, PersistedFile } from '../src/network/backend.ts'
-import { ifcfgBackend } from '../src/network/backends/ifcfg.ts'
-import { networkManagerBackend } from '../src/network/backends/networkmanager.ts'
-import { ifupdownBackend } from '../src/network/backends/ifupdown.ts'
-import { netplanBackend } from '../src/network/backends/netplan.ts'
-import { networkdBackend } from '../src/network/backends/networkd.ts'
+import { bridgeWish } from '../src/network/wish.ts'
+import type { BridgeState, BridgeWish } from '../src/network/wish.ts'
+import { validateBridgeOptions } from '../src/network/options.ts'
+import type { BridgeOptions } from '../src/network/options.ts'
+import type { NetworkFacts, NetworkSystem, PersistedFile } from '../src/network/system.ts'
+import { systemFor } from '../src/network/systems/index.ts'
 import { probesFor } from '../src/network/probes.ts'
 import { networkCutoverStep } from '../src/network/cutover-step.ts'
 
 export type { BridgeOptions, BridgeWish }
 
-/** The backends a bridge task can choose from; the last is the fallback of hosts no system claims. */
-export const BACKENDS: readonly NetworkBackend[] = [networkManagerBackend, netplanBackend, ifupdownBackend, networkdBackend, ifcfgBackend]
-
 /** The facts every bridge task plans from: the kernel's view and the network systems'. */
-const networkFacts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined) })
+export const networkFacts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined) })
 
-/** The wish on this host and the backend that keeps its uplink. */
-function planFor(opts: BridgeOptions, facts: NetworkFacts): { w: BridgeWish; backend: NetworkBackend } {
-  const w = bridgeWish(opts, facts.net)
-  return { w, backend: chooseBackend(BACKENDS, facts, w.device, w.bridge, opts.backend) }
+/** The wish on this host, with the bridge or without it, and the system that keeps its uplink. */
+export function planFor(opts: BridgeOptions, facts: NetworkFacts, state: BridgeState): { w: BridgeWish; system: NetworkSystem } {
+  const w = bridgeWish(opts, facts.net, state)
+  return { w, system: systemFor(w, facts, opts.backend) }
+}
+
+/** applyBridge's and removeBridge's confirm timeout, checked before any host is contacted. */
+export function confirmTimeoutOf(opts: BridgeOptions): number {
+  const timeoutSec = opts.confirmTimeout ?? DEFAULT_CONFIRM_TIMEOUT_SEC
+  if (!Number.isInteger(timeoutSec) || timeoutSec < 5 || timeoutSec > 3600) {
+    throw new KvmplayError('validation', `invalid confirmTimeout ${JSON.stringify(opts.confirmTimeout)}: expected whole seconds from 5 to 3600`)
+  }
+  return timeoutSec
 }
 
 /**
@@ -70,10 +74,10 @@ export function persistBridge(opts: BridgeOptions): Task {
       name: `persist bridge ${opts.bridge}${opts.device ? ` over ${opts.device}` : ''}`,
       facts: networkFacts,
       plan: async (host, facts) => {
-        const { w, backend } = planFor(opts, facts)
-        const files = backend.persist(w, facts)
+        const { w, system } = planFor(opts, facts, 'present')
+        const files = system.persist(w, facts)
         const planned = await planPersisted(host, files)
-        return { ...planned, stage: { key: bridgeKey(w.bridge), files: planned.staged }, reason: planned.steps.length ? undefined : `${files.map((f) => f.path).join(', ')} ${files.length === 1 ? 'is' : 'are'} as wished (${backend.name})` }
+        return { ...planned, stage: { key: bridgeKey(w.bridge), files: planned.staged }, reason: planned.steps.length ? undefined : `${files.map((f) => f.path).join(', ')} ${files.length === 1 ? 'is' : 'are'} as wished (${system.name})` }
       },
     },
     opts,
@@ -102,44 +106,40 @@ export async function planPersisted(host: Host, files: PersistedFile[]): Promise
 export const writeIfcfg = persistBridge
 
 /** The files the rollback puts back, of those this run changed: the task's rollbackFiles, said plainly. */
-function rollbackScope(opts: BridgeOptions, backend: NetworkBackend, w: BridgeWish, facts: NetworkFacts): { paths?: Set<string>; describe: string } {
+export function rollbackScope(opts: BridgeOptions, system: NetworkSystem, w: BridgeWish, facts: NetworkFacts): { paths?: Set<string>; describe: string } {
   const scope = opts.rollbackFiles ?? 'bridge'
   if (scope === 'run') return { describe: 'every file this run changed before it' }
-  const paths = scope === 'bridge' ? backend.persist(w, facts).map((f) => f.path) : scope
+  const paths = scope === 'bridge' ? system.persist(w, facts).map((f) => f.path) : scope
   return { paths: new Set(paths), describe: `${paths.join(', ')} where this run changed them` }
 }
 
 export function applyBridge(opts: BridgeOptions): Task {
   validateBridgeOptions(opts)
-  const timeoutSec = opts.confirmTimeout ?? DEFAULT_CONFIRM_TIMEOUT_SEC
-  if (!Number.isInteger(timeoutSec) || timeoutSec < 5 || timeoutSec > 3600) {
-    throw new KvmplayError('validation', `invalid confirmTimeout ${JSON.stringify(opts.confirmTimeout)}: expected whole seconds from 5 to 3600`)
-  }
+  const timeoutSec = confirmTimeoutOf(opts)
   return defineTask(
     {
       name: `apply bridge ${opts.bridge}`,
       facts: networkFacts,
       takesStaged: bridgeKey(opts.bridge),
       plan: async (host, facts) => {
-        const { w, backend } = planFor(opts, facts)
-        const { net } = facts
+        const { w, system } = planFor(opts, facts, 'present')
         const staged = host.takeStaged?.(bridgeKey(w.bridge)) ?? []
-        const change = backend.planRuntime(w, facts, { confirmTimeoutSec: timeoutSec })
-        const live = `${w.device} is a port of ${w.bridge}, which carries ${w.address ?? 'the address'}/${w.prefix ?? ''} and the default route`
+        const change = system.planRuntime(w, facts, { confirmTimeoutSec: timeoutSec })
+        const live = `${w.uplink.name} is a port of ${w.bridge}, which carries ${w.address ?? 'the address'}/${w.prefix ?? ''} and the default route`
         // The running host is as wished already: the staged files only put that on disk.
         if (!change) return staged.length ? { steps: (await planPersisted(host, staged)).steps, reason: `${live}; its files written` } : { steps: [], reason: live }
-        const scope = rollbackScope(opts, backend, w, facts)
+        const scope = rollbackScope(opts, system, w, facts)
         const step = networkCutoverStep({
-          summary: `bring up ${w.bridge} over ${w.device}${w.address ? `, moving ${w.address}/${w.prefix} and the default route` : ''} (${net.backend}, confirmed within ${timeoutSec} s)`,
+          summary: `bring up ${w.bridge} over ${w.uplink.name}${w.address ? `, moving ${w.address}/${w.prefix} and the default route` : ''} (${system.name}, confirmed within ${timeoutSec} s)`,
           change,
-          restore: (files) => backend.restore(change, facts, files).script,
+          restore: (files) => system.restore(change, facts, files).script,
           timeoutSec,
           probes: probesFor(w, opts.probes ?? []),
           paths: scope.paths,
           staged,
         })
         const steps: Step[] = [step]
-        return { steps, reason: `${change.describe}. Rollback unless confirmed within ${timeoutSec} s restores: ${backend.restore(change, facts, []).describe}; and files: ${scope.describe}` }
+        return { steps, reason: `${change.describe}. Rollback unless confirmed within ${timeoutSec} s restores: ${system.restore(change, facts, []).describe}; and files: ${scope.describe}` }
       },
     },
     opts,

@@ -13,44 +13,19 @@ import { libvirtFact } from '../src/facts/libvirt.ts'
 import type { LibvirtState } from '../src/facts/libvirt.ts'
 import { renderTemplate } from '../src/render.ts'
 import { compareNetworks, isUnchanged, mergeWanted, networkTemplateVars } from '../src/libvirt/network.ts'
-import type { DhcpHost, ForwardMode, NetworkSpec } from '../src/libvirt/network.ts'
+import type { DhcpHost, NetworkOptions, NetworkSpec } from '../src/libvirt/network.ts'
 import { libvirtChangeStep } from '../src/libvirt/changes.ts'
+import { leftoverBridge } from '../src/libvirt/leftover-bridge.ts'
+import { hostNetworkFact } from '../src/facts/network.ts'
+import { commandStep } from '../src/core/step.ts'
+import { sh } from '../src/core/quote.ts'
+import { resource } from '../src/core/resource.ts'
 import type { LibvirtChange } from '../src/libvirt/changes.ts'
 import { hostname, interfaceName, ipv4, libvirtName, mac, netmaskToPrefix, port, prefixLength } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 
-export interface DefineNetworkOptions extends TaskOptions {
-  name: string
-  /** nat (libvirt's default), route, bridge (an existing host bridge such as br0), or isolated. */
-  forward: ForwardMode
-  /** The Linux bridge: created by libvirt for nat/route/isolated (virbr0), an existing one for bridge. */
-  bridge: string
-  /** The host's address on the network (not for forward: 'bridge'). */
-  address?: string
-  prefix?: number
-  /** Alternative to prefix, as the seed writes it: '255.255.255.0'. */
-  netmask?: string
-  dhcp?: {
-    start: string
-    end: string
-    /** Static leases: exactly these (others are removed). Omit to leave the network's entries alone. */
-    hosts?: { mac: string; ip: string; name?: string }[]
-  }
-  natPorts?: { start: number; end: number }
-  stp?: boolean
-  delay?: number
-  /** Default true. */
-  autostart?: boolean
-  /** Default true: started. */
-  active?: boolean
-  /** Restart a running network whose definition changed (other than DHCP hosts). Default true; false leaves it for later, saying so. */
-  restart?: boolean
-  /**
-   * The uuid and bridge MAC a new definition takes (e.g. the ones a network had before it was
-   * destroyed, so it comes back as the same network); an existing network keeps its own.
-   */
-  identity?: { uuid?: string; mac?: string }
-}
+/** The network as asked for (src/libvirt/network.ts; its `name` is the network's), and the task's options. */
+export interface DefineNetworkOptions extends Omit<TaskOptions, 'name'>, NetworkOptions {}
 
 type Wanted = Partial<NetworkSpec> & Pick<NetworkSpec, 'name' | 'forward'>
 
@@ -114,7 +89,7 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
   return defineTask(
     {
       name: `network ${name} (${partial.forward}, ${partial.bridge})`,
-      facts: () => [factRequest(libvirtFact, undefined)],
+      facts: () => [factRequest(libvirtFact, undefined), factRequest(hostNetworkFact, undefined)],
       plan: async (host) => {
         const state = await host.fact(libvirtFact, undefined)
         if (!state.available) throw new KvmplayError('precondition', `${host.name}: virsh is not installed (libvirt-clients)`)
@@ -123,6 +98,15 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
         const steps: Step[] = []
         const notes: string[] = []
         const isActive = current?.active ?? false
+        // libvirt creates the bridge of a nat/route/isolated network when it starts it, and refuses where one is left over.
+        if (active && !isActive && wanted.forward !== 'bridge' && wanted.bridge) {
+          const leftover = leftoverBridge(host.name, name, wanted.bridge, await host.fact(hostNetworkFact, undefined), state)
+          if (leftover) {
+            steps.push(
+              commandStep(`delete ${leftover}, left by a libvirtd stopped mid-change (no active network holds it, no port on it), so that libvirt can create it`, sh`ip link del ${leftover}`, { touches: [resource.links] }),
+            )
+          }
+        }
         if (!current) {
           // A new network: defined, autostarted and started by one virsh process (or one RPC session).
           const xml = networkXml(wanted, opts.identity ?? {})

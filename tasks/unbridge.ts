@@ -19,26 +19,19 @@
 import { defineTask } from '../src/core/task.ts'
 import type { Task } from '../src/core/task.ts'
 import { factRequest } from '../src/facts/fact.ts'
-import { hostNetworkFact } from '../src/facts/network.ts'
-import { networkSystemFact } from '../src/facts/network-system.ts'
 import { libvirtFact } from '../src/facts/libvirt.ts'
 import type { LibvirtState } from '../src/facts/libvirt.ts'
 import { KvmplayError } from '../src/core/errors.ts'
-import { DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
-import { bridgeWish, validateBridgeOptions } from '../src/network/wish.ts'
-import type { BridgeOptions, BridgeWish } from '../src/network/wish.ts'
-import { chooseBackend } from '../src/network/backend.ts'
-import type { NetworkFacts } from '../src/network/backend.ts'
-import { BACKENDS, planPersisted } from './bridge.ts'
-import { unbridgerFor } from '../src/network/unbridge/index.ts'
-import type { Unbridger } from '../src/network/unbridge/types.ts'
+import { validateBridgeOptions } from '../src/network/options.ts'
+import type { BridgeOptions } from '../src/network/options.ts'
+import { confirmTimeoutOf, networkFacts, planFor, planPersisted, rollbackScope } from './bridge.ts'
 import { probesFor } from '../src/network/probes.ts'
 import { networkCutoverStep } from '../src/network/cutover-step.ts'
 
 /** The staging key of the way back's files: persistBridgeRemoval offers them, removeBridge takes them (Plan.stage). */
 const removalKey = (bridge: string) => `bridge ${bridge} removal`
 
-const facts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined), libvirt: factRequest(libvirtFact, undefined) })
+const facts = () => ({ ...networkFacts(), libvirt: factRequest(libvirtFact, undefined) })
 
 /** The guests with a NIC on the bridge (directly, or through a libvirt network over it), persistent or live. */
 export function guestsOnBridge(state: LibvirtState, bridge: string): string[] {
@@ -51,13 +44,6 @@ export function guestsOnBridge(state: LibvirtState, bridge: string): string[] {
 function refuseWhileGuests(state: LibvirtState, bridge: string, host: string) {
   const users = guestsOnBridge(state, bridge)
   if (users.length) throw new KvmplayError('precondition', `${host}: ${bridge} is still used by ${users.join(', ')}; move them first (editDomainInterface) — nothing was changed`)
-}
-
-/** The wish on this host, and the way back of the backend that keeps its uplink. */
-function planFor(opts: BridgeOptions, f: NetworkFacts): { w: BridgeWish; unbridger: Unbridger } {
-  const w = bridgeWish(opts, f.net)
-  const backend = chooseBackend(BACKENDS, f, w.device, w.bridge, opts.backend)
-  return { w, unbridger: unbridgerFor(backend.name, w.bridge) }
 }
 
 /**
@@ -74,13 +60,13 @@ export function persistBridgeRemoval(opts: BridgeOptions): Task {
       facts,
       plan: async (host, f) => {
         refuseWhileGuests(f.libvirt, opts.bridge, host.name)
-        const { w, unbridger } = planFor(opts, f)
-        const files = unbridger.persist(w, f)
+        const { w, system } = planFor(opts, f, 'absent')
+        const files = system.persist(w, f)
         const planned = await planPersisted(host, files)
         return {
           steps: planned.steps,
           stage: { key: removalKey(w.bridge), files: planned.staged },
-          reason: planned.steps.length ? undefined : `${files.map((x) => x.path).join(', ')} as wished, without ${w.bridge} (${unbridger.name})`,
+          reason: planned.steps.length ? undefined : `${files.map((x) => x.path).join(', ')} as wished, without ${w.bridge} (${system.name})`,
         }
       },
     },
@@ -97,10 +83,7 @@ export function persistBridgeRemoval(opts: BridgeOptions): Task {
  */
 export function removeBridge(opts: BridgeOptions): Task {
   validateBridgeOptions(opts)
-  const timeoutSec = opts.confirmTimeout ?? DEFAULT_CONFIRM_TIMEOUT_SEC
-  if (!Number.isInteger(timeoutSec) || timeoutSec < 5 || timeoutSec > 3600) {
-    throw new KvmplayError('validation', `invalid confirmTimeout ${JSON.stringify(opts.confirmTimeout)}: expected whole seconds from 5 to 3600`)
-  }
+  const timeoutSec = confirmTimeoutOf(opts)
   return defineTask(
     {
       name: `remove bridge ${opts.bridge}`,
@@ -108,25 +91,23 @@ export function removeBridge(opts: BridgeOptions): Task {
       takesStaged: removalKey(opts.bridge),
       plan: async (host, f) => {
         refuseWhileGuests(f.libvirt, opts.bridge, host.name)
-        const { w, unbridger } = planFor(opts, f)
+        const { w, system } = planFor(opts, f, 'absent')
         const staged = host.takeStaged?.(removalKey(w.bridge)) ?? []
-        const change = unbridger.planRuntime(w, f, { confirmTimeoutSec: timeoutSec })
-        const live = `there is no ${w.bridge}; ${w.device} carries ${w.address ?? 'the address'}${w.prefix !== undefined ? `/${w.prefix}` : ''} and the default route`
+        const change = system.planRuntime(w, f, { confirmTimeoutSec: timeoutSec })
+        const live = `there is no ${w.bridge}; ${w.uplink.name} carries ${w.address ?? 'the address'}${w.prefix !== undefined ? `/${w.prefix}` : ''} and the default route`
         if (!change) return staged.length ? { steps: (await planPersisted(host, staged)).steps, reason: `${live}; its files written` } : { steps: [], reason: live }
         // What the rollback puts back: the uplink's persisted files, where this run changed them (or as rollbackFiles says).
-        const scope = opts.rollbackFiles ?? 'bridge'
-        const paths = scope === 'run' ? undefined : new Set(scope === 'bridge' ? unbridger.persist(w, f).map((x) => x.path) : scope)
+        const scope = rollbackScope(opts, system, w, f)
         const step = networkCutoverStep({
-          summary: `remove ${w.bridge}: ${w.device} carries ${w.address ? `${w.address}/${w.prefix} and ` : ''}the default route again (${f.net.backend}, confirmed within ${timeoutSec} s)`,
+          summary: `remove ${w.bridge}: ${w.uplink.name} carries ${w.address ? `${w.address}/${w.prefix} and ` : ''}the default route again (${system.name}, confirmed within ${timeoutSec} s)`,
           change,
-          restore: (files) => unbridger.restore(change, f, files).script,
+          restore: (files) => system.restore(change, f, files).script,
           timeoutSec,
           probes: probesFor(w, opts.probes ?? []),
-          paths,
+          paths: scope.paths,
           staged,
         })
-        const describeFiles = paths ? `${[...paths].join(', ')} where this run changed them` : 'every file this run changed before it'
-        return { steps: [step], reason: `${change.describe}. Rollback unless confirmed within ${timeoutSec} s restores: ${unbridger.restore(change, f, []).describe}; and files: ${describeFiles}` }
+        return { steps: [step], reason: `${change.describe}. Rollback unless confirmed within ${timeoutSec} s restores: ${system.restore(change, f, []).describe}; and files: ${scope.describe}` }
       },
     },
     opts,

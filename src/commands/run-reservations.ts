@@ -9,7 +9,7 @@ import { KvmplayError } from '../core/errors.ts'
 import { RESERVATION_FORMATS } from '../guests/reservations-export.ts'
 import type { ReservationFormat } from '../guests/reservations-export.ts'
 import { resolveSpec } from '../guests/reservations-spec.ts'
-import type { ReservationsSpec } from '../guests/reservations-spec.ts'
+import type { PlaybookReservations, ReservationsSpec } from '../guests/reservations-spec.ts'
 import type { RunReservations } from '../guests/reservations-run.ts'
 
 export interface RunReservationArgs {
@@ -39,7 +39,7 @@ export const reservationOptions = (y: Argv) =>
     .option('reservations-network', { type: 'string', group: GROUP, describe: 'The NAT network the guests leave', defaultDescription: 'default' })
 
 /** The playbook's reservations with the command line's over them; undefined when neither asks for any. */
-export function runReservationsSpec(args: RunReservationArgs, playbookSpec: (ReservationsSpec & { network?: string }) | undefined, playbookDir: string) {
+export function runReservationsSpec(args: RunReservationArgs, playbookSpec: PlaybookReservations | undefined, playbookDir: string) {
   // The playbook's files are where the playbook is, as its templates are; the command line's, where the user is.
   const at = (p: unknown) => (typeof p === 'string' ? resolve(playbookDir, p) : p)
   const fromPlaybook = playbookSpec && { ...playbookSpec, map: at(playbookSpec.map) as ReservationsSpec['map'], out: at(playbookSpec.out) as string | undefined, previous: at(playbookSpec.previous) as string | undefined }

@@ -27,6 +27,7 @@ import { reservationOptions, reservationsLine, runReservationsSpec } from './run
 import type { RunReservationArgs } from './run-reservations.ts'
 import { planRunReservations } from '../guests/reservations-run.ts'
 import type { RunReservations } from '../guests/reservations-run.ts'
+import type { PlaybookReservations } from '../guests/reservations-spec.ts'
 import { withReserved } from '../guests/report-reserved.ts'
 
 export interface RunArgs extends RunReservationArgs {
@@ -92,7 +93,8 @@ export async function prepareRun(args: RunArgs) {
   if (args.serial !== undefined) rolloutBatches(names, args.serial)
   if (args.maxFailPercentage !== undefined) validateMaxFail(args.maxFailPercentage)
   if (args.becomeMethod !== undefined) checkBecomeMethod(args.becomeMethod, '--become-method')
-  const reservations = runReservationsSpec(args, playbook.reservations, dirname(file))
+  // A playbook loaded from a file: its reservations' shape is checked by resolveSpec, field by field.
+  const reservations = runReservationsSpec(args, playbook.reservations as PlaybookReservations | undefined, dirname(file))
   const password = await runPassword(args)
   const cliBecome = { become: args.become, becomeMethod: args.becomeMethod, becomeUser: args.becomeUser }
   const hosts: RunHost[] = names.map((name) => {

@@ -8,9 +8,13 @@ import type { Host } from './host.ts'
 import type { Task } from './task.ts'
 import { rolloutBatches, validateMaxFail } from './rollout.ts'
 import type { Serial } from './rollout.ts'
-import type { ReservationsSpec } from '../guests/reservations-spec.ts'
-
-export interface PlaybookSpec {
+/**
+ * `Reservations`: the playbook's reservations for the LAN's DHCP server. The core
+ * carries them without knowing their shape (only that they are an object): the
+ * guests' layer reads them (src/guests/reservations-spec.ts, PlaybookReservations),
+ * and src/index.ts gives playbook authors the type.
+ */
+export interface PlaybookSpec<Reservations extends object = object> {
   /** Shown in reports. */
   name: string
   /** Ansible host pattern: a group, host names, globs, `a:b`, `a:&b`, `a:!b`. */
@@ -42,11 +46,11 @@ export interface PlaybookSpec {
    * for the fleet stops the run with nothing moved): `{ range, format, out, map? }`, where
    * `map` may be a function of the guest NIC. The command line's --reservations-* win.
    */
-  reservations?: ReservationsSpec & { network?: string }
+  reservations?: Reservations
 }
 
-export interface Playbook extends Required<Omit<PlaybookSpec, 'vars' | 'handlers' | 'serial' | 'maxFailPercentage' | 'become' | 'becomeMethod' | 'becomeUser' | 'reservations'>> {
-  reservations?: ReservationsSpec & { network?: string }
+export interface Playbook<Reservations extends object = object> extends Required<Omit<PlaybookSpec<Reservations>, 'vars' | 'handlers' | 'serial' | 'maxFailPercentage' | 'become' | 'becomeMethod' | 'becomeUser' | 'reservations'>> {
+  reservations?: Reservations
   serial?: Serial
   maxFailPercentage?: number
   become?: boolean
@@ -78,7 +82,7 @@ const isTask = (t: unknown): t is Task => typeof t === 'object' && t !== null &&
  * })
  * ```
  */
-export function playbook(spec: PlaybookSpec): Playbook {
+export function playbook<Reservations extends object = object>(spec: PlaybookSpec<Reservations>): Playbook<Reservations> {
   const bad = (what: string) => new KvmplayError('playbook', `playbook ${JSON.stringify(spec?.name ?? '')}: ${what}`)
   if (typeof spec !== 'object' || spec === null) throw new KvmplayError('playbook', 'playbook() takes an object: { name, hosts, tasks }')
   if (typeof spec.name !== 'string' || !spec.name) throw bad("'name' must be a non-empty string")

@@ -16,7 +16,7 @@ import { KvmplayError } from '../core/errors.ts'
 import { quote } from '../core/quote.ts'
 import type { Connection } from '../connection/types.ts'
 import type { HostReach } from '../core/task.ts'
-import type { Probe } from '../network/probes.ts'
+import type { Probe } from './probe.ts'
 import { probeLines, readVerdicts } from './probe-run.ts'
 import { installNewOnDisk, keepPreviousOnDisk } from './boot-safe.ts'
 import type { FileOriginal } from '../core/task.ts'
@@ -51,6 +51,12 @@ export interface Verify {
   command: string
   /** The part of the output that must match; here, not on the host, where it would cost processes. */
   digest?: (out: string) => string
+}
+
+/** A confirmed change: how long it took from arming, and the optional probes that could not run (skipped, said so). */
+export interface Confirmed {
+  seconds: number
+  skipped: string[]
 }
 
 const digested = (v: Verify, out: string) => (v.digest ? v.digest(out) : out).trim()
@@ -222,10 +228,10 @@ const answers = (conn: Connection) => conn.exec(':', { timeoutMs: 3000 }).then((
 /**
  * Makes the change as a confirmed apply over the host's reach: arms the
  * rollback over its connection, then reaches it anew to probe and confirm.
- * Resolves with how long it took; throws 'rolled-back' when the host
+ * Resolves with how long it took and what was skipped; throws 'rolled-back' when the host
  * restored itself, 'connect' when it stayed out of reach even after that.
  */
-export async function confirmedApply(reach: HostReach, c: Cutover): Promise<string> {
+export async function confirmedApply(reach: HostReach, c: Cutover): Promise<Confirmed> {
   const conn = await reach.connection()
   const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
   const started = Date.now()
@@ -292,8 +298,7 @@ export async function confirmedApply(reach: HostReach, c: Cutover): Promise<stri
         continue
       }
       if (confirm.stdout.includes('confirmed')) {
-        const notes = [...new Set([...before.skipped, ...skipped])]
-        return `confirmed after ${((Date.now() - started) / 1000).toFixed(1)} s${notes.length ? `; ${notes.join('; ')}` : ''}`
+        return { seconds: (Date.now() - started) / 1000, skipped: [...new Set([...before.skipped, ...skipped])] }
       }
       why = confirm.stdout.includes('rebooted')
         ? 'the host restarted before the confirmation'

@@ -5,8 +5,8 @@
  * stderr is kept for the message (its last lines), its stdout is not.
  */
 import { quote } from '../core/quote.ts'
-import { CANNOT_RUN } from '../network/probes.ts'
-import type { Probe } from '../network/probes.ts'
+import { CANNOT_RUN } from './probe.ts'
+import type { Probe } from './probe.ts'
 
 /** The last lines of what the probe said, on one line. */
 const said = `$(printf '%s' "$e" | tail -n 2 | tr '\\n' ' ' | sed 's/ *$//')`

@@ -34,9 +34,23 @@ export function snapshotOf(net: HostNetwork, involved: string[]): NetworkSnapsho
   }
 }
 
-/** A script that puts the snapshot back; every command may fail (a step already undone) without stopping the rest. */
-export function restoreScript(snap: NetworkSnapshot, files: FileOriginal[]): string {
-  const lines = ['# kvmplay rollback: puts back what the cutover changed', 'set +e']
+/**
+ * A rollback script: its title, then commands every one of which may fail (a
+ * step already undone) without stopping the rest. Callers compose it from the
+ * pieces below (linksBack, filesBack) and their system's own commands.
+ */
+export const rollbackScript = (title: string, lines: string[]): string => [`# ${title}`, 'set +e', ...lines].join('\n') + '\n'
+
+/** A script that puts the snapshot back, and the files. */
+export const restoreScript = (snap: NetworkSnapshot, files: FileOriginal[]): string =>
+  rollbackScript('kvmplay rollback: puts back what the cutover changed', [...linksBack(snap), ...filesBack(files)])
+
+/** The files as they were before the run. */
+export const filesBack = (files: FileOriginal[]): string[] => files.flatMap(fileRestore)
+
+/** The commands that put the snapshot's links, addresses and routes back. */
+export function linksBack(snap: NetworkSnapshot): string[] {
+  const lines: string[] = []
   // Links the change created go first (deleting a bridge frees its ports).
   for (const l of snap.links.filter((l) => !l.existed)) lines.push(sh`ip link del ${l.name} 2>/dev/null`)
   // Bridges the change removed (the way back's removeBridge) come back first, with their MAC, so their ports can rejoin.
@@ -57,8 +71,7 @@ export function restoreScript(snap: NetworkSnapshot, files: FileOriginal[]): str
   if (r6) lines.push(r6.gateway ? sh`ip -6 route replace default via ${r6.gateway} dev ${r6.dev}` : sh`ip -6 route replace default dev ${r6.dev}`)
   // After the addresses: a route's gateway must be on a link again first.
   for (const x of snap.routes ?? []) lines.push(sh`ip route replace ${x.dst}` + (x.gateway ? sh` via ${x.gateway}` : '') + sh` dev ${x.dev}` + (x.metric !== undefined ? ` metric ${x.metric}` : ''))
-  lines.push(...files.flatMap(fileRestore))
-  return lines.join('\n') + '\n'
+  return lines
 }
 
 /** The commands that put one file back as it was: its content, mode and owner, or its absence. */

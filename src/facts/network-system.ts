@@ -4,9 +4,9 @@
  * on, the file each is stored in), netplan (/etc/netplan/*.yaml), ifupdown
  * (/etc/network/interfaces and what it sources), the network scripts (their
  * ifup-eth), systemd-networkd (where it runs: /etc/systemd/network and the
- * .network file it applied to each link). Read in one round trip with shell builtins; nmcli only where
- * a system bus runs. Which of them owns the uplink is the backends' call
- * (src/network/backend.ts), from this.
+ * .network file it applied to each link). Read in one round trip with shell
+ * builtins; nmcli only where a system bus runs. Which of them keeps the uplink
+ * is each system's call (its `claims`, src/network/systems/<name>/index.ts), from this.
  */
 import { parse as parseYaml } from 'yaml'
 import { KvmplayError } from '../core/errors.ts'
@@ -30,7 +30,8 @@ export interface PersistedNetworkFile {
   content: string
 }
 
-export interface NetworkSystem {
+/** What the network systems have on the host: which run, and the files each persisted. */
+export interface NetworkSystemFacts {
   /** Present where NetworkManager runs. */
   networkManager?: { profiles: NmProfile[] }
   /** netplan's files, each parsed (undefined config: the YAML does not parse). */
@@ -107,7 +108,7 @@ function files(text: string): PersistedNetworkFile[] {
     })
 }
 
-export function parseNetworkSystem(out: string): NetworkSystem {
+export function parseNetworkSystem(out: string): NetworkSystemFacts {
   const section = (name: string): string | undefined => {
     const m = new RegExp(`^@@${name}\\n`, 'm').exec(out)
     if (!m) return undefined
@@ -166,7 +167,7 @@ function parseNetworkd(out: string): NetworkdState | undefined {
   return { state: m[1] as 'running' | 'enabled', files: files(firstFile === -1 ? '' : text.slice(firstFile)).sort(byName), links }
 }
 
-export const networkSystemFact: Fact<NetworkSystem, void> = {
+export const networkSystemFact: Fact<NetworkSystemFacts, void> = {
   name: 'network-system',
   describe: () => 'the network system (NetworkManager, netplan, ifupdown, network scripts, systemd-networkd)',
   // NetworkManager's profiles change only through files (or nmcli, which a user's command is).

@@ -56,8 +56,12 @@ export const addedRoutes = (routes: Route[], dev: string): Route[] => routes.fil
  */
 export const movedRoutes = (routes: Route[], dev: string): Route[] => addedRoutes(routes, dev).filter((r) => !(r.dst === '169.254.0.0/16' && !r.gateway))
 
-/** How the host applies interface configuration at run time. */
-export type NetworkBackend = 'networkmanager' | 'network-scripts' | 'iproute2'
+/**
+ * The tool that changes the running host's links where no network system's own
+ * way is taken (ifcfg hosts): not the network system that keeps them
+ * (src/network/systems/), which a host may have beside it.
+ */
+export type LinkTool = 'networkmanager' | 'network-scripts' | 'iproute2'
 
 export interface HostNetwork {
   links: Link[]
@@ -69,7 +73,7 @@ export interface HostNetwork {
   dns: string[]
   /** Why resolv.conf's name servers cannot be used (one is not an address): said by hostDns when a task uses them. */
   dnsRefused?: string
-  backend: NetworkBackend
+  linkTool: LinkTool
 }
 
 /** The host's name servers for a configuration, or the error that resolv.conf has one that is not an address. */
@@ -157,7 +161,7 @@ export function parseHostNetwork(out: string, host = 'the host'): HostNetwork {
     routes: rts.map((r) => ({ dst: r.dst, gateway: r.gateway, dev: r.dev, ...(r.metric !== undefined ? { metric: r.metric } : {}), ...(r.protocol ? { protocol: r.protocol } : {}) })),
     routes6: parseRoutes6(routes6),
     ...nameServers(resolv.split('\n').flatMap((l) => /^\s*nameserver\s+(\S+)\s*$/.exec(l)?.slice(1) ?? []), host),
-    backend: (backend.trim() as NetworkBackend) || 'iproute2',
+    linkTool: (backend.trim() as LinkTool) || 'iproute2',
   }
   checkLinksAndRoutes(net.links, net.routes, net.routes6, host)
   return net
@@ -166,7 +170,7 @@ export function parseHostNetwork(out: string, host = 'the host'): HostNetwork {
 export const hostNetworkFact: Fact<HostNetwork, void> = {
   describe: () => 'network interfaces, routes and DNS',
   name: 'network',
-  // The backend is told by the network scripts' files (and whether NetworkManager runs).
+  // The link tool is told by the network scripts' files (and whether NetworkManager runs).
   reads: () => [resource.links, ...['/etc/resolv.conf', '/etc/sysconfig/network-scripts/ifup-eth', '/etc/rc.d/init.d/network'].map(resource.path)],
   command: () => SCRIPT,
   parse: (res, _args, host) => {
@@ -178,7 +182,8 @@ export const hostNetworkFact: Fact<HostNetwork, void> = {
 /** Virtual ports (guests' taps, veths of containers) never count as the uplink. */
 const isGuestPort = (l: Link) => /^(vnet|tap|veth|virbr)/.test(l.name) || l.kind === 'tun'
 
-export interface Uplink {
+/** What the uplink carries, as the kernel has it (the uplink itself, as the bridge tasks take it: src/network/uplink.ts). */
+export interface UplinkAddressing {
   /** The NIC (or bond, or VLAN): the default route's device, or, once bridged, the bridge's port. */
   device: string
   mac: string
@@ -202,7 +207,7 @@ const BRIDGEABLE_KINDS = new Set([undefined, 'veth', 'bond', 'vlan'])
  * The uplink and its addressing, whether or not it is already in `bridge`:
  * so a bridge task computes the same wish before and after it ran.
  */
-export function uplinkOf(net: HostNetwork, bridge?: string): Uplink {
+export function uplinkOf(net: HostNetwork, bridge?: string): UplinkAddressing {
   const def = net.routes.find((r) => r.dst === 'default')
   if (!def) throw new KvmplayError('precondition', 'the host has no default route, so its uplink cannot be told: give device, address, prefix and gateway')
   const carrier = net.links.find((l) => l.name === def.dev)

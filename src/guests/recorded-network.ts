@@ -6,11 +6,11 @@
  */
 import { KvmplayError } from '../core/errors.ts'
 import { parseNetworkXml } from '../libvirt/network.ts'
-import type { DefineNetworkOptions } from '../../tasks/define-network.ts'
+import type { NetworkOptions } from '../libvirt/network.ts'
 import type { RecordedNetwork } from './types.ts'
 
 /** libvirt's own default.xml (/usr/share/libvirt/networks/default.xml), as options. */
-export const STOCK_DEFAULT: DefineNetworkOptions = {
+export const STOCK_DEFAULT: NetworkOptions = {
   name: 'default',
   forward: 'nat',
   bridge: 'virbr0',
@@ -27,7 +27,7 @@ export const STOCK_DEFAULT: DefineNetworkOptions = {
  * same network, and its autostart as it was. Started either way: the guests
  * move onto it next.
  */
-export function recordedNetworkOptions(rec: RecordedNetwork): DefineNetworkOptions {
+export function recordedNetworkOptions(rec: RecordedNetwork): NetworkOptions {
   const what = `the recorded network ${rec.name} of ${rec.host}`
   let parsed: ReturnType<typeof parseNetworkXml>
   try {

@@ -31,6 +31,9 @@ export interface ReservationsSpec {
   previous?: string
 }
 
+/** A playbook's `reservations` (src/core/playbook.ts carries them untyped): the spec, and the libvirt network whose guests it covers. */
+export type PlaybookReservations = ReservationsSpec & { network?: string }
+
 const usage = (m: string) => new KvmplayError('usage', m)
 
 export function resolveSpec(spec: ReservationsSpec, where = 'reservations'): ExportOptions & { out?: string } {

@@ -38,6 +38,8 @@
  *   installer writes it.
  */
 
+import type { SystemName } from '../network/systems/index.ts'
+
 export const LAB_PROFILES = [
   'none',
   'network-scripts',
@@ -57,8 +59,14 @@ export const LAB_PROFILES = [
 export type LabProfile = (typeof LAB_PROFILES)[number]
 export const DEFAULT_PROFILE: LabProfile = 'none'
 
-/** What brings the uplink up at boot (boot.sh starts it): the variants of a system differ only in its files. */
-export type NetworkSystem = 'none' | 'network-scripts' | 'networkmanager' | 'ifupdown' | 'netplan' | 'networkd' | 'netplan-networkd' | 'ifupdown2'
+/**
+ * What brings the uplink up at boot (boot.sh starts it): the variants of a system differ only in its files.
+ * The names are the registry's (src/network/systems/index.ts), so a system registered there needs its
+ * packages here (SYSTEM_PACKAGES); the registry's ifcfg is the lab's network-scripts, none is a host no
+ * system keeps, netplan-networkd is the registry's netplan rendering for networkd. ifupdown2 runs in the
+ * lab ahead of its system.
+ */
+export type NetworkSystem = 'none' | 'network-scripts' | 'netplan-networkd' | Exclude<SystemName, 'ifcfg'> | 'ifupdown2'
 export function networkSystem(p: LabProfile): NetworkSystem {
   if (p === 'ifupdown2' || p === 'proxmox') return 'ifupdown2'
   if (p.startsWith('netplan-networkd')) return 'netplan-networkd'

@@ -28,6 +28,43 @@ export interface NetworkSpec {
 }
 
 /** What libvirt generated for an existing network, kept when it is redefined. */
+/**
+ * A libvirt network as asked for: what defineNetwork takes (tasks/define-network.ts) and
+ * what the way back reads from a migration report (src/guests/recorded-network.ts).
+ */
+export interface NetworkOptions {
+  name: string
+  /** nat (libvirt's default), route, bridge (an existing host bridge such as br0), or isolated. */
+  forward: ForwardMode
+  /** The Linux bridge: created by libvirt for nat/route/isolated (virbr0), an existing one for bridge. */
+  bridge: string
+  /** The host's address on the network (not for forward: 'bridge'). */
+  address?: string
+  prefix?: number
+  /** Alternative to prefix, as the seed writes it: '255.255.255.0'. */
+  netmask?: string
+  dhcp?: {
+    start: string
+    end: string
+    /** Static leases: exactly these (others are removed). Omit to leave the network's entries alone. */
+    hosts?: { mac: string; ip: string; name?: string }[]
+  }
+  natPorts?: { start: number; end: number }
+  stp?: boolean
+  delay?: number
+  /** Default true. */
+  autostart?: boolean
+  /** Default true: started. */
+  active?: boolean
+  /** Restart a running network whose definition changed (other than DHCP hosts). Default true; false leaves it for later, saying so. */
+  restart?: boolean
+  /**
+   * The uuid and bridge MAC a new definition takes (e.g. the ones a network had before it was
+   * destroyed, so it comes back as the same network); an existing network keeps its own.
+   */
+  identity?: { uuid?: string; mac?: string }
+}
+
 export interface NetworkIdentity {
   uuid?: string
   mac?: string

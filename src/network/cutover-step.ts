@@ -9,9 +9,9 @@ import type { FileOriginal, HostReach, ReachStep, StagedFile } from '../core/tas
 import { installStaged } from '../cutover/boot-safe.ts'
 import { resource } from '../core/resource.ts'
 import { confirmedApply } from '../cutover/confirmed-apply.ts'
-import type { RuntimeChange } from './backend.ts'
+import type { RuntimeChange } from './system.ts'
 import { libvirtAnswers } from './probes.ts'
-import type { Probe } from './probes.ts'
+import type { Probe } from '../cutover/probe.ts'
 import { VERIFY } from './verify.ts'
 
 export interface NetworkCutover {
@@ -38,7 +38,7 @@ export function networkCutoverStep(c: NetworkCutover): ReachStep {
     reach: async (reach: HostReach) => {
       // The staged files were not written before: their originals are what is on disk now, and what a rollback puts back.
       const files = [...reach.changedFiles().filter((f) => (!c.paths || c.paths.has(f.path)) && !stagedPaths.has(f.path)), ...staged.map((f) => f.original)]
-      const verdict = await confirmedApply(reach, {
+      const confirmed = await confirmedApply(reach, {
         install: staged.length ? installStaged(staged) : undefined,
         apply: c.change.apply,
         restore: c.restore(files),
@@ -51,7 +51,7 @@ export function networkCutoverStep(c: NetworkCutover): ReachStep {
         bootFiles: files,
       })
       // A probe skipped (optional, could not run) is said in the task's result.
-      return verdict.includes('; ') ? verdict.slice(verdict.indexOf('; ') + 2) : undefined
+      return confirmed.skipped.length ? confirmed.skipped.join('; ') : undefined
     },
   }
 }

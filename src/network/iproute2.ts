@@ -14,14 +14,14 @@ import type { BridgeWish } from './wish.ts'
 export function iproute2Plan(w: BridgeWish, net: HostNetwork): string[] {
   const link = (name: string) => net.links.find((l) => l.name === name)
   const br = link(w.bridge)
-  const nic = link(w.device)!
+  const nic = link(w.uplink.name)!
   const cmds: string[] = []
   if (br && br.kind !== 'bridge') throw new KvmplayError('precondition', `${w.bridge} exists and is a ${br.kind ?? 'plain'} interface, not a bridge`)
   if (!br) cmds.push(`link add ${w.bridge} type bridge stp_state ${w.stp ? 1 : 0} forward_delay ${w.delay * 100}`)
   // The bridge takes the NIC's MAC, as initscripts do: DHCP reservations and ARP caches stay right.
   if (!br || br.mac !== nic.mac) cmds.push(`link set ${w.bridge} address ${nic.mac}`)
   if (!br || !br.up) cmds.push(`link set ${w.bridge} up`)
-  if (nic.master !== w.bridge) cmds.push(`link set ${w.device} master ${w.bridge}`)
+  if (nic.master !== w.bridge) cmds.push(`link set ${w.uplink.name} master ${w.bridge}`)
   // After the port joined: a bridge's MTU follows its smallest port unless set.
   if (w.mtu !== undefined && br?.mtu !== w.mtu) cmds.push(`link set ${w.bridge} mtu ${w.mtu}`)
   // A leased address moves as it is (the bridge keeps the MAC, so the lease stays good); the system's DHCP client renews it.
@@ -34,14 +34,14 @@ export function iproute2Plan(w: BridgeWish, net: HostNetwork): string[] {
   for (const a of v6) if (!on(br?.addresses6, a)) cmds.push(`addr add ${a.address}/${a.prefix} dev ${w.bridge} nodad`)
   // A bridge port carries no address of its own. One flush, not a del per address: deleting a
   // primary address deletes its secondaries with it, and the next del would fail.
-  if (nic.addresses.length || nic.addresses6.length) cmds.push(`addr flush dev ${w.device} scope global`)
+  if (nic.addresses.length || nic.addresses6.length) cmds.push(`addr flush dev ${w.uplink.name} scope global`)
   const changed = cmds.length > 0
   const def = net.routes.find((r) => r.dst === 'default')
   if (w.gateway && (changed || def?.dev !== w.bridge || def?.gateway !== w.gateway)) cmds.push(`route replace default via ${w.gateway} dev ${w.bridge}`)
   const def6 = net.routes6.find((r) => r.dst === 'default')
   if (w.gateway6 && (changed || def6?.dev !== w.bridge || def6?.gateway !== w.gateway6)) cmds.push(`route replace default via ${w.gateway6} dev ${w.bridge}`)
   // The port's own routes (a static route to a management network, say) went with its addresses: the bridge carries them now.
-  for (const r of movedRoutes(net.routes, w.device)) cmds.push(routeOn(r, w.bridge))
+  for (const r of movedRoutes(net.routes, w.uplink.name)) cmds.push(routeOn(r, w.bridge))
   return cmds
 }
 

@@ -10,24 +10,12 @@
  */
 import { KvmplayError } from '../core/errors.ts'
 import { sh } from '../core/quote.ts'
+import { CANNOT_RUN } from '../cutover/probe.ts'
+import type { Probe } from '../cutover/probe.ts'
 import type { BridgeWish } from './wish.ts'
-
-export interface Probe {
-  /** What it checks, for messages: "the gateway 192.0.2.1 answers". */
-  name: string
-  /** Shell commands: exit 0 holds, 127 cannot run here, anything else does not hold. */
-  command: string
-  /** A probe that cannot run on the host is skipped (and said so) rather than failed. */
-  optional?: boolean
-  /** false: only meaningful after the change, so not checked before it. Default true. */
-  precondition?: boolean
-}
 
 /** A playbook's probe: a shell command, or one with a name and how it counts. */
 export type ProbeSpec = string | { command: string; name?: string; optional?: boolean; precondition?: boolean }
-
-/** The exit code of a probe that cannot run: the shell's own for a missing command. */
-export const CANNOT_RUN = 127
 
 /**
  * The gateway answers: to ping where the host has it, else — or where ICMP
@@ -62,7 +50,7 @@ export function probeOf(spec: ProbeSpec): Probe {
 }
 
 /** The gateway probe first (where a gateway is known), then the user's probes in their order. */
-export function probesFor(w: BridgeWish, extra: ProbeSpec[]): Probe[] {
+export function probesFor(w: Pick<BridgeWish, 'gateway'>, extra: ProbeSpec[]): Probe[] {
   return [...(w.gateway ? [gatewayProbe(w.gateway)] : []), ...extra.map(probeOf)]
 }
 

@@ -2,17 +2,18 @@
  * The bridge a user wishes for, on one host: the options given, and for
  * every value left out what the host's facts say (the uplink, its MAC,
  * address, prefix, gateway, name servers) — so the wish is the same before
- * and after the bridge exists. Every network backend starts from it.
+ * and after the bridge exists, and the same for the way there (`present`)
+ * and the way back (`absent`). Every network system starts from it.
  */
-import type { TaskOptions } from '../core/task.ts'
 import { hostDns, movedRoutes, uplinkOf } from '../facts/network.ts'
 import type { Address, HostNetwork } from '../facts/network.ts'
-import { absolutePath, interfaceName, ipv4, mac, netmaskToPrefix, prefixLength, prefixToNetmask } from '../core/validate.ts'
+import { mac, netmaskToPrefix, prefixToNetmask } from '../core/validate.ts'
 import { KvmplayError } from '../core/errors.ts'
-import { probeOf } from './probes.ts'
-import type { ProbeSpec } from './probes.ts'
+import { uplinkFromLink } from './uplink.ts'
+import type { Uplink } from './uplink.ts'
 
-export interface BridgeOptions extends TaskOptions {
+/** The bridge a playbook asks for: every value left out is the host's (bridgeWish). */
+export interface WishOptions {
   /** The bridge to create, e.g. 'br0'. */
   bridge: string
   /** The NIC to enslave. Default: the uplink (the default route's device). */
@@ -37,37 +38,17 @@ export interface BridgeOptions extends TaskOptions {
   delay?: number
   /** Default false: the network scripts (or kvmplay) manage these, not NetworkManager. */
   nmControlled?: boolean
-  /** applyBridge: seconds the host waits for kvmplay to come back and confirm before it rolls back by itself. Default 60. */
-  confirmTimeout?: number
-  /**
-   * applyBridge: what must hold on the host after the change, before it is confirmed: shell
-   * commands (exit 0: holds; 127: cannot run here), or `{ command, name, optional, precondition }`.
-   * Each is checked before the change too (a condition false then fails the task with nothing
-   * changed) unless `precondition: false`; one that cannot run fails unless `optional: true`.
-   */
-  probes?: ProbeSpec[]
-  /**
-   * applyBridge: which files the rollback puts back, besides the links and routes. 'bridge' (the
-   * default): the bridge's own persisted configuration (for ifcfg: ifcfg-BRIDGE and ifcfg-DEVICE),
-   * where this run changed it. 'run': every file this run changed before the apply, whichever task
-   * wrote it. A list: these paths, where this run changed them.
-   */
-  rollbackFiles?: 'bridge' | 'run' | string[]
-  /**
-   * The system that keeps the host's network, when kvmplay should not tell it from the host:
-   * 'networkmanager', 'netplan', 'ifupdown', 'networkd' or 'ifcfg'. A named system must run on the host.
-   */
-  backend?: BackendName
 }
 
-export const BACKEND_NAMES = ['networkmanager', 'netplan', 'ifupdown', 'networkd', 'ifcfg'] as const
-export type BackendName = (typeof BACKEND_NAMES)[number]
+/** The bridge over the uplink (persistBridge, applyBridge), or the uplink alone again (persistBridgeRemoval, removeBridge). */
+export type BridgeState = 'present' | 'absent'
 
 /** The bridge as wished, on this host: options first, facts for the rest. */
 export interface BridgeWish {
+  state: BridgeState
   bridge: string
   /** The bridge's port: a NIC, a bond or a VLAN. */
-  device: string
+  uplink: Uplink
   hwaddr: string
   /** 'dhcp': the bridge asks for its address (with the device's MAC, so the lease stays the same). */
   bootproto: 'static' | 'dhcp'
@@ -97,35 +78,7 @@ export interface BridgeWish {
   routes: { dst: string; gateway?: string }[]
 }
 
-/** Checks what can be checked before any host is contacted. */
-export function validateBridgeOptions(o: BridgeOptions): void {
-  interfaceName(o.bridge, 'bridge name')
-  if (o.device !== undefined) interfaceName(o.device, 'device')
-  if (o.address !== undefined) ipv4(o.address, 'address')
-  if (o.prefix !== undefined) prefixLength(o.prefix)
-  if (typeof o.netmask === 'string') netmaskToPrefix(o.netmask)
-  if (o.gateway !== undefined) ipv4(o.gateway, 'gateway')
-  for (const d of o.dns ?? []) ipv4(d, 'DNS server')
-  if (o.hwaddr !== undefined) mac(o.hwaddr, 'HWADDR')
-  if (o.bootproto !== undefined && o.bootproto !== 'static' && o.bootproto !== 'dhcp') {
-    throw new KvmplayError('validation', `invalid bootproto ${JSON.stringify(o.bootproto)}: expected 'static' or 'dhcp'`)
-  }
-  for (const p of o.probes ?? []) probeOf(p)
-  if (o.delay !== undefined && (!Number.isInteger(o.delay) || o.delay < 0 || o.delay > 30)) {
-    throw new KvmplayError('validation', `invalid delay ${JSON.stringify(o.delay)}: expected whole seconds from 0 to 30`)
-  }
-  if (o.device !== undefined && o.device === o.bridge) throw new KvmplayError('validation', `the bridge and its port cannot both be ${o.bridge}`)
-  const scope = o.rollbackFiles
-  if (scope !== undefined && scope !== 'bridge' && scope !== 'run' && !(Array.isArray(scope) && scope.every((p) => typeof p === 'string'))) {
-    throw new KvmplayError('validation', `invalid rollbackFiles ${JSON.stringify(scope)}: expected 'bridge', 'run' or a list of absolute paths`)
-  }
-  if (Array.isArray(scope)) scope.forEach((p) => absolutePath(p, 'rollbackFiles'))
-  if (o.backend !== undefined && !BACKEND_NAMES.includes(o.backend)) {
-    throw new KvmplayError('validation', `invalid backend ${JSON.stringify(o.backend)}: expected ${BACKEND_NAMES.join(', ')}`)
-  }
-}
-
-export function bridgeWish(o: BridgeOptions, net: HostNetwork): BridgeWish {
+export function bridgeWish(o: WishOptions, net: HostNetwork, state: BridgeState = 'present'): BridgeWish {
   const up = uplinkOf(net, o.bridge)
   const device = o.device ?? up.device
   const nic = net.links.find((l) => l.name === device)
@@ -143,8 +96,9 @@ export function bridgeWish(o: BridgeOptions, net: HostNetwork): BridgeWish {
   // The primary as wished, then every other address the uplink has (none of them leases).
   const addresses = isStatic ? [{ address: address!, prefix: prefix! }, ...up.addresses.slice(1).filter((a) => !a.dynamic && a.address !== address)] : []
   return {
+    state,
     bridge: o.bridge,
-    device,
+    uplink: uplinkFromLink(nic, net),
     hwaddr: o.hwaddr ? mac(o.hwaddr) : nic.mac,
     bootproto,
     address: isStatic ? address : undefined,

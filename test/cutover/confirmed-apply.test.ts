@@ -55,7 +55,7 @@ function setup(oldDead: boolean) {
 
 test('the new login is the proof; probes and the confirmation go over the connection kvmplay has, and the new one is closed', async () => {
   const s = setup(false)
-  assert.match(await s.run(), /^confirmed after/)
+  assert.ok((await s.run()).seconds >= 0, 'confirmed')
   assert.equal(s.old.ran, ['arm', 'ping', 'probe', 'confirm'])
   assert.equal(s.fresh.ran, [])
   assert.ok(s.fresh.closed(), 'the proof connection is not left open')
@@ -65,7 +65,7 @@ test('the new login is the proof; probes and the confirmation go over the connec
 
 test('when the connection kvmplay had no longer answers, the new one probes, confirms and becomes the host connection', async () => {
   const s = setup(true)
-  assert.match(await s.run(), /^confirmed after/)
+  assert.ok((await s.run()).seconds >= 0, 'confirmed')
   assert.equal(s.old.ran, ['arm'])
   assert.equal(s.fresh.ran, ['probe', 'confirm'])
   assert.not.ok(s.fresh.closed())

@@ -9,7 +9,7 @@ import { parseHostNetwork } from '../../src/facts/network.ts'
 import { snapshotOf, restoreScript, describeSnapshot } from '../../src/cutover/restore.ts'
 import { armScript, probeScript, confirmScript } from '../../src/cutover/confirmed-apply.ts'
 import { VERIFY } from '../../src/network/verify.ts'
-import type { Probe } from '../../src/network/probes.ts'
+import type { Probe } from '../../src/cutover/probe.ts'
 import type { FileOriginal } from '../../src/core/task.ts'
 import { readVerdicts } from '../../src/cutover/probe-run.ts'
 

@@ -8,7 +8,7 @@ const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../fixtures
 
 test('a fresh host: eth0 carries the address and the default route; DNS from resolv.conf', () => {
   const net = canned('network-fresh.txt')
-  assert.is(net.backend, 'iproute2')
+  assert.is(net.linkTool, 'iproute2')
   assert.equal(net.dns, ['198.19.3.1'])
   const eth0 = net.links.find((l) => l.name === 'eth0')!
   assert.equal(eth0.addresses, [{ address: '198.19.3.2', prefix: 24 }])

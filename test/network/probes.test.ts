@@ -7,14 +7,14 @@
 import { AUTH_LIST, fakeLibvirtd } from '../helpers/fake-libvirtd.ts'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CANNOT_RUN, probeOf, probesFor, libvirtAnswers } from '../../src/network/probes.ts'
-import type { BridgeWish } from '../../src/network/wish.ts'
+import { probeOf, probesFor, libvirtAnswers } from '../../src/network/probes.ts'
+import { CANNOT_RUN } from '../../src/cutover/probe.ts'
 import type { Connection } from '../../src/connection/types.ts'
 import { connectLocal } from '../../src/connection/local.ts'
 import { XdrWriter } from '../../src/libvirt/xdr.ts'
 import type { Duplex } from 'node:stream'
 
-const wish = (gateway?: string) => ({ bridge: 'br0', device: 'eth0', gateway }) as BridgeWish
+const wish = (gateway?: string) => ({ gateway })
 const VIRSH_LIST = 'command -v virsh >/dev/null 2>&1 || exit 127; virsh -q list --all --name >/dev/null'
 const VIRSH_FAILED = 'libvirtd does not answer (virsh list: error: failed to connect to the hypervisor)'
 

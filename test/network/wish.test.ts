@@ -4,8 +4,9 @@ import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { parseHostNetwork } from '../../src/facts/network.ts'
 import { parseIfcfg } from '../../src/facts/ifcfg.ts'
-import { bridgeWish, validateBridgeOptions } from '../../src/network/wish.ts'
-import { ifcfgFiles } from '../../src/network/backends/ifcfg.ts'
+import { bridgeWish } from '../../src/network/wish.ts'
+import { validateBridgeOptions } from '../../src/network/options.ts'
+import { ifcfgFiles } from '../../src/network/systems/ifcfg/files.ts'
 
 const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../fixtures/canned/${f}`, import.meta.url), 'utf8'))
 
@@ -31,7 +32,7 @@ test("the port's static routes go to route-br0 (one ip-args line each, read by i
   const net = { ...fresh, routes: [...fresh.routes, { dst: '198.51.100.0/24', gateway: '198.19.3.254', dev: 'eth0' }, { dst: '203.0.113.7', dev: 'eth0' }] }
   const files = ifcfgFiles(bridgeWish({ bridge: 'br0' }, net))
   assert.equal(files.map((f) => f.path), ['ifcfg-br0', 'ifcfg-eth0', 'route-br0'].map((n) => `/etc/sysconfig/network-scripts/${n}`))
-  const lines = files[2].content.split('\n').filter((l) => l && !l.startsWith('#'))
+  const lines = files[2].content!.split('\n').filter((l) => l && !l.startsWith('#'))
   assert.equal(lines, ['198.51.100.0/24 via 198.19.3.254 dev br0', '203.0.113.7 dev br0'])
   assert.is(ifcfgFiles(bridgeWish({ bridge: 'br0' }, fresh)).length, 2)
 })
@@ -39,11 +40,11 @@ test("the port's static routes go to route-br0 (one ip-args line each, read by i
 test("writeIfcfg({ bridge: 'br0' }) takes everything else from the host's facts", () => {
   const w = bridgeWish({ bridge: 'br0' }, canned('network-fresh.txt'))
   assert.equal(w, {
-    bridge: 'br0', device: 'eth0', hwaddr: '02:6b:76:13:00:03', bootproto: 'static', address: '198.19.3.2', prefix: 24,
+    state: 'present', bridge: 'br0', uplink: { kind: 'nic', name: 'eth0', mac: '02:6b:76:13:00:03' }, hwaddr: '02:6b:76:13:00:03', bootproto: 'static', address: '198.19.3.2', prefix: 24,
     netmask: undefined, addresses: [{ address: '198.19.3.2', prefix: 24 }], addresses6: [], gateway: '198.19.3.1', gateway6: undefined,
     dns: ['198.19.3.1'], mtu: undefined, stp: false, delay: 0, nmControlled: false, routes: [],
   })
-  const b = parseIfcfg(ifcfgFiles(w)[0].content)
+  const b = parseIfcfg(ifcfgFiles(w)[0].content!)
   assert.equal([b.IPADDR, b.PREFIX, b.GATEWAY, b.DNS1, b.STP, b.DELAY], ['198.19.3.2', '24', '198.19.3.1', '198.19.3.1', 'no', '0'])
 })
 
@@ -70,7 +71,7 @@ test('an address given alone keeps the prefix the uplink has; the other addresse
 test('the same wish before and after the bridge exists (so the second run changes nothing)', () => {
   const before = bridgeWish({ bridge: 'br0' }, canned('network-fresh.txt'))
   const after = bridgeWish({ bridge: 'br0' }, canned('network-bridged.txt'))
-  const hostless = (w: typeof before) => ({ ...w, hwaddr: '', address: '', addresses: w.addresses.map((a) => a.prefix), gateway: '', dns: [] })
+  const hostless = (w: typeof before) => ({ ...w, uplink: { ...w.uplink, mac: '' }, hwaddr: '', address: '', addresses: w.addresses.map((a) => a.prefix), gateway: '', dns: [] })
   assert.equal(hostless(after), hostless(before))
 })
 

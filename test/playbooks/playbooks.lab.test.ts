@@ -203,6 +203,23 @@ pb('migrate-nat-to-bridge.play.ts: bridged host, every guest NIC on br0 with its
   expectNoChange(run(MIGRATE, '-l', 'h3', '--json'), ['h3'])
 })
 
+pb('a virbr0 left by a libvirtd stopped mid-change (its address, no port, no network holding it) is deleted before default starts; --check changes nothing; a second run changes nothing', async () => {
+  const h3 = hosts[2]
+  // What a libvirtd killed while it started or destroyed default leaves: libvirt then refuses "error creating bridge interface virbr0: File exists".
+  await onHost(h3, 'ip link add virbr0 type bridge && ip addr add 192.168.122.1/24 dev virbr0 && ip link set virbr0 up')
+  const before = await fingerprint(h3)
+  const check = run(NAT, '-l', 'h3', '--check')
+  assert.is(check.code, 0, check.out + check.err)
+  assert.match(check.out, /delete virbr0, left by a libvirtd stopped mid-change/)
+  assert.is(await fingerprint(h3), before, '--check changed nothing')
+  const res = run(NAT, '-l', 'h3')
+  assert.is(res.code, 0, res.out + res.err)
+  assert.match(await onHost(h3, 'virsh net-list --name'), /^default$/m)
+  assert.match(await onHost(h3, 'virsh net-dumpxml default'), "<bridge name='virbr0'")
+  assert.is((await json(h3, 'ip -j addr show virbr0'))[0].addr_info.find((a: { family: string }) => a.family === 'inet').local, '192.168.122.1')
+  expectNoChange(run(NAT, '-l', 'h3', '--json'), ['h3'])
+})
+
 pb('bad values in a playbook (IP, MAC, interface or network name, shell or XML metacharacters) stop the run before any host', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-bad-'))
   const cases: [string, string, RegExp][] = [

@@ -29,7 +29,7 @@ test('applyBridge plans one cutover step that says what its rollback restores; n
   const plan = await applyBridge({ bridge: 'br0', confirmTimeout: 30 }).plan(host('network-fresh.txt'))
   assert.is(plan.steps.length, 1)
   assert.ok(isReachStep(plan.steps[0]), 'the cutover gets the host\'s reach')
-  assert.match(plan.steps[0].summary, /^bring up br0 over eth0, moving 198\.19\.3\.2\/24 and the default route \(iproute2, confirmed within 30 s\)$/)
+  assert.match(plan.steps[0].summary, /^bring up br0 over eth0, moving 198\.19\.3\.2\/24 and the default route \(ifcfg, confirmed within 30 s\)$/)
   assert.match(plan.reason!, /Rollback unless confirmed within 30 s restores: no br0; eth0 198\.19\.3\.2\/24; default via 198\.19\.3\.1 dev eth0; and files: \/etc\/sysconfig\/network-scripts\/ifcfg-br0, \/etc\/sysconfig\/network-scripts\/ifcfg-eth0 where this run changed them/)
   const done = await applyBridge({ bridge: 'br0' }).plan(host('network-bridged.txt'))
   assert.equal(done.steps, [])

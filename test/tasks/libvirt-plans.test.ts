@@ -20,6 +20,8 @@ import { editDomainInterface } from '../../tasks/domain-interface.ts'
 import { natAddressesFact } from '../../src/facts/guests.ts'
 import type { NatAddresses } from '../../src/facts/guests.ts'
 import type { Fact, FactRequest } from '../../src/facts/fact.ts'
+import { hostNetworkFact } from '../../src/facts/network.ts'
+import type { HostNetwork } from '../../src/facts/network.ts'
 
 const canned = readFileSync(new URL('../fixtures/canned/virsh-libvirt.txt', import.meta.url), 'utf8')
 const UUID = '95eaffaf-0d91-4868-ac2c-18d3db0d0038'
@@ -28,8 +30,9 @@ const VM2 = '52:54:00:13:02:02'
 
 const NO_ADDRESSES: NatAddresses = { bridge: 'virbr0', now: 1_800_000_000, leases: [], neighbours: [] }
 /** A Host whose facts are this libvirt state and these NAT addresses (none: nobody leased or seen). */
-const hostWith = (state: LibvirtState, nat: NatAddresses = NO_ADDRESSES, vars: Record<string, unknown> = {}): Host => {
-  const value = (f: Fact<unknown, unknown>) => (f === natAddressesFact ? nat : state)
+const NO_LINKS = { links: [], routes: [], routes6: [] } as unknown as HostNetwork
+const hostWith = (state: LibvirtState, nat: NatAddresses = NO_ADDRESSES, vars: Record<string, unknown> = {}, net: HostNetwork = NO_LINKS): Host => {
+  const value = (f: Fact<unknown, unknown>) => (f === natAddressesFact ? nat : f === hostNetworkFact ? net : state)
   return {
     name: 'h1',
     vars,
@@ -55,6 +58,16 @@ const vm1OnBr0 = (live: boolean) => {
 }
 
 const defaultNet: DefineNetworkOptions = { name: 'default', forward: 'nat', bridge: 'virbr0', address: '192.168.122.1', prefix: 24, dhcp: { start: '192.168.122.2', end: '192.168.122.254' } }
+
+test('defineNetwork: a bridge left over with no port is deleted before the start, in a step of its own that says why', async () => {
+  const leftover = { links: [{ name: 'virbr9', mac: '52:54:00:00:00:09', up: true, kind: 'bridge', addresses: [], addresses6: [] }], routes: [], routes6: [] } as unknown as HostNetwork
+  const p = await defineNetwork({ name: 'isol0', forward: 'isolated', bridge: 'virbr9', address: '10.9.0.1', prefix: 24 }).plan(hostWith(parseLibvirtOutput(canned), NO_ADDRESSES, {}, leftover))
+  assert.equal(summaries(p), [
+    'delete virbr9, left by a libvirtd stopped mid-change (no active network holds it, no port on it), so that libvirt can create it',
+    'define network isol0, autostart it, start it',
+  ])
+  assert.is((p.steps[0] as ConnectionStep).shell?.command, 'ip link del virbr9')
+})
 
 test('defineNetwork: a new network is defined, autostarted and started in one step', async () => {
   const p = await plan(defineNetwork({ name: 'isol0', forward: 'isolated', bridge: 'virbr9', address: '10.9.0.1', prefix: 24 }))

@@ -1,0 +1,65 @@
+/**
+ * What a playbook gives a bridge task (persistBridge, applyBridge and their
+ * way back), checked before any host is contacted. The wish on a host is
+ * wish.ts's; the system names are the registry's (systems/index.ts).
+ */
+import type { TaskOptions } from '../core/task.ts'
+import { absolutePath, interfaceName, ipv4, mac, netmaskToPrefix, prefixLength } from '../core/validate.ts'
+import { KvmplayError } from '../core/errors.ts'
+import { probeOf } from './probes.ts'
+import type { ProbeSpec } from './probes.ts'
+import { SYSTEM_NAMES } from './systems/index.ts'
+import type { SystemName } from './systems/index.ts'
+import type { WishOptions } from './wish.ts'
+
+export interface BridgeOptions extends TaskOptions, WishOptions {
+  /** applyBridge: seconds the host waits for kvmplay to come back and confirm before it rolls back by itself. Default 60. */
+  confirmTimeout?: number
+  /**
+   * applyBridge: what must hold on the host after the change, before it is confirmed: shell
+   * commands (exit 0: holds; 127: cannot run here), or `{ command, name, optional, precondition }`.
+   * Each is checked before the change too (a condition false then fails the task with nothing
+   * changed) unless `precondition: false`; one that cannot run fails unless `optional: true`.
+   */
+  probes?: ProbeSpec[]
+  /**
+   * applyBridge: which files the rollback puts back, besides the links and routes. 'bridge' (the
+   * default): the bridge's own persisted configuration (for ifcfg: ifcfg-BRIDGE and ifcfg-DEVICE),
+   * where this run changed it. 'run': every file this run changed before the apply, whichever task
+   * wrote it. A list: these paths, where this run changed them.
+   */
+  rollbackFiles?: 'bridge' | 'run' | string[]
+  /**
+   * The system that keeps the host's network, when kvmplay should not tell it from the host:
+   * a name of the registry (src/network/systems/index.ts). A named system must run on the host.
+   */
+  backend?: SystemName
+}
+
+/** Checks what can be checked before any host is contacted. */
+export function validateBridgeOptions(o: BridgeOptions): void {
+  interfaceName(o.bridge, 'bridge name')
+  if (o.device !== undefined) interfaceName(o.device, 'device')
+  if (o.address !== undefined) ipv4(o.address, 'address')
+  if (o.prefix !== undefined) prefixLength(o.prefix)
+  if (typeof o.netmask === 'string') netmaskToPrefix(o.netmask)
+  if (o.gateway !== undefined) ipv4(o.gateway, 'gateway')
+  for (const d of o.dns ?? []) ipv4(d, 'DNS server')
+  if (o.hwaddr !== undefined) mac(o.hwaddr, 'HWADDR')
+  if (o.bootproto !== undefined && o.bootproto !== 'static' && o.bootproto !== 'dhcp') {
+    throw new KvmplayError('validation', `invalid bootproto ${JSON.stringify(o.bootproto)}: expected 'static' or 'dhcp'`)
+  }
+  for (const p of o.probes ?? []) probeOf(p)
+  if (o.delay !== undefined && (!Number.isInteger(o.delay) || o.delay < 0 || o.delay > 30)) {
+    throw new KvmplayError('validation', `invalid delay ${JSON.stringify(o.delay)}: expected whole seconds from 0 to 30`)
+  }
+  if (o.device !== undefined && o.device === o.bridge) throw new KvmplayError('validation', `the bridge and its port cannot both be ${o.bridge}`)
+  const scope = o.rollbackFiles
+  if (scope !== undefined && scope !== 'bridge' && scope !== 'run' && !(Array.isArray(scope) && scope.every((p) => typeof p === 'string'))) {
+    throw new KvmplayError('validation', `invalid rollbackFiles ${JSON.stringify(scope)}: expected 'bridge', 'run' or a list of absolute paths`)
+  }
+  if (Array.isArray(scope)) scope.forEach((p) => absolutePath(p, 'rollbackFiles'))
+  if (o.backend !== undefined && !SYSTEM_NAMES.includes(o.backend)) {
+    throw new KvmplayError('validation', `invalid backend ${JSON.stringify(o.backend)}: expected ${SYSTEM_NAMES.join(', ')}`)
+  }
+}
