@@ -222,7 +222,13 @@ export function networkdFiles(w: BridgeWish, facts: NetworkFacts): PersistedFile
   const carried = withAddressing(addressing(source), wish, clientIdOf(w, facts, l.networkUnit), `the DHCP client ID of ${device}'s lease, so the server sees the same client`)
   const network = renderTemplate(NETWORKD_TEMPLATES.network, { bridge: w.bridge, device, origin: l.port.path, sections: renderUnit({ head: [], sections: carried }).trimEnd() })
   const netdev = renderTemplate(NETWORKD_TEMPLATES.netdev, { bridge: w.bridge, device, hwaddr: w.hwaddr, mtu: w.mtu ?? '', stp: w.stp ? 'yes' : 'no', delay: w.delay })
-  const port = renderUnit({ head: own.head, sections: [...own.sections, { name: 'Network', lines: [`${MARK} ${device} is a port of ${w.bridge}; its addresses are ${w.bridge}'s (${l.network})`, `Bridge=${w.bridge}`] }] })
+  const portLines = [
+    `${MARK} ${device} is a port of ${w.bridge}; its addresses are ${w.bridge}'s (${l.network})`,
+    `Bridge=${w.bridge}`,
+    `${MARK} a port carries no address, not even a link-local one (as netplan renders a port)`,
+    'LinkLocalAddressing=no',
+  ]
+  const port = renderUnit({ head: own.head, sections: [...own.sections, { name: 'Network', lines: portLines }] })
   return [
     { path: l.port.path, content: port },
     { path: l.netdev, content: netdev },

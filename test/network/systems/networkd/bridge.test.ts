@@ -40,7 +40,7 @@ test('persist, static: the .netdev with the uplink\'s MAC, the bridge\'s .networ
   const w = bridgeWish({ bridge: 'br0' }, net)
   const files = networkd.persist(w, facts(net, system([{ path: UPLINK, content: STATIC }])))
   assert.equal(files.map((f) => f.path), [UPLINK, NETDEV, BRNET])
-  assert.is(byPath(files, UPLINK), '[Match]\nName=eth0\n\n[Network]\n# kvmplay: eth0 is a port of br0; its addresses are br0\'s (/etc/systemd/network/10-br0.network)\nBridge=br0\n')
+  assert.is(byPath(files, UPLINK), '[Match]\nName=eth0\n\n[Network]\n# kvmplay: eth0 is a port of br0; its addresses are br0\'s (/etc/systemd/network/10-br0.network)\nBridge=br0\n# kvmplay: a port carries no address, not even a link-local one (as netplan renders a port)\nLinkLocalAddressing=no\n')
   const netdev = byPath(files, NETDEV)!
   for (const l of ['[NetDev]', 'Name=br0', 'Kind=bridge', `MACAddress=${MAC}`, '[Bridge]', 'STP=no', 'ForwardDelaySec=0']) assert.ok(netdev.split('\n').includes(l), `${l} in:\n${netdev}`)
   assert.ok(byPath(files, BRNET)!.endsWith('[Match]\nName=br0\n\n[Network]\nAddress=198.19.3.2/24\nGateway=198.19.3.1\nDNS=198.19.3.1\n'), byPath(files, BRNET))
