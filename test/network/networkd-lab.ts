@@ -31,7 +31,7 @@ export async function assertNetworkdBridged(h: HostPlan, file: string, portFile:
   const br0 = await networkctlStatus(h, 'br0')
   assert.match(br0, new RegExp(`Network File: ${escape(file)}$`, 'm'), br0)
   assert.match(br0, new RegExp(`^\\s*Address: ${escape(dhcp ? `${h.address} (DHCP4 via ${h.gateway})` : h.address)}$`, 'm'), br0)
-  assert.match(br0, new RegExp(`HW Address: ${h.mac}\\b`), br0)
+  assert.match(br0, new RegExp(`Hardware Address: ${h.mac}\\b`), br0)
   assert.match(br0, /^\s*Type: bridge$/m, br0)
   const eth0 = await onHost(h, 'networkctl status eth0 --no-pager')
   assert.match(eth0, new RegExp(`Network File: ${escape(portFile)}$`, 'm'), eth0)

@@ -17,14 +17,18 @@ for (const profile of ['netplan-networkd-installer', 'netplan-networkd-cloud'] a
       profile,
       dhcp,
       reboots: true,
-      sameAsBefore: 'cd /etc/netplan && for f in *.yaml; do echo "$f"; cat "$f"; done',
+      // netplan's own reading of its files: the same configuration as before the migration. (The installer's and
+      // cloud-init's files come back with the same content, not byte for byte: keys re-added go last, an emptied
+      // mapping comes back in flow style.)
+      sameAsBefore: 'ls /etc/netplan; netplan get network',
       assertUnbridgedSystem: async (h) => {
         const config = await onHost(h, 'netplan get network')
         assert.not.match(config, /bridges:/)
         if (!dhcp) assert.match(config, `${h.address}/${h.prefix}`)
         const eth0 = await networkctlStatus(h, 'eth0')
         assert.match(eth0, /Network File: \/run\/systemd\/network\/10-netplan-eth0\.network$/m, eth0)
-        assert.is((await onHost(h, 'ls /run/systemd/network')).trim(), '10-netplan-eth0.network')
+        // netplan's rendering has no br0 left (cloud-init's set-name adds a .link for eth0).
+        assert.not.match(await onHost(h, 'ls /run/systemd/network'), /br0/)
       },
     }).run()
   }

@@ -18,7 +18,7 @@ import { changedLinks } from '../../system.ts'
 import type { NetworkFacts, Restore, RuntimeChange } from '../../system.ts'
 import type { BridgeWish } from '../../wish.ts'
 import { renderer } from './definitions.ts'
-import { waitForLink } from '../networkd/runtime.ts'
+import { bridgeUp, networkdTakesBack, waitForAddressing } from '../networkd/runtime.ts'
 
 function applyCommand(w: BridgeWish, facts: NetworkFacts): string {
   const device = w.uplink.name
@@ -30,13 +30,13 @@ function applyCommand(w: BridgeWish, facts: NetworkFacts): string {
         sh`netplan generate && nmcli connection reload && nmcli connection up ${`netplan-${w.bridge}`} && nmcli connection up ${`netplan-${r.portId}`}`
       : // systemd-networkd (Ubuntu Server's): netplan renders the bridge into /run/systemd/network; reload creates it from its
         // .netdev (with the MAC kvmplay's file gives it) and reconfigures the uplink as its port; then both, once it exists.
-        ['set -e', 'netplan generate', 'networkctl reload', waitForLink(w.bridge), sh`networkctl reconfigure ${device} ${w.bridge}`].join('\n')
+        ['set -e', 'netplan generate', ...bridgeUp(w)].join('\n')
   }
   return r.kind === 'NetworkManager'
     ? sh`netplan generate && nmcli connection reload && nmcli connection up ${`netplan-${r.portId}`} && { ! ip link show ${w.bridge} >/dev/null 2>&1 || ip link del ${w.bridge}; }`
     : // systemd-networkd: neither `netplan apply` nor networkd deletes a bridge that left the configuration: ip does,
       // before networkd reads the new rendering and gives the uplink its addresses (or its lease) again.
-      ['set -e', 'netplan generate', sh`! ip link show ${w.bridge} >/dev/null 2>&1 || ip link del ${w.bridge}`, 'networkctl reload', sh`networkctl reconfigure ${device}`].join('\n')
+      ['set -e', 'netplan generate', sh`! ip link show ${w.bridge} >/dev/null 2>&1 || ip link del ${w.bridge}`, 'networkctl reload', sh`networkctl reconfigure ${device}`, waitForAddressing(w, device)].join('\n')
 }
 
 export function planRuntime(w: BridgeWish, facts: NetworkFacts): RuntimeChange | undefined {
@@ -64,7 +64,7 @@ export function restore(change: RuntimeChange, { net, system }: NetworkFacts, fi
     r.kind === 'NetworkManager'
       ? [...filesBack(files), 'netplan generate', 'nmcli connection reload', profilesUp, ...linksBack(snapshot), 'fi']
       : // networkd: the links with ip (a bridge is deleted or made again: networkd does neither), then networkd takes them back.
-        [...filesBack(files), 'netplan generate', ...linksBack(snapshot), 'networkctl reload', sh`networkctl reconfigure ${changedLinks(change).filter((l) => snapshot.links.some((x) => x.name === l && x.existed))}`, 'true']
+        [...filesBack(files), 'netplan generate', ...linksBack(snapshot), ...networkdTakesBack(snapshot)]
   return {
     script: rollbackScript('kvmplay rollback: puts back what the cutover changed', lines),
     describe: `${describeSnapshot(snapshot, files)}; netplan generate${r.kind === 'NetworkManager' ? ', nmcli connection reload and up' : ''}`,
