@@ -14,7 +14,8 @@ K="node bin/kvmplay.mjs"
 LAB="--name test --net 198.19 --dir /tmp/kvmplay-test"
 D=/tmp/kvmplay-test
 timed() { /usr/bin/time -f "  $1: %e s wall, %M KiB controller max RSS, exit %x" "${@:2}" >/dev/null 2>/tmp/jump-bench.err || true; grep -v '^\s*$' /tmp/jump-bench.err | tail -1; }
-names() { printf 'hypervisors:\n  hosts:\n'; for i in $(seq 1 "$1"); do printf '    h%s:\n' "$i"; done; }
+# The lab's hosts keep their network in no system: the inventory says ifcfg, as the lab's own does.
+names() { printf 'hypervisors:\n  vars:\n    network_backend: ifcfg\n  hosts:\n'; for i in $(seq 1 "$1"); do printf '    h%s:\n' "$i"; done; }
 trap '$K lab down $LAB >/dev/null 2>&1 || true' EXIT
 
 $K lab down $LAB >/dev/null

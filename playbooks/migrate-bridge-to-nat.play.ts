@@ -19,6 +19,7 @@
 //   bridge         default br0; network: default 'default'; bridge_network: libvirt's network over the bridge, default = bridge
 //   restart        'never' (default: a guest libvirt cannot change live moves at its next boot) or 'shutdown-edit-start'
 //   confirm_timeout  seconds the host waits for the bridge removal's confirmation (default 60)
+//   until_reboot   true: a bridge made with until_reboot, removed from the running host only
 //   probes         what must hold after the bridge's removal before it is confirmed, besides the gateway and
 //                  libvirtd answering: shell commands, or { command, name, optional, precondition } (see applyBridge)
 import { playbook, libvirtFact, flag, interfaceName, libvirtName, movedMacs, readMigrationReport, recordedNetwork, recordedNetworkOptions, STOCK_DEFAULT } from 'kvmplay'
@@ -36,6 +37,7 @@ export default playbook({
     const bridgeNetwork = libvirtName(v.bridge_network ?? bridge, 'bridge_network')
     const remove = flag(v.remove_bridge ?? true, 'remove_bridge')
     const restart = (v.restart ?? 'never') as RestartPolicy
+    const untilReboot = flag(v.until_reboot ?? false, 'until_reboot')
     const confirmTimeout = v.confirm_timeout === undefined ? undefined : Number(v.confirm_timeout)
     const probes = (v.probes === undefined ? [] : Array.isArray(v.probes) ? v.probes : [v.probes]) as ProbeSpec[]
     const report = v.report === undefined ? undefined : readMigrationReport(String(v.report))
@@ -59,7 +61,7 @@ export default playbook({
       ...moves,
       ...(remove
         ? // The bridge first: while a guest is still on it, both refuse, and libvirt's network over it stays too.
-          [persistBridgeRemoval({ bridge }), removeBridge({ bridge, confirmTimeout, probes }), destroyNetwork({ network: bridgeNetwork })]
+          [persistBridgeRemoval({ bridge, untilReboot }), removeBridge({ bridge, untilReboot, confirmTimeout, probes }), destroyNetwork({ network: bridgeNetwork })]
         : []),
     ]
   },

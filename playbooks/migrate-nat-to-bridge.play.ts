@@ -8,25 +8,38 @@
 // of its address; the migration report is printed after the recap, and
 // written with --report FILE (the way back reads it).
 //   kvmplay run playbooks/migrate-nat-to-bridge.play.ts -i inventory.yaml --report migration.json
-// Vars (-e):
+// Vars (-e, or the inventory's):
 //   confirm_timeout  seconds a host waits for the bridge's confirmation before it restores its
 //                    old network by itself (default 60)
-import { playbook } from 'kvmplay'
+//   bridge           default br0; an existing bridge over the uplink — Proxmox VE's vmbr0 — is
+//                    used as its files define it (-e bridge=vmbr0): no network file changes
+//   bridge_network   libvirt's network over the bridge, default = bridge
+//   until_reboot     true: bridge the running host only, persisted nowhere (for hosts whose network
+//                    no system that kvmplay knows keeps; they are refused otherwise)
+//   network_backend  (an inventory host var) the system that keeps the host's network, where kvmplay
+//                    cannot tell: networkmanager, netplan, ifupdown, ifcfg …
+import { playbook, interfaceName, libvirtName } from 'kvmplay'
 import { applyBridge, defineNetwork, destroyNetwork, editDomainInterface, enableIpForward, persistBridge, recordGuests } from 'kvmplay/tasks'
 
-const guests = recordGuests({ network: 'default', bridge: 'br0' })
+/** -e until_reboot=true arrives as a string. */
+const untilReboot = (vars: Record<string, unknown>) => vars.until_reboot === true || vars.until_reboot === 'true'
 
 export default playbook({
-  name: 'migrate guests from NAT (default) to bridge br0',
+  name: 'migrate guests from NAT (default) to a bridge (br0)',
   hosts: 'hypervisors',
-  tasks: (host) => [
-    guests.before,
-    enableIpForward(),
-    persistBridge({ bridge: 'br0' }),
-    applyBridge({ bridge: 'br0', confirmTimeout: host.vars.confirm_timeout === undefined ? undefined : Number(host.vars.confirm_timeout) }),
-    defineNetwork({ name: 'br0', forward: 'bridge', bridge: 'br0' }),
-    editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, restart: 'never' }),
-    destroyNetwork(),
-    guests.after,
-  ],
+  tasks: (host) => {
+    const bridge = interfaceName(host.vars.bridge ?? 'br0', 'bridge')
+    const bridgeNetwork = libvirtName(host.vars.bridge_network ?? bridge, 'bridge_network')
+    const guests = recordGuests({ network: 'default', bridge })
+    return [
+      guests.before,
+      enableIpForward(),
+      persistBridge({ bridge, untilReboot: untilReboot(host.vars) }),
+      applyBridge({ bridge, untilReboot: untilReboot(host.vars), confirmTimeout: host.vars.confirm_timeout === undefined ? undefined : Number(host.vars.confirm_timeout) }),
+      defineNetwork({ name: bridgeNetwork, forward: 'bridge', bridge }),
+      editDomainInterface({ from: { network: 'default' }, to: { bridge }, restart: 'never' }),
+      destroyNetwork(),
+      guests.after,
+    ]
+  },
 })

@@ -28,7 +28,7 @@ import { fileWish, originalOf, planFile } from './file.ts'
 import { DEFAULT_CONFIRM_TIMEOUT_SEC } from '../src/cutover/confirmed-apply.ts'
 import { bridgeWish } from '../src/network/wish.ts'
 import type { BridgeState, BridgeWish } from '../src/network/wish.ts'
-import { validateBridgeOptions } from '../src/network/options.ts'
+import { backendOfHost, validateBridgeOptions } from '../src/network/options.ts'
 import type { BridgeOptions } from '../src/network/options.ts'
 import type { NetworkFacts, NetworkSystem, PersistedFile } from '../src/network/system.ts'
 import { systemFor } from '../src/network/systems/index.ts'
@@ -40,11 +40,15 @@ export type { BridgeOptions, BridgeWish }
 /** The facts every bridge task plans from: the kernel's view and the network systems'. */
 export const networkFacts = () => ({ net: factRequest(hostNetworkFact, undefined), system: factRequest(networkSystemFact, undefined) })
 
-/** The wish on this host, with the bridge or without it, and the system that keeps its uplink. */
-export function planFor(opts: BridgeOptions, facts: NetworkFacts, state: BridgeState): { w: BridgeWish; system: NetworkSystem } {
+/** The wish on this host, with the bridge or without it, and the system that keeps its uplink (the playbook's backend, else the inventory's, else the host's). */
+export function planFor(opts: BridgeOptions, facts: NetworkFacts, state: BridgeState, host: Pick<Host, 'name' | 'vars'>): { w: BridgeWish; system: NetworkSystem } {
   const w = bridgeWish(opts, facts.net, state)
-  return { w, system: systemFor(w, facts, opts.backend) }
+  const forced = opts.backend ?? (opts.untilReboot ? undefined : backendOfHost(host.vars, host.name))
+  return { w, system: systemFor(w, facts, { forced, untilReboot: opts.untilReboot }) }
 }
+
+/** What persisting says where untilReboot keeps the bridge off the disk. */
+export const notPersisted = (bridge: string) => `${bridge} is not persisted: it lasts until the next reboot (untilReboot)`
 
 /** applyBridge's and removeBridge's confirm timeout, checked before any host is contacted. */
 export function confirmTimeoutOf(opts: BridgeOptions): number {
@@ -74,7 +78,8 @@ export function persistBridge(opts: BridgeOptions): Task {
       name: `persist bridge ${opts.bridge}${opts.device ? ` over ${opts.device}` : ''}`,
       facts: networkFacts,
       plan: async (host, facts) => {
-        const { w, system } = planFor(opts, facts, 'present')
+        const { w, system } = planFor(opts, facts, 'present', host)
+        if (opts.untilReboot) return { steps: [], reason: notPersisted(w.bridge) }
         const files = system.persist(w, facts)
         const planned = await planPersisted(host, files)
         return { ...planned, stage: { key: bridgeKey(w.bridge), files: planned.staged }, reason: planned.steps.length ? undefined : `${files.map((f) => f.path).join(', ')} ${files.length === 1 ? 'is' : 'are'} as wished (${system.name})` }
@@ -108,6 +113,7 @@ export const writeIfcfg = persistBridge
 /** The files the rollback puts back, of those this run changed: the task's rollbackFiles, said plainly. */
 export function rollbackScope(opts: BridgeOptions, system: NetworkSystem, w: BridgeWish, facts: NetworkFacts): { paths?: Set<string>; describe: string } {
   const scope = opts.rollbackFiles ?? 'bridge'
+  if (opts.untilReboot && scope === 'bridge') return { paths: new Set(), describe: 'none (untilReboot: the bridge has no files)' }
   if (scope === 'run') return { describe: 'every file this run changed before it' }
   const paths = scope === 'bridge' ? system.persist(w, facts).map((f) => f.path) : scope
   return { paths: new Set(paths), describe: `${paths.join(', ')} where this run changed them` }
@@ -122,7 +128,7 @@ export function applyBridge(opts: BridgeOptions): Task {
       facts: networkFacts,
       takesStaged: bridgeKey(opts.bridge),
       plan: async (host, facts) => {
-        const { w, system } = planFor(opts, facts, 'present')
+        const { w, system } = planFor(opts, facts, 'present', host)
         const staged = host.takeStaged?.(bridgeKey(w.bridge)) ?? []
         const change = system.planRuntime(w, facts, { confirmTimeoutSec: timeoutSec })
         const live = `${w.uplink.name} is a port of ${w.bridge}, which carries ${w.address ?? 'the address'}/${w.prefix ?? ''} and the default route`

@@ -60,7 +60,8 @@ export function persistBridgeRemoval(opts: BridgeOptions): Task {
       facts,
       plan: async (host, f) => {
         refuseWhileGuests(f.libvirt, opts.bridge, host.name)
-        const { w, system } = planFor(opts, f, 'absent')
+        const { w, system } = planFor(opts, f, 'absent', host)
+        if (opts.untilReboot) return { steps: [], reason: `${w.bridge}'s removal is not persisted (untilReboot)` }
         const files = system.persist(w, f)
         const planned = await planPersisted(host, files)
         return {
@@ -91,7 +92,7 @@ export function removeBridge(opts: BridgeOptions): Task {
       takesStaged: removalKey(opts.bridge),
       plan: async (host, f) => {
         refuseWhileGuests(f.libvirt, opts.bridge, host.name)
-        const { w, system } = planFor(opts, f, 'absent')
+        const { w, system } = planFor(opts, f, 'absent', host)
         const staged = host.takeStaged?.(removalKey(w.bridge)) ?? []
         const change = system.planRuntime(w, f, { confirmTimeoutSec: timeoutSec })
         const live = `there is no ${w.bridge}; ${w.uplink.name} carries ${w.address ?? 'the address'}${w.prefix !== undefined ? `/${w.prefix}` : ''} and the default route`

@@ -38,6 +38,8 @@ export interface NetworkSystemFacts {
   netplan: (PersistedNetworkFile & { config?: unknown })[]
   /** Present where ifupdown is installed: /etc/network/interfaces and the files it sources. */
   ifupdown?: PersistedNetworkFile[]
+  /** Present where ifupdown2 is installed instead (its /usr/share/ifupdown2, or an ifreload, which ifupdown lacks; they conflict): the same files. */
+  ifupdown2?: PersistedNetworkFile[]
   /** The network scripts can run (their ifup-eth is there). */
   networkScripts: boolean
   /** Present where systemd-networkd runs (or is enabled at boot): its files in /etc/systemd/network, and what it says of each link. */
@@ -67,8 +69,11 @@ if [ -S /run/dbus/system_bus_socket ] && command -v nmcli >/dev/null 2>&1 && [ "
 fi
 echo @@NETPLAN
 for f in ${NETPLAN_DIR}/*.yaml; do [ -f "$f" ] && show "$f"; done
-if command -v ifup >/dev/null 2>&1; then
-  echo @@IFUPDOWN
+ifupdown=
+if [ -d /usr/share/ifupdown2 ] || command -v ifreload >/dev/null 2>&1; then ifupdown=@@IFUPDOWN2
+elif command -v ifup >/dev/null 2>&1; then ifupdown=@@IFUPDOWN; fi
+if [ -n "$ifupdown" ]; then
+  echo "$ifupdown"
   for f in ${INTERFACES} ${INTERFACES}.d/*; do [ -f "$f" ] && show "$f"; done
 fi
 [ ! -x /etc/sysconfig/network-scripts/ifup-eth ] || echo @@NETWORK-SCRIPTS
@@ -113,12 +118,13 @@ export function parseNetworkSystem(out: string): NetworkSystemFacts {
     const m = new RegExp(`^@@${name}\\n`, 'm').exec(out)
     if (!m) return undefined
     const rest = out.slice(m.index + m[0].length)
-    const next = /^@@(?:NM|NETPLAN|IFUPDOWN|NETWORK-SCRIPTS|NETWORKD .*)$/m.exec(rest)
+    const next = /^@@(?:NM|NETPLAN|IFUPDOWN|IFUPDOWN2|NETWORK-SCRIPTS|NETWORKD .*)$/m.exec(rest)
     return next ? rest.slice(0, next.index) : rest
   }
   const nm = section('NM')
   const netplan = section('NETPLAN') ?? ''
   const ifupdown = section('IFUPDOWN')
+  const ifupdown2 = section('IFUPDOWN2')
   return {
     networkManager:
       nm === undefined
@@ -142,6 +148,7 @@ export function parseNetworkSystem(out: string): NetworkSystemFacts {
       return { ...f, config }
     }),
     ifupdown: ifupdown === undefined ? undefined : files(ifupdown),
+    ifupdown2: ifupdown2 === undefined ? undefined : files(ifupdown2),
     networkScripts: /^@@NETWORK-SCRIPTS$/m.test(out),
     networkd: parseNetworkd(out),
   }
@@ -151,7 +158,7 @@ function parseNetworkd(out: string): NetworkdState | undefined {
   const m = /^@@NETWORKD (running|enabled)\n/m.exec(out)
   if (!m) return undefined
   const rest = out.slice(m.index + m[0].length)
-  const end = /^@@(?:NM|NETPLAN|IFUPDOWN|NETWORK-SCRIPTS)$/m.exec(rest)
+  const end = /^@@(?:NM|NETPLAN|IFUPDOWN|IFUPDOWN2|NETWORK-SCRIPTS)$/m.exec(rest)
   const text = end ? rest.slice(0, end.index) : rest
   const firstFile = text.search(/^@@FILE /m)
   const head = firstFile === -1 ? text : text.slice(0, firstFile)

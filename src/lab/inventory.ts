@@ -12,6 +12,8 @@ import { stringify } from 'yaml'
 import type { HostPlan } from './addressing.ts'
 import type { BastionPlan } from './bastion.ts'
 import type { LabProfile } from './profiles.ts'
+import { configuredFromOutside } from './profiles.ts'
+import { BACKEND_VAR } from '../network/options.ts'
 import { labPaths } from './state.ts'
 import { loginForHost, loginVars, ROOT_PORT } from './logins.ts'
 import type { LabLogin } from './logins.ts'
@@ -47,6 +49,10 @@ export function inventoryYaml(lab: Lab, hosts: HostPlan[], profiles: Map<string,
                   ...(!access.rootOn22 && login !== 'root' && behind ? { ansible_port: 22 } : {}),
                   ansible_ssh_private_key_file: key,
                   lab_profile: profiles.get(h.name) ?? 'none',
+                  // A `none` host has the seed's ifcfg files but no system that reads them: kvmplay refuses to
+                  // bridge such a host unless told which system keeps it — here the inventory says so, as a
+                  // user of such a fleet would (README, "No bridge that vanishes at the next boot").
+                  ...(configuredFromOutside(profiles.get(h.name) ?? 'none') ? { [BACKEND_VAR]: 'ifcfg' } : {}),
                 },
               ]
             }),

@@ -34,6 +34,26 @@ export interface BridgeOptions extends TaskOptions, WishOptions {
    * a name of the registry (src/network/systems/index.ts). A named system must run on the host.
    */
   backend?: SystemName
+  /**
+   * A bridge on the running host only, persisted nowhere: it is gone at the next boot. For hosts
+   * whose network no system that kvmplay knows keeps (kvmplay refuses them otherwise, since a bridge
+   * written where nothing reads it vanishes at the next boot with every guest moved onto it).
+   * Refused where a system keeps the uplink: it would take the uplink back.
+   */
+  untilReboot?: boolean
+}
+
+/** The inventory's way to name a host's system, for hosts kvmplay cannot tell (as ansible_* vars say how to reach one). */
+export const BACKEND_VAR = 'network_backend'
+
+/** The system a host's inventory names (network_backend), checked against the registry. */
+export function backendOfHost(vars: Readonly<Record<string, unknown>>, host: string): SystemName | undefined {
+  const v = vars[BACKEND_VAR]
+  if (v === undefined) return undefined
+  if (typeof v !== 'string' || !SYSTEM_NAMES.includes(v as SystemName)) {
+    throw new KvmplayError('validation', `${host}: invalid ${BACKEND_VAR} ${JSON.stringify(v)} in the inventory: expected ${SYSTEM_NAMES.join(', ')}`)
+  }
+  return v as SystemName
 }
 
 /** Checks what can be checked before any host is contacted. */
@@ -59,6 +79,12 @@ export function validateBridgeOptions(o: BridgeOptions): void {
     throw new KvmplayError('validation', `invalid rollbackFiles ${JSON.stringify(scope)}: expected 'bridge', 'run' or a list of absolute paths`)
   }
   if (Array.isArray(scope)) scope.forEach((p) => absolutePath(p, 'rollbackFiles'))
+  if (o.untilReboot !== undefined && typeof o.untilReboot !== 'boolean') {
+    throw new KvmplayError('validation', `invalid untilReboot ${JSON.stringify(o.untilReboot)}: expected true or false`)
+  }
+  if (o.untilReboot && o.backend !== undefined) {
+    throw new KvmplayError('validation', `backend ${o.backend} and untilReboot together: a named system persists the bridge; give one of them`)
+  }
   if (o.backend !== undefined && !SYSTEM_NAMES.includes(o.backend)) {
     throw new KvmplayError('validation', `invalid backend ${JSON.stringify(o.backend)}: expected ${SYSTEM_NAMES.join(', ')}`)
   }

@@ -72,7 +72,10 @@ export interface NetworkSystem<Name extends string = string> {
   readonly name: Name
   /** In messages: "NetworkManager", "Debian's ifupdown". */
   readonly title: string
-  /** The system of hosts that no system claims (the kernel's state is all there is). */
+  /**
+   * The system whose runtime change serves hosts that no system claims — for a bridge that lasts
+   * until the next reboot (`untilReboot`), or where the playbook names it (`backend`).
+   */
   readonly fallback?: boolean
   /** The kinds of uplink it can persist a bridge over; the others are refused before anything changes. */
   readonly uplinks: readonly UplinkKind[]
@@ -80,6 +83,12 @@ export interface NetworkSystem<Name extends string = string> {
   readonly templates: Readonly<Record<string, string>>
   /** Whether this system keeps the uplink (or the bridge over it), from the facts; a reason when it does. */
   claims(facts: NetworkFacts, uplink: Uplink, bridge: string): string | undefined
+  /**
+   * What the facts show of this system on a host where it does not claim the uplink ("NetworkManager
+   * runs, no profile is active on eth0"); undefined where it is not there at all. A refusal lists them,
+   * so the user sees why no system was chosen.
+   */
+  found?(facts: NetworkFacts, uplink: Uplink): string | undefined
   /**
    * The files that persist the wish in this system's own format (all of
    * them, whether or not they change; the task writes only those that do).

@@ -24,6 +24,7 @@ const CONFIG: Partial<Record<LabProfile, string>> = {
   'netplan-installer': '/etc/netplan',
   'netplan-cloud': '/etc/netplan',
   'network-scripts': '/etc/sysconfig/network-scripts',
+  ifupdown2: '/etc/network',
 }
 const PROFILES = Object.keys(CONFIG) as LabProfile[]
 

@@ -2,6 +2,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { networkSystemFact, parseNetworkSystem, splitTerse } from '../../src/facts/network-system.ts'
 
 test("nmcli's terse fields: ':' splits, '\\' escapes a ':' or '\\' inside a value", () => {
@@ -50,6 +53,27 @@ test('systemd-networkd: whether it runs, the .network it applied to each link an
   })
   assert.is(parseNetworkSystem('@@NETPLAN\n@@NETWORKD enabled\n').networkd?.state, 'enabled')
   assert.is(parseNetworkSystem('@@NETPLAN\n').networkd, undefined)
+})
+
+test('ifupdown2 files in a section of their own: a host has ifupdown or ifupdown2, never both', () => {
+  const sys = parseNetworkSystem('@@NETPLAN\n@@IFUPDOWN2\n@@FILE /etc/network/interfaces\nauto vmbr0\niface vmbr0 inet static\n')
+  assert.equal(sys.ifupdown2, [{ path: '/etc/network/interfaces', content: 'auto vmbr0\niface vmbr0 inet static\n' }])
+  assert.is(sys.ifupdown, undefined)
+})
+
+test("the script tells ifupdown2 (its ifreload, which ifupdown lacks) from ifupdown (an ifup alone)", () => {
+  const bin = mkdtempSync(join(tmpdir(), 'kvmplay-ifup-'))
+  try {
+    const run = () => parseNetworkSystem(execFileSync('/bin/sh', ['-c', networkSystemFact.command()], { encoding: 'utf8', env: { PATH: bin } }))
+    writeFileSync(join(bin, 'ifup'), '#!/bin/sh\n', { mode: 0o755 })
+    const classic = run()
+    assert.ok(classic.ifupdown && !classic.ifupdown2, 'ifup alone: ifupdown')
+    writeFileSync(join(bin, 'ifreload'), '#!/bin/sh\n', { mode: 0o755 })
+    const two = run()
+    assert.ok(two.ifupdown2 && !two.ifupdown, 'ifreload too: ifupdown2')
+  } finally {
+    rmSync(bin, { recursive: true, force: true })
+  }
 })
 
 test('the script runs in dash with no network system at all, and says so', () => {

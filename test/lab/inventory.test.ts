@@ -21,6 +21,8 @@ test('the inventory is Ansible YAML: group hypervisors, ansible_host/user/key pe
     ansible_user: 'root',
     ansible_ssh_private_key_file: '/tmp/kvmplay-lab/id_ed25519',
     lab_profile: 'none',
+    // A none host's network is kept by no system: the inventory names the one kvmplay writes (ifcfg).
+    network_backend: 'ifcfg',
   })
   assert.match(group.vars.ansible_ssh_common_args, '-o UserKnownHostsFile=/tmp/kvmplay-lab/known_hosts -o StrictHostKeyChecking=yes')
 })

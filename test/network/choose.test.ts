@@ -24,22 +24,36 @@ const ifupdown = backend('ifupdown', (f, device) => (f.system.ifupdown ? `iface 
 const fallback = backend('ifcfg', () => undefined, true)
 const eth0 = nic('eth0')
 
-test('the one system that claims the uplink; none: the fallback', () => {
+test('the one system that claims the uplink', () => {
   assert.is(chooseSystem([nm, ifupdown, fallback], withNm, eth0, 'br0').name, 'networkmanager')
-  assert.is(chooseSystem([nm, ifupdown, fallback], facts, eth0, 'br0').name, 'ifcfg')
+})
+
+test('no system claims the uplink: refused, saying what was found and the two ways out, unless untilReboot (the fallback runtime change)', () => {
+  const nmFound = { ...nm, found: (f: NetworkFacts, u: Uplink) => (f.system.networkManager ? `NetworkManager runs, but no profile of it is active on ${u.name}` : undefined) }
+  const quietNm = { ...nmFound, claims: () => undefined }
+  assert.throws(
+    () => chooseSystem([quietNm, ifupdown, fallback], withNm, eth0, 'br0'),
+    /^no network system that kvmplay knows keeps eth0 on this host \(NetworkManager runs, but no profile of it is active on eth0\), so a bridge persisted by kvmplay would vanish at the next boot: name the system that brings eth0 up with backend \(networkmanager, ifupdown, ifcfg\), or ask for a bridge that lasts until the next reboot only with untilReboot: true; nothing was changed$/,
+  )
+  assert.throws(() => chooseSystem([nmFound, ifupdown, fallback], facts, eth0, 'br0'), /keeps eth0 on this host \(none of them runs or has files here\)/)
+  assert.is(chooseSystem([nm, ifupdown, fallback], facts, eth0, 'br0', { untilReboot: true }).name, 'ifcfg')
+  assert.is(chooseSystem([nm, ifupdown, fallback], facts, eth0, 'br0', { forced: 'ifcfg' }).name, 'ifcfg', 'or the playbook names the system')
+})
+
+test('untilReboot where a system keeps the uplink: refused, since that system would take it back', () => {
+  assert.throws(() => chooseSystem([nm, fallback], withNm, eth0, 'br0', { untilReboot: true }), /^untilReboot was asked for, but networkmanager keeps eth0 here \(NetworkManager runs\) .*drop untilReboot.*nothing was changed$/)
 })
 
 test('two systems claiming the uplink is an error naming both, and why each claims it', () => {
   const both: NetworkFacts = { ...withNm, system: { ...withNm.system, ifupdown: [] } }
   assert.throws(() => chooseSystem([nm, ifupdown, fallback], both, eth0, 'br0'), /eth0 is claimed by networkmanager \(NetworkManager runs\) and by ifupdown \(iface eth0 in \/etc\/network\/interfaces\): say which with backend/)
-  assert.is(chooseSystem([nm, ifupdown, fallback], both, eth0, 'br0', 'ifupdown').name, 'ifupdown', 'the playbook can say which')
+  assert.is(chooseSystem([nm, ifupdown, fallback], both, eth0, 'br0', { forced: 'ifupdown' }).name, 'ifupdown', 'the playbook can say which')
 })
 
 test('a named backend must run on the host (the fallback always can); an unknown name says which exist', () => {
-  assert.is(chooseSystem([nm, fallback], withNm, eth0, 'br0', 'ifcfg').name, 'ifcfg')
-  assert.throws(() => chooseSystem([nm, fallback], facts, eth0, 'br0', 'networkmanager'), /backend networkmanager was asked for, but networkmanager does not keep eth0 on this host; nothing was changed/)
-  assert.throws(() => chooseSystem([nm, fallback], facts, eth0, 'br0', 'netplan'), /unknown network backend "netplan": expected networkmanager, ifcfg/)
-  assert.throws(() => chooseSystem([nm], facts, eth0, 'br0'), /no network backend recognises this host's network \(tried networkmanager\)/)
+  assert.is(chooseSystem([nm, fallback], withNm, eth0, 'br0', { forced: 'ifcfg' }).name, 'ifcfg')
+  assert.throws(() => chooseSystem([nm, fallback], facts, eth0, 'br0', { forced: 'networkmanager' }), /backend networkmanager was asked for, but networkmanager does not keep eth0 on this host; nothing was changed/)
+  assert.throws(() => chooseSystem([nm, fallback], facts, eth0, 'br0', { forced: 'netplan' }), /unknown network backend "netplan": expected networkmanager, ifcfg/)
 })
 
 test('an uplink the chosen system cannot bridge is refused, named, before anything changes', () => {

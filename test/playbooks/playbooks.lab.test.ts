@@ -208,7 +208,7 @@ pb('a virbr0 left by a libvirtd stopped mid-change (its address, no port, no net
   // What a libvirtd killed while it started or destroyed default leaves: libvirt then refuses "error creating bridge interface virbr0: File exists".
   await onHost(h3, 'ip link add virbr0 type bridge && ip addr add 192.168.122.1/24 dev virbr0 && ip link set virbr0 up')
   const before = await fingerprint(h3)
-  const check = run(NAT, '-l', 'h3', '--check')
+  const check = run(NAT, '-l', 'h3', '--check', '-v')
   assert.is(check.code, 0, check.out + check.err)
   assert.match(check.out, /delete virbr0, left by a libvirtd stopped mid-change/)
   assert.is(await fingerprint(h3), before, '--check changed nothing')

@@ -44,7 +44,8 @@ if (!labSkipReason) {
     hosts = lab.hosts
     passwordFile = labPasswordFile(TEST_LAB.dir)
     password = readFileSync(passwordFile, 'utf8').trim()
-    writeFileSync(inventory, 'hypervisors:\n  hosts:\n    h1:\n    h2:\n')
+    // The lab's hosts keep their network in no system: the inventory says ifcfg, as the lab's own does.
+    writeFileSync(inventory, 'hypervisors:\n  vars:\n    network_backend: ifcfg\n  hosts:\n    h1:\n    h2:\n')
     writeSshConfig(lab.sshConfig)
   })
   bj.after(async () => {

@@ -36,7 +36,8 @@ let sshConfig: string
 /** An inventory of host names only: everything else comes from the ssh_config. */
 function namesOnly(names: string[]): string {
   const f = join(dir, `inventory-${names.join('-')}.yaml`)
-  writeFileSync(f, `hypervisors:\n  hosts:\n${names.map((n) => `    ${n}:\n`).join('')}`)
+  // The lab's hosts keep their network in no system: the inventory says ifcfg, as the lab's own does.
+  writeFileSync(f, `hypervisors:\n  vars:\n    network_backend: ifcfg\n  hosts:\n${names.map((n) => `    ${n}:\n`).join('')}`)
   return f
 }
 const file = (name: string, text: string) => {

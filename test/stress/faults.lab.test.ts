@@ -23,7 +23,7 @@ import { BIN } from '../helpers/cli.ts'
 
 const MIGRATE = fileURLToPath(new URL('../../playbooks/migrate-nat-to-bridge.play.ts', import.meta.url))
 const WAY_BACK = fileURLToPath(new URL('../../playbooks/migrate-bridge-to-nat.play.ts', import.meta.url))
-const PROFILES: LabProfile[] = ['networkmanager', 'ifupdown-cloud', 'netplan-installer', 'network-scripts', 'ifupdown-installer', 'netplan-cloud']
+const PROFILES: LabProfile[] = ['networkmanager', 'ifupdown-cloud', 'netplan-installer', 'network-scripts', 'ifupdown-installer', 'netplan-cloud', 'ifupdown2']
 const CONFIRM = 10
 
 const s = suite('stress: faults on the way')

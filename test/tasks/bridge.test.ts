@@ -12,8 +12,9 @@ import { cannedHost } from '../helpers/host.ts'
 
 const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../fixtures/canned/${f}`, import.meta.url), 'utf8'))
 const absent: FileState = { exists: false }
+// CentOS 7 as the seed has it: the network scripts run, so the ifcfg files are what the host boots from.
 const host = (net: string, files: Record<string, FileState> = {}) =>
-  cannedHost({ network: () => canned(net), 'network-system': () => ({ netplan: [], networkScripts: false }), file: (path: string) => files[path] ?? absent })
+  cannedHost({ network: () => canned(net), 'network-system': () => ({ netplan: [], networkScripts: true }), file: (path: string) => files[path] ?? absent })
 
 test('writeIfcfg plans both files on a fresh host, nothing once they are as wished', async () => {
   const plan = await writeIfcfg({ bridge: 'br0' }).plan(host('network-fresh.txt'))

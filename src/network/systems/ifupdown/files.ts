@@ -25,9 +25,15 @@ const AUTO = /^\s*(auto|allow-[\w-]+)\s+(.*?)\s*$/
 /** Whether some `auto` or `allow-*` line brings `iface` up (then the uplink's stanza needs none of its own). */
 const broughtUp = (content: string, iface: string) => content.split('\n').some((l) => AUTO.exec(l)?.[2].split(/\s+/).includes(iface) ?? false)
 
+/** The templates an interfaces(5) system renders its stanzas from: ifupdown's, or ifupdown2's (the same values, its own syntax). */
+export interface StanzaTemplates {
+  bridge: string
+  uplink: string
+}
+
 /** The bridge's stanzas (and the device's manual one). */
-function bridgeStanzas(w: BridgeWish, files: PersistedNetworkFile[]): string {
-  return renderTemplate(IFUPDOWN_TEMPLATES.bridge, {
+function bridgeStanzas(w: BridgeWish, files: PersistedNetworkFile[], template: string): string {
+  return renderTemplate(template, {
     ...addressingContext(w, carriedOver(files, w)),
     device: w.uplink.name,
     bridge: w.bridge,
@@ -40,18 +46,20 @@ function bridgeStanzas(w: BridgeWish, files: PersistedNetworkFile[]): string {
 }
 
 /** The uplink's stanzas, with an `auto` line of its own where nothing else brings it up. */
-function uplinkStanzas(w: BridgeWish, files: PersistedNetworkFile[]): string {
+function uplinkStanzas(w: BridgeWish, files: PersistedNetworkFile[], template: string): string {
   const auto = !files.some((x) => broughtUp(rewriteInterfaces(x.content, w), w.uplink.name))
-  return renderTemplate(IFUPDOWN_TEMPLATES.uplink, { ...addressingContext(w, carriedOver(files, w)), auto, device: w.uplink.name, routes: upRoutes(w, w.uplink.name) })
+  return renderTemplate(template, { ...addressingContext(w, carriedOver(files, w)), auto, device: w.uplink.name, routes: upRoutes(w, w.uplink.name) })
 }
 
-export function ifupdownFiles(w: BridgeWish, { system }: NetworkFacts): PersistedFile[] {
-  const files = system.ifupdown ?? []
+/** The interfaces(5) files for the wish, the block rendered from `templates`: ifupdown's (below) and ifupdown2's. */
+export function interfacesFiles(w: BridgeWish, files: PersistedNetworkFile[], templates: StanzaTemplates): PersistedFile[] {
   const defining = definingFiles(files, w)
-  const block = w.state === 'present' ? bridgeStanzas(w, files) : uplinkStanzas(w, files)
+  const block = w.state === 'present' ? bridgeStanzas(w, files, templates.bridge) : uplinkStanzas(w, files, templates.uplink)
   // The block goes where the device was defined (else where the bridge is); other files only lose their stanzas.
   const home =
     defining.find((f) => parseStanzas(f.content).some((s) => s.iface === w.uplink.name)) ?? defining[0] ?? files.find((f) => f.path === INTERFACES) ?? { path: INTERFACES, content: '' }
   const targets = defining.includes(home) ? defining : [home, ...defining]
   return targets.map((f) => ({ path: f.path, content: rewriteInterfaces(f.content, w, f === home ? block : undefined) }))
 }
+
+export const ifupdownFiles = (w: BridgeWish, { system }: NetworkFacts): PersistedFile[] => interfacesFiles(w, system.ifupdown ?? [], IFUPDOWN_TEMPLATES)

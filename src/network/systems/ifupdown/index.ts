@@ -6,7 +6,7 @@
 import type { NetworkSystem } from '../../system.ts'
 import { ifupdownFiles } from './files.ts'
 import { planRuntime, restore } from './runtime.ts'
-import { parseStanzas } from './stanzas.ts'
+import { stanzaClaim, stanzasFound } from './stanzas.ts'
 import { IFUPDOWN_TEMPLATES } from './templates.ts'
 
 export const ifupdown: NetworkSystem<'ifupdown'> = {
@@ -15,13 +15,8 @@ export const ifupdown: NetworkSystem<'ifupdown'> = {
   // A bond's or a VLAN's stanza holds options (bond-slaves, vlan-raw-device) the rewrite to `inet manual` would drop.
   uplinks: ['nic'],
   templates: IFUPDOWN_TEMPLATES,
-  claims: ({ system }, uplink, bridge) => {
-    for (const f of system.ifupdown ?? []) {
-      const s = parseStanzas(f.content).find((x) => x.iface === uplink.name || x.iface === bridge)
-      if (s) return `ifupdown defines ${s.iface} in ${f.path}`
-    }
-    return undefined
-  },
+  claims: ({ system }, uplink, bridge) => stanzaClaim('ifupdown', system.ifupdown, uplink.name, bridge),
+  found: ({ system }, uplink) => stanzasFound('ifupdown', system.ifupdown, uplink.name),
   persist: ifupdownFiles,
   planRuntime,
   restore,

@@ -46,7 +46,7 @@ export function parseStanzas(content: string): IfaceStanza[] {
 
 /** The comment line kvmplay puts before the bridge's stanzas (and finds again on the next run). */
 export const marker = (w: BridgeWish) => `# kvmplay: bridge ${w.bridge} over ${w.uplink.name}: ${w.uplink.name} carries no address of its own, ${w.bridge} keeps its MAC and addresses`
-const isMarker = (l: string, bridge: string) => l.startsWith(`# kvmplay: bridge ${bridge} over `)
+export const isMarker = (l: string, bridge: string) => l.startsWith(`# kvmplay: bridge ${bridge} over `)
 
 /** The ifupdown files that define the device or the bridge, or bring the bridge up (auto, allow-*). */
 export const definingFiles = (files: PersistedNetworkFile[], w: BridgeWish) =>
@@ -136,4 +136,17 @@ export function carriedOver(files: PersistedNetworkFile[], w: BridgeWish): { dns
   const dnsLines = [...new Set(stanzas.flatMap((s) => s.options.map((o) => o.trim()).filter((o) => /^dns-/.test(o))))]
   const method6 = stanzas.find((s) => s.family === 'inet6' && (s.method === 'auto' || s.method === 'dhcp'))?.method
   return { dnsLines, method6 }
+}
+
+/** What an interfaces(5) system's files say where none of them names the uplink (the refusal of an unclaimed uplink lists it), or undefined where the system is not installed. */
+export const stanzasFound = (system: string, files: PersistedNetworkFile[] | undefined, uplink: string): string | undefined =>
+  files ? `${system} is installed, but ${files.map((f) => f.path).join(', ') || 'no file of it'} names ${uplink} nowhere` : undefined
+
+/** `<system> defines <iface> in <path>`: the first stanza of the uplink or the bridge in an interfaces(5) system's files (ifupdown's claim, and ifupdown2's). */
+export function stanzaClaim(system: string, files: PersistedNetworkFile[] | undefined, uplink: string, bridge: string): string | undefined {
+  for (const f of files ?? []) {
+    const s = parseStanzas(f.content).find((x) => x.iface === uplink || x.iface === bridge)
+    if (s) return `${system} defines ${s.iface} in ${f.path}`
+  }
+  return undefined
 }

@@ -20,6 +20,8 @@ export const netplan: NetworkSystem<'netplan'> = {
     const d = definitions(system, uplink.name, bridge)[0]
     return d ? `netplan defines ${d.id} (${d.section}) in ${d.path}` : undefined
   },
+  found: ({ system }, uplink) =>
+    system.netplan.length ? `netplan has ${system.netplan.map((f) => f.path).join(', ')}, but none defines ${uplink.name}` : undefined,
   persist: netplanFiles,
   planRuntime,
   restore,

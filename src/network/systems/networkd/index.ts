@@ -29,6 +29,14 @@ export const networkd: NetworkSystem<'networkd'> = {
     }
     return undefined
   },
+  found: ({ system }, uplink) => {
+    const nd = system.networkd
+    if (!nd) return undefined
+    const applied = nd.links.find((l) => l.name === uplink.name)?.networkFile
+    return applied
+      ? `systemd-networkd (${nd.state}) applies ${applied} to ${uplink.name}, which is not in /etc/systemd/network`
+      : `systemd-networkd (${nd.state}) applies no .network of /etc/systemd/network to ${uplink.name}`
+  },
   persist: networkdFiles,
   planRuntime,
   restore,

@@ -21,6 +21,7 @@ export const networkManager: NetworkSystem<'networkmanager'> = {
     const p = activeOn(facts, uplink.name) ?? activeOn(facts, bridge)
     return p ? `NetworkManager profile '${p.name}' is active on ${p.device}` : undefined
   },
+  found: (facts, uplink) => (facts.system.networkManager ? `NetworkManager runs, but no profile of it is active on ${uplink.name}` : undefined),
   persist: networkManagerFiles,
   planRuntime,
   restore,

@@ -7,6 +7,7 @@ import { systemFor } from '../../../../src/network/systems/index.ts'
 import { networkd } from '../../../../src/network/systems/networkd/index.ts'
 import { clientIdLines } from '../../../../src/network/systems/networkd/files.ts'
 import { matches, parseUnit } from '../../../../src/network/systems/networkd/units.ts'
+import { nic } from '../uplinks.ts'
 import { BRNET, CLIENT_ID, DHCP, DIR, MAC, NETDEV, STATIC, UPLINK, bridged, byPath, canned, claims, facts, leased, system } from './hosts.ts'
 
 test('claims: networkd runs and applies a file of /etc/systemd/network to the uplink (or the bridge); not netplan\'s in /run, not where networkd does not run', () => {
@@ -22,6 +23,9 @@ test('claims: networkd runs and applies a file of /etc/systemd/network to the up
   assert.is(claims(facts(net, enabled), 'eth0', 'br0'), `systemd-networkd (enabled) applies ${DIR}/50-wired.network to eth0`)
   // Files but no networkd: nothing reads them.
   assert.is(claims(facts(net, parseNetworkSystem('@@NETPLAN\n')), 'eth0', 'br0'), undefined)
+  // What a refusal says where no system claims the uplink (issue 29 item 4).
+  assert.is(networkd.found!(facts(net, netplans), nic('eth0', MAC)), 'systemd-networkd (running) applies /run/systemd/network/10-netplan-eth0.network to eth0, which is not in /etc/systemd/network')
+  assert.is(networkd.found!(facts(net, parseNetworkSystem('@@NETPLAN\n')), nic('eth0', MAC)), undefined)
   assert.is(systemFor(bridgeWish({ bridge: 'br0' }, net), facts(net, system([{ path: UPLINK, content: STATIC }]))).name, 'networkd')
 })
 
