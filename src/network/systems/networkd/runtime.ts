@@ -36,18 +36,20 @@ export const waitForLink = (name: string) => sh`i=0; until [ -e ${`/sys/class/ne
  * again, so every 3 s `again` runs and `links` are reconfigured again. Not an error
  * when it does not come: the probes decide.
  */
-export function waitForAddressing(w: BridgeWish, dev: string, links: string[] = [dev], again: string[] = []): string {
+export function waitForAddressing(w: BridgeWish, dev: string, links: string[] = [dev], again: string[] = [], more: string[] = [], after: string[] = []): string {
   const primary = w.bootproto === 'static' ? w.addresses[0] : undefined
   const conds = [
     sh`{ read -r s < ${`/sys/class/net/${dev}/operstate`}; } 2>/dev/null && [ "$s" = up ]`,
     primary ? sh`ip -4 -o addr show dev ${dev} | grep -qF ${` ${primary.address}/${primary.prefix} `}` : sh`ip -4 -o addr show dev ${dev} | grep -q ' inet '`,
     ...(w.gateway || w.bootproto === 'dhcp' ? [sh`ip route show default | grep -qF ${`dev ${dev}`}`] : []),
+    ...more,
   ]
   return [
     `i=0; until { ${conds.join(' && ')}; } || [ $i -ge 150 ]; do`,
     sh`  i=$((i+1)); [ $((i % 30)) -ne 0 ] || {`,
     ...again.map((c) => `    ${c} || :`),
     sh`    networkctl reconfigure ${links} || :`,
+    ...after.map((c) => `    ${c} || :`),
     '  }',
     '  sleep 0.1',
     'done',
@@ -64,7 +66,12 @@ export function waitForAddressing(w: BridgeWish, dev: string, links: string[] = 
 export function bridgeUp(w: BridgeWish): string[] {
   const device = w.uplink.name
   const enslave = sh`[ -e ${`/sys/class/net/${w.bridge}/brif/${device}`} ] || ip link set ${device} master ${w.bridge}`
-  return ['networkctl reload', waitForLink(w.bridge), enslave, sh`networkctl reconfigure ${device} ${w.bridge}`, waitForAddressing(w, w.bridge, [device, w.bridge], [enslave])]
+  // networkd before v257 leaves a netdev that exists as it is (systemd#36406): a bridge there already gets the uplink's MAC from ip.
+  const mac = sh`{ read -r m < ${`/sys/class/net/${w.bridge}/address`}; } 2>/dev/null && [ "$m" = ${w.hwaddr} ] || ip link set ${w.bridge} address ${w.hwaddr}`
+  // A port carries no address: networkd drops the uplink's when it reconfigures it, but a lease it held was seen to stay
+  // (the host then answered from the port, unreachable, with br0 leased too): ip takes them off, as iproute2Plan does.
+  const flush = sh`ip addr flush dev ${device} scope global`
+  return ['networkctl reload', waitForLink(w.bridge), mac, enslave, sh`networkctl reconfigure ${device} ${w.bridge}`, flush, waitForAddressing(w, w.bridge, [device, w.bridge], [enslave], [sh`! ip -o addr show dev ${device} scope global | grep -q .`], [flush])]
 }
 
 function bridgeChange(w: BridgeWish): Pick<RuntimeChange, 'apply' | 'describe'> {
