@@ -63,10 +63,9 @@ export const DEFAULT_PROFILE: LabProfile = 'none'
  * What brings the uplink up at boot (boot.sh starts it): the variants of a system differ only in its files.
  * The names are the registry's (src/network/systems/index.ts), so a system registered there needs its
  * packages here (SYSTEM_PACKAGES); the registry's ifcfg is the lab's network-scripts, none is a host no
- * system keeps, netplan-networkd is the registry's netplan rendering for networkd. networkd runs in the
- * lab ahead of its backend.
+ * system keeps, netplan-networkd is the registry's netplan rendering for networkd.
  */
-export type NetworkSystem = 'none' | 'network-scripts' | 'netplan-networkd' | Exclude<SystemName, 'ifcfg'> | 'networkd'
+export type NetworkSystem = 'none' | 'network-scripts' | 'netplan-networkd' | Exclude<SystemName, 'ifcfg'>
 export function networkSystem(p: LabProfile): NetworkSystem {
   if (p === 'ifupdown2' || p === 'proxmox') return 'ifupdown2'
   if (p.startsWith('netplan-networkd')) return 'netplan-networkd'

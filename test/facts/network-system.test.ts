@@ -38,6 +38,23 @@ test('netplan files parsed; ifupdown files as they are; the network scripts seen
   assert.ok(sys.networkScripts)
 })
 
+test('systemd-networkd: whether it runs, the .network it applied to each link and its lease\'s client ID, its files in the order it reads them', () => {
+  const sys = parseNetworkSystem(
+    '@@NETPLAN\n@@NETWORKD running\n@@LINK lo - -\n@@LINK eth0 /etc/systemd/network/10-eth0.network FF8D2C4A1B0002\n@@LINK br0 /run/systemd/network/10-netplan-br0.network -\n' +
+      '@@FILE /etc/systemd/network/10-eth0.network\n[Match]\nName=eth0\n@@FILE /etc/systemd/network/05-br0.netdev\n[NetDev]\nName=br0\n',
+  )
+  assert.equal(sys.networkd, {
+    state: 'running',
+    files: [
+      { path: '/etc/systemd/network/05-br0.netdev', content: '[NetDev]\nName=br0\n' },
+      { path: '/etc/systemd/network/10-eth0.network', content: '[Match]\nName=eth0\n' },
+    ],
+    links: [{ name: 'lo' }, { name: 'eth0', networkFile: '/etc/systemd/network/10-eth0.network', clientId: 'ff8d2c4a1b0002' }, { name: 'br0', networkFile: '/run/systemd/network/10-netplan-br0.network' }],
+  })
+  assert.is(parseNetworkSystem('@@NETPLAN\n@@NETWORKD enabled\n').networkd?.state, 'enabled')
+  assert.is(parseNetworkSystem('@@NETPLAN\n').networkd, undefined)
+})
+
 test('ifupdown2 files in a section of their own: a host has ifupdown or ifupdown2, never both', () => {
   const sys = parseNetworkSystem('@@NETPLAN\n@@IFUPDOWN2\n@@FILE /etc/network/interfaces\nauto vmbr0\niface vmbr0 inet static\n')
   assert.equal(sys.ifupdown2, [{ path: '/etc/network/interfaces', content: 'auto vmbr0\niface vmbr0 inet static\n' }])
@@ -62,7 +79,7 @@ test("the script tells ifupdown2 (its ifreload, which ifupdown lacks) from ifupd
 test('the script runs in dash with no network system at all, and says so', () => {
   const out = execFileSync('/bin/sh', ['-c', networkSystemFact.command()], { encoding: 'utf8', env: { PATH: '/nonexistent' } })
   const sys = parseNetworkSystem(out)
-  assert.equal([sys.networkManager, sys.ifupdown, sys.networkScripts], [undefined, undefined, false])
+  assert.equal([sys.networkManager, sys.ifupdown, sys.networkScripts, sys.networkd], [undefined, undefined, false, undefined])
 })
 
 test.run()

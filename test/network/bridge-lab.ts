@@ -28,6 +28,10 @@ export interface BridgeLabSpec {
   assertSystemBridged: (h: HostPlan) => Promise<void>
   /** The files the rollback must put back, as a command whose output is compared before and after. */
   filesDigest: string
+  /** The hosts' uplinks take their address by DHCP (`lab up --dhcp`). */
+  dhcp?: boolean
+  /** What to read on each host before the migration (the uplink's DHCP client ID, say), for assertSystemBridged to compare. */
+  beforeMigration?: (h: HostPlan) => Promise<void>
 }
 
 /** br0 carries the host's address and the default route, eth0 is its port and carries none. */
@@ -61,7 +65,7 @@ export async function assertUnbridged(h: HostPlan) {
 }
 
 export function bridgeLabSuite(spec: BridgeLabSpec) {
-  const s = suite(`${spec.profile} backend on the lab`)
+  const s = suite(`${spec.profile} backend on the lab${spec.dhcp ? ' (DHCP uplinks)' : ''}`)
   const missing = labSkipReason ? [] : missingPackages(undefined, [spec.profile])
   const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
   const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
@@ -70,7 +74,7 @@ export function bridgeLabSuite(spec: BridgeLabSpec) {
 
   const up = async () => {
     await labDown(TEST_LAB)
-    const lab = await useLab(2, spec.profile)
+    const lab = await useLab(2, spec.profile, spec.dhcp)
     hosts = lab.hosts
     inventory = lab.inventory
   }
@@ -83,6 +87,7 @@ export function bridgeLabSuite(spec: BridgeLabSpec) {
 
   it('the fleet migration bridges every host the ' + spec.profile + ' way: br0 carries the address, eth0 its port, the files persisted, the guests on br0', async () => {
     await up()
+    for (const h of hosts) await spec.beforeMigration?.(h)
     const res = kvmplay(['run', MIGRATE, '-i', inventory, '--json'])
     assert.is(res.code, 0, res.out + res.err)
     const recap = recapOf(res.out)

@@ -43,6 +43,8 @@ export interface WayBackSpec {
   keepBridge?: boolean
   /** A command whose output is the same before the migration and after the way back (the files come back as they were), if any. */
   sameAsBefore?: string
+  /** The host's uplink takes its address by DHCP (`lab up --dhcp`). */
+  dhcp?: boolean
 }
 
 /** Each guest's NICs as libvirt has them persistently (and, running, live): MAC, model, PCI slot, and where. */
@@ -72,11 +74,11 @@ const fingerprint = (h: HostPlan) =>
 
 /** The network files a host boots from, without the file task's backups (name~), which no reader reads. */
 const NETWORK_FILES =
-  'for f in /etc/sysconfig/network-scripts/ifcfg-* /etc/NetworkManager/system-connections/* /etc/network/interfaces /etc/netplan/*.yaml; do ' +
+  'for f in /etc/sysconfig/network-scripts/ifcfg-* /etc/NetworkManager/system-connections/* /etc/network/interfaces /etc/netplan/*.yaml /etc/systemd/network/*; do ' +
   'case "$f" in *~) ;; *) [ ! -e "$f" ] || { echo "$f"; cat "$f"; } ;; esac; done'
 
 export function wayBackSuite(spec: WayBackSpec) {
-  const s = suite(`the way back on ${spec.profile} hosts`)
+  const s = suite(`the way back on ${spec.profile} hosts${spec.dhcp ? ' (DHCP uplink)' : ''}`)
   const missing = labSkipReason ? [] : missingPackages(undefined, [spec.profile])
   const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
   const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
@@ -137,7 +139,7 @@ export function wayBackSuite(spec: WayBackSpec) {
 
   it('a static <host> entry in default, and the report recorded from the host', async () => {
     await labDown(TEST_LAB)
-    const lab = await useLab(1, spec.profile)
+    const lab = await useLab(1, spec.profile, spec.dhcp)
     h = lab.hosts[0]
     inventory = lab.inventory
     await onHost(h, `virsh net-update default add ip-dhcp-host "<host mac='${STATIC.mac}' name='${STATIC.name}' ip='${STATIC.ip}'/>" --live --config`)

@@ -14,9 +14,10 @@ import { ifcfg } from './ifcfg/index.ts'
 import { ifupdown } from './ifupdown/index.ts'
 import { ifupdown2 } from './ifupdown2/index.ts'
 import { netplan } from './netplan/index.ts'
+import { networkd } from './networkd/index.ts'
 import { networkManager } from './networkmanager/index.ts'
 
-export const NETWORK_SYSTEMS = [networkManager, netplan, ifupdown, ifupdown2, ifcfg] as const
+export const NETWORK_SYSTEMS = [networkManager, netplan, ifupdown, ifupdown2, networkd, ifcfg] as const
 
 /** How a playbook names a system (`backend: 'netplan'`). */
 export type SystemName = (typeof NETWORK_SYSTEMS)[number]['name']

@@ -6,10 +6,10 @@ import { NETWORK_SYSTEMS, SYSTEM_NAMES } from '../../../src/network/systems/inde
 import { validateBridgeOptions } from '../../../src/network/options.ts'
 
 test('the names: one a system, in the registry\'s order, and what a playbook\'s backend may say', () => {
-  assert.equal(SYSTEM_NAMES, ['networkmanager', 'netplan', 'ifupdown', 'ifupdown2', 'ifcfg'])
+  assert.equal(SYSTEM_NAMES, ['networkmanager', 'netplan', 'ifupdown', 'ifupdown2', 'networkd', 'ifcfg'])
   assert.is(new Set(SYSTEM_NAMES).size, SYSTEM_NAMES.length)
   for (const name of SYSTEM_NAMES) validateBridgeOptions({ bridge: 'br0', backend: name })
-  assert.throws(() => validateBridgeOptions({ bridge: 'br0', backend: 'wicked' as never }), /invalid backend "wicked": expected networkmanager, netplan, ifupdown, ifupdown2, ifcfg/)
+  assert.throws(() => validateBridgeOptions({ bridge: 'br0', backend: 'wicked' as never }), /invalid backend "wicked": expected networkmanager, netplan, ifupdown, ifupdown2, networkd, ifcfg/)
 })
 
 test('exactly one fallback, for hosts no system claims', () => {

@@ -4,8 +4,9 @@
  * the new configuration. Under NetworkManager, which the lab runs: its
  * profiles reloaded and the bridge's and the port's (netplan-<id>) brought
  * up; on the way back the uplink's, and the bridge deleted where it is left.
- * Under systemd-networkd: untested, the lab cannot run it (networkd needs
- * systemd as PID 1, which lab hosts lack). The rollback puts the files back,
+ * Under systemd-networkd (Ubuntu Server's default renderer): networkctl
+ * reload, the bridge awaited, reconfigure; on the way back the bridge deleted
+ * with ip first (neither `netplan apply` nor networkd deletes one). The rollback puts the files back,
  * renders them again, brings the old profiles up, else restores the links with ip.
  */
 import { sh } from '../../../core/quote.ts'
@@ -17,6 +18,7 @@ import { changedLinks } from '../../system.ts'
 import type { NetworkFacts, Restore, RuntimeChange } from '../../system.ts'
 import type { BridgeWish } from '../../wish.ts'
 import { renderer } from './definitions.ts'
+import { bridgeUp, networkdTakesBack, waitForAddressing } from '../networkd/runtime.ts'
 
 function applyCommand(w: BridgeWish, facts: NetworkFacts): string {
   const device = w.uplink.name
@@ -26,11 +28,15 @@ function applyCommand(w: BridgeWish, facts: NetworkFacts): string {
       ? // netplan writes NetworkManager's keyfiles to /run/NetworkManager/system-connections; the port's profile is up
         // on the old definition until it is brought up again, which takes the address off it and into the bridge.
         sh`netplan generate && nmcli connection reload && nmcli connection up ${`netplan-${w.bridge}`} && nmcli connection up ${`netplan-${r.portId}`}`
-      : sh`netplan generate && networkctl reload && networkctl reconfigure ${device} ${w.bridge}`
+      : // systemd-networkd (Ubuntu Server's): netplan renders the bridge into /run/systemd/network; reload creates it from its
+        // .netdev (with the MAC kvmplay's file gives it) and reconfigures the uplink as its port; then both, once it exists.
+        ['set -e', 'netplan generate', ...bridgeUp(w)].join('\n')
   }
   return r.kind === 'NetworkManager'
     ? sh`netplan generate && nmcli connection reload && nmcli connection up ${`netplan-${r.portId}`} && { ! ip link show ${w.bridge} >/dev/null 2>&1 || ip link del ${w.bridge}; }`
-    : sh`netplan generate && networkctl reload && ip link del ${w.bridge} && networkctl reconfigure ${device}`
+    : // systemd-networkd: neither `netplan apply` nor networkd deletes a bridge that left the configuration: ip does,
+      // before networkd reads the new rendering and gives the uplink its addresses (or its lease) again.
+      ['set -e', 'netplan generate', sh`! ip link show ${w.bridge} >/dev/null 2>&1 || ip link del ${w.bridge}`, 'networkctl reload', sh`networkctl reconfigure ${device}`, waitForAddressing(w, device)].join('\n')
 }
 
 export function planRuntime(w: BridgeWish, facts: NetworkFacts): RuntimeChange | undefined {
@@ -39,7 +45,9 @@ export function planRuntime(w: BridgeWish, facts: NetworkFacts): RuntimeChange |
   if (w.state === 'present' ? iproute2Plan(w, net).length === 0 : isUnbridged(w, net)) return undefined
   if (w.state === 'absent' && net.links.some((l) => l.name === w.bridge)) refuseWhileOtherPorts(w, net)
   const apply = applyCommand(w, facts)
-  return { state: w.state, bridge: w.bridge, uplink: w.uplink, apply, describe: apply }
+  const nd = renderer(facts.system, w.uplink.name, w.bridge).kind === 'networkd'
+  const describe = !nd ? apply : w.state === 'present' ? sh`netplan generate; networkctl reload; networkctl reconfigure ${w.uplink.name} ${w.bridge}` : sh`netplan generate; ip link del ${w.bridge}; networkctl reload; networkctl reconfigure ${w.uplink.name}`
+  return { state: w.state, bridge: w.bridge, uplink: w.uplink, apply, describe }
 }
 
 /** The files first, so netplan renders the old configuration again; then the old profiles up, else ip. */
@@ -55,7 +63,8 @@ export function restore(change: RuntimeChange, { net, system }: NetworkFacts, fi
   const lines =
     r.kind === 'NetworkManager'
       ? [...filesBack(files), 'netplan generate', 'nmcli connection reload', profilesUp, ...linksBack(snapshot), 'fi']
-      : [...filesBack(files), 'netplan generate', ...linksBack(snapshot), 'networkctl reload']
+      : // networkd: the links with ip (a bridge is deleted or made again: networkd does neither), then networkd takes them back.
+        [...filesBack(files), 'netplan generate', ...linksBack(snapshot), ...networkdTakesBack(snapshot)]
   return {
     script: rollbackScript('kvmplay rollback: puts back what the cutover changed', lines),
     describe: `${describeSnapshot(snapshot, files)}; netplan generate${r.kind === 'NetworkManager' ? ', nmcli connection reload and up' : ''}`,
