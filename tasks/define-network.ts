@@ -89,7 +89,8 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
   return defineTask(
     {
       name: `network ${name} (${partial.forward}, ${partial.bridge})`,
-      facts: () => [factRequest(libvirtFact, undefined), factRequest(hostNetworkFact, undefined)],
+      // The host's links are read only when a start is planned (leftover-bridge check): a no-op reads libvirt alone.
+      facts: () => [factRequest(libvirtFact, undefined)],
       plan: async (host) => {
         const state = await host.fact(libvirtFact, undefined)
         if (!state.available) throw new KvmplayError('precondition', `${host.name}: virsh is not installed (libvirt-clients)`)

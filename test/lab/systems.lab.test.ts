@@ -15,6 +15,7 @@ import { missingPackages } from '../../src/lab/preflight.ts'
 import type { LabProfile } from '../../src/lab/profiles.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 import { TEST_LAB, onHost, useLab } from '../helpers/lab.ts'
+import { networkctlStatus } from '../network/networkd-lab.ts'
 
 const systems = suite('lab profiles: networkd, netplan on networkd, ifupdown2')
 const PROFILES = ['networkd', 'netplan-networkd-installer', 'netplan-networkd-cloud', 'ifupdown2', 'proxmox'] as const satisfies readonly LabProfile[]
@@ -38,23 +39,6 @@ async function assertHolds(host: HostPlan, dev: string) {
   assert.equal(await holder(host), { dev, defaultVia: dev }, `${host.name}: ${host.address} and the default route on ${dev}`)
   // Nothing of the host's own system pointed it outside the lab.
   assert.is((await onHost(host, 'cat /etc/resolv.conf')).trim(), `nameserver ${host.gateway}`)
-}
-
-/**
- * networkctl's view of a link, once it is routable. Its setup state stays
- * `configuring` for about 10 s after the link comes up, as on a real host on
- * a LAN without IPv6 router advertisements: IPv6AcceptRA= is on by default,
- * and networkd waits for its router solicitations to time out.
- */
-async function networkctlStatus(host: HostPlan, link: string): Promise<string> {
-  let out = ''
-  for (let i = 0; i < 100; i++) {
-    out = await onHost(host, `networkctl status ${link} --no-pager`)
-    if (/^\s*State: routable \((configuring|configured)\)$/m.test(out)) return out
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  assert.unreachable(`${host.name}: networkd did not report ${link} routable:\n${out}`)
-  return out
 }
 
 /** What shows the profile's own system brought `dev` up from the host's own files, by that system's own tools. */

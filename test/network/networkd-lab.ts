@@ -11,7 +11,12 @@ import { onHost } from '../helpers/lab.ts'
 
 const escape = (s: string) => s.replace(/[.()/]/g, '\\$&')
 
-/** `networkctl status LINK` once networkd says it is routable. */
+/**
+ * `networkctl status LINK` once networkd says it is routable. Its setup state stays
+ * `configuring` for about 10 s after the link comes up, as on a real host on a LAN
+ * without IPv6 router advertisements: IPv6AcceptRA= is on by default, and networkd
+ * waits for its router solicitations to time out.
+ */
 export async function networkctlStatus(h: HostPlan, link: string): Promise<string> {
   let out = ''
   for (let i = 0; i < 100; i++) {
