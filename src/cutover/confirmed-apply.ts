@@ -81,19 +81,42 @@ const claim = (d: string) => `set -C; { true > "${d}/decided"; } 2>/dev/null`
 const preconditions = (probes: Probe[]) =>
   probes.length ? [`pre=$(\n${probeLines(probes).join('\n')}\n)`, '[ -z "$pre" ] || printf \'%s\\n\' "$pre"', `case "\n$pre" in *"\nF "*) exit 0 ;; esac`] : []
 
+/**
+ * A step of apply.sh that ends it when it fails. Not `( … ) || exit`: a
+ * subshell on the left of `||` runs with `set -e` ignored (POSIX), so a
+ * failed command inside would not stop it.
+ */
+const step = (body: string) => `( ${body}\n)\nrc=$?; [ $rc -eq 0 ] || exit $rc\n`
+
 /** The staged files in place, the change, then (once it worked) the previous files back on disk until the confirmation. */
 function applyThenKeepPrevious(d: string, c: Cutover): string {
   const keep = keepPreviousOnDisk(c.bootFiles ?? [])
-  const install = c.install ? `( set -e\n${c.install}\n) || exit $?\n` : ''
-  return keep || install ? `${install}( ${c.apply}\n) || exit $?\nd=${d}\n${keep}` : c.apply
+  const install = c.install ? step(`set -e\n${c.install}`) : ''
+  return keep || install ? `${install}${step(c.apply)}d=${d}\n${keep}` : c.apply
 }
+
+/**
+ * The rollback stops the change first: a change still running (waiting for
+ * a lease, retrying a link) would otherwise go on undoing the restore — an
+ * address flushed from the uplink once it had it back. The change is a
+ * session of its own (apply.pid is its process group), so its commands stop too.
+ */
+const stopChange = (d: string) => [
+  `p=; { read -r p < "${d}/apply.pid"; } 2>/dev/null || true`,
+  // apply.rc written: the change ended, and its PID may be another's by now.
+  `if [ -n "$p" ] && [ ! -e "${d}/apply.rc" ] && kill -TERM "-$p" 2>/dev/null; then`,
+  '  i=0; while kill -0 "-$p" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done',
+  '  kill -KILL "-$p" 2>/dev/null || true',
+  'fi',
+]
 
 export function armScript(id: string, c: Cutover): string {
   const d = cutoverDir(id)
   // The change runs detached from this session (a dropped link cannot stop it
-  // halfway), sourced in a subshell of the detached shell rather than by a new
-  // sh. Without systemd that shell also holds the timer: one setsid, not two.
-  const change = `( . "$0/apply.sh" ) > "$0/apply.log" 2>&1; echo $? > "$0/apply.rc"`
+  // halfway), in a session of its own that fire.sh can stop (setsid execs in
+  // the background child: its PID is the group's). Without systemd the
+  // detached shell also holds the timer.
+  const change = `setsid /bin/sh "$0/apply.sh" > "$0/apply.log" 2>&1 & echo $! > "$0/apply.pid"; wait $!; echo $? > "$0/apply.rc"`
   const sleeper = `( sleep ${c.timeoutSec}; exec /bin/sh "$0/fire.sh" ) & echo $! > "$0/timer"; `
   const detached = (script: string) => `setsid /bin/sh -c '${script}' "$d" </dev/null >/dev/null 2>&1 &`
   return [
@@ -111,7 +134,7 @@ export function armScript(id: string, c: Cutover): string {
     writeFile('"$d/restore.sh"', c.restore),
     writeFile('"$d/apply.sh"', applyThenKeepPrevious(d, c)),
     // fire.sh runs the rollback at most once, whoever calls it first.
-    writeFile('"$d/fire.sh"', `d=${d}\n${claim('$d')} || exit 0\nset +C\nsh "$d/restore.sh" > "$d/restore.log" 2>&1\necho $? > "$d/restore.rc"`),
+    writeFile('"$d/fire.sh"', [`d=${d}`, `${claim('$d')} || exit 0`, 'set +C', ...stopChange('$d'), 'sh "$d/restore.sh" > "$d/restore.log" 2>&1', 'echo $? > "$d/restore.rc"'].join('\n')),
     ': > "$d/armed"',
     // systemd's private socket, not only /run/systemd/system: `netplan generate` creates that directory (a unit of its own) where no systemd runs.
     `if [ -d /run/systemd/system ] && [ -S /run/systemd/private ] && command -v systemd-run >/dev/null 2>&1; then`,
@@ -136,7 +159,8 @@ export function probeScript(id: string, c: Cutover): string {
     `d=${d}`,
     // /run emptied: the host restarted, and booted from its previous files (boot-safe.ts).
     '[ -d "$d" ] || { echo "F the host restarted before the confirmation (its cutover state in /run is gone)"; exit 0; }',
-    'i=0; while [ ! -e "$d/apply.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+    // Up to 30 s: a change waits for its links itself (networkd's for a new bridge and its lease, up to 25 s on a loaded host).
+    'i=0; while [ ! -e "$d/apply.rc" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done',
     '{ read -r rc < "$d/apply.rc"; } 2>/dev/null || rc=unfinished',
     '[ "$rc" = 0 ] || { echo "F the change failed (exit $rc): $(tail -n 3 "$d/apply.log" 2>/dev/null | tr \'\\n\' \' \')"; exit 0; }',
     ...probeLines(c.probes),

@@ -69,17 +69,17 @@ test('arming: a timer that needs no controller (systemd-run, else a detached sle
   const s = armScript('abc', cutover)
   assert.match(s, 'systemd-run --quiet --unit=kvmplay-rollback-abc --on-active=30s')
   assert.match(s, `( sleep 30; exec /bin/sh "$0/fire.sh" ) & echo $! > "$0/timer"; `)
-  assert.match(s, `setsid /bin/sh -c '( . "$0/apply.sh" ) > "$0/apply.log" 2>&1; echo $? > "$0/apply.rc"' "$d"`)
-  assert.ok(s.indexOf(': > "$d/armed"') > 0 && s.indexOf(': > "$d/armed"') < s.indexOf('apply.sh" )'), 'armed before the change starts')
+  assert.match(s, `setsid /bin/sh -c '( sleep 30; exec /bin/sh "$0/fire.sh" ) & echo $! > "$0/timer"; setsid /bin/sh "$0/apply.sh" > "$0/apply.log" 2>&1 & echo $! > "$0/apply.pid"; wait $!; echo $? > "$0/apply.rc"' "$d"`)
+  assert.ok(s.indexOf(': > "$d/armed"') > 0 && s.indexOf(': > "$d/armed"') < s.indexOf('"$0/apply.sh"'), 'armed before the change starts')
   assert.not.match(probeScript('abc', cutover), 'decided', 'probing never confirms: only a controller that saw the probes pass does')
 })
 
 /** Runs the cutover scripts in a real dash, in a directory of ours instead of /run, without systemd. */
-function onDash(id: string, dir: string, probes: Probe[] = [{ name: 'it holds', command: 'true' }], bootFiles: FileOriginal[] = []) {
+function onDash(id: string, dir: string, probes: Probe[] = [{ name: 'it holds', command: 'true' }], bootFiles: FileOriginal[] = [], apply = `echo applied > ${dir}/applied`) {
   const local = (script: string) => script.replaceAll(`/run/kvmplay/cutover-${id}`, dir).replace('[ -d /run/systemd/system ]', 'false')
   const run = (script: string) => execFileSync('dash', ['-c', local(script)], { encoding: 'utf8' })
   const arm = (timeoutSec: number) =>
-    run(armScript(id, { ...cutover, timeoutSec, apply: `echo applied > ${dir}/applied`, restore: `echo restored > ${dir}/restored`, probes, verify: { command: 'echo before' }, bootFiles }))
+    run(armScript(id, { ...cutover, timeoutSec, apply, restore: `echo restored > ${dir}/restored`, probes, verify: { command: 'echo before' }, bootFiles }))
   return { arm, confirm: () => run(confirmScript(id, { bootFiles })).trim() }
 }
 const until = async (what: () => boolean) => {
@@ -170,6 +170,32 @@ test('in dash: unconfirmed, the host rolls back once by itself; a late confirmat
   rmSync(join(dir, 'restored'))
   execFileSync('dash', [join(dir, 'fire.sh')])
   assert.not.ok(existsSync(join(dir, 'restored')), 'the rollback runs at most once')
+  rmSync(dir, { recursive: true })
+})
+
+test('in dash: the rollback stops a change still running first — its later steps never undo the restore', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cutover-'))
+  // A change that waits past the timer (for a lease, say), then would act again.
+  const host = onDash('s1', dir, undefined, [], `sleep 3\necho acted > ${dir}/late`)
+  host.arm(1)
+  await until(() => existsSync(join(dir, 'restore.rc')))
+  assert.is(readFileSync(join(dir, 'restored'), 'utf8'), 'restored\n')
+  await until(() => existsSync(join(dir, 'apply.rc')))
+  assert.is(readFileSync(join(dir, 'apply.rc'), 'utf8'), '143\n', 'the change was stopped (SIGTERM)')
+  await sleep(2500)
+  assert.not.ok(existsSync(join(dir, 'late')), 'the change did not go on after the rollback')
+  rmSync(dir, { recursive: true })
+})
+
+test('in dash: a failed command of a change that says set -e ends it there, with its exit code', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cutover-'))
+  const files: FileOriginal[] = [{ path: join(dir, 'never.conf') }]
+  const host = onDash('e1', dir, undefined, files, `set -e\nfalse\necho went-on > ${dir}/went-on`)
+  host.arm(30)
+  await until(() => existsSync(join(dir, 'apply.rc')))
+  assert.is(readFileSync(join(dir, 'apply.rc'), 'utf8'), '1\n')
+  assert.not.ok(existsSync(join(dir, 'went-on')), 'set -e holds inside apply.sh')
+  execFileSync('dash', [join(dir, 'fire.sh')])
   rmSync(dir, { recursive: true })
 })
 
