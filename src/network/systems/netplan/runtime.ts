@@ -5,7 +5,7 @@
  * profiles reloaded and the bridge's and the port's (netplan-<id>) brought
  * up; on the way back the uplink's, and the bridge deleted where it is left.
  * Under systemd-networkd (Ubuntu Server's default renderer): networkctl
- * reload, the bridge awaited, reconfigure; on the way back the bridge deleted
+ * reload, the bridge awaited, its port enslaved; on the way back the bridge deleted
  * with ip first (neither `netplan apply` nor networkd deletes one). The rollback puts the files back,
  * renders them again, brings the old profiles up, else restores the links with ip.
  */
@@ -36,7 +36,8 @@ function applyCommand(w: BridgeWish, facts: NetworkFacts): string {
     ? sh`netplan generate && nmcli connection reload && nmcli connection up ${`netplan-${r.portId}`} && { ! ip link show ${w.bridge} >/dev/null 2>&1 || ip link del ${w.bridge}; }`
     : // systemd-networkd: neither `netplan apply` nor networkd deletes a bridge that left the configuration: ip does,
       // before networkd reads the new rendering and gives the uplink its addresses (or its lease) again.
-      ['set -e', 'netplan generate', sh`! ip link show ${w.bridge} >/dev/null 2>&1 || ip link del ${w.bridge}`, 'networkctl reload', sh`networkctl reconfigure ${device}`, waitForAddressing(w, device)].join('\n')
+      // The reload reconfigures the uplink, its rendering changed (no second reconfigure to drop the lease it is taking).
+      ['set -e', 'netplan generate', sh`! ip link show ${w.bridge} >/dev/null 2>&1 || ip link del ${w.bridge}`, 'networkctl reload', waitForAddressing(w, device)].join('\n')
 }
 
 export function planRuntime(w: BridgeWish, facts: NetworkFacts): RuntimeChange | undefined {
@@ -46,7 +47,7 @@ export function planRuntime(w: BridgeWish, facts: NetworkFacts): RuntimeChange |
   if (w.state === 'absent' && net.links.some((l) => l.name === w.bridge)) refuseWhileOtherPorts(w, net)
   const apply = applyCommand(w, facts)
   const nd = renderer(facts.system, w.uplink.name, w.bridge).kind === 'networkd'
-  const describe = !nd ? apply : w.state === 'present' ? sh`netplan generate; networkctl reload; networkctl reconfigure ${w.uplink.name} ${w.bridge}` : sh`netplan generate; ip link del ${w.bridge}; networkctl reload; networkctl reconfigure ${w.uplink.name}`
+  const describe = !nd ? apply : w.state === 'present' ? 'netplan generate; networkctl reload' : sh`netplan generate; ip link del ${w.bridge}; networkctl reload`
   return { state: w.state, bridge: w.bridge, uplink: w.uplink, apply, describe }
 }
 

@@ -2,10 +2,10 @@
  * The running host under systemd-networkd. The way there: `networkctl
  * reload` (a new .netdev: networkd creates the bridge, with the MAC its file
  * gives; a changed .network: it reconfigures the links it matches), the
- * bridge awaited, then `networkctl reconfigure` of the uplink and the bridge.
+ * bridge awaited, the port enslaved, a link networkd failed asked again.
  * The way back: the bridge deleted with ip — networkd never deletes a netdev
  * whose .netdev left its configuration; `networkctl reload` would leave br0
- * there, unmanaged — then reload, and the uplink reconfigured, which takes
+ * there, unmanaged — then reload, which reconfigures the uplink: it takes
  * its addresses (or its lease) back. The rollback, either way: the files as
  * they were, the links with ip (a bridge the change created deleted, one it
  * removed created again with its MAC), then networkd reads its files again
@@ -21,20 +21,46 @@ import { changedLinks } from '../../system.ts'
 import type { NetworkFacts, Restore, RuntimeChange } from '../../system.ts'
 import type { BridgeWish } from '../../wish.ts'
 
-/** Shell: wait (up to 10 s) for a link networkd creates from a .netdev. */
-export const waitForLink = (name: string) => sh`i=0; until [ -e ${`/sys/class/net/${name}`} ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i+1)); done`
+/**
+ * Shell: wait (up to 10 s) for a link networkd creates from a .netdev, until
+ * both the kernel and networkd know it. By its name over netlink, as ip finds
+ * it: the kernel shows a new link in /sys a moment before its name resolves
+ * (register_netdevice), and an `ip link set eth0 master br0` in that moment
+ * fails ("Device does not exist"). And networkd's state file of its index
+ * (/run/systemd/netif/links/N, what sd-network reads): before networkd has
+ * taken the kernel's news, `networkctl reconfigure br0` fails ("Link 27 not
+ * known"), seen on a loaded lab host.
+ */
+export const waitForLink = (name: string) =>
+  sh`i=0; until { n=$(cat ${`/sys/class/net/${name}/ifindex`} 2>/dev/null) && ip link show dev ${name} >/dev/null 2>&1 && [ -e "/run/systemd/netif/links/$n" ]; } || [ $i -ge 100 ]; do sleep 0.1; i=$((i+1)); done`
+
+/**
+ * Shell: `networkctl reconfigure` of those of `links` networkd reports failed
+ * (networkctl list's SETUP column): a failed link stays failed until asked
+ * again. Only those: a reconfigure drops a DHCP client's lease, and one that
+ * comes while networkd has a lease's address requested but not yet set
+ * (br0's waits for its port) leaves that address "removing" for good in
+ * systemd 252 — networkd then never sets it, and the host stays without an
+ * address (seen on loaded lab hosts: "Requesting DHCPv4 address (removing)").
+ */
+export const reconfigureFailed = (links: string[]) =>
+  sh`f=$(networkctl list --no-legend --no-pager ${links} 2>/dev/null | awk '$5 == "failed" { print $2 }'); [ -z "$f" ] || networkctl reconfigure $f`
+
+/** Shell: true when networkd says it is done with `dev` — configured, or not its to configure. */
+const settled = (dev: string) => sh`networkctl list --no-legend --no-pager ${dev} 2>/dev/null | awk '$5 == "configured" || $5 == "unmanaged" { f = 1 } END { exit !f }'`
 
 /**
  * Shell: wait (up to 15 s) until `dev` carries what networkd is to give it —
  * the wish's primary address (a lease: any IPv4 address) and the default
  * route — and forwards (operstate up). networkctl returns once it has asked
- * networkd, not once networkd is done, and reconfigure takes the port down
- * and up: the probes that follow must not race it. networkd handles the
- * kernel's news of a deleted or new bridge after the reload it was asked
- * for, and can fail a link on the way ("Failed to set master interface",
- * seen in the lab after a rollback); a failed link stays failed until asked
- * again, so every 3 s `again` runs and `links` are reconfigured again. Not an error
- * when it does not come: the probes decide.
+ * networkd, not once networkd is done: the probes that follow must not race
+ * it. networkd handles the kernel's news of a deleted or new bridge after the
+ * reload it was asked for, and can fail a link on the way ("Failed to set
+ * master interface", seen in the lab after a rollback). So every 3 s `again`
+ * runs, the links networkd reports failed are reconfigured (only those: see
+ * reconfigureFailed), and `after` runs; at 6 s `dev` is reconfigured if
+ * networkd says it is done with it (nothing pending to upset). Not an error
+ * when it does not come (the probes decide), but what is missing goes to stderr.
  */
 export function waitForAddressing(w: BridgeWish, dev: string, links: string[] = [dev], again: string[] = [], more: string[] = [], after: string[] = []): string {
   const primary = w.bootproto === 'static' ? w.addresses[0] : undefined
@@ -44,24 +70,35 @@ export function waitForAddressing(w: BridgeWish, dev: string, links: string[] = 
     ...(w.gateway || w.bootproto === 'dhcp' ? [sh`ip route show default | grep -qF ${`dev ${dev}`}`] : []),
     ...more,
   ]
+  const wished = `{ ${conds.join(' && ')}; }`
   return [
-    `i=0; until { ${conds.join(' && ')}; } || [ $i -ge 150 ]; do`,
+    `i=0; until ${wished} || [ $i -ge 150 ]; do`,
     sh`  i=$((i+1)); [ $((i % 30)) -ne 0 ] || {`,
     ...again.map((c) => `    ${c} || :`),
-    sh`    networkctl reconfigure ${links} || :`,
+    `    ${reconfigureFailed(links)} || :`,
+    // networkd done with `dev` (configured) yet it is not as wished: a reload that found its file as it had it left it so.
+    `    [ $i -ne 60 ] || ! ${settled(dev)} || networkctl reconfigure ${sh`${dev}`} || :`,
     ...after.map((c) => `    ${c} || :`),
     '  }',
     '  sleep 0.1',
     'done',
+    // What is missing, in the cutover's apply.log on the host (/run/kvmplay/cutover-*/) for whoever looks into a rollback.
+    `${wished} || { echo ${sh`${`kvmplay: ${dev} is not as wished after 15 s (${wishText(w, primary)}); networkd and the kernel say:`}`} >&2; networkctl list --no-legend --no-pager >&2 || :; ip -br addr >&2 || :; ip route show default >&2 || :; }`,
   ].join('\n')
 }
 
+const wishText = (w: BridgeWish, primary: { address: string; prefix: number } | undefined) =>
+  `operstate up, ${primary ? `${primary.address}/${primary.prefix}` : 'a lease'}${w.gateway || w.bootproto === 'dhcp' ? ', the default route' : ''}`
+
 /**
  * The bridge's creation and its port, once networkd has read the files that
- * say so (`networkctl reload`): networkd would enslave the port itself, but
- * can try before it has seen the new bridge ("Failed to set master
- * interface: Invalid argument", in the lab) and then leaves the port failed,
- * so ip enslaves it first and networkd takes both over (reconfigure).
+ * say so (`networkctl reload`, which also reconfigures the uplink, its file
+ * changed, and configures the new bridge): networkd would enslave the port
+ * itself, but can try before it has seen the new bridge ("Failed to set
+ * master interface: Invalid argument", in the lab) and then leaves the port
+ * failed, so ip enslaves it first and a link networkd failed is asked again.
+ * No reconfigure of the bridge: it may come while its lease's address waits
+ * for the port, and systemd 252 then never sets it (reconfigureFailed).
  */
 export function bridgeUp(w: BridgeWish): string[] {
   const device = w.uplink.name
@@ -71,13 +108,12 @@ export function bridgeUp(w: BridgeWish): string[] {
   // A port carries no address: networkd drops the uplink's when it reconfigures it, but a lease it held was seen to stay
   // (the host then answered from the port, unreachable, with br0 leased too): ip takes them off, as iproute2Plan does.
   const flush = sh`ip addr flush dev ${device} scope global`
-  return ['networkctl reload', waitForLink(w.bridge), mac, enslave, sh`networkctl reconfigure ${device} ${w.bridge}`, flush, waitForAddressing(w, w.bridge, [device, w.bridge], [enslave], [sh`! ip -o addr show dev ${device} scope global | grep -q .`], [flush])]
+  return ['networkctl reload', waitForLink(w.bridge), mac, enslave, `${reconfigureFailed([device, w.bridge])} || :`, flush, waitForAddressing(w, w.bridge, [device, w.bridge], [enslave], [sh`! ip -o addr show dev ${device} scope global | grep -q .`], [flush])]
 }
 
 function bridgeChange(w: BridgeWish): Pick<RuntimeChange, 'apply' | 'describe'> {
-  const device = w.uplink.name
   const apply = ['set -e', ...bridgeUp(w)].join('\n')
-  return { apply, describe: sh`networkctl reload; networkctl reconfigure ${device} ${w.bridge}` }
+  return { apply, describe: 'networkctl reload' }
 }
 
 function unbridgeChange(w: BridgeWish, there: boolean): Pick<RuntimeChange, 'apply' | 'describe'> {
@@ -86,11 +122,11 @@ function unbridgeChange(w: BridgeWish, there: boolean): Pick<RuntimeChange, 'app
     'set -e',
     // networkd does not delete a netdev removed from its configuration: the bridge goes with ip (its port leaves it).
     ...(there ? [sh`ip link del ${w.bridge}`] : []),
+    // The reload reconfigures the uplink (its file changed): no second reconfigure to drop the lease it is taking.
     'networkctl reload',
-    sh`networkctl reconfigure ${device}`,
     waitForAddressing(w, device),
   ].join('\n')
-  return { apply, describe: sh`ip link del ${w.bridge}; networkctl reload; networkctl reconfigure ${device}` }
+  return { apply, describe: sh`ip link del ${w.bridge}; networkctl reload` }
 }
 
 export function planRuntime(w: BridgeWish, { net }: NetworkFacts): RuntimeChange | undefined {
