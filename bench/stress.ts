@@ -11,7 +11,7 @@
  *
  *   node --import tsx bench/stress.ts [--hosts 20] [--runs 50] [--fault none|sshd-stop|sshd-freeze|drop|stall|libvirtd-kill]
  *        [--profiles networkmanager,ifupdown,netplan,network-scripts] [--load] [--share 0.25] [--confirm-timeout 15]
- *        [--watchdog 300] [--net 198.18] [--keep]
+ *        [--watchdog 300] [--net 198.18] [--dhcp] [--keep]
  *
  * A run of one fault after another: --fault all, or a comma-separated list (--fault drop,stall). Results: bench/results/stress-*.json.
  */
@@ -56,13 +56,13 @@ const pick = <T>(list: T[], n: number) => [...list].sort(() => Math.random() - 0
 
 async function main() {
   console.log(`stress: ${count} hosts (${profiles}), ${runs} runs per fault, faults: ${faults.map((f) => f ?? 'none').join(', ')}${args.includes('--load') ? ', machine loaded' : ''}`)
-  const up = await labUp(count, { ...LAB, profile: profiles })
+  const up = await labUp(count, { ...LAB, profile: profiles, dhcp: args.includes('--dhcp') })
   const hosts: HostPlan[] = up.hosts.map((_, i) => hostPlan(up.lab, i + 1))
   const profileOf = (h: HostPlan) => up.hosts.find((x) => x.name === h.name)!.profile
   const { sshConfig } = labPaths(up.lab.dir)
   const loaders = args.includes('--load') ? load() : []
   const results: unknown[] = []
-  const totals = { runs: 0, ended: 0, reportedAll: 0, consistentHosts: 0, hosts: 0 }
+  const totals = { runs: 0, ended: 0, reportedAll: 0, consistentHosts: 0, hosts: 0, unfaultedFailures: 0 }
   try {
     for (const fault of faults) {
       for (let i = 0; i < runs; i++) {
@@ -80,13 +80,17 @@ async function main() {
         totals.hosts += states.length
         totals.consistentHosts += states.filter((s) => inconsistencies(s).length === 0).length
         const faulted = targets.map((h) => `${h.name}: ${r.outcome[h.name] ?? 'no result'}`)
+        // A host no fault was given to must not fail or roll back: the change itself went wrong there.
+        const unfaulted = hosts.filter((h) => !targets.includes(h) && /^(failed|rolled_back|unreachable)/.test(r.outcome[h.name] ?? '')).map((h) => `${h.name}: ${r.outcome[h.name]}`)
+        totals.unfaultedFailures += unfaulted.length
         console.log(
           `run ${totals.runs} ${i % 2 ? 'way back' : 'migrate '} fault=${fault ?? 'none'}${fault ? ` at ${(delayMs / 1000).toFixed(1)} s on ${targets.map((h) => h.name).join(',')}` : ''}: ` +
             `${r.ended ? 'ended' : 'HUNG (watchdog)'} in ${(r.wallMs / 1000).toFixed(1)} s, exit ${r.code}` +
             `${missing.length ? `, NOT REPORTED: ${missing.join(',')}` : ''}; ${bad.length ? `INCONSISTENT: ${bad.join('; ')}` : 'every host consistent'}\n` +
-            `    hosts: ${where.map(([p, hs]) => `${p} ${hs.length}`).join(', ')}${faulted.length ? `\n    faulted: ${faulted.join(' | ')}` : ''}`,
+            `    hosts: ${where.map(([p, hs]) => `${p} ${hs.length}`).join(', ')}${faulted.length ? `\n    faulted: ${faulted.join(' | ')}` : ''}` +
+            `${unfaulted.length ? `\n    FAILED WITHOUT A FAULT: ${unfaulted.join(' | ')}` : ''}`,
         )
-        results.push({ run: totals.runs, play: i % 2 ? 'way back' : 'migrate', fault, delayMs, targets: targets.map((h) => h.name), ...r, missing, inconsistent: bad, states })
+        results.push({ run: totals.runs, play: i % 2 ? 'way back' : 'migrate', fault, delayMs, targets: targets.map((h) => h.name), ...r, missing, inconsistent: bad, unfaulted, states })
       }
     }
   } finally {
@@ -96,11 +100,11 @@ async function main() {
     writeFileSync(file, JSON.stringify({ count, runs, faults, profiles, share, confirmTimeout, loaded: loaders.length > 0, totals, results }, null, 2))
     console.log(
       `\nstress: ${totals.ended}/${totals.runs} runs ended by themselves, ${totals.reportedAll}/${totals.runs} reported every host, ` +
-        `${totals.consistentHosts}/${totals.hosts} host end states consistent (${file})`,
+        `${totals.consistentHosts}/${totals.hosts} host end states consistent, ${totals.unfaultedFailures} failures on hosts without a fault (${file})`,
     )
     if (!args.includes('--keep')) await labDown(LAB)
   }
-  process.exit(totals.ended === totals.runs && totals.reportedAll === totals.runs && totals.consistentHosts === totals.hosts ? 0 : 1)
+  process.exit(totals.ended === totals.runs && totals.reportedAll === totals.runs && totals.consistentHosts === totals.hosts && totals.unfaultedFailures === 0 ? 0 : 1)
 }
 
 main().catch((err) => {
