@@ -30,6 +30,7 @@ import type { RunReservations } from '../guests/reservations-run.ts'
 import type { PlaybookReservations } from '../guests/reservations-spec.ts'
 import { withReserved } from '../guests/report-reserved.ts'
 import { checkTypesFirst, syntaxCheck } from './typecheck-step.ts'
+import { buildTasksFirst } from '../core/preflight.ts'
 
 export interface RunArgs extends RunReservationArgs {
   playbook: string
@@ -117,6 +118,8 @@ export async function prepareRun(args: RunArgs) {
     const targetFor = (task: TaskBecome) => ({ ...target, become: becomeFor(name, vars, { ...playbook, ...defined(task) }, cliBecome, password) })
     return { name, vars: h.vars, groups: h.groups, target, targetFor }
   })
+  // Tasks built per host are built for every host now: their options are checked before any host is contacted.
+  await buildTasksFirst(playbook, hosts.map((h) => ({ ...h, vars: { ...h.vars, ...playbook.vars, ...extraVars } })), dirname(file))
   const jumpHosts = new Set(hosts.flatMap((h) => (h.target.kind === 'ssh' ? h.target.jumps.map((j) => `${j.user}@${j.address}:${j.port}`) : [])))
   const atOnce = Math.min(hosts.length, args.forks)
   ensureOpenFiles(openFilesNeeded(atOnce, jumpHosts.size), atOnce)

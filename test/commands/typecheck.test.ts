@@ -66,6 +66,23 @@ test("a misspelt option is refused before any task runs, by the types and, with 
   }
 })
 
+test("tasks built per host are built for every host before the first is contacted: one host's typo stops them all", () => {
+  const s = scene()
+  try {
+    const two = join(s.dir, 'two.ini')
+    writeFileSync(two, '[hypervisors]\nh1 ansible_connection=local\nh2 ansible_connection=local\n')
+    const options = `{ path: ${JSON.stringify(s.marker)}, content: 'ran\\n' }`
+    const p = s.play('per-host.play.ts', `export default playbook({ name: 'x', hosts: 'hypervisors', tasks: (host) => [host.name === 'h2' ? file({ ...${options}, mdoe: '0600' } as never) : file(${options})] })`)
+    const { code, out, err } = s.kvmplay(['run', p, '-i', two, '-f', '1', '--no-typecheck'])
+    assert.is(code, 4, err)
+    assert.match(err, 'file: unknown option `mdoe`: did you mean `mode`?')
+    assert.is(out, '')
+    assert.not.ok(existsSync(s.marker), "h1's task did not run")
+  } finally {
+    s.done()
+  }
+})
+
 test('--syntax-check checks types and options, runs nothing and exits 0; a type error or a typo still fails it', () => {
   const s = scene()
   try {
