@@ -109,7 +109,7 @@ export async function checkPlaybookTypes(playbook: string): Promise<{ warning?: 
     const list = result.errors.slice(0, SHOWN).map((d) => `  ${formatDiagnostic(d)}`)
     if (result.errors.length > SHOWN) list.push(`  … and ${result.errors.length - SHOWN} more`)
     const n = result.errors.length
-    throw new KvmplayError('playbook', `${n} type error${n === 1 ? '' : 's'} in the playbook; nothing was run and no host was contacted (--no-typecheck skips this check):\n${list.join('\n')}`)
+    throw new KvmplayError('playbook', `the TypeScript compiler found ${n} error${n === 1 ? '' : 's'} in the playbook; nothing was run and no host was contacted (--no-typecheck skips this check):\n${list.join('\n')}`)
   }
   const warning = result.skipped && TYPED.has(extname(playbook)) ? `the playbook was not type-checked (${result.skipped}); its tasks' options are still checked` : undefined
   return { warning, result }
