@@ -10,7 +10,7 @@
  * ~/.cache/kvmplay, under typecheck/: the user's own, mode 0700.
  */
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, sep } from 'node:path'
 
@@ -44,6 +44,16 @@ export function passedBefore(dir: string, key: string): boolean {
   }
 }
 
+/** Entries (and their project and build-info files) not written for a month go: playbooks moved or deleted would otherwise stay for ever. */
+const KEEP_MS = 30 * 24 * 3600_000
+
+function prune(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name)
+    if (Date.now() - statSync(path).mtimeMs > KEEP_MS) rmSync(path, { force: true })
+  }
+}
+
 /** Remembers a pass (written whole, then renamed: a concurrent run reads the old entry or the new one). */
 export function rememberPassed(dir: string, key: string, files: string[]): void {
   try {
@@ -51,6 +61,7 @@ export function rememberPassed(dir: string, key: string, files: string[]): void 
     const tmp = join(dir, `${key}.json.${process.pid}`)
     writeFileSync(tmp, JSON.stringify(entry))
     renameSync(tmp, join(dir, `${key}.json`))
+    prune(dir)
   } catch {
     // A cache that cannot be written costs the next run a check, nothing more.
   }
