@@ -47,6 +47,7 @@ export const boolean = leaf('true or false', (v) => typeof v === 'boolean')
 export const func = leaf('a function', (v) => typeof v === 'function')
 export const task = leaf('a task (such as file({ … }))', (v) => isPlainObject(v) && typeof v.plan === 'function')
 export const unknownValue = leaf('anything', () => true)
+export const regexp = leaf('a RegExp', (v) => v instanceof RegExp)
 
 export const required = (s: Shape): RequiredShape => ({ ...s, required: true })
 const isRequired = (s: Shape) => (s as Partial<RequiredShape>).required === true

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert'
 import { closest, editDistance } from '../../src/core/suggest.ts'
 import { boolean, checkOptions, listOf, literal, number, object, oneOf, required, string } from '../../src/core/shape.ts'
 import { isKvmplayError } from '../../src/core/errors.ts'
+import { shape as api, taskOptionFields } from '../../src/index.ts'
 
 const refused = (fn: () => unknown, text: string) =>
   assert.throws(fn, (e: Error) => isKvmplayError(e, 'validation') && e.message.includes(text), text)
@@ -54,6 +55,18 @@ test('one of several object shapes: a near miss is answered by the shape it is n
   checkOptions('t', { to: { network: 'default' } }, s)
   refused(() => checkOptions('t', { to: { netwrok: 'default' } }, s), 'unknown option `to.netwrok`: did you mean `to.network`?')
   refused(() => checkOptions('t', { to: 'br0' }, s), '`to` must be { bridge: … } or { network: … }, not "br0"')
+})
+
+test("a task of one's own declares its shape with kvmplay's API, the common options included", () => {
+  interface LineOptions {
+    name?: string
+    path: string
+    match?: RegExp | string
+  }
+  const lineShape = api.object<LineOptions>({ ...taskOptionFields, path: api.required(api.string), match: api.oneOf(api.regexp, api.string) })
+  api.checkOptions('lineInFile', { path: '/etc/x', match: /^Port/, notify: 'h' }, lineShape)
+  refused(() => api.checkOptions('lineInFile', { path: '/etc/x', mtach: 'Port' }, lineShape), 'lineInFile: unknown option `mtach`: did you mean `match`?')
+  refused(() => api.checkOptions('lineInFile', { path: '/etc/x', match: 3 }, lineShape), '`match` must be a RegExp or a string, not 3')
 })
 
 test.run()
