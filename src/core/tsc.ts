@@ -25,10 +25,10 @@ export interface Compiler {
   version: string
 }
 
-/** The compiler installed with kvmplay, or why there is none (an unsupported platform, an install without it). */
-export async function findCompiler(): Promise<Compiler | { missing: string }> {
+/** The compiler installed with kvmplay (at `root`), or why there is none (an unsupported platform, an install without it). */
+export async function findCompiler(root = PACKAGE_ROOT): Promise<Compiler | { missing: string }> {
   try {
-    const require = createRequire(join(PACKAGE_ROOT, 'package.json'))
+    const require = createRequire(join(root, 'package.json'))
     const pkg = require.resolve('typescript/package.json')
     const version = (require(pkg) as { version: string }).version
     // The package's own lookup of its platform's executable (not among its exports, so by path).
