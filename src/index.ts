@@ -30,6 +30,9 @@ export { sh, quote } from './core/quote.ts'
 export { fileWish, planFile, planFileAgainst } from '../tasks/file.ts'
 export type { FileWish } from '../tasks/file.ts'
 export { KvmplayError } from './core/errors.ts'
+// A task's options checked as the built-in tasks' are: unknown keys named with the one meant, wrong kinds refused.
+export * as shape from './core/shape.ts'
+export { taskOptionFields } from './core/task-options-shape.ts'
 export type { ErrorKind } from './core/errors.ts'
 export { EXIT } from './core/exit-codes.ts'
 // The built-in facts, for a task's `facts` or host.fact().

@@ -72,7 +72,7 @@ export function confirmTimeoutOf(opts: BridgeOptions): number {
  * ```
  */
 export function persistBridge(opts: BridgeOptions): Task {
-  validateBridgeOptions(opts)
+  validateBridgeOptions(opts, 'persistBridge')
   return defineTask(
     {
       name: `persist bridge ${opts.bridge}${opts.device ? ` over ${opts.device}` : ''}`,
@@ -120,7 +120,7 @@ export function rollbackScope(opts: BridgeOptions, system: NetworkSystem, w: Bri
 }
 
 export function applyBridge(opts: BridgeOptions): Task {
-  validateBridgeOptions(opts)
+  validateBridgeOptions(opts, 'applyBridge')
   const timeoutSec = confirmTimeoutOf(opts)
   return defineTask(
     {

@@ -13,6 +13,8 @@ import { commandStep } from '../src/core/step.ts'
 import { quote, sh } from '../src/core/quote.ts'
 import { absolutePath } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
+import { checkOptions, listOf, object, oneOf, required, string } from '../src/core/shape.ts'
+import { taskOptionFields } from '../src/core/task-options-shape.ts'
 
 export interface CommandOptions extends TaskOptions {
   /** A shell command line (yours, run as written by /bin/sh), or an argv list (each word quoted). */
@@ -25,6 +27,17 @@ export interface CommandOptions extends TaskOptions {
   chdir?: string
 }
 
+/** What command() takes, checked when the playbook loads (shape.ts). */
+export const commandShape = object<CommandOptions>({
+  ...taskOptionFields,
+  cmd: required(oneOf(string, listOf(string))),
+  creates: string,
+  removes: string,
+  unless: string,
+  onlyIf: string,
+  chdir: string,
+})
+
 /**
  * @example
  * ```ts
@@ -32,6 +45,7 @@ export interface CommandOptions extends TaskOptions {
  * ```
  */
 export function command(opts: CommandOptions): Task {
+  checkOptions('command', opts, commandShape)
   if (typeof opts.cmd === 'string' ? !opts.cmd.trim() : !Array.isArray(opts.cmd) || opts.cmd.length === 0) {
     throw new KvmplayError('validation', "command: 'cmd' must be a non-empty command line or argv list")
   }

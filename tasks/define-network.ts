@@ -23,17 +23,39 @@ import { resource } from '../src/core/resource.ts'
 import type { LibvirtChange } from '../src/libvirt/changes.ts'
 import { hostname, interfaceName, ipv4, libvirtName, mac, netmaskToPrefix, port, prefixLength } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
+import { boolean, checkOptions, listOf, literal, number, object, required, string } from '../src/core/shape.ts'
+import { taskOptionFields } from '../src/core/task-options-shape.ts'
 
 /** The network as asked for (src/libvirt/network.ts; its `name` is the network's), and the task's options. */
 export interface DefineNetworkOptions extends Omit<TaskOptions, 'name'>, NetworkOptions {}
+
+/** What defineNetwork() takes, checked when the playbook loads (shape.ts); `name` is the network's. */
+export const defineNetworkShape = object<DefineNetworkOptions>({
+  ...taskOptionFields,
+  name: required(string),
+  forward: required(literal('nat', 'route', 'bridge', 'isolated')),
+  bridge: required(string),
+  address: string,
+  prefix: number,
+  netmask: string,
+  dhcp: object<NonNullable<NetworkOptions['dhcp']>>({
+    start: required(string),
+    end: required(string),
+    hosts: listOf(object<{ mac: string; ip: string; name?: string }>({ mac: required(string), ip: required(string), name: string })),
+  }),
+  natPorts: object<NonNullable<NetworkOptions['natPorts']>>({ start: required(number), end: required(number) }),
+  stp: boolean,
+  delay: number,
+  autostart: boolean,
+  active: boolean,
+  restart: boolean,
+  identity: object<NonNullable<NetworkOptions['identity']>>({ uuid: string, mac: string }),
+})
 
 type Wanted = Partial<NetworkSpec> & Pick<NetworkSpec, 'name' | 'forward'>
 
 export function wantedNetwork(o: DefineNetworkOptions): Wanted {
   const forward = o.forward
-  if (!['nat', 'route', 'bridge', 'isolated'].includes(forward)) {
-    throw new KvmplayError('validation', `invalid forward mode ${JSON.stringify(forward)}: expected nat, route, bridge or isolated`)
-  }
   const w: Wanted = { name: libvirtName(o.name, 'network name'), forward, bridge: interfaceName(o.bridge, 'bridge name') }
   if (forward === 'bridge') {
     if (o.address || o.dhcp || o.natPorts) throw new KvmplayError('validation', `network ${o.name}: a bridge-forward network has no address, DHCP or NAT of its own`)
@@ -77,6 +99,7 @@ export function domainsOn(state: LibvirtState, network: string): string[] {
 }
 
 export function defineNetwork(opts: DefineNetworkOptions): Task {
+  checkOptions('defineNetwork', opts, defineNetworkShape)
   const partial = wantedNetwork(opts)
   if (opts.identity?.uuid !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(opts.identity.uuid)) {
     throw new KvmplayError('validation', `network ${opts.name}: invalid uuid ${JSON.stringify(opts.identity.uuid)}: expected the 8-4-4-4-12 hex form libvirt writes`)

@@ -13,11 +13,16 @@ import type { LibvirtChange } from '../src/libvirt/changes.ts'
 import { libvirtName } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { domainsOn } from './define-network.ts'
+import { checkOptions, object, string } from '../src/core/shape.ts'
+import { taskOptionFields } from '../src/core/task-options-shape.ts'
 
 export interface DestroyNetworkOptions extends TaskOptions {
   /** The network to destroy. Default 'default'. */
   network?: string
 }
+
+/** What destroyNetwork() takes, checked when the playbook loads (shape.ts). */
+export const destroyNetworkShape = object<DestroyNetworkOptions>({ ...taskOptionFields, network: string })
 
 /**
  * @example
@@ -27,6 +32,7 @@ export interface DestroyNetworkOptions extends TaskOptions {
  * ```
  */
 export function destroyNetwork(opts: DestroyNetworkOptions = {}): Task {
+  checkOptions('destroyNetwork', opts, destroyNetworkShape)
   const name = libvirtName(opts.network ?? 'default', 'network name')
   return defineTask(
     {

@@ -23,6 +23,9 @@ import { natAddressesFact } from '../src/facts/guests.ts'
 import { losesAddress, natIdentities } from '../src/guests/identity.ts'
 import type { NatIdentity } from '../src/guests/types.ts'
 import type { LibvirtState } from '../src/facts/libvirt.ts'
+import { boolean, checkOptions, listOf, literal, number, object, oneOf, required, string } from '../src/core/shape.ts'
+import type { Shape } from '../src/core/shape.ts'
+import { taskOptionFields } from '../src/core/task-options-shape.ts'
 
 export type RestartPolicy = 'never' | 'shutdown-edit-start'
 
@@ -48,6 +51,21 @@ export interface EditDomainInterfaceOptions extends TaskOptions {
    */
   acceptStaticGuests?: boolean | readonly string[]
 }
+
+/** A bridge or a network: { bridge: 'br0' } or { network: 'default' }. */
+const targetShape: Shape = oneOf(object<{ bridge: string }>({ bridge: required(string) }, '{ bridge: … }'), object<{ network: string }>({ network: required(string) }, '{ network: … }'))
+
+/** What editDomainInterface() takes, checked when the playbook loads (shape.ts). */
+export const editDomainInterfaceShape = object<EditDomainInterfaceOptions>({
+  ...taskOptionFields,
+  domain: string,
+  mac: string,
+  from: targetShape,
+  to: required(targetShape),
+  restart: literal('never', 'shutdown-edit-start'),
+  shutdownTimeout: number,
+  acceptStaticGuests: oneOf(boolean, listOf(string)),
+})
 
 /** Whether the task or the run (`--accept-static-guests`, `-e accept_static_guests=vm4,vm5`) accepts moving this guest. */
 export function acceptsStaticGuest(option: boolean | readonly string[] | undefined, runVar: unknown, g: { guest: string; mac: string }): boolean {
@@ -108,18 +126,14 @@ function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, liv
 }
 
 export function editDomainInterface(opts: EditDomainInterfaceOptions): Task {
+  checkOptions('editDomainInterface', opts, editDomainInterfaceShape)
   const to = target(opts.to, 'to')
   const from = opts.from ? target(opts.from, 'from') : undefined
   const mac = opts.mac === undefined ? undefined : macAddress(opts.mac)
   const domain = opts.domain === undefined ? undefined : libvirtName(opts.domain, 'domain name')
   if (!mac && !from) throw new KvmplayError('validation', "editDomainInterface: say which interfaces to move: 'mac' or 'from' (e.g. { network: 'default' })")
   const policy = opts.restart ?? 'never'
-  if (policy !== 'never' && policy !== 'shutdown-edit-start') throw new KvmplayError('validation', `invalid restart policy ${JSON.stringify(policy)}: expected 'never' or 'shutdown-edit-start'`)
   const timeout = opts.shutdownTimeout ?? 120
-  const accept = opts.acceptStaticGuests
-  if (accept !== undefined && typeof accept !== 'boolean' && !(Array.isArray(accept) && accept.every((a) => typeof a === 'string'))) {
-    throw new KvmplayError('validation', `editDomainInterface: acceptStaticGuests must be true, false or a list of domain names or MACs, not ${JSON.stringify(accept)}`)
-  }
   const selects = (i: DomainInterface) => (!mac || i.mac === mac) && (!from || isAt(i, from) || isAt(i, to))
   return defineTask(
     {

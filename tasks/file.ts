@@ -16,6 +16,9 @@ import { sh } from '../src/core/quote.ts'
 import { absolutePath, fileMode, owner as ownerName } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { BACKUP_DIR_READY, backupPath, backupTarget } from '../src/core/backups.ts'
+import { boolean, checkOptions, literal, number, object, oneOf, required, string } from '../src/core/shape.ts'
+import type { Fields } from '../src/core/shape.ts'
+import { taskOptionFields } from '../src/core/task-options-shape.ts'
 
 export interface FileOptions extends TaskOptions {
   /** Absolute path on the host. */
@@ -33,6 +36,19 @@ export interface FileOptions extends TaskOptions {
   /** Never show the content in --diff or --json, whatever the mode (a file others cannot read, and some paths, are never shown anyway). */
   secret?: boolean
 }
+
+/** A file's own keys, without the path and content (template's take a source instead). */
+export const fileAttributeFields: Fields<Omit<FileOptions, 'path' | 'content' | 'state'>> = {
+  ...taskOptionFields,
+  mode: oneOf(string, number),
+  owner: string,
+  group: string,
+  backup: boolean,
+  secret: boolean,
+}
+
+/** What file() takes, checked when the playbook loads (shape.ts). */
+export const fileShape = object<FileOptions>({ ...fileAttributeFields, path: required(string), content: string, state: literal('present', 'absent') })
 
 /** Writing a file touches its path (and so its parents, which mkdir -p may create, and listings of them). */
 const touched = (path: string) => [resource.path(path)]
@@ -246,6 +262,7 @@ export async function planFileOn(host: Host, w: FileWish): Promise<Plan> {
  * ```
  */
 export function file(opts: FileOptions): Task {
+  checkOptions('file', opts, fileShape)
   const w = fileWish(opts)
   return defineTask(
     {

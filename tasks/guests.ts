@@ -16,6 +16,8 @@ import type { AgentAddresses } from '../src/facts/guests.ts'
 import { afterMove, hasGuestAgent, natIdentities, recordNetwork } from '../src/guests/identity.ts'
 import { guestsSection } from '../src/guests/report.ts'
 import { interfaceName, libvirtName } from '../src/core/validate.ts'
+import { checkOptions, object, required, string } from '../src/core/shape.ts'
+import { taskOptionFields } from '../src/core/task-options-shape.ts'
 
 export interface RecordGuestsOptions extends TaskOptions {
   /** The NAT network the guests leave. Default 'default'. */
@@ -23,6 +25,9 @@ export interface RecordGuestsOptions extends TaskOptions {
   /** The bridge they move to. */
   bridge: string
 }
+
+/** What recordGuests() takes, checked when the playbook loads (shape.ts). */
+export const recordGuestsShape = object<RecordGuestsOptions>({ ...taskOptionFields, network: string, bridge: required(string) })
 
 /**
  * @example
@@ -32,6 +37,7 @@ export interface RecordGuestsOptions extends TaskOptions {
  * ```
  */
 export function recordGuests(opts: RecordGuestsOptions): { before: Task; after: Task } {
+  checkOptions('recordGuests', opts, recordGuestsShape)
   const network = libvirtName(opts.network ?? 'default', 'network name')
   const bridge = interfaceName(opts.bridge, 'bridge')
   const before = defineTask(

@@ -14,6 +14,8 @@ import { sh } from '../src/core/quote.ts'
 import { absolutePath, sysctlKey } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { planFile, fileWish } from './file.ts'
+import { boolean, checkOptions, number, object, oneOf, required, string } from '../src/core/shape.ts'
+import { taskOptionFields } from '../src/core/task-options-shape.ts'
 
 export interface SysctlOptions extends TaskOptions {
   /** e.g. 'net.ipv4.ip_forward' (or with slashes). */
@@ -27,6 +29,12 @@ export interface SysctlOptions extends TaskOptions {
   /** Also set the running value. Default true. */
   apply?: boolean
 }
+
+/** What sysctl() takes, checked when the playbook loads (shape.ts). */
+export const sysctlShape = object<SysctlOptions>({ ...taskOptionFields, key: required(string), value: required(oneOf(string, number)), file: string, apply: boolean })
+
+/** What enableIpForward() takes: the common options and where to persist it. */
+export const enableIpForwardShape = object<TaskOptions & { file?: string }>({ ...taskOptionFields, file: string })
 
 const keyPattern = (key: string) => key.replace(/[.\/]/g, '[./]')
 
@@ -62,6 +70,7 @@ export function persistedSysctl(text: string, key: string): string | undefined {
  * ```
  */
 export function sysctl(opts: SysctlOptions): Task {
+  checkOptions('sysctl', opts, sysctlShape)
   const key = sysctlKey(opts.key)
   const value = normaliseSysctl(String(opts.value))
   if (!value || /[\n=#;]/.test(String(opts.value))) {
@@ -101,5 +110,6 @@ export function sysctl(opts: SysctlOptions): Task {
  * NATing for its guests needs (the seed's `net.ipv4.ip_forward=1`).
  */
 export function enableIpForward(opts: TaskOptions & { file?: string } = {}): Task {
+  checkOptions('enableIpForward', opts, enableIpForwardShape)
   return sysctl({ name: 'enable IPv4 forwarding', ...opts, key: 'net.ipv4.ip_forward', value: 1 })
 }

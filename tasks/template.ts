@@ -14,6 +14,8 @@ import { fileFact } from '../src/facts/file.ts'
 import { factRequest } from '../src/facts/fact.ts'
 import { planFileOn, fileWish } from './file.ts'
 import type { FileOptions } from './file.ts'
+import { fileAttributeFields } from './file.ts'
+import { checkOptions, func, object, oneOf, record, required, string, unknownValue } from '../src/core/shape.ts'
 
 export interface TemplateOptions extends Omit<FileOptions, 'content' | 'path' | 'state'> {
   /** Template name, looked up in the playbook's templates/ first, then kvmplay's. */
@@ -24,6 +26,9 @@ export interface TemplateOptions extends Omit<FileOptions, 'content' | 'path' | 
   vars?: Record<string, unknown> | ((host: Host) => Record<string, unknown>)
 }
 
+/** What template() takes, checked when the playbook loads (shape.ts). */
+export const templateShape = object<TemplateOptions>({ ...fileAttributeFields, src: required(string), dest: required(string), vars: oneOf(record(unknownValue), func) })
+
 /**
  * @example
  * ```ts
@@ -31,6 +36,7 @@ export interface TemplateOptions extends Omit<FileOptions, 'content' | 'path' | 
  * ```
  */
 export function template(opts: TemplateOptions): Task {
+  checkOptions('template', opts, templateShape)
   const base = fileWish({ ...opts, path: opts.dest, content: '' })
   const rendered = new Map<string, string>()
   const render = (host: Host) => {

@@ -53,7 +53,7 @@ function refuseWhileGuests(state: LibvirtState, bridge: string, host: string) {
  * ```
  */
 export function persistBridgeRemoval(opts: BridgeOptions): Task {
-  validateBridgeOptions(opts)
+  validateBridgeOptions(opts, 'persistBridgeRemoval')
   return defineTask(
     {
       name: `persist ${opts.device ?? 'the uplink'} without bridge ${opts.bridge}`,
@@ -83,7 +83,7 @@ export function persistBridgeRemoval(opts: BridgeOptions): Task {
  * ```
  */
 export function removeBridge(opts: BridgeOptions): Task {
-  validateBridgeOptions(opts)
+  validateBridgeOptions(opts, 'removeBridge')
   const timeoutSec = confirmTimeoutOf(opts)
   return defineTask(
     {

@@ -29,6 +29,8 @@ import { planRunReservations } from '../guests/reservations-run.ts'
 import type { RunReservations } from '../guests/reservations-run.ts'
 import type { PlaybookReservations } from '../guests/reservations-spec.ts'
 import { withReserved } from '../guests/report-reserved.ts'
+import { checkTypesFirst, syntaxCheck } from './typecheck-step.ts'
+import { buildTasksFirst } from '../core/preflight.ts'
 
 export interface RunArgs extends RunReservationArgs {
   playbook: string
@@ -57,6 +59,8 @@ export interface RunArgs extends RunReservationArgs {
   becomePasswordFile?: string
   report?: string
   acceptStaticGuests?: boolean
+  typecheck?: boolean
+  syntaxCheck?: boolean
 }
 
 const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
@@ -70,6 +74,7 @@ async function runPassword(args: RunArgs): Promise<string | undefined> {
 
 /** Everything that can be wrong with the input, found before any host is contacted. */
 export async function prepareRun(args: RunArgs) {
+  await checkTypesFirst(args.playbook, args.typecheck)
   const { playbook, file } = await loadPlaybook(args.playbook)
   const inventory = loadInventory(args.inventory)
   const extraVars = parseExtraVars(args.extraVars ?? [])
@@ -113,6 +118,8 @@ export async function prepareRun(args: RunArgs) {
     const targetFor = (task: TaskBecome) => ({ ...target, become: becomeFor(name, vars, { ...playbook, ...defined(task) }, cliBecome, password) })
     return { name, vars: h.vars, groups: h.groups, target, targetFor }
   })
+  // Tasks built per host are built for every host now: their options are checked before any host is contacted.
+  await buildTasksFirst(playbook, hosts.map((h) => ({ ...h, vars: { ...h.vars, ...playbook.vars, ...extraVars } })), dirname(file))
   const jumpHosts = new Set(hosts.flatMap((h) => (h.target.kind === 'ssh' ? h.target.jumps.map((j) => `${j.user}@${j.address}:${j.port}`) : [])))
   const atOnce = Math.min(hosts.length, args.forks)
   ensureOpenFiles(openFilesNeeded(atOnce, jumpHosts.size), atOnce)
@@ -149,6 +156,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('ask-become-pass', { alias: 'K', type: 'boolean', describe: 'Ask for the become password once, on the terminal (no echo), for every host' })
       .option('become-password-file', { type: 'string', describe: 'Read the become password from the first line of this file' })
       .option('report', { type: 'string', describe: "Write the run's report file here (the migration report: each guest's NAT identity before the move, its address after, the NAT network's XML and static entries), keeping what an earlier run's file recorded" })
+      .option('typecheck', { type: 'boolean', default: true, describe: 'Type-check the playbook with the TypeScript compiler before anything runs; --no-typecheck skips it (the options of its tasks are checked still)' })
+      .option('syntax-check', { type: 'boolean', describe: 'Only check the playbook — its types, then its tasks and their options — and exit; no host is contacted' })
       .option('accept-static-guests', { type: 'boolean', describe: 'Move guests whose address is configured inside them (no lease, no static entry) off the NAT network anyway: they keep it on the bridge and are unreachable until changed from their console' })
       .example('$0 run playbooks/bridge.play.ts -i inventory/hosts.yaml', 'converge every host of the playbook')
       .example('$0 run site.play.ts -i hosts.yaml --check --diff -l h1', 'what would change on h1, as diffs')
@@ -160,6 +169,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (args) => {
     let prepared
     try {
+      if (args.syntaxCheck) return await syntaxCheck(args)
       prepared = await prepareRun(args)
     } catch (err) {
       const e = err as Error & { exitCode?: number }

@@ -8,6 +8,7 @@ import type { Host } from './host.ts'
 import type { Task } from './task.ts'
 import { rolloutBatches, validateMaxFail } from './rollout.ts'
 import type { Serial } from './rollout.ts'
+import { checkOptions, object, unknownValue } from './shape.ts'
 /**
  * `Reservations`: the playbook's reservations for the LAN's DHCP server. The core
  * carries them without knowing their shape (only that they are an object): the
@@ -61,6 +62,12 @@ export interface Playbook<Reservations extends object = object> extends Required
   handlers: Record<string, Task>
 }
 
+/** The keys playbook() takes: one misspelt (`handler`, `serail`) is named, not ignored; the values are checked below, each with its own message. */
+const any = unknownValue
+const playbookKeys = object<Partial<PlaybookSpec>>({
+  name: any, hosts: any, vars: any, tasks: any, handlers: any, serial: any, maxFailPercentage: any, become: any, becomeMethod: any, becomeUser: any, reservations: any,
+})
+
 const isTask = (t: unknown): t is Task => typeof t === 'object' && t !== null && typeof (t as Task).plan === 'function'
 
 /**
@@ -85,6 +92,7 @@ const isTask = (t: unknown): t is Task => typeof t === 'object' && t !== null &&
 export function playbook<Reservations extends object = object>(spec: PlaybookSpec<Reservations>): Playbook<Reservations> {
   const bad = (what: string) => new KvmplayError('playbook', `playbook ${JSON.stringify(spec?.name ?? '')}: ${what}`)
   if (typeof spec !== 'object' || spec === null) throw new KvmplayError('playbook', 'playbook() takes an object: { name, hosts, tasks }')
+  checkOptions('playbook', spec, playbookKeys)
   if (typeof spec.name !== 'string' || !spec.name) throw bad("'name' must be a non-empty string")
   if (typeof spec.hosts !== 'string' || !spec.hosts) throw bad("'hosts' must be a host pattern such as 'hypervisors'")
   if (!Array.isArray(spec.tasks) && typeof spec.tasks !== 'function') throw bad("'tasks' must be a list of tasks or a function (host) => tasks")

@@ -11,6 +11,8 @@ import type { ProbeSpec } from './probes.ts'
 import { SYSTEM_NAMES } from './systems/index.ts'
 import type { SystemName } from './systems/index.ts'
 import type { WishOptions } from './wish.ts'
+import { boolean, checkOptions, listOf, literal, number, object, oneOf, required, string } from '../core/shape.ts'
+import { taskOptionFields } from '../core/task-options-shape.ts'
 
 export interface BridgeOptions extends TaskOptions, WishOptions {
   /** applyBridge: seconds the host waits for kvmplay to come back and confirm before it rolls back by itself. Default 60. */
@@ -56,8 +58,31 @@ export function backendOfHost(vars: Readonly<Record<string, unknown>>, host: str
   return v as SystemName
 }
 
-/** Checks what can be checked before any host is contacted. */
-export function validateBridgeOptions(o: BridgeOptions): void {
+/** What the bridge tasks take (shape.ts): every key, and the kind of its value. */
+export const bridgeShape = object<BridgeOptions>({
+  ...taskOptionFields,
+  bridge: required(string),
+  device: string,
+  bootproto: literal('static', 'dhcp'),
+  address: string,
+  prefix: number,
+  netmask: oneOf(string, literal(true)),
+  gateway: string,
+  dns: listOf(string),
+  hwaddr: string,
+  stp: boolean,
+  delay: number,
+  nmControlled: boolean,
+  confirmTimeout: number,
+  probes: listOf(oneOf(string, object<Exclude<ProbeSpec, string>>({ command: required(string), name: string, optional: boolean, precondition: boolean }))),
+  rollbackFiles: oneOf(literal('bridge', 'run'), listOf(string)),
+  backend: literal(...SYSTEM_NAMES),
+  untilReboot: boolean,
+})
+
+/** Checks what can be checked before any host is contacted: the shape, then the values; `task` names the task in messages. */
+export function validateBridgeOptions(o: BridgeOptions, task = 'persistBridge'): void {
+  checkOptions(task, o, bridgeShape)
   interfaceName(o.bridge, 'bridge name')
   if (o.device !== undefined) interfaceName(o.device, 'device')
   if (o.address !== undefined) ipv4(o.address, 'address')
@@ -66,26 +91,13 @@ export function validateBridgeOptions(o: BridgeOptions): void {
   if (o.gateway !== undefined) ipv4(o.gateway, 'gateway')
   for (const d of o.dns ?? []) ipv4(d, 'DNS server')
   if (o.hwaddr !== undefined) mac(o.hwaddr, 'HWADDR')
-  if (o.bootproto !== undefined && o.bootproto !== 'static' && o.bootproto !== 'dhcp') {
-    throw new KvmplayError('validation', `invalid bootproto ${JSON.stringify(o.bootproto)}: expected 'static' or 'dhcp'`)
-  }
   for (const p of o.probes ?? []) probeOf(p)
   if (o.delay !== undefined && (!Number.isInteger(o.delay) || o.delay < 0 || o.delay > 30)) {
     throw new KvmplayError('validation', `invalid delay ${JSON.stringify(o.delay)}: expected whole seconds from 0 to 30`)
   }
   if (o.device !== undefined && o.device === o.bridge) throw new KvmplayError('validation', `the bridge and its port cannot both be ${o.bridge}`)
-  const scope = o.rollbackFiles
-  if (scope !== undefined && scope !== 'bridge' && scope !== 'run' && !(Array.isArray(scope) && scope.every((p) => typeof p === 'string'))) {
-    throw new KvmplayError('validation', `invalid rollbackFiles ${JSON.stringify(scope)}: expected 'bridge', 'run' or a list of absolute paths`)
-  }
-  if (Array.isArray(scope)) scope.forEach((p) => absolutePath(p, 'rollbackFiles'))
-  if (o.untilReboot !== undefined && typeof o.untilReboot !== 'boolean') {
-    throw new KvmplayError('validation', `invalid untilReboot ${JSON.stringify(o.untilReboot)}: expected true or false`)
-  }
+  if (Array.isArray(o.rollbackFiles)) o.rollbackFiles.forEach((p) => absolutePath(p, 'rollbackFiles'))
   if (o.untilReboot && o.backend !== undefined) {
     throw new KvmplayError('validation', `backend ${o.backend} and untilReboot together: a named system persists the bridge; give one of them`)
-  }
-  if (o.backend !== undefined && !SYSTEM_NAMES.includes(o.backend)) {
-    throw new KvmplayError('validation', `invalid backend ${JSON.stringify(o.backend)}: expected ${SYSTEM_NAMES.join(', ')}`)
   }
 }

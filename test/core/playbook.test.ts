@@ -27,6 +27,11 @@ test('a well-formed spec becomes a playbook, with empty vars and handlers by def
   assert.not.ok(isPlaybook(null))
 })
 
+test('a misspelt key of the playbook is named with the one meant, not ignored', () => {
+  assert.throws(() => playbook({ name: 'p', hosts: 'all', tasks: [], handler: {} } as never), /playbook: unknown option `handler`: did you mean `handlers`\?/)
+  assert.throws(() => playbook({ name: 'p', hosts: 'all', tasks: [], serail: 1 } as never), /did you mean `serial`\?/)
+})
+
 test('a task that was not called is named by its index, with the likely fix', () => {
   assert.is(
     refused({ tasks: [noop(), noop] }),

@@ -89,7 +89,7 @@ test.run()
 test('rollbackFiles is bridge, run or a list of absolute paths', () => {
   validateBridgeOptions({ bridge: 'br0', rollbackFiles: 'run' })
   validateBridgeOptions({ bridge: 'br0', rollbackFiles: ['/etc/x'] })
-  assert.throws(() => validateBridgeOptions({ bridge: 'br0', rollbackFiles: 'all' as never }), /invalid rollbackFiles/)
+  assert.throws(() => validateBridgeOptions({ bridge: 'br0', rollbackFiles: 'all' as never }), /`rollbackFiles` must be 'bridge' or 'run' or a list/)
   assert.throws(() => validateBridgeOptions({ bridge: 'br0', rollbackFiles: ['etc/x'] }), /absolute path/)
 })
 

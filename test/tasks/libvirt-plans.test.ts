@@ -264,7 +264,7 @@ test('editDomainInterface: a leased guest is not held back; a bad acceptStaticGu
   const p = await plan(editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' } }), canned, leased)
   assert.is(p.steps.length, 2)
   assert.not.match(summaries(p).join('\n'), 'hold back')
-  assert.throws(() => editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, acceptStaticGuests: 'yes' as never }), /acceptStaticGuests must be/)
+  assert.throws(() => editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, acceptStaticGuests: 'yes' as never }), /`acceptStaticGuests` must be true or false or a list/)
 })
 
 test.run()

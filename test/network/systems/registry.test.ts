@@ -9,7 +9,7 @@ test('the names: one a system, in the registry\'s order, and what a playbook\'s 
   assert.equal(SYSTEM_NAMES, ['networkmanager', 'netplan', 'ifupdown', 'ifupdown2', 'networkd', 'ifcfg'])
   assert.is(new Set(SYSTEM_NAMES).size, SYSTEM_NAMES.length)
   for (const name of SYSTEM_NAMES) validateBridgeOptions({ bridge: 'br0', backend: name })
-  assert.throws(() => validateBridgeOptions({ bridge: 'br0', backend: 'wicked' as never }), /invalid backend "wicked": expected networkmanager, netplan, ifupdown, ifupdown2, networkd, ifcfg/)
+  assert.throws(() => validateBridgeOptions({ bridge: 'br0', backend: 'wicked' as never }), /`backend` must be 'networkmanager', 'netplan', 'ifupdown', 'ifupdown2', 'networkd' or 'ifcfg', not "wicked"/)
 })
 
 test('exactly one fallback, for hosts no system claims', () => {
