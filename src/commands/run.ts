@@ -9,7 +9,7 @@ import { parseExtraVars } from '../core/extra-vars.ts'
 import { rolloutBatches, validateMaxFail } from '../core/rollout.ts'
 import { runPlaybook, DEFAULT_FORKS } from '../core/runner.ts'
 import type { RunHost } from '../core/runner.ts'
-import { humanReporter, jsonReporter } from '../core/report.ts'
+import { humanReporter, jsonReporter, outputWidth } from '../core/report.ts'
 import { liveReporter } from '../core/live-report.ts'
 import { connect, targetFromVars } from '../connection/index.ts'
 import { closeJumpHosts } from '../connection/jump-hosts.ts'
@@ -18,7 +18,7 @@ import { DEFAULT_MAX_HANDSHAKES, setMaxHandshakes } from '../connection/handshak
 import { ensureOpenFiles, openFilesNeeded } from '../connection/open-files.ts'
 import { inSlice, parseSlice } from '../inventory/slice.ts'
 import { KvmplayError, BAD_INPUT_KINDS, isKvmplayError } from '../core/errors.ts'
-import { EXIT } from '../core/exit-codes.ts'
+import { EXIT, exitCodesLine } from '../core/exit-codes.ts'
 import { INTERRUPT_GRACE_MS } from '../core/interruption.ts'
 import { becomeFor, checkBecomeMethod } from '../connection/become-settings.ts'
 import { askPassword, readPasswordFile } from './become-password.ts'
@@ -156,7 +156,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example("$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --serial 1,25%", 'one canary host, then a quarter of the fleet at a time')
       .example('$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --reservations-range 198.51.100.50-198.51.100.99 --reservations-format dnsmasq --reservations-out guests.conf', "the LAN DHCP server's reservations, checked before anything moves")
       .example('$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --report migration.json', "the migration, with each guest's NAT identity and new address in migration.json")
-      .example('$0 run site.play.ts -i hosts.yaml -b -K', 'log in as ansible_user, sudo to root, the password asked once') as unknown as Argv<RunArgs>,
+      .example('$0 run site.play.ts -i hosts.yaml -b -K', 'log in as ansible_user, sudo to root, the password asked once')
+      .epilogue(exitCodesLine()) as unknown as Argv<RunArgs>,
   handler: async (args) => {
     let prepared
     try {
@@ -167,7 +168,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       throw e
     }
     const write = stdoutLines()
-    const human = { diff: args.diff ?? false, verbose: args.verbose ?? 0, color: process.stdout.isTTY === true && !process.env.NO_COLOR }
+    const human = { diff: args.diff ?? false, verbose: args.verbose ?? 0, color: process.stdout.isTTY === true && !process.env.NO_COLOR, width: outputWidth() }
     // On a terminal: a live progress line under the task lines that matter; elsewhere plain lines, every task's.
     const live = !args.json && (args.progress ?? process.stdout.isTTY === true) ? liveReporter(human) : undefined
     const onEvent = args.json ? jsonReporter(write) : live ? live.onEvent : humanReporter({ ...human, write })

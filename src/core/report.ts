@@ -15,7 +15,18 @@ export interface ReportOptions {
   write: (line: string) => void
   /** Leave out the lines of tasks that were ok or skipped (they are in the summary): what a fleet's run on a terminal shows. */
   notableOnly?: boolean
+  /** The terminal's columns (80 when not a terminal): a task line's detail is cut to fit, unless -v (failures are never cut). */
+  width?: number
 }
+
+/** The columns lines are cut to: the terminal's, else 80 (what a log or a pipe is read in). */
+export const outputWidth = (stream: { columns?: number; isTTY?: boolean } = process.stdout): number => (stream.isTTY && stream.columns ? stream.columns : 80)
+
+/** Results whose reason is the whole point: printed in full, however long. */
+const UNCUT: ReadonlySet<string> = new Set(['failed', 'rolled_back', 'unreachable'])
+
+/** `text` within `room` columns, an ellipsis where it was cut. */
+export const cut = (text: string, room: number): string => (text.length <= room ? text : room <= 1 ? '' : text.slice(0, room - 1).trimEnd() + '…')
 
 /** More hosts than this get the grouped summary before the recap. */
 export const SUMMARY_FROM = 5
@@ -48,7 +59,10 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
         const status = e.status === 'changed' && e.check ? 'would change' : e.status === 'rolled_back' ? 'rolled back' : e.status
         const label = paint(e.status, status.padEnd(e.check ? 12 : 7))
         const handler = e.handler ? ' (handler)' : ''
-        const why = e.reason && (e.status !== 'ok' || opts.verbose > 0) ? ` — ${e.reason}` : ''
+        const head = `${e.host.padEnd(width)}  ${status.padEnd(e.check ? 12 : 7)}  ${e.task}${handler}`
+        let why = e.reason && (e.status !== 'ok' || opts.verbose > 0) ? ` — ${e.reason}` : ''
+        // The step detail ("link add br0 …", hundreds of characters) is for -v; a line a glance reads stays within the terminal.
+        if (opts.verbose === 0 && !UNCUT.has(e.status)) why = cut(why, (opts.width ?? 80) - head.length)
         opts.write(`${e.host.padEnd(width)}  ${label}  ${e.task}${handler}${why}`)
         if (e.status === 'changed' && opts.verbose > 0) for (const s of e.steps) opts.write(`${' '.repeat(width)}    ${paint('dim', '· ' + s)}`)
         if (opts.diff) for (const d of e.diffs) opts.write(colorDiff(unifiedDiff(d), opts.color))
@@ -74,7 +88,8 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
             return r[k] > 0 && k !== 'ok' ? paint(k, text) : text
           }
           const cells = [cell('ok'), cell('changed'), cell('failed'), cell('unreachable'), cell('skipped'), ...(r.rolled_back ? [cell('rolled_back')] : [])]
-          opts.write(`${host.padEnd(width)}  ${cells.map((c) => c.padEnd(opts.color && c.includes('\x1b') ? 22 : 13)).join(' ')}`)
+          // Columns padded, the row's end not: no trailing spaces for a diff or a grep to trip on.
+          opts.write(`${host.padEnd(width)}  ${cells.map((c) => c.padEnd(opts.color && c.includes('\x1b') ? 22 : 13)).join(' ')}`.trimEnd())
         }
         for (const line of interruptedLines(e.interrupted)) opts.write(paint('failed', line))
         if (e.untouched.length) opts.write(paint('failed', `not started (${e.stopReason ?? 'stopped'}): ${e.untouched.join(', ')}`))

@@ -61,6 +61,10 @@ const how: Record<NatIdentity['assignedBy'], string> = {
   none: 'no address known',
 }
 
+/** How a guest NIC got its NAT address, in words ("none" alone read as a bug: it means no lease, static entry or neighbour entry names it). */
+export const assignmentWords = (g: Pick<NatIdentity, 'assignedBy'>): string =>
+  g.assignedBy === 'none' ? 'no address known (no lease, static entry or neighbour entry)' : how[g.assignedBy]
+
 function describeBefore(g: NatIdentity): string {
   const details = [g.hostname, g.leaseExpiry ? `lease until ${g.leaseExpiry}` : '', g.seen === undefined ? g.state : g.seen ? 'answers' : 'does not answer'].filter(Boolean)
   return `${how[g.assignedBy]}${g.address ? ` ${g.address}` : ''} (${details.join(', ')})`
