@@ -29,8 +29,15 @@ import { planRunReservations } from '../guests/reservations-run.ts'
 import type { RunReservations } from '../guests/reservations-run.ts'
 import type { PlaybookReservations } from '../guests/reservations-spec.ts'
 import { withReserved } from '../guests/report-reserved.ts'
+import { ansibleFlagOptions, listing, selectionOf, withLoginDefaults } from './run-ansible-flags.ts'
+import type { AnsibleFlagArgs } from './run-ansible-flags.ts'
+import { listPlaybook } from './run-list.ts'
+import { stepPrompt } from './step-prompt.ts'
+import { selectTasks } from '../core/task-selection.ts'
+import type { Playbook } from '../core/playbook.ts'
+import type { Inventory } from '../inventory/index.ts'
 
-export interface RunArgs extends RunReservationArgs {
+export interface RunArgs extends RunReservationArgs, AnsibleFlagArgs {
   playbook: string
   inventory: string
   check?: boolean
@@ -68,15 +75,8 @@ async function runPassword(args: RunArgs): Promise<string | undefined> {
   return args.askBecomePass ? askPassword() : undefined
 }
 
-/** Everything that can be wrong with the input, found before any host is contacted. */
-export async function prepareRun(args: RunArgs) {
-  const { playbook, file } = await loadPlaybook(args.playbook)
-  const inventory = loadInventory(args.inventory)
-  const extraVars = parseExtraVars(args.extraVars ?? [])
-  // The acknowledgment that guests configured inside may move (and lose their address): a run var editDomainInterface reads.
-  if (args.acceptStaticGuests) extraVars.accept_static_guests = true
-  // The report file: its directory must exist, and a file already there must be a report (an earlier run's), before any host is touched.
-  const report = args.report === undefined ? undefined : readReportTarget(args.report)
+/** The hosts of the run: the playbook's pattern, then --limit, then --slice. */
+function runHostNames(args: RunArgs, inventory: Inventory, playbook: Playbook): string[] {
   let names = selectHosts(inventory, playbook.hosts)
   if (args.limit) {
     const limited = new Set(selectHosts(inventory, args.limit))
@@ -90,16 +90,47 @@ export async function prepareRun(args: RunArgs) {
   }
   // After --limit, so that N workers with the same limit cover its hosts once; a slice may be empty (its recap then says so).
   if (args.slice !== undefined) names = inSlice(names, parseSlice(args.slice))
+  // A list of tasks is checked against --start-at-task here, before any host; a function of the host, on each host.
+  if (Array.isArray(playbook.tasks)) selectTasks(playbook.tasks, selectionOf(args))
+  return names
+}
+
+/** --list-hosts / --list-tasks / --list-tags: the listing's lines; nothing contacted, nothing asked. */
+export async function listRun(args: RunArgs, what: NonNullable<ReturnType<typeof listing>>): Promise<string[]> {
+  const { playbook, file } = await loadPlaybook(args.playbook)
+  const inventory = loadInventory(args.inventory)
+  const extraVars = parseExtraVars(args.extraVars ?? [])
+  const hosts = runHostNames(args, inventory, playbook).map((name) => {
+    const h = inventory.hosts.get(name)!
+    return { name, vars: { ...h.vars, ...extraVars }, groups: h.groups }
+  })
+  return listPlaybook(file, playbook, hosts, what, selectionOf(args), dirname(file))
+}
+
+/** The SSH password of -k, asked once before any host: for hosts whose inventory gives none. */
+const sshPassword = (args: RunArgs) => (args.askPass ? askPassword('SSH password: ', '-k (--ask-pass)', "give the hosts' ansible_password in a vault instead") : undefined)
+
+/** Everything that can be wrong with the input, found before any host is contacted. */
+export async function prepareRun(args: RunArgs) {
+  const { playbook, file } = await loadPlaybook(args.playbook)
+  const inventory = loadInventory(args.inventory)
+  const extraVars = parseExtraVars(args.extraVars ?? [])
+  // The acknowledgment that guests configured inside may move (and lose their address): a run var editDomainInterface reads.
+  if (args.acceptStaticGuests) extraVars.accept_static_guests = true
+  // The report file: its directory must exist, and a file already there must be a report (an earlier run's), before any host is touched.
+  const report = args.report === undefined ? undefined : readReportTarget(args.report)
+  const names = runHostNames(args, inventory, playbook)
   if (args.serial !== undefined) rolloutBatches(names, args.serial)
   if (args.maxFailPercentage !== undefined) validateMaxFail(args.maxFailPercentage)
   if (args.becomeMethod !== undefined) checkBecomeMethod(args.becomeMethod, '--become-method')
   // A playbook loaded from a file: its reservations' shape is checked by resolveSpec, field by field.
   const reservations = runReservationsSpec(args, playbook.reservations as PlaybookReservations | undefined, dirname(file))
   const password = await runPassword(args)
+  const loginPassword = await sshPassword(args)
   const cliBecome = { become: args.become, becomeMethod: args.becomeMethod, becomeUser: args.becomeUser }
   const hosts: RunHost[] = names.map((name) => {
     const h = inventory.hosts.get(name)!
-    const vars = { ...h.vars, ...playbook.vars, ...extraVars }
+    const vars = withLoginDefaults({ ...h.vars, ...playbook.vars, ...extraVars }, args)
     const target = targetFromVars(name, vars, {
       knownHostsFile: args.knownHosts,
       acceptNewHostKeys: args.acceptNewHostKeys,
@@ -108,6 +139,7 @@ export async function prepareRun(args: RunArgs) {
       sshConfigFile: args.sshConfig,
     })
     if (target.kind !== 'ssh') return { name, vars: h.vars, groups: h.groups, target }
+    target.password ??= loginPassword
     target.become = becomeFor(name, vars, playbook, cliBecome, password)
     // A task's own keywords over the play's, under the host's vars (Ansible's order).
     const targetFor = (task: TaskBecome) => ({ ...target, become: becomeFor(name, vars, { ...playbook, ...defined(task) }, cliBecome, password) })
@@ -123,7 +155,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run <playbook>',
   describe: 'Converge the hosts of an inventory with a TypeScript playbook',
   builder: (y) =>
-    reservationOptions(y as Argv)
+    ansibleFlagOptions(reservationOptions(y as Argv))
       .positional('playbook', { type: 'string', demandOption: true, describe: 'Playbook file (*.play.ts), loaded as it is' })
       .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Ansible inventory (YAML or INI)' })
       .option('check', { alias: 'C', type: 'boolean', describe: 'Plan only: report what would change, change nothing' })
@@ -161,6 +193,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (args) => {
     let prepared
     try {
+      const what = listing(args)
+      if (what) {
+        for (const line of await listRun(args, what)) console.log(line)
+        return
+      }
       prepared = await prepareRun(args)
     } catch (err) {
       const e = err as Error & { exitCode?: number }
@@ -170,7 +207,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const write = stdoutLines()
     const human = { diff: args.diff ?? false, verbose: args.verbose ?? 0, color: process.stdout.isTTY === true && !process.env.NO_COLOR, width: outputWidth() }
     // On a terminal: a live progress line under the task lines that matter; elsewhere plain lines, every task's.
-    const live = !args.json && (args.progress ?? process.stdout.isTTY === true) ? liveReporter(human) : undefined
+    // --step asks on the terminal: no live line redrawn over its questions.
+    const live = !args.json && !args.step && (args.progress ?? process.stdout.isTTY === true) ? liveReporter(human) : undefined
     const onEvent = args.json ? jsonReporter(write) : live ? live.onEvent : humanReporter({ ...human, write })
     // Ctrl-C / SIGTERM: start no new host or task, give what runs a few seconds, then abandon it
     // (interruption.ts); again: abandon it now; a third time: quit with no recap.
@@ -208,7 +246,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       write(reservationsLine(planned, args.json ?? false))
       reserved = planned.reservations
     }
+    const step = args.step ? stepPrompt() : undefined
     const summary = await runPlaybook(prepared.playbook, prepared.hosts, {
+      select: selectionOf(args),
+      confirm: step?.confirm,
       signal: abort.signal,
       abandonSignal: abandon.signal,
       serial: args.serial,
@@ -223,6 +264,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       onProgress: live?.onProgress,
     }).finally(async () => {
       live?.stop()
+      step?.close()
       await handover.closeRest()
       await closeJumpHosts()
     })

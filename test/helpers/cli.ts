@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url'
 export const BIN = fileURLToPath(new URL('../../bin/kvmplay.mjs', import.meta.url))
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url))
 
-export function kvmplay(args: string[], opts: { asNobody?: boolean; env?: Record<string, string> } = {}) {
+export function kvmplay(args: string[], opts: { asNobody?: boolean; env?: Record<string, string>; input?: string; cwd?: string } = {}) {
   const argv = opts.asNobody
     ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN, ...args]
     : [process.execPath, BIN, ...args]
-  const res = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...opts.env } })
+  const res = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...opts.env }, input: opts.input, cwd: opts.cwd })
   return { code: res.status, out: res.stdout, err: res.stderr }
 }
 
