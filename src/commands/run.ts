@@ -33,6 +33,7 @@ import { ansibleFlagOptions, listing, selectionOf, withLoginDefaults } from './r
 import type { AnsibleFlagArgs } from './run-ansible-flags.ts'
 import { listPlaybook } from './run-list.ts'
 import { stepPrompt } from './step-prompt.ts'
+import { withRunDefaults } from './run-config.ts'
 import { selectTasks } from '../core/task-selection.ts'
 import type { Playbook } from '../core/playbook.ts'
 import type { Inventory } from '../inventory/index.ts'
@@ -151,11 +152,9 @@ export async function prepareRun(args: RunArgs) {
   return { playbook, file, hosts, extraVars, reservations, report }
 }
 
-export const runCommand: CommandModule<object, RunArgs> = {
-  command: 'run <playbook>',
-  describe: 'Converge the hosts of an inventory with a TypeScript playbook',
-  builder: (y) =>
-    ansibleFlagOptions(reservationOptions(y as Argv))
+/** run's options and help; the config files' values go under them (withRunDefaults). */
+const runOptions = (y: Argv): Argv<RunArgs> =>
+  ansibleFlagOptions(reservationOptions(y))
       .positional('playbook', { type: 'string', demandOption: true, describe: 'Playbook file (*.play.ts), loaded as it is' })
       .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Ansible inventory (YAML or INI)' })
       .option('check', { alias: 'C', type: 'boolean', describe: 'Plan only: report what would change, change nothing' })
@@ -189,7 +188,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example('$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --reservations-range 198.51.100.50-198.51.100.99 --reservations-format dnsmasq --reservations-out guests.conf', "the LAN DHCP server's reservations, checked before anything moves")
       .example('$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --report migration.json', "the migration, with each guest's NAT identity and new address in migration.json")
       .example('$0 run site.play.ts -i hosts.yaml -b -K', 'log in as ansible_user, sudo to root, the password asked once')
-      .epilogue(exitCodesLine()) as unknown as Argv<RunArgs>,
+      .epilogue(exitCodesLine()) as unknown as Argv<RunArgs>
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run <playbook>',
+  describe: 'Converge the hosts of an inventory with a TypeScript playbook',
+  builder: (y) => withRunDefaults(runOptions(y)),
   handler: async (args) => {
     let prepared
     try {

@@ -1,0 +1,33 @@
+/**
+ * Where `kvmplay run`'s options come from when the command line leaves them
+ * out, strongest first: the ANSIBLE_* environment variables, kvmplay's own
+ * config file (kvmplay.yaml), ansible.cfg, then kvmplay's defaults. (yargs
+ * puts the command line over all of these.)
+ */
+import { ansibleCfgOptions, ansibleEnvOptions, findAnsibleCfg } from './ansible-cfg.ts'
+import { findKvmplayConfig, kvmplayConfigOptions } from './kvmplay-config.ts'
+
+export interface RunDefaults {
+  values: Record<string, unknown>
+  /** Which file or variable each value came from, for messages. */
+  from: Record<string, string>
+}
+
+export function runDefaults(known: ReadonlySet<string>, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): RunDefaults {
+  const cfg = findAnsibleCfg(env, cwd)
+  const own = findKvmplayConfig(env, cwd)
+  const layers: [string, Record<string, unknown>][] = [
+    [cfg ?? '', ansibleCfgOptions(cfg)],
+    [own ?? '', kvmplayConfigOptions(own, known)],
+    ['the ANSIBLE_* environment', ansibleEnvOptions(env, cwd)],
+  ]
+  const values: Record<string, unknown> = {}
+  const from: Record<string, string> = {}
+  for (const [source, options] of layers) {
+    for (const [k, v] of Object.entries(options)) {
+      values[k] = v
+      from[k] = source
+    }
+  }
+  return { values, from }
+}
