@@ -2,6 +2,8 @@
 import { stdoutLines } from '../core/stdout-lines.ts'
 import { dirname } from 'node:path'
 import { readReportTarget, writeReports } from './report-file.ts'
+import type { ReportTarget } from './report-file.ts'
+import { keptReport } from './report-state.ts'
 import type { Argv, CommandModule } from 'yargs'
 import { loadPlaybook } from '../core/load-playbook.ts'
 import { loadInventory, selectHosts } from '../inventory/index.ts'
@@ -108,6 +110,13 @@ export async function listRun(args: RunArgs, what: NonNullable<ReturnType<typeof
   return listPlaybook(file, playbook, hosts, what, selectionOf(args), dirname(file))
 }
 
+/**
+ * The run's report file as the way back reads it without `-e report=`: `kvmplay_report`, under
+ * every other var, where an earlier run left one (kept, or the --report file).
+ */
+const withReportVar = <H extends { vars: Record<string, unknown> }>(h: H, report: ReportTarget): H =>
+  report.previous === undefined ? h : { ...h, vars: { kvmplay_report: report.path, ...h.vars } }
+
 /** The SSH password of -k, asked once before any host: for hosts whose inventory gives none. */
 const sshPassword = (args: RunArgs) => (args.askPass ? askPassword('SSH password: ', '-k (--ask-pass)', "give the hosts' ansible_password in a vault instead") : undefined)
 
@@ -118,8 +127,9 @@ export async function prepareRun(args: RunArgs) {
   const extraVars = parseExtraVars(args.extraVars ?? [])
   // The acknowledgment that guests configured inside may move (and lose their address): a run var editDomainInterface reads.
   if (args.acceptStaticGuests) extraVars.accept_static_guests = true
-  // The report file: its directory must exist, and a file already there must be a report (an earlier run's), before any host is touched.
-  const report = args.report === undefined ? undefined : readReportTarget(args.report)
+  // --report FILE: its directory must exist, and a file already there must be a report (an earlier run's), before any host is touched.
+  // Without --report: the inventory's report kept in kvmplay's state directory (report-state.ts), read back if there is one.
+  const report = args.report === undefined ? keptReport(args.inventory) : readReportTarget(args.report)
   const names = runHostNames(args, inventory, playbook)
   if (args.serial !== undefined) rolloutBatches(names, args.serial)
   if (args.maxFailPercentage !== undefined) validateMaxFail(args.maxFailPercentage)
@@ -130,7 +140,7 @@ export async function prepareRun(args: RunArgs) {
   const loginPassword = await sshPassword(args)
   const cliBecome = { become: args.become, becomeMethod: args.becomeMethod, becomeUser: args.becomeUser }
   const hosts: RunHost[] = names.map((name) => {
-    const h = inventory.hosts.get(name)!
+    const h = withReportVar(inventory.hosts.get(name)!, report)
     const vars = withLoginDefaults({ ...h.vars, ...playbook.vars, ...extraVars }, args)
     const target = targetFromVars(name, vars, {
       knownHostsFile: args.knownHosts,
@@ -179,7 +189,7 @@ const runOptions = (y: Argv): Argv<RunArgs> =>
       .option('become-user', { type: 'string', describe: 'Whom to become (default root)' })
       .option('ask-become-pass', { alias: 'K', type: 'boolean', describe: 'Ask for the become password once, on the terminal (no echo), for every host' })
       .option('become-password-file', { type: 'string', describe: 'Read the become password from the first line of this file' })
-      .option('report', { type: 'string', describe: "Write the run's report file here (the migration report: each guest's NAT identity before the move, its address after, the NAT network's XML and static entries), keeping what an earlier run's file recorded" })
+      .option('report', { type: 'string', describe: "Write the run's report file here (the migration report: each guest's NAT identity before the move, its address after, the NAT network's XML and static entries), keeping what an earlier run's file recorded", defaultDescription: 'kept in $XDG_STATE_HOME/kvmplay/reports, one per inventory' })
       .option('accept-static-guests', { type: 'boolean', describe: 'Move guests whose address is configured inside them (no lease, no static entry) off the NAT network anyway: they keep it on the bridge and are unreachable until changed from their console' })
       .example('$0 run playbooks/bridge.play.ts -i inventory/hosts.yaml', 'converge every host of the playbook')
       .example('$0 run site.play.ts -i hosts.yaml --check --diff -l h1', 'what would change on h1, as diffs')
@@ -277,12 +287,20 @@ export const runCommand: CommandModule<object, RunArgs> = {
     // abandoned host's socket) must not keep the run from ending. Every connection is closed by now,
     // so this only ever cuts a straggler short.
     setTimeout(() => process.exit(process.exitCode), abort.signal.aborted ? 1000 : 3000).unref()
-    if (prepared.report) {
+    // A --check run plans: what it saw is not kept as what the hosts had.
+    if (!(prepared.report.kept && args.check)) {
+      const target = prepared.report
       // Each guest's LAN reservation, where this run made them, in the report beside its NAT identity.
-      const written = writeReports(prepared.report, summary.sections, (text) => (reserved.length ? JSON.stringify(withReserved(JSON.parse(text), reserved), null, 2) + '\n' : text))
-      const note = written ? `report: ${prepared.report.path}` : `report: nothing written to ${prepared.report.path}: no task of this playbook records a report`
-      if (args.json) process.stderr.write(note + '\n')
-      else write(note)
+      const written = writeReports(target, summary.sections, (text) => (reserved.length ? JSON.stringify(withReserved(JSON.parse(text), reserved), null, 2) + '\n' : text))
+      const note = written
+        ? target.kept
+          ? `report: kept in ${target.path} (the next run with this inventory and the way back read it; --report FILE writes it elsewhere)`
+          : `report: ${target.path}`
+        : target.kept
+          ? undefined
+          : `report: nothing written to ${target.path}: no task of this playbook records a report`
+      if (note && args.json) process.stderr.write(note + '\n')
+      else if (note) write(note)
     }
   },
 }

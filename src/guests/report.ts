@@ -89,7 +89,7 @@ function render(r: GuestsResult): string[] {
   for (const g of rows) lines.push(`${g.host.padEnd(hw)}  ${g.guest.padEnd(gw)}  ${g.mac}  ${g.network}: ${describeBefore(g)} → ${describeAfter(g, r.check)}`)
   for (const m of r.later) {
     const now = m.after.source === 'unknown' ? 'unknown yet' : `${m.after.address} (${m.after.source === 'guest-agent' ? 'guest agent' : 'neighbour table'})`
-    lines.push(`${m.host.padEnd(hw)}  ${m.guest.padEnd(gw)}  ${m.mac}  on ${m.toBridge} already (its NAT identity was recorded by an earlier run: give its report file with --report) → ${m.toBridge}: ${now}`)
+    lines.push(`${m.host.padEnd(hw)}  ${m.guest.padEnd(gw)}  ${m.mac}  on ${m.toBridge} already (its NAT identity was recorded by an earlier run whose report this run did not find — kept per inventory, so another -i, or a --report FILE of its own: give that file with --report) → ${m.toBridge}: ${now}`)
   }
   const losing = rows.filter((g) => g.assignedBy === 'configured-inside')
   for (const g of losing) lines.push(`LOSES ITS ADDRESS: ${losesAddressAdvice(g, g.toBridge ?? 'the bridge')}`)
