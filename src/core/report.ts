@@ -41,8 +41,11 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
   let summary = new ResultSummary()
   let hostCount = 0
   let check = false
+  // Each host's failed (or rolled back) task, for the interrupted recap's "failed in".
+  const failedIn = new Map<string, string>()
   return (e) => {
     summary.add(e)
+    if (e.type === 'task' && (e.status === 'failed' || e.status === 'rolled_back')) failedIn.set(e.host, e.task)
     switch (e.type) {
       case 'section':
         sections.push(e.text)
@@ -91,8 +94,10 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
           // Columns padded, the row's end not: no trailing spaces for a diff or a grep to trip on.
           opts.write(`${host.padEnd(width)}  ${cells.map((c) => c.padEnd(opts.color && c.includes('\x1b') ? 22 : 13)).join(' ')}`.trimEnd())
         }
-        for (const line of interruptedLines(e.interrupted)) opts.write(paint('failed', line))
-        if (e.untouched.length) opts.write(paint('failed', `not started (${e.stopReason ?? 'stopped'}): ${e.untouched.join(', ')}`))
+        if (e.stopReason === 'interrupted' || e.interrupted) {
+          opts.write('')
+          for (const [i, line] of interruptedLines(e, failedIn).entries()) opts.write(i === 0 ? paint('bold', line) : line)
+        } else if (e.untouched.length) opts.write(paint('failed', `not started (${e.stopReason ?? 'stopped'}): ${e.untouched.join(', ')}`))
         opts.write(`(${(e.durationMs / 1000).toFixed(2)} s, exit ${e.exitCode})`)
         for (const lines of sections) {
           opts.write('')
@@ -104,12 +109,39 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
   }
 }
 
-/** A line per host whose play the interruption cut short: the task it was abandoned in, and what it never ran. */
-export function interruptedLines(interrupted: Extract<RunEvent, { type: 'recap' }>['interrupted'] = {}): string[] {
-  return Object.entries(interrupted).map(([host, i]) => {
-    const where = i.task ? `interrupted in ${i.task}` : 'stopped between tasks'
-    return `${host}  ${where}${i.notRun.length ? ` — not run: ${i.notRun.join(', ')}` : ''}`
+type RecapEvent = Extract<RunEvent, { type: 'recap' }>
+
+/**
+ * After an interruption, every host's state in one block: what ran, where
+ * it was interrupted, what did not run — done, interrupted in a task,
+ * stopped between tasks, failed or unreachable before, never started.
+ */
+export function interruptedLines(e: Pick<RecapEvent, 'hosts' | 'untouched' | 'interrupted'>, failedIn: ReadonlyMap<string, string> = new Map()): string[] {
+  const interrupted = e.interrupted ?? {}
+  const hosts = [...Object.keys(e.hosts), ...e.untouched]
+  const w = Math.max(4, ...hosts.map((h) => h.length))
+  const list = (label: string, tasks: readonly string[] | undefined) => (tasks?.length ? ` — ${label}: ${tasks.join(', ')}` : '')
+  const lines = hosts.map((host) => {
+    const i = interrupted[host]
+    const r = e.hosts[host]
+    const state = i
+      ? `${i.task ? `interrupted in ${i.task}` : `stopped between tasks`}${list('ran', i.ran)}${list('not run', i.notRun)}`
+      : !r
+        ? 'not started'
+        : r.unreachable
+          ? 'unreachable'
+          : failedIn.has(host)
+            ? `${r.rolled_back ? 'rolled back' : 'failed'} in ${failedIn.get(host)} (before the interruption)`
+            : 'done: its whole play ran'
+    return `${host.padEnd(w)}  ${state}`
   })
+  const cut = Object.values(interrupted).some((i) => i.task)
+  return [
+    'INTERRUPTED: where each host was left',
+    ...lines,
+    // Within 80 columns: the state of the host's files and network, for whoever decides what next.
+    ...(cut ? ['(abandoned mid-task: each file is replaced whole or not at all, and a cutover', ' not confirmed rolls back by itself on the host; run again to finish)'] : []),
+  ]
 }
 
 function colorDiff(text: string, color: boolean): string {

@@ -23,7 +23,7 @@ import type { HostRecap, RunEvent, TaskResult } from './result.ts'
 import { runSteps } from './run-steps.ts'
 import { SectionContributions } from './section.ts'
 import type { ReportSection } from './section.ts'
-import { abandonment, PlayProgress } from './interruption.ts'
+import { abandonment, playEndings, PlayProgress } from './interruption.ts'
 import type { Interrupted } from './interruption.ts'
 import { reportedDiff } from './secret-diff.ts'
 import { selectTasks } from './task-selection.ts'
@@ -195,13 +195,17 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
   const untouched = hosts.map((h) => h.name).filter((n) => !begun.has(n))
   for (const n of untouched) delete recap[n]
   const interrupted: Record<string, Interrupted> = {}
+  const ran = (host: string) => results.filter((r) => r.host === host).map((r) => r.task)
   for (const [name, p] of plays) {
-    if (abandoned.has(name)) interrupted[name] = { ...(p.current ? { task: p.current } : {}), notRun: p.notRun() }
-    else if (p.stopped) interrupted[name] = { notRun: p.notRun() }
+    if (abandoned.has(name)) interrupted[name] = { ...(p.current ? { task: p.current } : {}), ran: ran(name), notRun: p.notRun() }
+    else if (p.stopped) interrupted[name] = { ran: ran(name), notRun: p.notRun() }
   }
+  const failedIn = Object.fromEntries(results.filter((r) => r.status === 'failed' || r.status === 'rolled_back').map((r) => [r.host, r.task]))
+  const unreachable = Object.keys(recap).filter((h) => recap[h].unreachable > 0)
+  const ended = playEndings(interrupted, failedIn, unreachable, untouched, stopReason)
   const durationMs = performance.now() - started
   const exitCode = stopped() ? EXIT.INTERRUPTED : untouched.length && exitCodeOf(results, recap) === EXIT.OK ? EXIT.TASK_FAILED : exitCodeOf(results, recap)
-  const sections = contributions.results(check, opts.previousReport)
+  const sections = contributions.results(check, opts.previousReport, ended)
   for (const { section, result } of sections) emit({ type: 'section', section: section.name, data: result, text: section.render(result) })
   emit({ type: 'recap', hosts: recap, untouched, ...(Object.keys(interrupted).length ? { interrupted } : {}), stopReason, exitCode, durationMs })
   return { results, recap, untouched, interrupted, stopReason, exitCode, durationMs, sections }
