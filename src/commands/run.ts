@@ -13,6 +13,7 @@ import { runPlaybook, DEFAULT_FORKS } from '../core/runner.ts'
 import type { RunHost } from '../core/runner.ts'
 import { humanReporter, jsonReporter, outputWidth } from '../core/report.ts'
 import { liveReporter } from '../core/live-report.ts'
+import { tasksReporter } from '../core/tasks-report.ts'
 import { connect, targetFromVars } from '../connection/index.ts'
 import { closeJumpHosts } from '../connection/jump-hosts.ts'
 import { connectionHandover } from './connection-handover.ts'
@@ -221,9 +222,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const write = stdoutLines()
     const human = { diff: args.diff ?? false, verbose: args.verbose ?? 0, color: process.stdout.isTTY === true && !process.env.NO_COLOR, width: outputWidth() }
     // On a terminal: a live progress line under the task lines that matter; elsewhere plain lines, every task's.
-    // --step asks on the terminal: no live line redrawn over its questions.
-    const live = !args.json && !args.step && (args.progress ?? process.stdout.isTTY === true) ? liveReporter(human) : undefined
-    const onEvent = args.json ? jsonReporter(write) : live ? live.onEvent : humanReporter({ ...human, write })
+    // --step asks on the terminal: no live line redrawn over its questions; --output tasks prints blocks, not a stream.
+    const grouped = args.output === 'tasks'
+    const live = !args.json && !args.step && !grouped && (args.progress ?? process.stdout.isTTY === true) ? liveReporter(human) : undefined
+    const onEvent = args.json ? jsonReporter(write) : grouped ? tasksReporter({ ...human, write }) : live ? live.onEvent : humanReporter({ ...human, write })
     // Ctrl-C / SIGTERM: start no new host or task, give what runs a few seconds, then abandon it
     // (interruption.ts); again: abandon it now; a third time: quit with no recap.
     const abort = new AbortController()

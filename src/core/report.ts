@@ -15,6 +15,8 @@ export interface ReportOptions {
   write: (line: string) => void
   /** Leave out the lines of tasks that were ok or skipped (they are in the summary): what a fleet's run on a terminal shows. */
   notableOnly?: boolean
+  /** false: no line per task result (another reporter prints them: --output tasks), and no summary; the play, recap and sections only. */
+  taskLines?: boolean
   /** The terminal's columns (80 when not a terminal): a task line's detail is cut to fit, unless -v (failures are never cut). */
   width?: number
 }
@@ -33,8 +35,31 @@ export const SUMMARY_FROM = 5
 
 const COLORS = { ok: 32, changed: 33, failed: 31, skipped: 36, unreachable: 31, rolled_back: 35, bold: 1, dim: 2 } as const
 
+type TaskEvent = Extract<RunEvent, { type: 'task' }>
+export type Paint = (what: keyof typeof COLORS, s: string) => string
+export const painter = (color: boolean): Paint => (what, s) => (color ? `\x1b[${COLORS[what]}m${s}\x1b[0m` : s)
+
+/** A result's word: "would change" under --check, "rolled back". */
+export const statusWord = (e: TaskEvent): string => (e.status === 'changed' && e.check ? 'would change' : e.status === 'rolled_back' ? 'rolled back' : e.status)
+
+/** " — reason" after a task's line (an ok task's with -v only), cut to the `room` left on it unless -v or a failure. */
+export function reasonText(e: TaskEvent, opts: Pick<ReportOptions, 'verbose'>, room: number): string {
+  const why = e.reason && (e.status !== 'ok' || opts.verbose > 0) ? ` — ${e.reason}` : ''
+  // The step detail ("link add br0 …", hundreds of characters) is for -v; a line a glance reads stays within the terminal.
+  return opts.verbose === 0 && !UNCUT.has(e.status) ? cut(why, room) : why
+}
+
+/** Under a task's line: its steps (-v, changed tasks) and its diffs (--diff). */
+export function detailLines(e: TaskEvent, opts: Pick<ReportOptions, 'verbose' | 'diff' | 'color'>, indent: string): string[] {
+  const paint = painter(opts.color)
+  return [
+    ...(e.status === 'changed' && opts.verbose > 0 ? e.steps.map((st) => `${indent}${paint('dim', '· ' + st)}`) : []),
+    ...(opts.diff ? e.diffs.map((d) => colorDiff(unifiedDiff(d), opts.color)) : []),
+  ]
+}
+
 export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
-  const paint = (what: keyof typeof COLORS, s: string) => (opts.color ? `\x1b[${COLORS[what]}m${s}\x1b[0m` : s)
+  const paint = painter(opts.color)
   let width = 4
   // Report sections come just before the recap and are printed after it.
   const sections: string[][] = []
@@ -59,16 +84,11 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
         break
       case 'task': {
         if (opts.notableOnly && (e.status === 'ok' || e.status === 'skipped')) break
-        const status = e.status === 'changed' && e.check ? 'would change' : e.status === 'rolled_back' ? 'rolled back' : e.status
-        const label = paint(e.status, status.padEnd(e.check ? 12 : 7))
-        const handler = e.handler ? ' (handler)' : ''
-        const head = `${e.host.padEnd(width)}  ${status.padEnd(e.check ? 12 : 7)}  ${e.task}${handler}`
-        let why = e.reason && (e.status !== 'ok' || opts.verbose > 0) ? ` — ${e.reason}` : ''
-        // The step detail ("link add br0 …", hundreds of characters) is for -v; a line a glance reads stays within the terminal.
-        if (opts.verbose === 0 && !UNCUT.has(e.status)) why = cut(why, (opts.width ?? 80) - head.length)
-        opts.write(`${e.host.padEnd(width)}  ${label}  ${e.task}${handler}${why}`)
-        if (e.status === 'changed' && opts.verbose > 0) for (const s of e.steps) opts.write(`${' '.repeat(width)}    ${paint('dim', '· ' + s)}`)
-        if (opts.diff) for (const d of e.diffs) opts.write(colorDiff(unifiedDiff(d), opts.color))
+        if (opts.taskLines === false) break
+        const status = statusWord(e).padEnd(e.check ? 12 : 7)
+        const head = `${e.host.padEnd(width)}  ${status}  ${e.task}${e.handler ? ' (handler)' : ''}`
+        opts.write(`${e.host.padEnd(width)}  ${paint(e.status, status)}  ${e.task}${e.handler ? ' (handler)' : ''}${reasonText(e, opts, (opts.width ?? 80) - head.length)}`)
+        for (const line of detailLines(e, opts, `${' '.repeat(width)}    `)) opts.write(line)
         break
       }
       case 'batch':
@@ -80,7 +100,7 @@ export function humanReporter(opts: ReportOptions): (e: RunEvent) => void {
       case 'recap': {
         // A fleet, or a terminal where the ok lines were left out: each task's results grouped
         // (h1–h200  changed  …), failures one by one. For a few hosts it would repeat the lines above.
-        if (hostCount > SUMMARY_FROM || (opts.notableOnly && hostCount > 1)) {
+        if (opts.taskLines !== false && (hostCount > SUMMARY_FROM || (opts.notableOnly && hostCount > 1))) {
           opts.write(paint('bold', '\nSUMMARY'))
           for (const line of summary.lines((st) => paint(st, st === 'rolled_back' ? 'rolled back' : st === 'changed' && check ? 'would change' : st))) opts.write(line)
         }
