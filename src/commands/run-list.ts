@@ -13,6 +13,7 @@ import type { Playbook } from '../core/playbook.ts'
 import { selectTasks } from '../core/task-selection.ts'
 import type { TaskSelection } from '../core/task-selection.ts'
 import type { Task } from '../core/task.ts'
+import { hostRanges } from '../core/host-ranges.ts'
 
 export interface ListWhat {
   hosts?: boolean
@@ -48,7 +49,15 @@ export async function listPlaybook(file: string, play: Playbook, hosts: readonly
       }
     }
   }
+  // Hosts whose lists are the same are listed once (h1–h200), as a fleet's usually are.
+  const same = new Map<string, { hosts: string[]; list: (typeof lists)[number] }>()
   for (const l of lists) {
+    const key = JSON.stringify([l.why, l.tasks?.map((t) => [t.name, t.tags])])
+    const group = same.get(key) ?? same.set(key, { hosts: [], list: l }).get(key)!
+    if (l.label) group.hosts.push(l.label)
+  }
+  for (const { hosts: names, list } of same.values()) {
+    const l = { ...list, label: list.label && hostRanges(names) }
     const indent = l.label ? '      ' : '    '
     if (l.label) out.push(`    ${l.label}:`)
     if (l.why) {
