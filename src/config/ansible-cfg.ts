@@ -21,7 +21,9 @@ export const ANSIBLE_SETTINGS: readonly { section: string; key: string; env: str
   { section: 'defaults', key: 'remote_user', env: 'ANSIBLE_REMOTE_USER', option: 'user', kind: 'string' },
   { section: 'defaults', key: 'private_key_file', env: 'ANSIBLE_PRIVATE_KEY_FILE', option: 'private-key', kind: 'path' },
   { section: 'defaults', key: 'timeout', env: 'ANSIBLE_TIMEOUT', option: 'timeout', kind: 'int' },
+  { section: 'defaults', key: 'ask_pass', env: 'ANSIBLE_ASK_PASS', option: 'ask-pass', kind: 'bool' },
   { section: 'privilege_escalation', key: 'become', env: 'ANSIBLE_BECOME', option: 'become', kind: 'bool' },
+  { section: 'privilege_escalation', key: 'become_ask_pass', env: 'ANSIBLE_BECOME_ASK_PASS', option: 'ask-become-pass', kind: 'bool' },
   { section: 'privilege_escalation', key: 'become_method', env: 'ANSIBLE_BECOME_METHOD', option: 'become-method', kind: 'string' },
   { section: 'privilege_escalation', key: 'become_user', env: 'ANSIBLE_BECOME_USER', option: 'become-user', kind: 'string' },
 ]

@@ -12,7 +12,7 @@ import { findAnsibleCfg, parseCfg } from '../../src/config/ansible-cfg.ts'
 import { runDefaults } from '../../src/config/run-defaults.ts'
 import { FIXTURES, kvmplay } from '../helpers/cli.ts'
 
-const KNOWN = new Set(['inventory', 'forks', 'user', 'private-key', 'timeout', 'become', 'become-method', 'become-user', 'check'])
+const KNOWN = new Set(['inventory', 'forks', 'user', 'private-key', 'timeout', 'ask-pass', 'become', 'become-method', 'become-user', 'ask-become-pass', 'check'])
 
 function workspace() {
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-config-'))
@@ -26,7 +26,7 @@ test("ansible.cfg: configparser's syntax, [defaults] and [privilege_escalation],
   const { dir, home } = workspace()
   writeFileSync(
     join(dir, 'ansible.cfg'),
-    '# mine\n[defaults]\ninventory = inventory/hosts.ini ; the lab\nforks=7\nremote_user: ops\nprivate_key_file = ~/.ssh/kvm\ntimeout = 20\nhost_key_checking = False\n\n[privilege_escalation]\nbecome = True\nbecome_method = su\nbecome_user = admin\n',
+    '# mine\n[defaults]\ninventory = inventory/hosts.ini ; the lab\nforks=7\nremote_user: ops\nprivate_key_file = ~/.ssh/kvm\ntimeout = 20\nhost_key_checking = False\nask_pass = no\n\n[privilege_escalation]\nbecome = True\nbecome_method = su\nbecome_user = admin\nbecome_ask_pass = yes\n',
   )
   assert.equal(parseCfg('[a]\nk = v ; c\n; x\n#y\nK2: w\n').get('a'), new Map([['k', 'v'], ['k2', 'w']]))
   const { values, from } = runDefaults(KNOWN, { HOME: home }, dir)
@@ -40,6 +40,8 @@ test("ansible.cfg: configparser's syntax, [defaults] and [privilege_escalation],
     become: true,
     'become-method': 'su',
     'become-user': 'admin',
+    'ask-pass': false,
+    'ask-become-pass': true,
   })
   assert.is(from.forks, join(dir, 'ansible.cfg'))
   rmSync(dir, { recursive: true })
