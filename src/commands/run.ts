@@ -36,7 +36,8 @@ import { ansibleFlagOptions, listing, selectionOf, withLoginDefaults } from './r
 import type { AnsibleFlagArgs } from './run-ansible-flags.ts'
 import { listPlaybook } from './run-list.ts'
 import { stepPrompt } from './step-prompt.ts'
-import { withRunDefaults } from './run-config.ts'
+import { configSources, withRunDefaults } from './run-config.ts'
+import { usingLine } from '../config/run-defaults.ts'
 import { selectTasks } from '../core/task-selection.ts'
 import type { Playbook } from '../core/playbook.ts'
 import type { Inventory } from '../inventory/index.ts'
@@ -220,6 +221,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       throw e
     }
     const write = stdoutLines()
+    // As ansible-playbook -v says which ansible.cfg it read: here every file (and ANSIBLE_* variables) an option came from.
+    if (args.verbose > 0 && !args.json) for (const source of configSources()) write(usingLine(source))
     const human = { diff: args.diff ?? false, verbose: args.verbose ?? 0, color: process.stdout.isTTY === true && !process.env.NO_COLOR, width: outputWidth() }
     // On a terminal: a live progress line under the task lines that matter; elsewhere plain lines, every task's.
     // --step asks on the terminal: no live line redrawn over its questions; --output tasks prints blocks, not a stream.

@@ -92,6 +92,10 @@ test('kvmplay run without -i: the inventory of ansible.cfg, then of kvmplay.yaml
   writeFileSync(join(dir, 'kvmplay.yaml'), `inventory: ${inv('b.ini', 'from-kvmplay')}\n`)
   assert.match(list().out, '      from-kvmplay\n')
   assert.match(list({ ANSIBLE_INVENTORY: inv('c.ini', 'from-env') }).out, '      from-env\n')
+  // -v names every source, as ansible-playbook -v names its ansible.cfg.
+  const verbose = kvmplay(['run', join(FIXTURES, 'tagged.play.ts'), '-v', '-t', 'network'], { cwd: dir, env: { HOME: home, ANSIBLE_FORKS: '2', KVMPLAY_MARKS: join(dir, 'marks') } })
+  assert.is(verbose.code, 0, verbose.err)
+  assert.match(verbose.out, `Using ${join(dir, 'ansible.cfg')} as config file\nUsing ${join(dir, 'kvmplay.yaml')} as config file\nUsing options from ANSIBLE_* environment variables\nPLAY`)
   assert.match(list({ ANSIBLE_INVENTORY: 'c.ini' }, ['-i', join(dir, inv('d.ini', 'from-flag'))]).out, '      from-flag\n')
   writeFileSync(join(dir, 'kvmplay.yaml'), 'inventory: [oops\n')
   const bad = list()
