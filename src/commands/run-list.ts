@@ -14,6 +14,13 @@ import { selectTasks } from '../core/task-selection.ts'
 import type { TaskSelection } from '../core/task-selection.ts'
 import type { Task } from '../core/task.ts'
 import { hostRanges } from '../core/host-ranges.ts'
+import { dirname } from 'node:path'
+import { loadPlaybook } from '../core/load-playbook.ts'
+import { loadInventory } from '../inventory/index.ts'
+import { parseExtraVars } from '../core/extra-vars.ts'
+import { listing, selectionOf } from './run-ansible-flags.ts'
+import { runHostNames } from './run-hosts.ts'
+import type { RunArgs } from './run.ts'
 
 export interface ListWhat {
   hosts?: boolean
@@ -68,4 +75,16 @@ export async function listPlaybook(file: string, play: Playbook, hosts: readonly
     if (what.tags) out.push(`${indent}TASK TAGS: [${[...new Set(l.tasks!.flatMap((t) => t.tags ?? []))].sort().join(', ')}]`)
   }
   return out
+}
+
+/** --list-hosts / --list-tasks / --list-tags: the listing's lines; nothing contacted, nothing asked. */
+export async function listRun(args: RunArgs, what: NonNullable<ReturnType<typeof listing>>): Promise<string[]> {
+  const { playbook, file } = await loadPlaybook(args.playbook)
+  const inventory = loadInventory(args.inventory)
+  const extraVars = parseExtraVars(args.extraVars ?? [])
+  const hosts = runHostNames(args, inventory, playbook).map((name) => {
+    const h = inventory.hosts.get(name)!
+    return { name, vars: { ...h.vars, ...extraVars }, groups: h.groups }
+  })
+  return listPlaybook(file, playbook, hosts, what, selectionOf(args), dirname(file))
 }

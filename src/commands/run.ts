@@ -1,12 +1,11 @@
 /** `kvmplay run PLAYBOOK -i INVENTORY`: the yargs face of the runner. */
 import { stdoutLines } from '../core/stdout-lines.ts'
+import { readReportTarget } from './report-file.ts'
 import { dirname } from 'node:path'
-import { readReportTarget, writeReports } from './report-file.ts'
-import type { ReportTarget } from './report-file.ts'
 import { keptReport } from './report-state.ts'
 import type { Argv, CommandModule } from 'yargs'
 import { loadPlaybook } from '../core/load-playbook.ts'
-import { loadInventory, selectHosts } from '../inventory/index.ts'
+import { loadInventory } from '../inventory/index.ts'
 import { parseExtraVars } from '../core/extra-vars.ts'
 import { rolloutBatches, validateMaxFail } from '../core/rollout.ts'
 import { runPlaybook, DEFAULT_FORKS } from '../core/runner.ts'
@@ -19,7 +18,6 @@ import { closeJumpHosts } from '../connection/jump-hosts.ts'
 import { connectionHandover } from './connection-handover.ts'
 import { DEFAULT_MAX_HANDSHAKES, setMaxHandshakes } from '../connection/handshakes.ts'
 import { ensureOpenFiles, openFilesNeeded } from '../connection/open-files.ts'
-import { inSlice, parseSlice } from '../inventory/slice.ts'
 import { KvmplayError, BAD_INPUT_KINDS, isKvmplayError } from '../core/errors.ts'
 import { EXIT, exitCodesLine } from '../core/exit-codes.ts'
 import { INTERRUPT_GRACE_MS } from '../core/interruption.ts'
@@ -31,16 +29,14 @@ import type { RunReservationArgs } from './run-reservations.ts'
 import { planRunReservations } from '../guests/reservations-run.ts'
 import type { RunReservations } from '../guests/reservations-run.ts'
 import type { PlaybookReservations } from '../guests/reservations-spec.ts'
-import { withReserved } from '../guests/report-reserved.ts'
 import { ansibleFlagOptions, listing, selectionOf, withLoginDefaults } from './run-ansible-flags.ts'
 import type { AnsibleFlagArgs } from './run-ansible-flags.ts'
-import { listPlaybook } from './run-list.ts'
+import { listRun } from './run-list.ts'
+import { runHostNames } from './run-hosts.ts'
+import { withReportVar, writeRunReport } from './run-report.ts'
 import { stepPrompt } from './step-prompt.ts'
 import { configSources, withRunDefaults } from './run-config.ts'
 import { usingLine } from '../config/run-defaults.ts'
-import { selectTasks } from '../core/task-selection.ts'
-import type { Playbook } from '../core/playbook.ts'
-import type { Inventory } from '../inventory/index.ts'
 
 export interface RunArgs extends RunReservationArgs, AnsibleFlagArgs {
   playbook: string
@@ -79,45 +75,6 @@ async function runPassword(args: RunArgs): Promise<string | undefined> {
   if (args.becomePasswordFile !== undefined) return readPasswordFile(args.becomePasswordFile)
   return args.askBecomePass ? askPassword() : undefined
 }
-
-/** The hosts of the run: the playbook's pattern, then --limit, then --slice. */
-function runHostNames(args: RunArgs, inventory: Inventory, playbook: Playbook): string[] {
-  let names = selectHosts(inventory, playbook.hosts)
-  if (args.limit) {
-    const limited = new Set(selectHosts(inventory, args.limit))
-    names = names.filter((n) => limited.has(n))
-  }
-  if (names.length === 0) {
-    throw new KvmplayError(
-      'usage',
-      `no host of ${args.inventory} matches the playbook's hosts '${playbook.hosts}'${args.limit ? ` and --limit '${args.limit}'` : ''}; known hosts: ${[...inventory.hosts.keys()].slice(0, 20).join(', ') || 'none'}`,
-    )
-  }
-  // After --limit, so that N workers with the same limit cover its hosts once; a slice may be empty (its recap then says so).
-  if (args.slice !== undefined) names = inSlice(names, parseSlice(args.slice))
-  // A list of tasks is checked against --start-at-task here, before any host; a function of the host, on each host.
-  if (Array.isArray(playbook.tasks)) selectTasks(playbook.tasks, selectionOf(args))
-  return names
-}
-
-/** --list-hosts / --list-tasks / --list-tags: the listing's lines; nothing contacted, nothing asked. */
-export async function listRun(args: RunArgs, what: NonNullable<ReturnType<typeof listing>>): Promise<string[]> {
-  const { playbook, file } = await loadPlaybook(args.playbook)
-  const inventory = loadInventory(args.inventory)
-  const extraVars = parseExtraVars(args.extraVars ?? [])
-  const hosts = runHostNames(args, inventory, playbook).map((name) => {
-    const h = inventory.hosts.get(name)!
-    return { name, vars: { ...h.vars, ...extraVars }, groups: h.groups }
-  })
-  return listPlaybook(file, playbook, hosts, what, selectionOf(args), dirname(file))
-}
-
-/**
- * The run's report file as the way back reads it without `-e report=`: `kvmplay_report`, under
- * every other var, where an earlier run left one (kept, or the --report file).
- */
-const withReportVar = <H extends { vars: Record<string, unknown> }>(h: H, report: ReportTarget): H =>
-  report.previous === undefined ? h : { ...h, vars: { kvmplay_report: report.path, ...h.vars } }
 
 /** The SSH password of -k, asked once before any host: for hosts whose inventory gives none. */
 const sshPassword = (args: RunArgs) => (args.askPass ? askPassword('SSH password: ', '-k (--ask-pass)', "give the hosts' ansible_password in a vault instead") : undefined)
@@ -292,20 +249,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     // abandoned host's socket) must not keep the run from ending. Every connection is closed by now,
     // so this only ever cuts a straggler short.
     setTimeout(() => process.exit(process.exitCode), abort.signal.aborted ? 1000 : 3000).unref()
-    // A --check run plans: what it saw is not kept as what the hosts had.
-    if (!(prepared.report.kept && args.check)) {
-      const target = prepared.report
-      // Each guest's LAN reservation, where this run made them, in the report beside its NAT identity.
-      const written = writeReports(target, summary.sections, (text) => (reserved.length ? JSON.stringify(withReserved(JSON.parse(text), reserved), null, 2) + '\n' : text))
-      const note = written
-        ? target.kept
-          ? `report: kept in ${target.path} (the next run with this inventory and the way back read it; --report FILE writes it elsewhere)`
-          : `report: ${target.path}`
-        : target.kept
-          ? undefined
-          : `report: nothing written to ${target.path}: no task of this playbook records a report`
-      if (note && args.json) process.stderr.write(note + '\n')
-      else if (note) write(note)
-    }
+    const note = writeRunReport(prepared.report, summary.sections, reserved, args.check ?? false)
+    if (note && args.json) process.stderr.write(note + '\n')
+    else if (note) write(note)
   },
 }
