@@ -222,7 +222,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       write(reservationsLine(planned, args.json ?? false))
       reserved = planned.reservations
     }
-    const step = args.step ? stepPrompt() : undefined
+    // Under --json the questions go to stderr: stdout stays one JSON object a line.
+    const step = args.step ? stepPrompt(process.stdin, args.json ? process.stderr : process.stdout) : undefined
     const summary = await runPlaybook(prepared.playbook, prepared.hosts, {
       select: selectionOf(args),
       confirm: step?.confirm,
