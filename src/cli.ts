@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<void> {
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err
-      console.error(`kvmplay: ${msg}\nRun '${helpFor(argv)}' for usage.`)
+      console.error(`kvmplay: ${onceEach(msg)}\nRun '${helpFor(argv)}' for usage.`)
       process.exit(EXIT.BAD_INPUT)
     })
   skipHelpCache(cli)
@@ -41,6 +41,16 @@ const COMMANDS = new Set(['run', 'lab', 'reservations', 'recap'])
 function helpFor(argv: readonly string[]): string {
   const command = argv.find((a) => !a.startsWith('-'))
   return command !== undefined && COMMANDS.has(command) ? `kvmplay ${command} --help` : 'kvmplay --help'
+}
+
+/** "Unknown arguments: list-hots, listHots": yargs names each unknown flag twice (as typed, and camelCased); once is enough. */
+function onceEach(msg: string): string {
+  const m = /^(Unknown arguments?): (.*)$/.exec(msg)
+  if (!m) return msg
+  const names = m[2].split(', ')
+  const camel = (n: string) => n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+  const kept = names.filter((n) => !names.some((o) => o !== n && camel(o) === n))
+  return `Unknown argument${kept.length === 1 ? '' : 's'}: ${kept.map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ')}`
 }
 
 /**

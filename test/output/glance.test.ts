@@ -67,6 +67,7 @@ test('unknown arguments to run point to kvmplay run --help', () => {
   const { code, err } = kvmplay(['run', 'x.play.ts', '-i', 'h.yaml', '--lsit-hosts'])
   assert.is(code, 4)
   assert.match(err, "Run 'kvmplay run --help' for usage.")
+  assert.match(err, 'kvmplay: Unknown argument: --lsit-hosts\n', 'named once, as typed')
 })
 
 test.run()
