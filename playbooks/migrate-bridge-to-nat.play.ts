@@ -9,10 +9,13 @@
 // destroyed. In that order: `default` up before the guests move onto it, the
 // guests off br0 before br0 goes.
 //
-//   kvmplay run playbooks/migrate-bridge-to-nat.play.ts -i inventory.yaml -e report=migration.json
+//   kvmplay run playbooks/migrate-bridge-to-nat.play.ts -i inventory.yaml
+//
+// reads the report the migration with the same inventory kept (kvmplay's state directory, or the
+// --report FILE given again); -e report=FILE names another.
 //
 // Vars (play vars, inventory vars or -e):
-//   report         the migration report file (`kvmplay run … --report FILE`); left out: libvirt's stock
+//   report         the migration report file; left out: the one kvmplay keeps for the inventory (kvmplay_report), else libvirt's stock
 //                  default (virbr0, 192.168.122.1/24, DHCP .2–.254, NAT, autostarted) and every NIC on br0 moves
 //   remove_bridge  default true: the undo is whole (br0 and its files gone); false keeps br0, its files and
 //                  libvirt's br0 network, ready for the migration again
@@ -40,7 +43,9 @@ export default playbook({
     const untilReboot = flag(v.until_reboot ?? false, 'until_reboot')
     const confirmTimeout = v.confirm_timeout === undefined ? undefined : Number(v.confirm_timeout)
     const probes = (v.probes === undefined ? [] : Array.isArray(v.probes) ? v.probes : [v.probes]) as ProbeSpec[]
-    const report = v.report === undefined ? undefined : readMigrationReport(String(v.report))
+    // -e report=FILE, else the report kvmplay kept for this inventory (or --report's): kvmplay_report.
+    const file = v.report ?? v.kvmplay_report
+    const report = file === undefined ? undefined : readMigrationReport(String(file))
     const recorded = report && recordedNetwork(report, host.name, network)
     const from = { bridge }
     const to = { network }

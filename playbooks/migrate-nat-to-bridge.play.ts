@@ -6,8 +6,9 @@
 // static entry, or an address configured inside it, which it loses on br0:
 // such a guest moves only with --accept-static-guests), after it what is known
 // of its address; the migration report is printed after the recap, and
-// written with --report FILE (the way back reads it).
-//   kvmplay run playbooks/migrate-nat-to-bridge.play.ts -i inventory.yaml --report migration.json
+// kept for the inventory in kvmplay's state directory (or written to
+// --report FILE): the next run and the way back read it without a flag.
+//   kvmplay run playbooks/migrate-nat-to-bridge.play.ts -i inventory.yaml
 // Vars (-e, or the inventory's):
 //   confirm_timeout  seconds a host waits for the bridge's confirmation before it restores its
 //                    old network by itself (default 60)

@@ -8,7 +8,7 @@ import { labCommand } from './commands/lab.ts'
 import { runCommand } from './commands/run.ts'
 import { reservationsCommand } from './commands/reservations.ts'
 import { recapCommand } from './commands/recap.ts'
-import { EXIT } from './core/exit-codes.ts'
+import { EXIT, exitCodesLine } from './core/exit-codes.ts'
 
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv)
@@ -24,15 +24,33 @@ export async function main(argv: string[]): Promise<void> {
     .help()
     .alias('h', 'help')
     .version()
-    .epilogue('Docs: README.md. Exit codes: 0 ok, 1 error, 2 task failed, 3 host unreachable, 4 bad input.')
+    .epilogue(`Docs: README.md. ${exitCodesLine()}`)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err
-      console.error(`kvmplay: ${msg}\nRun 'kvmplay --help' for usage.`)
+      console.error(`kvmplay: ${onceEach(msg)}\nRun '${helpFor(argv)}' for usage.`)
       process.exit(EXIT.BAD_INPUT)
     })
   skipHelpCache(cli)
   await cli.parseAsync()
+}
+
+const COMMANDS = new Set(['run', 'lab', 'reservations', 'recap'])
+
+/** The help that explains a mistake: the command's own (`kvmplay run --help`) once a command is named. */
+function helpFor(argv: readonly string[]): string {
+  const command = argv.find((a) => !a.startsWith('-'))
+  return command !== undefined && COMMANDS.has(command) ? `kvmplay ${command} --help` : 'kvmplay --help'
+}
+
+/** "Unknown arguments: list-hots, listHots": yargs names each unknown flag twice (as typed, and camelCased); once is enough. */
+function onceEach(msg: string): string {
+  const m = /^(Unknown arguments?): (.*)$/.exec(msg)
+  if (!m) return msg
+  const names = m[2].split(', ')
+  const camel = (n: string) => n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+  const kept = names.filter((n) => !names.some((o) => o !== n && camel(o) === n))
+  return `Unknown argument${kept.length === 1 ? '' : 's'}: ${kept.map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ')}`
 }
 
 /**

@@ -14,7 +14,7 @@ import { libvirtFact } from '../src/facts/libvirt.ts'
 import { agentAddressesFact, natAddressesFact, neighboursFact } from '../src/facts/guests.ts'
 import type { AgentAddresses } from '../src/facts/guests.ts'
 import { afterMove, hasGuestAgent, natIdentities, recordNetwork } from '../src/guests/identity.ts'
-import { guestsSection } from '../src/guests/report.ts'
+import { assignmentWords, guestsSection } from '../src/guests/report.ts'
 import { interfaceName, libvirtName } from '../src/core/validate.ts'
 import { checkOptions, object, required, string } from '../src/core/shape.ts'
 import { taskOptionFields } from '../src/core/task-options-shape.ts'
@@ -47,7 +47,7 @@ export function recordGuests(opts: RecordGuestsOptions): { before: Task; after: 
       plan: (host, { state, nat }) => {
         const identities = natIdentities(host.name, state, network, nat)
         host.contribute?.(guestsSection, { phase: 'before', identities, network: recordNetwork(host.name, state, network), toBridge: bridge })
-        const list = identities.map((g) => `${g.guest} ${g.assignedBy}${g.address ? ` ${g.address}` : ''}`)
+        const list = identities.map((g) => `${g.guest} ${assignmentWords(g)}${g.address ? ` ${g.address}` : ''}`)
         return { steps: [], reason: identities.length ? `${identities.length} guest NIC(s) on ${network}: ${list.join(', ')}` : `no guest NIC on ${network}` }
       },
     },

@@ -28,12 +28,12 @@ export function readPasswordFile(path: string): string {
  * Asks on the terminal (/dev/tty, so a pipe on stdin does not matter), in raw
  * mode: what is typed is not echoed. Ctrl-C or Ctrl-D give up.
  */
-export function askPassword(prompt = 'BECOME password: '): Promise<string> {
+export function askPassword(prompt = 'BECOME password: ', flag = '-K (--ask-become-pass)', instead = 'use --become-password-file FILE'): Promise<string> {
   let fd: number
   try {
     fd = openSync('/dev/tty', 'r+')
   } catch {
-    throw new KvmplayError('usage', '-K (--ask-become-pass) needs a terminal to ask on; without one, use --become-password-file FILE')
+    throw new KvmplayError('usage', `${flag} needs a terminal to ask on; without one, ${instead}`)
   }
   const input = new ReadStream(fd)
   const output = new WriteStream(fd)
@@ -53,7 +53,7 @@ export function askPassword(prompt = 'BECOME password: '): Promise<string> {
       if (err) return reject(err)
       // CR and LF end the typing; a NUL (Ctrl-@) does not, and is refused as in any other password.
       try {
-        resolve(checkBecomePassword(typed, '-K (--ask-become-pass)', 'Type it again, without Ctrl-@.')!)
+        resolve(checkBecomePassword(typed, flag, 'Type it again, without Ctrl-@.')!)
       } catch (e) {
         reject(e)
       }
@@ -61,7 +61,7 @@ export function askPassword(prompt = 'BECOME password: '): Promise<string> {
     input.on('data', (chunk: Buffer) => {
       for (const ch of chunk.toString('utf8')) {
         if (ch === '\r' || ch === '\n') return end()
-        if (ch === '\u0003' || ch === '\u0004') return end(new KvmplayError('usage', 'no become password given (interrupted)'))
+        if (ch === '\u0003' || ch === '\u0004') return end(new KvmplayError('usage', `${flag}: no password given (interrupted)`))
         if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1)
         else typed += ch
       }

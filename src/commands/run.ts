@@ -1,24 +1,25 @@
 /** `kvmplay run PLAYBOOK -i INVENTORY`: the yargs face of the runner. */
 import { stdoutLines } from '../core/stdout-lines.ts'
+import { readReportTarget } from './report-file.ts'
 import { dirname } from 'node:path'
-import { readReportTarget, writeReports } from './report-file.ts'
+import { keptReport } from './report-state.ts'
 import type { Argv, CommandModule } from 'yargs'
 import { loadPlaybook } from '../core/load-playbook.ts'
-import { loadInventory, selectHosts } from '../inventory/index.ts'
+import { loadInventory } from '../inventory/index.ts'
 import { parseExtraVars } from '../core/extra-vars.ts'
 import { rolloutBatches, validateMaxFail } from '../core/rollout.ts'
 import { runPlaybook, DEFAULT_FORKS } from '../core/runner.ts'
 import type { RunHost } from '../core/runner.ts'
-import { humanReporter, jsonReporter } from '../core/report.ts'
+import { humanReporter, jsonReporter, outputWidth } from '../core/report.ts'
 import { liveReporter } from '../core/live-report.ts'
+import { tasksReporter } from '../core/tasks-report.ts'
 import { connect, targetFromVars } from '../connection/index.ts'
 import { closeJumpHosts } from '../connection/jump-hosts.ts'
 import { connectionHandover } from './connection-handover.ts'
 import { DEFAULT_MAX_HANDSHAKES, setMaxHandshakes } from '../connection/handshakes.ts'
 import { ensureOpenFiles, openFilesNeeded } from '../connection/open-files.ts'
-import { inSlice, parseSlice } from '../inventory/slice.ts'
 import { KvmplayError, BAD_INPUT_KINDS, isKvmplayError } from '../core/errors.ts'
-import { EXIT } from '../core/exit-codes.ts'
+import { EXIT, exitCodesLine } from '../core/exit-codes.ts'
 import { INTERRUPT_GRACE_MS } from '../core/interruption.ts'
 import { becomeFor, checkBecomeMethod } from '../connection/become-settings.ts'
 import { askPassword, readPasswordFile } from './become-password.ts'
@@ -31,8 +32,16 @@ import type { PlaybookReservations } from '../guests/reservations-spec.ts'
 import { withReserved } from '../guests/report-reserved.ts'
 import { checkTypesFirst, syntaxCheck } from './typecheck-step.ts'
 import { buildTasksFirst } from '../core/preflight.ts'
+import { ansibleFlagOptions, listing, selectionOf, withLoginDefaults } from './run-ansible-flags.ts'
+import type { AnsibleFlagArgs } from './run-ansible-flags.ts'
+import { listRun } from './run-list.ts'
+import { runHostNames } from './run-hosts.ts'
+import { withReportVar, writeRunReport } from './run-report.ts'
+import { stepPrompt } from './step-prompt.ts'
+import { configSources, withRunDefaults } from './run-config.ts'
+import { usingLine } from '../config/run-defaults.ts'
 
-export interface RunArgs extends RunReservationArgs {
+export interface RunArgs extends RunReservationArgs, AnsibleFlagArgs {
   playbook: string
   inventory: string
   check?: boolean
@@ -72,6 +81,9 @@ async function runPassword(args: RunArgs): Promise<string | undefined> {
   return args.askBecomePass ? askPassword() : undefined
 }
 
+/** The SSH password of -k, asked once before any host: for hosts whose inventory gives none. */
+const sshPassword = (args: RunArgs) => (args.askPass ? askPassword('SSH password: ', '-k (--ask-pass)', "give the hosts' ansible_password in a vault instead") : undefined)
+
 /** Everything that can be wrong with the input, found before any host is contacted. */
 export async function prepareRun(args: RunArgs) {
   await checkTypesFirst(args.playbook, args.typecheck)
@@ -80,31 +92,21 @@ export async function prepareRun(args: RunArgs) {
   const extraVars = parseExtraVars(args.extraVars ?? [])
   // The acknowledgment that guests configured inside may move (and lose their address): a run var editDomainInterface reads.
   if (args.acceptStaticGuests) extraVars.accept_static_guests = true
-  // The report file: its directory must exist, and a file already there must be a report (an earlier run's), before any host is touched.
-  const report = args.report === undefined ? undefined : readReportTarget(args.report)
-  let names = selectHosts(inventory, playbook.hosts)
-  if (args.limit) {
-    const limited = new Set(selectHosts(inventory, args.limit))
-    names = names.filter((n) => limited.has(n))
-  }
-  if (names.length === 0) {
-    throw new KvmplayError(
-      'usage',
-      `no host of ${args.inventory} matches the playbook's hosts '${playbook.hosts}'${args.limit ? ` and --limit '${args.limit}'` : ''}; known hosts: ${[...inventory.hosts.keys()].slice(0, 20).join(', ') || 'none'}`,
-    )
-  }
-  // After --limit, so that N workers with the same limit cover its hosts once; a slice may be empty (its recap then says so).
-  if (args.slice !== undefined) names = inSlice(names, parseSlice(args.slice))
+  // --report FILE: its directory must exist, and a file already there must be a report (an earlier run's), before any host is touched.
+  // Without --report: the inventory's report kept in kvmplay's state directory (report-state.ts), read back if there is one.
+  const report = args.report === undefined ? keptReport(args.inventory) : readReportTarget(args.report)
+  const names = runHostNames(args, inventory, playbook)
   if (args.serial !== undefined) rolloutBatches(names, args.serial)
   if (args.maxFailPercentage !== undefined) validateMaxFail(args.maxFailPercentage)
   if (args.becomeMethod !== undefined) checkBecomeMethod(args.becomeMethod, '--become-method')
   // A playbook loaded from a file: its reservations' shape is checked by resolveSpec, field by field.
   const reservations = runReservationsSpec(args, playbook.reservations as PlaybookReservations | undefined, dirname(file))
   const password = await runPassword(args)
+  const loginPassword = await sshPassword(args)
   const cliBecome = { become: args.become, becomeMethod: args.becomeMethod, becomeUser: args.becomeUser }
   const hosts: RunHost[] = names.map((name) => {
-    const h = inventory.hosts.get(name)!
-    const vars = { ...h.vars, ...playbook.vars, ...extraVars }
+    const h = withReportVar(inventory.hosts.get(name)!, report)
+    const vars = withLoginDefaults({ ...h.vars, ...playbook.vars, ...extraVars }, args)
     const target = targetFromVars(name, vars, {
       knownHostsFile: args.knownHosts,
       acceptNewHostKeys: args.acceptNewHostKeys,
@@ -113,6 +115,7 @@ export async function prepareRun(args: RunArgs) {
       sshConfigFile: args.sshConfig,
     })
     if (target.kind !== 'ssh') return { name, vars: h.vars, groups: h.groups, target }
+    target.password ??= loginPassword
     target.become = becomeFor(name, vars, playbook, cliBecome, password)
     // A task's own keywords over the play's, under the host's vars (Ansible's order).
     const targetFor = (task: TaskBecome) => ({ ...target, become: becomeFor(name, vars, { ...playbook, ...defined(task) }, cliBecome, password) })
@@ -126,11 +129,9 @@ export async function prepareRun(args: RunArgs) {
   return { playbook, file, hosts, extraVars, reservations, report }
 }
 
-export const runCommand: CommandModule<object, RunArgs> = {
-  command: 'run <playbook>',
-  describe: 'Converge the hosts of an inventory with a TypeScript playbook',
-  builder: (y) =>
-    reservationOptions(y as Argv)
+/** run's options and help; the config files' values go under them (withRunDefaults). */
+const runOptions = (y: Argv): Argv<RunArgs> =>
+  ansibleFlagOptions(reservationOptions(y))
       .positional('playbook', { type: 'string', demandOption: true, describe: 'Playbook file (*.play.ts), loaded as it is' })
       .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Ansible inventory (YAML or INI)' })
       .option('check', { alias: 'C', type: 'boolean', describe: 'Plan only: report what would change, change nothing' })
@@ -155,7 +156,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('become-user', { type: 'string', describe: 'Whom to become (default root)' })
       .option('ask-become-pass', { alias: 'K', type: 'boolean', describe: 'Ask for the become password once, on the terminal (no echo), for every host' })
       .option('become-password-file', { type: 'string', describe: 'Read the become password from the first line of this file' })
-      .option('report', { type: 'string', describe: "Write the run's report file here (the migration report: each guest's NAT identity before the move, its address after, the NAT network's XML and static entries), keeping what an earlier run's file recorded" })
+      .option('report', { type: 'string', describe: "Write the run's report file here (the migration report: each guest's NAT identity before the move, its address after, the NAT network's XML and static entries), keeping what an earlier run's file recorded", defaultDescription: 'kept in $XDG_STATE_HOME/kvmplay/reports, one per inventory' })
       .option('typecheck', { type: 'boolean', default: true, describe: 'Type-check the playbook with the TypeScript compiler before anything runs; --no-typecheck skips it (the options of its tasks are checked still)' })
       .option('syntax-check', { type: 'boolean', describe: 'Only check the playbook — its types, then its tasks and their options — and exit; no host is contacted' })
       .option('accept-static-guests', { type: 'boolean', describe: 'Move guests whose address is configured inside them (no lease, no static entry) off the NAT network anyway: they keep it on the bridge and are unreachable until changed from their console' })
@@ -165,11 +166,22 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example("$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --serial 1,25%", 'one canary host, then a quarter of the fleet at a time')
       .example('$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --reservations-range 198.51.100.50-198.51.100.99 --reservations-format dnsmasq --reservations-out guests.conf', "the LAN DHCP server's reservations, checked before anything moves")
       .example('$0 run migrate-nat-to-bridge.play.ts -i hosts.yaml --report migration.json', "the migration, with each guest's NAT identity and new address in migration.json")
-      .example('$0 run site.play.ts -i hosts.yaml -b -K', 'log in as ansible_user, sudo to root, the password asked once') as unknown as Argv<RunArgs>,
+      .example('$0 run site.play.ts -i hosts.yaml -b -K', 'log in as ansible_user, sudo to root, the password asked once')
+      .epilogue(exitCodesLine()) as unknown as Argv<RunArgs>
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run <playbook>',
+  describe: 'Converge the hosts of an inventory with a TypeScript playbook',
+  builder: (y) => withRunDefaults(runOptions(y)),
   handler: async (args) => {
     let prepared
     try {
       if (args.syntaxCheck) return await syntaxCheck(args)
+      const what = listing(args)
+      if (what) {
+        for (const line of await listRun(args, what)) console.log(line)
+        return
+      }
       prepared = await prepareRun(args)
     } catch (err) {
       const e = err as Error & { exitCode?: number }
@@ -177,10 +189,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
       throw e
     }
     const write = stdoutLines()
-    const human = { diff: args.diff ?? false, verbose: args.verbose ?? 0, color: process.stdout.isTTY === true && !process.env.NO_COLOR }
+    // As ansible-playbook -v says which ansible.cfg it read: here every file (and ANSIBLE_* variables) an option came from.
+    if (args.verbose > 0 && !args.json) for (const source of configSources()) write(usingLine(source))
+    const human = { diff: args.diff ?? false, verbose: args.verbose ?? 0, color: process.stdout.isTTY === true && !process.env.NO_COLOR, width: outputWidth() }
     // On a terminal: a live progress line under the task lines that matter; elsewhere plain lines, every task's.
-    const live = !args.json && (args.progress ?? process.stdout.isTTY === true) ? liveReporter(human) : undefined
-    const onEvent = args.json ? jsonReporter(write) : live ? live.onEvent : humanReporter({ ...human, write })
+    // --step asks on the terminal: no live line redrawn over its questions; --output tasks prints blocks, not a stream.
+    const grouped = args.output === 'tasks'
+    const live = !args.json && !args.step && !grouped && (args.progress ?? process.stdout.isTTY === true) ? liveReporter(human) : undefined
+    const onEvent = args.json ? jsonReporter(write) : grouped ? tasksReporter({ ...human, write }) : live ? live.onEvent : humanReporter({ ...human, write })
     // Ctrl-C / SIGTERM: start no new host or task, give what runs a few seconds, then abandon it
     // (interruption.ts); again: abandon it now; a third time: quit with no recap.
     const abort = new AbortController()
@@ -217,7 +233,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
       write(reservationsLine(planned, args.json ?? false))
       reserved = planned.reservations
     }
+    // Under --json the questions go to stderr: stdout stays one JSON object a line.
+    const step = args.step ? stepPrompt(process.stdin, args.json ? process.stderr : process.stdout) : undefined
     const summary = await runPlaybook(prepared.playbook, prepared.hosts, {
+      select: selectionOf(args),
+      confirm: step?.confirm,
       signal: abort.signal,
       abandonSignal: abandon.signal,
       serial: args.serial,
@@ -232,6 +252,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       onProgress: live?.onProgress,
     }).finally(async () => {
       live?.stop()
+      step?.close()
       await handover.closeRest()
       await closeJumpHosts()
     })
@@ -240,12 +261,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     // abandoned host's socket) must not keep the run from ending. Every connection is closed by now,
     // so this only ever cuts a straggler short.
     setTimeout(() => process.exit(process.exitCode), abort.signal.aborted ? 1000 : 3000).unref()
-    if (prepared.report) {
-      // Each guest's LAN reservation, where this run made them, in the report beside its NAT identity.
-      const written = writeReports(prepared.report, summary.sections, (text) => (reserved.length ? JSON.stringify(withReserved(JSON.parse(text), reserved), null, 2) + '\n' : text))
-      const note = written ? `report: ${prepared.report.path}` : `report: nothing written to ${prepared.report.path}: no task of this playbook records a report`
-      if (args.json) process.stderr.write(note + '\n')
-      else write(note)
-    }
+    const note = writeRunReport(prepared.report, summary.sections, reserved, args.check ?? false)
+    if (note && args.json) process.stderr.write(note + '\n')
+    else if (note) write(note)
   },
 }

@@ -16,3 +16,16 @@ export const EXIT = {
   /** Interrupted (Ctrl-C, SIGTERM): no new host or task was started after it. */
   INTERRUPTED: 99,
 } as const
+
+/** What each code means, in the words of --help (one table, so a code added above is listed there too). */
+export const EXIT_MEANINGS: Record<(typeof EXIT)[keyof typeof EXIT], string> = {
+  0: 'ok',
+  1: 'kvmplay failed',
+  2: 'a task failed',
+  3: 'a host unreachable',
+  4: 'bad input (nothing touched)',
+  99: 'interrupted (Ctrl-C, SIGTERM)',
+}
+
+/** "Exit codes: 0 ok, 1 kvmplay failed, …": every code, for the help's epilogue. */
+export const exitCodesLine = (): string => `Exit codes: ${Object.entries(EXIT_MEANINGS).map(([code, meaning]) => `${code} ${meaning}`).join(', ')}.`

@@ -49,7 +49,32 @@ export class PlayProgress {
 export interface Interrupted {
   /** The task it was in when abandoned; absent when it stopped between two tasks. */
   task?: string
+  /** The tasks that ran to a result before (in order; handlers too). */
+  ran?: string[]
   notRun: string[]
+}
+
+/**
+ * How each host's play ended where it did not run to its end, in words a
+ * report section can put after the host's name: "was interrupted in 'x'",
+ * "was stopped by the interruption before 'y'", "failed in 'x'", "could not
+ * be reached", "was not started (…)".
+ */
+export function playEndings(
+  interrupted: Readonly<Record<string, Interrupted>>,
+  failedIn: Readonly<Record<string, string>>,
+  unreachable: readonly string[],
+  untouched: readonly string[],
+  stopReason?: string,
+): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const h of untouched) out[h] = `was not started (${stopReason ?? 'stopped'})`
+  for (const h of unreachable) out[h] = 'could not be reached'
+  for (const [h, task] of Object.entries(failedIn)) out[h] = `failed in '${task}'`
+  for (const [h, i] of Object.entries(interrupted)) {
+    out[h] = i.task ? `was interrupted in '${i.task}'` : `was stopped by the interruption${i.notRun.length ? ` before '${i.notRun[0]}'` : ''}`
+  }
+  return out
 }
 
 /**

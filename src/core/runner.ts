@@ -23,9 +23,11 @@ import type { HostRecap, RunEvent, TaskResult } from './result.ts'
 import { runSteps } from './run-steps.ts'
 import { SectionContributions } from './section.ts'
 import type { ReportSection } from './section.ts'
-import { abandonment, PlayProgress } from './interruption.ts'
+import { abandonment, playEndings, PlayProgress } from './interruption.ts'
 import type { Interrupted } from './interruption.ts'
 import { reportedDiff } from './secret-diff.ts'
+import { selectTasks } from './task-selection.ts'
+import type { TaskSelection } from './task-selection.ts'
 
 export interface RunHost {
   name: string
@@ -56,6 +58,10 @@ export interface RunOptions {
   /** Aborted on a second signal: the hosts still at work are abandoned at once. */
   abandonSignal?: AbortSignal
   interruptGraceMs?: number
+  /** --tags, --skip-tags, --start-at-task (task-selection.ts). */
+  select?: TaskSelection
+  /** --step: asked before each task (and handler) on each host; false: the task is not run, and reported skipped. */
+  confirm?: (host: string, task: string) => Promise<boolean>
 }
 
 export interface RunSummary {
@@ -131,7 +137,8 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
     }
     progress('connecting')
     try {
-      playProgress.stopped = (await runHost(play, host, check, record, stopped, stepHost, progress, (tasks) => playProgress.planned(tasks))) === 'stopped'
+      const choice = { select: opts.select, confirm: opts.confirm && ((task: string) => opts.confirm!(h.name, task)) }
+      playProgress.stopped = (await runHost(play, host, check, record, stopped, stepHost, progress, (tasks) => playProgress.planned(tasks), choice)) === 'stopped'
       playProgress.finished = true
     } catch (err) {
       playProgress.finished = true
@@ -188,13 +195,17 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
   const untouched = hosts.map((h) => h.name).filter((n) => !begun.has(n))
   for (const n of untouched) delete recap[n]
   const interrupted: Record<string, Interrupted> = {}
+  const ran = (host: string) => results.filter((r) => r.host === host).map((r) => r.task)
   for (const [name, p] of plays) {
-    if (abandoned.has(name)) interrupted[name] = { ...(p.current ? { task: p.current } : {}), notRun: p.notRun() }
-    else if (p.stopped) interrupted[name] = { notRun: p.notRun() }
+    if (abandoned.has(name)) interrupted[name] = { ...(p.current ? { task: p.current } : {}), ran: ran(name), notRun: p.notRun() }
+    else if (p.stopped) interrupted[name] = { ran: ran(name), notRun: p.notRun() }
   }
+  const failedIn = Object.fromEntries(results.filter((r) => r.status === 'failed' || r.status === 'rolled_back').map((r) => [r.host, r.task]))
+  const unreachable = Object.keys(recap).filter((h) => recap[h].unreachable > 0)
+  const ended = playEndings(interrupted, failedIn, unreachable, untouched, stopReason)
   const durationMs = performance.now() - started
   const exitCode = stopped() ? EXIT.INTERRUPTED : untouched.length && exitCodeOf(results, recap) === EXIT.OK ? EXIT.TASK_FAILED : exitCodeOf(results, recap)
-  const sections = contributions.results(check, opts.previousReport)
+  const sections = contributions.results(check, opts.previousReport, ended)
   for (const { section, result } of sections) emit({ type: 'section', section: section.name, data: result, text: section.render(result) })
   emit({ type: 'recap', hosts: recap, untouched, ...(Object.keys(interrupted).length ? { interrupted } : {}), stopReason, exitCode, durationMs })
   return { results, recap, untouched, interrupted, stopReason, exitCode, durationMs, sections }
@@ -213,6 +224,7 @@ async function runHost(
   stepHost: (task: Task) => StepHost = () => host,
   progress: (task: string) => void = () => {},
   planned: (tasks: string[]) => void = () => {},
+  choice: { select?: TaskSelection; confirm?: (task: string) => Promise<boolean> } = {},
 ): Promise<'done' | 'failed' | 'stopped'> {
   const result = (task: Task, handler: boolean, started: number, fields: Partial<TaskResult> & Pick<TaskResult, 'status'>): TaskResult => ({
     host: host.name,
@@ -230,6 +242,7 @@ async function runHost(
   const started = performance.now()
   try {
     tasks = await tasksFor(play, host)
+    if (choice.select) tasks = selectTasks(tasks, choice.select, `the tasks of ${host.name}`)
     planned(tasks.map((t) => t.name))
     for (const t of [...tasks, ...Object.values(play.handlers)]) await t.prepare?.(host)
   } catch (err) {
@@ -268,6 +281,10 @@ async function runHost(
     progress(task.name)
     const t0 = performance.now()
     try {
+      if (choice.confirm && !(await choice.confirm(task.name))) {
+        record(result(task, handler, t0, { status: 'skipped', reason: 'not run: answered no at --step' }))
+        return true
+      }
       if (task.when && !(await task.when(host))) {
         record(result(task, handler, t0, { status: 'skipped', reason: 'condition (when) is false' }))
         return true

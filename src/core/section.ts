@@ -21,9 +21,11 @@ export interface ReportSection<C = any, R = any> {
    * them; `previous` is the user's report file as it was before the run
    * (`--report FILE`, undefined: none), so a later run keeps and brings up
    * to date what an earlier one recorded — in the file, the event and the
-   * printout alike.
+   * printout alike. `ended` says, of each host whose play did not run to its
+   * end, how it ended ("failed in 'x'", "was interrupted in 'x'"), so a
+   * section can say why a host's part is missing without guessing.
    */
-  combine(contributions: readonly Contribution<C>[], check: boolean, previous?: string): R
+  combine(contributions: readonly Contribution<C>[], check: boolean, previous?: string, ended?: Readonly<Record<string, string>>): R
   /** The lines printed after the recap (human output). */
   render(result: R): string[]
   /** The content of the user's report file (`--report FILE`), from the run's result. Sections without it write no file. */
@@ -41,7 +43,7 @@ export class SectionContributions {
   }
 
   /** Each section with its result. */
-  results(check: boolean, previous?: string): { section: ReportSection; result: unknown }[] {
-    return [...this.bySection].map(([section, list]) => ({ section, result: section.combine(list, check, section.file ? previous : undefined) }))
+  results(check: boolean, previous?: string, ended?: Readonly<Record<string, string>>): { section: ReportSection; result: unknown }[] {
+    return [...this.bySection].map(([section, list]) => ({ section, result: section.combine(list, check, section.file ? previous : undefined, ended) }))
   }
 }

@@ -11,4 +11,5 @@ export const taskOptionFields: Fields<TaskOptions> = {
   become: boolean,
   becomeMethod: literal('sudo', 'su', 'doas'),
   becomeUser: string,
+  tags: oneOf(string, listOf(string)),
 }

@@ -147,6 +147,11 @@ export interface TaskOptions {
   become?: boolean
   becomeMethod?: 'sudo' | 'su' | 'doas'
   becomeUser?: string
+  /**
+   * Ansible's task tags, for `--tags` / `--skip-tags` (task-selection.ts): `'always'` runs
+   * unless skipped by name, `'never'` only when one of its tags is asked for.
+   */
+  tags?: string | string[]
 }
 
 /** A task's own become keywords, where it has any. */
@@ -167,6 +172,8 @@ export interface Task {
   readonly onChange: readonly Task[]
   readonly when?: (host: Host) => boolean | Promise<boolean>
   readonly become?: TaskBecome
+  /** Its tags (TaskOptions.tags); none: Ansible's `untagged`. */
+  readonly tags?: readonly string[]
   /** The staging key whose files this task puts in place (applyBridge: `bridge br0`); see Plan.stage. */
   readonly takesStaged?: string
 }
@@ -221,6 +228,7 @@ export function defineTask<const R extends FactRequests = Record<string, never>>
     onChange: list(opts.onChange),
     when: opts.when,
     become: taskBecome(opts),
+    ...(opts.tags === undefined ? {} : { tags: list(opts.tags) }),
     ...(spec.takesStaged ? { takesStaged: spec.takesStaged } : {}),
   }
 }

@@ -24,6 +24,8 @@ export interface GuestsResult {
   report: MigrationReport
   /** NICs found on the bridge whose NAT identity neither this run nor the previous report file recorded. */
   later: AfterMove[]
+  /** How the play ended on hosts where it did not run to its end (section.ts): why a guest's "after" is missing. */
+  ended?: Record<string, string>
 }
 
 const key = (g: { host: string; guest: string; mac: string }) => `${g.host}\0${g.guest}\0${g.mac}`
@@ -61,13 +63,19 @@ const how: Record<NatIdentity['assignedBy'], string> = {
   none: 'no address known',
 }
 
+/** How a guest NIC got its NAT address, in words ("none" alone read as a bug: it means no lease, static entry or neighbour entry names it). */
+export const assignmentWords = (g: Pick<NatIdentity, 'assignedBy'>): string =>
+  g.assignedBy === 'none' ? 'no address known (no lease, static entry or neighbour entry)' : how[g.assignedBy]
+
 function describeBefore(g: NatIdentity): string {
   const details = [g.hostname, g.leaseExpiry ? `lease until ${g.leaseExpiry}` : '', g.seen === undefined ? g.state : g.seen ? 'answers' : 'does not answer'].filter(Boolean)
   return `${how[g.assignedBy]}${g.address ? ` ${g.address}` : ''} (${details.join(', ')})`
 }
 
-function describeAfter(g: GuestReport, check: boolean): string {
-  if (!g.after) return check ? `would move to ${g.toBridge}` : `${g.toBridge}: not recorded (the host's play stopped before it could be: see its failed task; a later run with --report brings it up to date)`
+function describeAfter(g: GuestReport, check: boolean, ended: Readonly<Record<string, string>> = {}): string {
+  // Why it is missing, as the run knows it: never a failed task the host did not have.
+  const why = ended[g.host] ? `the play of ${g.host} ${ended[g.host]}` : `the play of ${g.host} ended before it could be`
+  if (!g.after) return check ? `would move to ${g.toBridge}` : `${g.toBridge}: not recorded (${why}; the next run brings it up to date)`
   return `${g.toBridge}: ${g.after.source === 'unknown' ? 'unknown yet' : `${g.after.address} (${g.after.source === 'guest-agent' ? 'guest agent' : 'neighbour table'})`}`
 }
 
@@ -82,10 +90,10 @@ function render(r: GuestsResult): string[] {
   const w = (xs: string[]) => Math.max(...xs.map((x) => x.length))
   const hw = w([...rows, ...r.later].map((g) => g.host))
   const gw = w([...rows, ...r.later].map((g) => g.guest))
-  for (const g of rows) lines.push(`${g.host.padEnd(hw)}  ${g.guest.padEnd(gw)}  ${g.mac}  ${g.network}: ${describeBefore(g)} → ${describeAfter(g, r.check)}`)
+  for (const g of rows) lines.push(`${g.host.padEnd(hw)}  ${g.guest.padEnd(gw)}  ${g.mac}  ${g.network}: ${describeBefore(g)} → ${describeAfter(g, r.check, r.ended)}`)
   for (const m of r.later) {
     const now = m.after.source === 'unknown' ? 'unknown yet' : `${m.after.address} (${m.after.source === 'guest-agent' ? 'guest agent' : 'neighbour table'})`
-    lines.push(`${m.host.padEnd(hw)}  ${m.guest.padEnd(gw)}  ${m.mac}  on ${m.toBridge} already (its NAT identity was recorded by an earlier run: give its report file with --report) → ${m.toBridge}: ${now}`)
+    lines.push(`${m.host.padEnd(hw)}  ${m.guest.padEnd(gw)}  ${m.mac}  on ${m.toBridge} already (its NAT identity was recorded by an earlier run whose report this run did not find — kept per inventory, so another -i, or a --report FILE of its own: give that file with --report) → ${m.toBridge}: ${now}`)
   }
   const losing = rows.filter((g) => g.assignedBy === 'configured-inside')
   for (const g of losing) lines.push(`LOSES ITS ADDRESS: ${losesAddressAdvice(g, g.toBridge ?? 'the bridge')}`)
@@ -121,8 +129,8 @@ export function mergeReports(current: Pick<GuestsResult, 'report' | 'later'>, pr
 
 export const guestsSection: ReportSection<GuestsContribution, GuestsResult> = {
   name: 'guests',
-  combine: (contributions, check, previous) => {
-    const result = combine(contributions, check)
+  combine: (contributions, check, previous, ended) => {
+    const result = { ...combine(contributions, check), ...(ended && Object.keys(ended).length ? { ended: { ...ended } } : {}) }
     return previous === undefined ? result : overPrevious(result, parseReportFile(previous, 'the --report file'))
   },
   render,

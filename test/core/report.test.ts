@@ -123,8 +123,8 @@ test('a batch line names its place in the rollout and its hosts', () => {
 test('the recap gives each host its counts, then the duration and exit code', () => {
   assert.equal(human([play(), recap()]).slice(1), [
     '\nRECAP',
-    'hv1           ok=3          changed=1     failed=0      unreachable=0 skipped=0    ',
-    'hypervisor-2  ok=4          changed=0     failed=0      unreachable=0 skipped=0    ',
+    'hv1           ok=3          changed=1     failed=0      unreachable=0 skipped=0',
+    'hypervisor-2  ok=4          changed=0     failed=0      unreachable=0 skipped=0',
     '(1.23 s, exit 0)',
   ])
 })

@@ -36,7 +36,8 @@ cut.before(async () => {
 })
 
 cut('--check shows the cutover plan — the change, what the rollback restores, the timeout — and arms nothing', async () => {
-  const res = kvmplay(['run', CUTOVER, '-i', inventory, '-e', `confirm_timeout=${TIMEOUT}`, '--check', '-l', 'h1'])
+  // -v: the plan's detail is cut to the terminal's width without it.
+  const res = kvmplay(['run', CUTOVER, '-i', inventory, '-e', `confirm_timeout=${TIMEOUT}`, '--check', '-l', 'h1', '-v'])
   assert.is(res.code, 0, res.out + res.err)
   assert.match(res.out, `link set eth0 master br0; addr add ${NET}.1.2/24 dev br0; addr flush dev eth0 scope global`)
   assert.match(res.out, `Rollback unless confirmed within ${TIMEOUT} s restores: no br0; eth0 ${NET}.1.2/24; default via ${NET}.1.1 dev eth0`)

@@ -93,7 +93,7 @@ test('the report file: a later run that finds the guests on br0 keeps what the f
   const second = guestsSection.combine([{ host: 'h1', value: { phase: 'after', moved: seen } }], false)
   assert.equal(second.report.guests, [])
   assert.is(second.later.length, 4)
-  assert.match(guestsSection.render(second).join('\n'), 'on br0 already (its NAT identity was recorded by an earlier run: give its report file with --report) → br0: 192.168.122.204 (neighbour table)')
+  assert.match(guestsSection.render(second).join('\n'), 'on br0 already (its NAT identity was recorded by an earlier run whose report this run did not find — kept per inventory, so another -i, or a --report FILE of its own: give that file with --report) → br0: 192.168.122.204 (neighbour table)')
   const merged = mergeReports(second, first)
   assert.equal(merged.guests.map((g) => [g.guest, g.assignedBy, g.address, g.after]), [
     ['vm1', 'lease', '192.168.122.114', { source: 'unknown' }],
