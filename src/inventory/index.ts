@@ -1,10 +1,28 @@
-/** Loads an Ansible inventory file, YAML or INI. */
-import { readFileSync } from 'node:fs'
+/**
+ * Loads an Ansible inventory as users keep it: a file (YAML, INI), an
+ * executable script (dynamic.ts) or a directory of them (directory.ts), with
+ * the group_vars/ and host_vars/ beside it and beside the playbook
+ * (vars-dirs.ts), vaulted values and files decrypted (vault.ts).
+ */
+import { readFileSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { isMap, parseDocument } from 'yaml'
 import { KvmplayError } from '../core/errors.ts'
-import { parseIniInventory } from './ini.ts'
-import { parseYamlInventory } from './yaml.ts'
+import { RawInventory, buildInventory } from './build.ts'
+import { inventorySources } from './directory.ts'
+import { isInventoryScript, readScriptInventory } from './dynamic.ts'
+import { parseIniInventory, readIniInventory } from './ini.ts'
+import { VarsDirs } from './vars-dirs.ts'
+import type { VaultSecret } from './vault.ts'
+import { parseYamlInventory, readYamlInventory } from './yaml.ts'
 import type { Inventory } from './types.ts'
+
+export interface LoadOptions {
+  /** The playbook's directory: its group_vars/ and host_vars/ win over the inventory's. */
+  playbookDir?: string
+  /** The vault passwords given (--vault-password-file, --ask-vault-pass, --vault-id). */
+  vault?: readonly VaultSecret[]
+}
 
 export type InventoryFormat = 'yaml' | 'ini'
 
@@ -31,19 +49,31 @@ export function parseInventory(text: string, source: string, format: InventoryFo
   return format === 'yaml' ? parseYamlInventory(text, source) : parseIniInventory(text, source)
 }
 
-export function loadInventory(path: string): Inventory {
+function readSource(path: string, secrets: readonly VaultSecret[]): RawInventory {
+  if (isInventoryScript(path)) return readScriptInventory(path, secrets)
   let text: string
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    const why =
-      code === 'ENOENT' ? 'does not exist'
-      : code === 'EISDIR' ? 'is a directory (inventory directories are not supported)'
-      : `cannot be read (${(err as Error).message})`
-    throw new KvmplayError('inventory', `inventory file ${path} ${why}; pass -i with an existing inventory file (Ansible YAML or INI)`, { cause: err })
+    throw new KvmplayError('inventory', `inventory file ${path} cannot be read (${(err as Error).message})`, { cause: err })
   }
-  return parseInventory(text, path)
+  return detectFormat(text, path) === 'yaml' ? readYamlInventory(text, path, secrets) : readIniInventory(text, path)
+}
+
+export function loadInventory(path: string, opts: LoadOptions = {}): Inventory {
+  const stat = statSync(path, { throwIfNoEntry: false })
+  if (!stat) throw new KvmplayError('inventory', `inventory ${path} does not exist; pass -i with an existing inventory: a file (Ansible YAML or INI), a script or a directory of them`)
+  const secrets = opts.vault ?? []
+  let raw: RawInventory
+  if (stat.isDirectory()) {
+    raw = new RawInventory(path)
+    const sources = inventorySources(path)
+    if (sources.length === 0) throw new KvmplayError('inventory', `inventory directory ${path} holds no inventory source (hidden files, group_vars/, host_vars/ and names ending in .ini, .cfg, .md, .txt, ~ … are left out, as Ansible leaves them out)`)
+    for (const source of sources) raw.merge(readSource(source, secrets))
+  } else raw = readSource(path, secrets)
+  // Beside a file: its directory's group_vars/; an inventory directory: its own.
+  const base = stat.isDirectory() ? path : dirname(path)
+  return buildInventory(raw, { inventory: [base], playbook: opts.playbookDir ? [opts.playbookDir] : [], dirs: new VarsDirs(secrets) })
 }
 
 export { selectHosts } from './limit.ts'

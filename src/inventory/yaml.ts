@@ -15,6 +15,8 @@ import type { Document, Node, YAMLMap } from 'yaml'
 import { RawInventory, buildInventory } from './build.ts'
 import { parseHostEntry } from './hostnames.ts'
 import type { Inventory } from './types.ts'
+import type { VaultSecret } from './vault.ts'
+import { revealVaultTags } from './vault-yaml.ts'
 
 const GROUP_KEYS = ['hosts', 'children', 'vars']
 const VARS = 'a mapping of variable names to values'
@@ -27,14 +29,24 @@ function describe(node: unknown): string {
   return typeof node.value === 'string' ? `the string ${JSON.stringify(node.value)}` : `the ${typeof node.value} ${String(node.value)}`
 }
 
-export function parseYamlInventory(text: string, source: string): Inventory {
-  const lines = new LineCounter()
-  const doc = parseDocument(text, {
+/** YAML as Ansible (PyYAML) reads it: 1.1, dates left as strings. Vars files let a repeated key win (PyYAML's warning), inventories refuse it. */
+export function parseYaml11(text: string, lines: LineCounter, uniqueKeys: boolean): Document.Parsed {
+  return parseDocument(text, {
     lineCounter: lines,
     version: '1.1',
-    uniqueKeys: true,
+    uniqueKeys,
     customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
   })
+}
+
+export function parseYamlInventory(text: string, source: string, secrets: readonly VaultSecret[] = []): Inventory {
+  return buildInventory(readYamlInventory(text, source, secrets))
+}
+
+/** The file's groups, hosts and vars (`!vault` values decrypted with `secrets`), to build alone or with other sources. */
+export function readYamlInventory(text: string, source: string, secrets: readonly VaultSecret[] = []): RawInventory {
+  const lines = new LineCounter()
+  const doc = parseYaml11(text, lines, true)
   const raw = new RawInventory(source)
   const lineOf = (node: unknown, holder?: unknown): number => {
     const range = (node as Node | null)?.range ?? (holder as Node | null)?.range
@@ -52,6 +64,7 @@ export function parseYamlInventory(text: string, source: string): Inventory {
     const what = syntax.code === 'MULTIPLE_DOCS' ? "one YAML document is expected (found a second '---')" : syntax.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
     raw.fail(syntax.linePos?.[0].line ?? 1, `not valid YAML: ${what}`)
   }
+  revealVaultTags(doc, secrets, source, lines)
 
   /** A mapping, or undefined for an empty value (`hosts:` with nothing after it), as Ansible takes it. */
   const mapping = (node: unknown, holder: unknown, what: string): YAMLMap | undefined => {
@@ -119,5 +132,5 @@ export function parseYamlInventory(text: string, source: string): Inventory {
   }
   const groups = mapping(top, undefined, "the inventory must be a mapping of group names, such as 'all:'")
   for (const pair of groups?.items ?? []) group(nameOf(pair.key, 'a top-level group name'), pair.value, pair.key)
-  return buildInventory(raw)
+  return raw
 }
