@@ -29,8 +29,12 @@ import { planRunReservations } from '../guests/reservations-run.ts'
 import type { RunReservations } from '../guests/reservations-run.ts'
 import type { PlaybookReservations } from '../guests/reservations-spec.ts'
 import { withReserved } from '../guests/report-reserved.ts'
+import { vaultSecrets } from './vault-passwords.ts'
+import type { VaultArgs } from './vault-passwords.ts'
+import { keepVaultValuesOut } from './vault-redact.ts'
+import { revealedVaultValues } from '../inventory/vault.ts'
 
-export interface RunArgs extends RunReservationArgs {
+export interface RunArgs extends RunReservationArgs, VaultArgs {
   playbook: string
   inventory: string
   check?: boolean
@@ -71,7 +75,9 @@ async function runPassword(args: RunArgs): Promise<string | undefined> {
 /** Everything that can be wrong with the input, found before any host is contacted. */
 export async function prepareRun(args: RunArgs) {
   const { playbook, file } = await loadPlaybook(args.playbook)
-  const inventory = loadInventory(args.inventory)
+  // group_vars/ and host_vars/ beside the playbook too, as ansible-playbook reads them; vaulted values decrypted now, so that a wrong password stops the run before any host.
+  const inventory = loadInventory(args.inventory, { playbookDir: dirname(file), vault: await vaultSecrets(args) })
+  if (revealedVaultValues().size) keepVaultValuesOut()
   const extraVars = parseExtraVars(args.extraVars ?? [])
   // The acknowledgment that guests configured inside may move (and lose their address): a run var editDomainInterface reads.
   if (args.acceptStaticGuests) extraVars.accept_static_guests = true
@@ -125,7 +131,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y) =>
     reservationOptions(y as Argv)
       .positional('playbook', { type: 'string', demandOption: true, describe: 'Playbook file (*.play.ts), loaded as it is' })
-      .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Ansible inventory (YAML or INI)' })
+      .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Ansible inventory: a YAML or INI file, an executable script (--list), or a directory of them; group_vars/ and host_vars/ beside it and beside the playbook apply' })
       .option('check', { alias: 'C', type: 'boolean', describe: 'Plan only: report what would change, change nothing' })
       .option('diff', { alias: 'D', type: 'boolean', describe: 'Show unified diffs of the files and XML that change (or would); a file others cannot read, or a secret one, by its sha256 and line count only' })
       .option('limit', { alias: 'l', type: 'string', describe: "Only hosts matching this pattern too (e.g. 'h1:h2', 'web*:!web3', 'kvm:&dc1')" })
@@ -148,6 +154,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('become-user', { type: 'string', describe: 'Whom to become (default root)' })
       .option('ask-become-pass', { alias: 'K', type: 'boolean', describe: 'Ask for the become password once, on the terminal (no echo), for every host' })
       .option('become-password-file', { type: 'string', describe: 'Read the become password from the first line of this file' })
+      .option('vault-password-file', { alias: 'vault-pass-file', type: 'string', array: true, describe: 'Vault password from this file (an executable: its output), for vaulted values and files in the inventory (repeatable)' })
+      .option('ask-vault-pass', { alias: ['J', 'ask-vault-password'], type: 'boolean', describe: 'Ask for the vault password once, on the terminal (no echo)' })
+      .option('vault-id', { type: 'string', array: true, describe: "A vault password with its id: LABEL@FILE, LABEL@SCRIPT or LABEL@prompt (repeatable; the text's own id is tried first)" })
       .option('report', { type: 'string', describe: "Write the run's report file here (the migration report: each guest's NAT identity before the move, its address after, the NAT network's XML and static entries), keeping what an earlier run's file recorded" })
       .option('accept-static-guests', { type: 'boolean', describe: 'Move guests whose address is configured inside them (no lease, no static entry) off the NAT network anyway: they keep it on the bridge and are unreachable until changed from their console' })
       .example('$0 run playbooks/bridge.play.ts -i inventory/hosts.yaml', 'converge every host of the playbook')

@@ -13,8 +13,11 @@ export function revealVaultTags(doc: Document, secrets: readonly VaultSecret[], 
   visit(doc, {
     Scalar(_, node, path) {
       if (node.tag !== '!vault') return
-      const name = path.filter(isPair).map((p) => (isScalar(p.key) ? String(p.key.value) : '?')).join('.')
-      const line = node.range ? lines.linePos(node.range[0]).line : 1
+      // The key it is the value of: with the file:line, what a user finds it by.
+      const pair = path.filter(isPair).at(-1)
+      const name = pair && isScalar(pair.key) ? String(pair.key.value) : '?'
+      const at = (pair && isScalar(pair.key) ? pair.key.range : undefined) ?? node.range
+      const line = at ? lines.linePos(at[0]).line : 1
       node.value = decryptVault(String(node.value ?? ''), secrets, `variable '${name}' (${source}:${line})`)
       node.tag = undefined
     },
