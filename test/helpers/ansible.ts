@@ -37,10 +37,10 @@ export interface AnsibleOptions {
 
 const extra = (o: AnsibleOptions) => [...(o.playbookDir ? ['--playbook-dir', o.playbookDir] : []), ...(o.args ?? [])]
 
-/** Every host ansible-inventory --list knows, in its output's order. */
-export function ansibleHosts(inventory: string, o: AnsibleOptions = {}): string[] {
-  const list = JSON.parse(ansible('ansible-inventory', ['-i', inventory, '--list', ...extra(o)])) as Record<string, { hosts?: string[] }>
-  return [...new Set(Object.entries(list).flatMap(([g, d]) => (g === '_meta' ? [] : (d.hosts ?? []))))].sort()
+/** `ansible-inventory --list`: each group's own hosts and children (not _meta). */
+export function ansibleGroups(inventory: string, o: AnsibleOptions = {}): Record<string, { hosts?: string[]; children?: string[] }> {
+  const { _meta, ...groups } = JSON.parse(ansible('ansible-inventory', ['-i', inventory, '--list', ...extra(o)]))
+  return groups
 }
 
 const run = promisify(execFile)

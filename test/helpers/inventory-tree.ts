@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { loadInventory } from '../../src/inventory/index.ts'
 import type { Inventory } from '../../src/inventory/index.ts'
 import type { VaultSecret } from '../../src/inventory/vault.ts'
-import { ansibleHostVars, ansibleHosts } from './ansible.ts'
+import { ansibleGroups, ansibleHostVars } from './ansible.ts'
 
 export function writeTree(root: string, files: Record<string, string>): string {
   for (const [path, content] of Object.entries(files)) {
@@ -39,11 +39,24 @@ export interface CompareOptions {
   plain?: ReadonlyMap<string, string>
 }
 
-/** kvmplay's inventory, checked host by host against `ansible-inventory --host` on the same files: the same hosts, the same vars. */
+/**
+ * kvmplay's inventory, checked against ansible-inventory on the same files:
+ * each group's hosts and children as `--list` gives them, and each host's
+ * vars as `--host` gives them.
+ */
 export async function sameAsAnsible(inventory: string, o: CompareOptions = {}): Promise<Inventory> {
   const inv = loadInventory(inventory, { playbookDir: o.playbookDir, vault: o.vault })
   const ansible = { playbookDir: o.playbookDir, args: o.ansibleArgs }
-  const hosts = ansibleHosts(inventory, ansible)
+  const groups = ansibleGroups(inventory, ansible)
+  const sorted = (names: string[] | undefined) => [...(names ?? [])].sort()
+  // --list leaves out a group with neither hosts nor children, but for 'all', whose hosts it never lists.
+  const ours = [...inv.groups.values()].filter((g) => g.name === 'all' || g.hosts.length || g.children.length)
+  assert.equal(ours.map((g) => g.name).sort(), Object.keys(groups).sort(), 'the same groups')
+  for (const g of ours) {
+    const hosts = g.name === 'all' ? [] : sorted(g.hosts)
+    assert.equal([hosts, sorted(g.children)], [sorted(groups[g.name].hosts), sorted(groups[g.name].children)], `group ${g.name}`)
+  }
+  const hosts = sorted([...new Set(Object.values(groups).flatMap((g) => g.hosts ?? []))])
   assert.equal([...inv.hosts.keys()].sort(), hosts, 'the same hosts')
   const theirs = await Promise.all(hosts.map((h) => ansibleHostVars(inventory, h, ansible)))
   hosts.forEach((h, i) => assert.equal(inv.hosts.get(h)!.vars, unvault(theirs[i], o.plain ?? new Map()), `the vars of ${h}`))
