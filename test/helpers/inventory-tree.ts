@@ -17,11 +17,12 @@ export function writeTree(root: string, files: Record<string, string>): string {
   return root
 }
 
-/** Ansible's JSON for a vaulted value, { __ansible_vault: ciphertext }, replaced by the plaintext the test encrypted. */
+/** Ansible's JSON for a vaulted value, { __ansible_vault: ciphertext }, replaced by the plaintext the test encrypted; an `!unsafe` one, { __ansible_unsafe: text }, by its text (kvmplay templates no Jinja: every string is as it is written). */
 function unvault(value: unknown, plain: ReadonlyMap<string, string>): unknown {
   if (Array.isArray(value)) return value.map((v) => unvault(v, plain))
   if (typeof value !== 'object' || value === null) return value
   const o = value as Record<string, unknown>
+  if (typeof o.__ansible_unsafe === 'string') return o.__ansible_unsafe
   if (typeof o.__ansible_vault === 'string') {
     const p = plain.get(o.__ansible_vault.trim())
     assert.ok(p !== undefined, `a vaulted value the test did not make: ${o.__ansible_vault.slice(0, 40)}`)

@@ -37,7 +37,7 @@ from_all=True
 
 const beside = {
   'inv/group_vars/all.yml': 'level: inv_gv_all\nyaml11_bool: yes\noctal: 0644\nwhen: 2024-01-02\nlist: [1, two]\n',
-  'inv/group_vars/web.yaml': 'level: inv_gv_web\nweb_list: [a, b]\n',
+  'inv/group_vars/web.yaml': 'level: inv_gv_web\nweb_list: [a, b]\nraw: !unsafe "{{ not templated }}"\nflag: on\nnothing:\nhex: 0x1F\n',
   // A directory: every file in sorted order, JSON and no extension too, subdirectories; not hidden files, backups, other extensions.
   'inv/group_vars/db/01-base.yml': 'db_a: 1\ndb_b: base\n',
   'inv/group_vars/db/02-over.json': '{"db_a": 2, "nested": {"k": [1, {"x": null}]}}',
