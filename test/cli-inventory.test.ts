@@ -8,9 +8,10 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { kvmplay } from './helpers/cli.ts'
+import { BIN, kvmplay } from './helpers/cli.ts'
 import { tempDirs } from './helpers/temp.ts'
 import { writeTree } from './helpers/inventory-tree.ts'
 import { vaultFile, vaultString, vaultYaml } from './helpers/ansible.ts'
@@ -68,6 +69,39 @@ test('a wrong vault password, or none: bad input (exit 4) naming the vaulted fil
   assert.is(none.code, 4, none.out + none.err)
   assert.match(none.err, /is vault-encrypted and no vault password was given; give it with --vault-password-file FILE, --ask-vault-pass or --vault-id LABEL@SOURCE/)
   assert.not.ok(existsSync(out), 'nothing written')
+})
+
+/** Runs argv on a pseudo-terminal (python3's pty), typing $TYPED and Enter once PROMPT shows; what the terminal showed, and the exit code. */
+const ON_TERMINAL = `
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+prompt, typed, out, sent = sys.argv[1].encode(), os.environ['TYPED'].encode(), b'', False
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if not sent and prompt in out:
+        os.write(fd, typed + b'\\r')
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(status))
+`
+
+test('--ask-vault-pass: asked on the terminal, the typing not echoed, the run then as with a file', () => {
+  rmSync(out, { recursive: true, force: true })
+  const argv = [process.execPath, BIN, 'run', join(root, 'play/vars.play.ts'), '-i', join(root, 'inv'), '--ask-vault-pass']
+  const res = spawnSync('python3', ['-c', ON_TERMINAL, 'Vault password: ', ...argv], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TYPED: 'vault pass from a script' } })
+  assert.is(res.status, 0, res.stdout + res.stderr)
+  assert.match(res.stdout, 'Vault password: ')
+  assert.is(readFileSync(join(out, 'h1.txt'), 'utf8'), 'from-host-vars h1-vaulted-secret beside-the-playbook\n')
+  for (const s of SECRETS) assert.not.match(res.stdout, s)
 })
 
 test.after(temp.removeAll)

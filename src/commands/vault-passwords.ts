@@ -1,8 +1,9 @@
 /**
  * The run's vault passwords, from the flags an Ansible user types, read once
  * before the inventory is loaded, in Ansible's order (CLI.setup_vault_secrets):
- * each `--vault-id LABEL@SOURCE`, then each `--vault-password-file FILE` (and
- * ANSIBLE_VAULT_PASSWORD_FILE) as the 'default' id, then `--ask-vault-pass`.
+ * ANSIBLE_VAULT_IDENTITY_LIST's ids, each `--vault-id LABEL@SOURCE`, then each
+ * `--vault-password-file FILE` (and ANSIBLE_VAULT_PASSWORD_FILE) as the
+ * 'default' id, then `--ask-vault-pass`.
  * A SOURCE is `prompt` (asked on the terminal, no echo), an executable (run,
  * its stdout the password; one named `*-client` is given `--vault-id LABEL`,
  * as Ansible's client scripts are), or a file (its content, stripped).
@@ -69,7 +70,9 @@ function splitVaultId(slug: string): [string, string] {
 
 export async function vaultSecrets(args: VaultArgs, env: NodeJS.ProcessEnv = process.env): Promise<VaultSecret[]> {
   const files = [...(args.vaultPasswordFile ?? []), ...(env.ANSIBLE_VAULT_PASSWORD_FILE ? [env.ANSIBLE_VAULT_PASSWORD_FILE] : [])]
+  const configured = (env.ANSIBLE_VAULT_IDENTITY_LIST ?? '').split(',').map((s) => s.trim()).filter(Boolean)
   const slugs: [string, string, string][] = [
+    ...configured.map((s) => [...splitVaultId(s), 'ANSIBLE_VAULT_IDENTITY_LIST'] as [string, string, string]),
     ...(args.vaultId ?? []).map((s) => [...splitVaultId(s), '--vault-id'] as [string, string, string]),
     ...files.map((f) => ['default', f, '--vault-password-file'] as [string, string, string]),
     ...(args.askVaultPass ? [['default', 'prompt_ask_vault_pass', '--ask-vault-pass'] as [string, string, string]] : []),

@@ -33,8 +33,15 @@ test("a file's content stripped, a script's output without its line end, a clien
   ])
 })
 
-test('ANSIBLE_VAULT_PASSWORD_FILE, after the flags; none given: no passwords', async () => {
+test('ANSIBLE_VAULT_IDENTITY_LIST before the flags, ANSIBLE_VAULT_PASSWORD_FILE after them; none given: no passwords', async () => {
   assert.equal(text(await vaultSecrets({}, { ANSIBLE_VAULT_PASSWORD_FILE: at('plain') })), [['default', 'from a file']])
+  const env = { ANSIBLE_VAULT_IDENTITY_LIST: `ops@${at('script.sh')}, ${at('plain')}`, ANSIBLE_VAULT_PASSWORD_FILE: at('script.sh') }
+  assert.equal(text(await vaultSecrets({ vaultId: [`lab@${at('plain')}`] }, env)), [
+    ['ops', 'from a script  '],
+    ['default', 'from a file'],
+    ['lab', 'from a file'],
+    ['default', 'from a script  '],
+  ])
   assert.equal(await vaultSecrets({}, {}), [])
 })
 
