@@ -10,6 +10,7 @@ import { isMap, parseDocument } from 'yaml'
 import { KvmplayError } from '../core/errors.ts'
 import { RawInventory, buildInventory } from './build.ts'
 import { inventorySources } from './directory.ts'
+import { parseHostEntry } from './hostnames.ts'
 import { isInventoryScript, readScriptInventory } from './dynamic.ts'
 import { parseIniInventory, readIniInventory } from './ini.ts'
 import { VarsDirs } from './vars-dirs.ts'
@@ -60,20 +61,42 @@ function readSource(path: string, secrets: readonly VaultSecret[]): RawInventory
   return detectFormat(text, path) === 'yaml' ? readYamlInventory(text, path, secrets) : readIniInventory(text, path)
 }
 
-export function loadInventory(path: string, opts: LoadOptions = {}): Inventory {
+/** `-i 'h1,h2:2222,'`: Ansible's host_list, its hosts in 'ungrouped'. */
+function readHostList(list: string): RawInventory {
+  const raw = new RawInventory(list)
+  const fail = (what: string): never => raw.fail(1, what)
+  for (const entry of list.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const { names, port } = parseHostEntry(entry, fail)
+    raw.addHosts('ungrouped', names, port ? { ansible_port: port } : {}, fail)
+  }
+  return raw
+}
+
+/** One -i: its groups and hosts, and where its group_vars/ are (a host list has none, as in Ansible). */
+function readPath(path: string, secrets: readonly VaultSecret[]): { raw: RawInventory; base?: string } {
   const stat = statSync(path, { throwIfNoEntry: false })
-  if (!stat) throw new KvmplayError('inventory', `inventory ${path} does not exist; pass -i with an existing inventory: a file (Ansible YAML or INI), a script or a directory of them`)
-  const secrets = opts.vault ?? []
-  let raw: RawInventory
-  if (stat.isDirectory()) {
-    raw = new RawInventory(path)
-    const sources = inventorySources(path)
-    if (sources.length === 0) throw new KvmplayError('inventory', `inventory directory ${path} holds no inventory source (hidden files, group_vars/, host_vars/ and names ending in .ini, .cfg, .md, .txt, ~ … are left out, as Ansible leaves them out)`)
-    for (const source of sources) raw.merge(readSource(source, secrets))
-  } else raw = readSource(path, secrets)
+  if (!stat && path.includes(',') && !path.includes('/')) return { raw: readHostList(path) }
+  if (!stat) throw new KvmplayError('inventory', `inventory ${path} does not exist; pass -i with an existing inventory: a file (Ansible YAML or INI), a script or a directory of them, or a list of hosts such as 'h1,h2,'`)
   // Beside a file: its directory's group_vars/; an inventory directory: its own.
-  const base = stat.isDirectory() ? path : dirname(path)
-  return buildInventory(raw, { inventory: [base], playbook: opts.playbookDir ? [opts.playbookDir] : [], dirs: new VarsDirs(secrets) })
+  if (!stat.isDirectory()) return { raw: readSource(path, secrets), base: dirname(path) }
+  const raw = new RawInventory(path)
+  const sources = inventorySources(path)
+  if (sources.length === 0) throw new KvmplayError('inventory', `inventory directory ${path} holds no inventory source (hidden files, group_vars/, host_vars/ and names ending in .ini, .cfg, .md, .txt, ~ … are left out, as Ansible leaves them out)`)
+  for (const source of sources) raw.merge(readSource(source, secrets))
+  return { raw, base: path }
+}
+
+/** One inventory from one -i or several (`-i a -i b`, read in that order, as Ansible reads them). */
+export function loadInventory(paths: string | readonly string[], opts: LoadOptions = {}): Inventory {
+  const secrets = opts.vault ?? []
+  const read = (typeof paths === 'string' ? [paths] : paths).map((p) => readPath(p, secrets))
+  let raw = read[0].raw
+  if (read.length > 1) {
+    raw = new RawInventory(read.map((r) => r.raw.source).join(', '))
+    for (const r of read) raw.merge(r.raw)
+  }
+  const inventory = read.flatMap((r) => (r.base ? [r.base] : []))
+  return buildInventory(raw, { inventory, playbook: opts.playbookDir ? [opts.playbookDir] : [], dirs: new VarsDirs(secrets) })
 }
 
 export { selectHosts } from './limit.ts'

@@ -131,6 +131,11 @@ export function readYamlInventory(text: string, source: string, secrets: readonl
     raw.fail(1, "the inventory is empty; start with 'all:' and its 'hosts' or 'children'")
   }
   const groups = mapping(top, undefined, "the inventory must be a mapping of group names, such as 'all:'")
+  // As Ansible's yaml plugin: a `plugin:` file configures an inventory plugin (aws_ec2, libvirt…), which kvmplay does not run.
+  const plugin = groups?.items.find((p) => isScalar(p.key) && p.key.value === 'plugin' && isScalar(p.value) && p.value.value)
+  if (plugin) {
+    fail(plugin.key, `this is an inventory plugin's configuration (plugin: ${String((plugin.value as { value: unknown }).value)}), not an inventory; kvmplay runs no inventory plugins: give it the inventory the plugin makes, as a file (ansible-inventory -i ${source} --list --yaml --output hosts.yml) or a script that prints it`)
+  }
   for (const pair of groups?.items ?? []) group(nameOf(pair.key, 'a top-level group name'), pair.value, pair.key)
   return raw
 }

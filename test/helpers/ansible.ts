@@ -35,19 +35,22 @@ export interface AnsibleOptions {
   args?: string[]
 }
 
+/** Each inventory source its own -i. */
+const sources = (inventory: string | string[]) => [inventory].flat().flatMap((i) => ['-i', i])
+
 const extra = (o: AnsibleOptions) => [...(o.playbookDir ? ['--playbook-dir', o.playbookDir] : []), ...(o.args ?? [])]
 
 /** `ansible-inventory --list`: each group's own hosts and children (not _meta). */
-export function ansibleGroups(inventory: string, o: AnsibleOptions = {}): Record<string, { hosts?: string[]; children?: string[] }> {
-  const { _meta, ...groups } = JSON.parse(ansible('ansible-inventory', ['-i', inventory, '--list', ...extra(o)]))
+export function ansibleGroups(inventory: string | string[], o: AnsibleOptions = {}): Record<string, { hosts?: string[]; children?: string[] }> {
+  const { _meta, ...groups } = JSON.parse(ansible('ansible-inventory', [...sources(inventory), '--list', ...extra(o)]))
   return groups
 }
 
 const run = promisify(execFile)
 
 /** `ansible-inventory --host H` as JSON (a vaulted value comes back as { __ansible_vault: ciphertext }); asynchronous, so that every host is asked at once. */
-export async function ansibleHostVars(inventory: string, host: string, o: AnsibleOptions = {}): Promise<Record<string, unknown>> {
-  const { stdout } = await run('ansible-inventory', ['-i', inventory, '--host', host, ...extra(o)], { cwd: neutral, env: ENV })
+export async function ansibleHostVars(inventory: string | string[], host: string, o: AnsibleOptions = {}): Promise<Record<string, unknown>> {
+  const { stdout } = await run('ansible-inventory', [...sources(inventory), '--host', host, ...extra(o)], { cwd: neutral, env: ENV })
   return JSON.parse(stdout)
 }
 

@@ -45,7 +45,7 @@ export interface CompareOptions {
  * each group's hosts and children as `--list` gives them, and each host's
  * vars as `--host` gives them.
  */
-export async function sameAsAnsible(inventory: string, o: CompareOptions = {}): Promise<Inventory> {
+export async function sameAsAnsible(inventory: string | string[], o: CompareOptions = {}): Promise<Inventory> {
   const inv = loadInventory(inventory, { playbookDir: o.playbookDir, vault: o.vault })
   const ansible = { playbookDir: o.playbookDir, args: o.ansibleArgs }
   const groups = ansibleGroups(inventory, ansible)

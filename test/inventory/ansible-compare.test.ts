@@ -171,5 +171,17 @@ esac
   assert.is(inv.hosts.get('s2')!.vars.me, 's2')
 })
 
+test('several -i (a file, a directory, a host list), read in order: the same hosts, groups and vars as ansible-inventory -i … -i …', async () => {
+  const root = writeTree(temp.make(), {
+    'a/hosts': '[web]\nw1 v=a\n[web:vars]\ng=a\n',
+    'a/group_vars/web.yml': 'from_a: 1\nboth: a\n',
+    'b/01.yml': 'all:\n  children:\n    web:\n      vars: {g: b}\n      hosts:\n        w1: {v: b}\n        w2:\n',
+    'b/group_vars/web.yml': 'from_b: 1\nboth: b\n',
+  })
+  const inv = await sameAsAnsible([join(root, 'a/hosts'), join(root, 'b'), 'l1,l2:2222,w2'])
+  assert.equal(inv.hosts.get('w1')!.vars, { g: 'b', from_a: 1, both: 'b', from_b: 1, v: 'b' })
+  assert.is(inv.hosts.get('l2')!.vars.ansible_port, 2222)
+})
+
 test.after(temp.removeAll)
 test.run()

@@ -175,7 +175,7 @@ test('the format is told by extension, else by content', () => {
 test('loadInventory: a missing file or an empty directory is an inventory error naming it and asking for -i', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-inventory-'))
   const messageOf = (path: string) => errorMessageOf('inventory', () => loadInventory(path))
-  assert.is(messageOf(join(dir, 'nope.yaml')), `inventory ${join(dir, 'nope.yaml')} does not exist; pass -i with an existing inventory: a file (Ansible YAML or INI), a script or a directory of them`)
+  assert.is(messageOf(join(dir, 'nope.yaml')), `inventory ${join(dir, 'nope.yaml')} does not exist; pass -i with an existing inventory: a file (Ansible YAML or INI), a script or a directory of them, or a list of hosts such as 'h1,h2,'`)
   assert.match(messageOf(dir), `inventory directory ${dir} holds no inventory source`)
   writeFileSync(join(dir, 'hosts'), '[web]\nw1\n')
   assert.equal([...loadInventory(join(dir, 'hosts')).hosts.keys()], ['w1'])
