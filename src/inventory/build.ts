@@ -136,9 +136,9 @@ export class RawInventory {
  * the playbook. host_vars/: the inventory's, then the playbook's.
  */
 function addDirVars(vars: Record<string, unknown>, layers: VarsLayers, names: string[], kind: 'group_vars' | 'host_vars'): void {
-  const { dirs } = layers
-  if (kind === 'group_vars') for (const bases of [layers.inventory, layers.playbook]) Object.assign(vars, dirs.merged(bases, kind, 'all'))
-  for (const bases of [layers.inventory, layers.playbook]) for (const base of bases) for (const n of names) Object.assign(vars, dirs.vars(base, kind, n))
+  const bases = [...layers.inventory, ...layers.playbook]
+  if (kind === 'group_vars') for (const base of bases) Object.assign(vars, layers.dirs.vars(base, kind, 'all'))
+  for (const base of bases) for (const n of names) Object.assign(vars, layers.dirs.vars(base, kind, n))
 }
 
 /** Ansible sorts names as Python does: by code point, not by locale. */

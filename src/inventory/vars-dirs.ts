@@ -17,6 +17,8 @@ export type VarsKind = 'group_vars' | 'host_vars'
 
 const EXTENSIONS = ['.yml', '.yaml', '.json']
 
+const NONE: Readonly<Record<string, unknown>> = Object.freeze({})
+
 const stat = (path: string) => statSync(path, { throwIfNoEntry: false })
 
 /** Python sorts file names by code point. */
@@ -33,9 +35,10 @@ function dirFiles(dir: string): string[] {
   })
 }
 
-/** The files that hold NAME's vars under `dir` (a group_vars or host_vars directory), in the order they merge. */
-export function varsFiles(dir: string, name: string): string[] {
+/** The files that hold NAME's vars under `dir` (a group_vars or host_vars directory, whose names are `entries`), in the order they merge. */
+export function varsFiles(dir: string, entries: ReadonlySet<string>, name: string): string[] {
   for (const ext of ['', ...EXTENSIONS]) {
+    if (!entries.has(name + ext)) continue
     const path = join(dir, name + ext)
     const s = stat(path)
     if (s) return s.isDirectory() ? dirFiles(path) : [path]
@@ -46,32 +49,40 @@ export function varsFiles(dir: string, name: string): string[] {
 /** Reads the vars of groups and hosts from the group_vars/ and host_vars/ of base directories, each file once. */
 export class VarsDirs {
   private readonly files = new Map<string, Record<string, unknown>>()
-  private readonly found = new Map<string, string[]>()
+  /** Each group's or host's vars under one directory, merged once: a group's are shared by all its hosts (who copy them, never change them). */
+  private readonly merged = new Map<string, Readonly<Record<string, unknown>>>()
+  private readonly listings = new Map<string, ReadonlySet<string>>()
 
   constructor(private readonly secrets: readonly VaultSecret[]) {}
 
-  /** NAME's vars from `base`/KIND, {} when there are none. */
-  vars(base: string, kind: VarsKind, name: string): Record<string, unknown> {
+  /** NAME's vars from `base`/KIND, {} when there are none; to copy from, not to change. */
+  vars(base: string, kind: VarsKind, name: string): Readonly<Record<string, unknown>> {
     // As Ansible: a name that is an absolute path (a chroot host) has no vars files.
-    if (isAbsolute(name)) return {}
-    const dir = join(base, kind)
+    if (isAbsolute(name)) return NONE
+    const dir = `${base}/${kind}`
+    // Most hosts of a large inventory have no host_vars: found out from the listing, with no path made or stat'ed.
+    const listing = this.listing(dir)
+    if (!listing.has(name) && !EXTENSIONS.some((ext) => listing.has(name + ext))) return NONE
     const key = `${dir}\0${name}`
-    let paths = this.found.get(key)
-    if (!paths) {
-      paths = stat(dir)?.isDirectory() ? varsFiles(dir, name) : []
-      this.found.set(key, paths)
-    }
-    const out: Record<string, unknown> = {}
-    for (const p of paths) {
-      let vars = this.files.get(p)
-      if (!vars) this.files.set(p, (vars = loadVarsFile(p, this.secrets)))
-      Object.assign(out, vars)
+    let out = this.merged.get(key)
+    if (!out) {
+      const vars: Record<string, unknown> = {}
+      for (const p of varsFiles(dir, listing, name)) {
+        let file = this.files.get(p)
+        if (!file) this.files.set(p, (file = loadVarsFile(p, this.secrets)))
+        Object.assign(vars, file)
+      }
+      this.merged.set(key, (out = vars))
     }
     return out
   }
 
-  /** The vars of one group or host from several base directories, later ones winning. */
-  merged(bases: readonly string[], kind: VarsKind, name: string): Record<string, unknown> {
-    return Object.assign({}, ...bases.map((b) => this.vars(b, kind, name)))
+  /** The names in a group_vars/host_vars directory, read once; none when it is missing or no directory. */
+  private listing(dir: string): ReadonlySet<string> {
+    let names = this.listings.get(dir)
+    if (!names) this.listings.set(dir, (names = new Set(stat(dir)?.isDirectory() ? readdirSync(dir) : [])))
+    return names
   }
+
+
 }
