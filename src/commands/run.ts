@@ -32,7 +32,6 @@ import { withReserved } from '../guests/report-reserved.ts'
 import { vaultSecrets } from './vault-passwords.ts'
 import type { VaultArgs } from './vault-passwords.ts'
 import { keepVaultValuesOut } from './vault-redact.ts'
-import { revealedVaultValues } from '../inventory/vault.ts'
 
 export interface RunArgs extends RunReservationArgs, VaultArgs {
   playbook: string
@@ -75,9 +74,11 @@ async function runPassword(args: RunArgs): Promise<string | undefined> {
 /** Everything that can be wrong with the input, found before any host is contacted. */
 export async function prepareRun(args: RunArgs) {
   const { playbook, file } = await loadPlaybook(args.playbook)
-  // group_vars/ and host_vars/ beside the playbook too, as ansible-playbook reads them; vaulted values decrypted now, so that a wrong password stops the run before any host.
+  // group_vars/ and host_vars/ beside the playbook too, as ansible-playbook reads them. The vaulted values of the
+  // hosts the run works on are decrypted as their vars are read below: a wrong password stops the run before any host.
   const inventory = loadInventory(args.inventory, { playbookDir: dirname(file), vault: await vaultSecrets(args) })
-  if (revealedVaultValues().size) keepVaultValuesOut()
+  // From here on, a decrypted value is masked in whatever is printed (nothing is, until one is decrypted).
+  keepVaultValuesOut()
   const extraVars = parseExtraVars(args.extraVars ?? [])
   // The acknowledgment that guests configured inside may move (and lose their address): a run var editDomainInterface reads.
   if (args.acceptStaticGuests) extraVars.accept_static_guests = true

@@ -6,6 +6,8 @@ import { KvmplayError } from '../core/errors.ts'
 import type { Inventory, InventoryGroup, InventoryHost } from './types.ts'
 import { MAX_HOSTS } from './hostnames.ts'
 import type { VarsDirs } from './vars-dirs.ts'
+import { revealVaulted } from './vault.ts'
+import type { VaultSecret } from './vault.ts'
 
 /**
  * Where group_vars/ and host_vars/ are read: beside each inventory source (its
@@ -15,6 +17,8 @@ export interface VarsLayers {
   inventory: readonly string[]
   playbook: readonly string[]
   dirs: VarsDirs
+  /** For the vaulted values and files the hosts' vars hold. */
+  secrets: readonly VaultSecret[]
 }
 
 export class RawInventory {
@@ -141,6 +145,17 @@ function addDirVars(vars: Record<string, unknown>, layers: VarsLayers, names: st
   for (const base of bases) for (const n of names) Object.assign(vars, layers.dirs.vars(base, kind, n))
 }
 
+/**
+ * A host whose vars are merged when first read: a run reads those of the
+ * hosts it works on, so that only their group_vars/ and host_vars/ files are
+ * read and only what they hold vaulted needs its password (a --limit to
+ * staging needs no production vault id), still before any host is contacted.
+ */
+function withLazyVars(host: Omit<InventoryHost, 'vars'>, merge: () => Record<string, unknown>): InventoryHost {
+  let vars: Record<string, unknown> | undefined
+  return Object.defineProperty(host, 'vars', { enumerable: true, get: () => (vars ??= merge()) }) as InventoryHost
+}
+
 /** Ansible sorts names as Python does: by code point, not by locale. */
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -182,13 +197,15 @@ export function buildInventory(raw: RawInventory, layers?: VarsLayers): Inventor
     }
     for (const g of raw.directGroups.get(name)!) climb(g)
     const groups = [...member].sort(mergeOrder)
-    const vars: Record<string, unknown> = {}
-    for (const g of groups) Object.assign(vars, raw.group(g).vars)
-    if (layers) addDirVars(vars, layers, groups.filter((g) => g !== 'all'), 'group_vars')
-    Object.assign(vars, own)
-    if (layers) addDirVars(vars, layers, [name], 'host_vars')
-    // A host's vars are its own: no object shared with a group or another host.
-    hosts.set(name, { name, vars: structuredClone(vars), groups })
+    hosts.set(name, withLazyVars({ name, groups }, () => {
+      const vars: Record<string, unknown> = {}
+      for (const g of groups) Object.assign(vars, raw.group(g).vars)
+      if (layers) addDirVars(vars, layers, groups.filter((g) => g !== 'all'), 'group_vars')
+      Object.assign(vars, own)
+      if (layers) addDirVars(vars, layers, [name], 'host_vars')
+      // A host's vars are its own: no object shared with a group or another host.
+      return structuredClone(revealVaulted(vars, layers?.secrets ?? []) as Record<string, unknown>)
+    }))
   }
   return { source: raw.source, hosts, groups: raw.groups }
 }

@@ -9,8 +9,7 @@ import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { KvmplayError } from '../core/errors.ts'
 import { RawInventory } from './build.ts'
-import { decryptVault } from './vault.ts'
-import type { VaultSecret } from './vault.ts'
+import { VaultedValue } from './vault.ts'
 
 type Json = Record<string, unknown>
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -47,15 +46,15 @@ function runScript(path: string, args: string[]): unknown {
   }
 }
 
-/** `{"__ansible_vault": "$ANSIBLE_VAULT;…"}`, as Ansible's JSON carries a vaulted value, decrypted wherever it is. */
-function revealJson(value: unknown, secrets: readonly VaultSecret[], what: string): unknown {
-  if (Array.isArray(value)) return value.map((v) => revealJson(v, secrets, what))
+/** `{"__ansible_vault": "$ANSIBLE_VAULT;…"}`, as Ansible's JSON carries a vaulted value, kept vaulted wherever it is (vault.ts). */
+function markJson(value: unknown, what: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => markJson(v, what))
   if (!isObject(value)) return value
-  if (typeof value.__ansible_vault === 'string' && Object.keys(value).length === 1) return decryptVault(value.__ansible_vault, secrets, what)
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealJson(v, secrets, `${what}.${k}`)]))
+  if (typeof value.__ansible_vault === 'string' && Object.keys(value).length === 1) return new VaultedValue(value.__ansible_vault, what)
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markJson(v, what)]))
 }
 
-function readGroup(raw: RawInventory, name: string, data: unknown, secrets: readonly VaultSecret[]): void {
+function readGroup(raw: RawInventory, name: string, data: unknown): void {
   const fail = (what: string): never => raw.fail(1, `--list: group '${name}': ${what}`)
   raw.group(name)
   // As Ansible: a list is the group's hosts; a mapping with none of the keys is a host of the group's name with those vars.
@@ -66,7 +65,7 @@ function readGroup(raw: RawInventory, name: string, data: unknown, secrets: read
   }
   if ('vars' in d) {
     if (!isObject(d.vars)) fail('vars must be a mapping of variable names to values')
-    for (const [k, v] of Object.entries(d.vars as Json)) raw.setGroupVar(name, k, revealJson(v, secrets, `variable '${k}' of group '${name}' (${raw.source})`), 1)
+    for (const [k, v] of Object.entries(d.vars as Json)) raw.setGroupVar(name, k, markJson(v, `variable '${k}' of group '${name}' (${raw.source})`), 1)
   }
   if ('children' in d) {
     if (!Array.isArray(d.children)) fail('children must be a list of group names')
@@ -74,20 +73,20 @@ function readGroup(raw: RawInventory, name: string, data: unknown, secrets: read
   }
 }
 
-export function readScriptInventory(path: string, secrets: readonly VaultSecret[]): RawInventory {
+export function readScriptInventory(path: string): RawInventory {
   const raw = new RawInventory(path)
   const list = runScript(path, ['--list'])
   if (!isObject(list)) return raw.fail(1, '--list must print a JSON object of groups')
   let meta: unknown
   for (const [name, data] of Object.entries(list)) {
-    if (name !== '_meta') readGroup(raw, name, data, secrets)
+    if (name !== '_meta') readGroup(raw, name, data)
     else if (isObject(data) && 'hostvars' in data) meta = data.hostvars
   }
   if (meta !== undefined && !isObject(meta)) raw.fail(1, '--list: _meta.hostvars must be a mapping of host names to their vars')
   for (const [host, vars] of raw.hostVars) {
     const own = meta === undefined ? runScript(path, ['--host', host]) : ((meta as Json)[host] ?? {})
     if (!isObject(own)) raw.fail(1, `the vars of host '${host}' must be a mapping of variable names to values`)
-    Object.assign(vars, revealJson(own as Json, secrets, `a variable of host '${host}' (${path})`))
+    for (const [k, v] of Object.entries(own as Json)) vars[k] = markJson(v, `variable '${k}' of host '${host}' (${path})`)
   }
   return raw
 }

@@ -21,7 +21,7 @@ import type { Inventory } from './types.ts'
 export interface LoadOptions {
   /** The playbook's directory: its group_vars/ and host_vars/ win over the inventory's. */
   playbookDir?: string
-  /** The vault passwords given (--vault-password-file, --ask-vault-pass, --vault-id). */
+  /** The vault passwords given (--vault-password-file, --ask-vault-pass, --vault-id): what a host holds vaulted is decrypted when its vars are first read. */
   vault?: readonly VaultSecret[]
 }
 
@@ -50,15 +50,15 @@ export function parseInventory(text: string, source: string, format: InventoryFo
   return format === 'yaml' ? parseYamlInventory(text, source) : parseIniInventory(text, source)
 }
 
-function readSource(path: string, secrets: readonly VaultSecret[]): RawInventory {
-  if (isInventoryScript(path)) return readScriptInventory(path, secrets)
+function readSource(path: string): RawInventory {
+  if (isInventoryScript(path)) return readScriptInventory(path)
   let text: string
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
     throw new KvmplayError('inventory', `inventory file ${path} cannot be read (${(err as Error).message})`, { cause: err })
   }
-  return detectFormat(text, path) === 'yaml' ? readYamlInventory(text, path, secrets) : readIniInventory(text, path)
+  return detectFormat(text, path) === 'yaml' ? readYamlInventory(text, path) : readIniInventory(text, path)
 }
 
 /** `-i 'h1,h2:2222,'`: Ansible's host_list, its hosts in 'ungrouped'. */
@@ -73,30 +73,30 @@ function readHostList(list: string): RawInventory {
 }
 
 /** One -i: its groups and hosts, and where its group_vars/ are (a host list has none, as in Ansible). */
-function readPath(path: string, secrets: readonly VaultSecret[]): { raw: RawInventory; base?: string } {
+function readPath(path: string): { raw: RawInventory; base?: string } {
   const stat = statSync(path, { throwIfNoEntry: false })
   if (!stat && path.includes(',') && !path.includes('/')) return { raw: readHostList(path) }
   if (!stat) throw new KvmplayError('inventory', `inventory ${path} does not exist; pass -i with an existing inventory: a file (Ansible YAML or INI), a script or a directory of them, or a list of hosts such as 'h1,h2,'`)
   // Beside a file: its directory's group_vars/; an inventory directory: its own.
-  if (!stat.isDirectory()) return { raw: readSource(path, secrets), base: dirname(path) }
+  if (!stat.isDirectory()) return { raw: readSource(path), base: dirname(path) }
   const raw = new RawInventory(path)
   const sources = inventorySources(path)
   if (sources.length === 0) throw new KvmplayError('inventory', `inventory directory ${path} holds no inventory source (hidden files, group_vars/, host_vars/ and names ending in .ini, .cfg, .md, .txt, ~ … are left out, as Ansible leaves them out)`)
-  for (const source of sources) raw.merge(readSource(source, secrets))
+  for (const source of sources) raw.merge(readSource(source))
   return { raw, base: path }
 }
 
 /** One inventory from one -i or several (`-i a -i b`, read in that order, as Ansible reads them). */
 export function loadInventory(paths: string | readonly string[], opts: LoadOptions = {}): Inventory {
   const secrets = opts.vault ?? []
-  const read = (typeof paths === 'string' ? [paths] : paths).map((p) => readPath(p, secrets))
+  const read = (typeof paths === 'string' ? [paths] : paths).map((p) => readPath(p))
   let raw = read[0].raw
   if (read.length > 1) {
     raw = new RawInventory(read.map((r) => r.raw.source).join(', '))
     for (const r of read) raw.merge(r.raw)
   }
   const inventory = read.flatMap((r) => (r.base ? [r.base] : []))
-  return buildInventory(raw, { inventory, playbook: opts.playbookDir ? [opts.playbookDir] : [], dirs: new VarsDirs(secrets) })
+  return buildInventory(raw, { inventory, playbook: opts.playbookDir ? [opts.playbookDir] : [], dirs: new VarsDirs(secrets), secrets })
 }
 
 export { selectHosts } from './limit.ts'

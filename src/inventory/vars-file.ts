@@ -1,7 +1,8 @@
 /**
  * One file of group_vars/ or host_vars/, as Ansible's loader reads it: JSON
  * if it parses as JSON, else YAML 1.1; the whole file may be vault-encrypted
- * and its values may be `!vault` scalars; an empty file is no vars. What it
+ * (decrypted when read, which is when a host of its group is first read) and
+ * its values may be `!vault` scalars (decrypted with the host's vars); an empty file is no vars. What it
  * holds must be a mapping of variable names.
  */
 import { readFileSync } from 'node:fs'
@@ -10,7 +11,7 @@ import { parseYaml11 } from './yaml.ts'
 import { KvmplayError } from '../core/errors.ts'
 import { decryptVault, isVaulted, rememberVaultValue } from './vault.ts'
 import type { VaultSecret } from './vault.ts'
-import { revealVaultTags } from './vault-yaml.ts'
+import { markVaultTags } from './vault-yaml.ts'
 
 const fail = (path: string, what: string): never => {
   throw new KvmplayError('inventory', `${path}: ${what}`)
@@ -22,7 +23,7 @@ function rememberStrings(value: unknown): void {
   else if (value && typeof value === 'object') for (const v of Object.values(value)) rememberStrings(v)
 }
 
-function parse(text: string, path: string, secrets: readonly VaultSecret[]): unknown {
+function parse(text: string, path: string): unknown {
   try {
     return JSON.parse(text)
   } catch {}
@@ -31,7 +32,7 @@ function parse(text: string, path: string, secrets: readonly VaultSecret[]): unk
   const syntax = doc.errors[0]
   // The message's first line only: the rest quotes the text, which may be a decrypted secret.
   if (syntax) fail(`${path}:${syntax.linePos?.[0].line ?? 1}`, `not valid YAML: ${syntax.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`)
-  revealVaultTags(doc, secrets, path, lines)
+  markVaultTags(doc, path, lines)
   return doc.toJS()
 }
 
@@ -44,7 +45,7 @@ export function loadVarsFile(path: string, secrets: readonly VaultSecret[]): Rec
   }
   const vaulted = isVaulted(text)
   if (vaulted) text = decryptVault(text, secrets, `vars file ${path}`)
-  const vars = parse(text, path, secrets)
+  const vars = parse(text, path)
   if (vars === null || vars === undefined) return {}
   if (typeof vars !== 'object' || Array.isArray(vars)) {
     // A vaulted file's value is not shown, not even to say what is wrong with it.

@@ -1,15 +1,14 @@
 /**
- * `!vault |` values in YAML (inventory files and vars files): decrypted in
- * the document itself, before it becomes JavaScript, so that an error can
- * name the variable and its line, and the value is then a plain string as
- * Ansible's templating sees it.
+ * `!vault |` values in YAML (inventory files and vars files): each becomes a
+ * VaultedValue in the document itself, before it becomes JavaScript, so that
+ * it carries the variable's name and line for an error, and is decrypted when
+ * a host that holds it is worked on (vault.ts).
  */
 import { isPair, isScalar, visit } from 'yaml'
 import type { Document, LineCounter } from 'yaml'
-import { decryptVault } from './vault.ts'
-import type { VaultSecret } from './vault.ts'
+import { VaultedValue } from './vault.ts'
 
-export function revealVaultTags(doc: Document, secrets: readonly VaultSecret[], source: string, lines: LineCounter): void {
+export function markVaultTags(doc: Document, source: string, lines: LineCounter): void {
   visit(doc, {
     Scalar(_, node, path) {
       if (node.tag !== '!vault') return
@@ -18,7 +17,7 @@ export function revealVaultTags(doc: Document, secrets: readonly VaultSecret[], 
       const name = pair && isScalar(pair.key) ? String(pair.key.value) : '?'
       const at = (pair && isScalar(pair.key) ? pair.key.range : undefined) ?? node.range
       const line = at ? lines.linePos(at[0]).line : 1
-      node.value = decryptVault(String(node.value ?? ''), secrets, `variable '${name}' (${source}:${line})`)
+      node.value = new VaultedValue(String(node.value ?? ''), `variable '${name}' (${source}:${line})`)
       node.tag = undefined
     },
   })

@@ -30,6 +30,36 @@ const revealed = new Set<string>()
 /** Every plaintext decrypted in this process, to keep out of the output. */
 export const revealedVaultValues = (): ReadonlySet<string> => revealed
 
+/**
+ * A vaulted value as read (`!vault`, or `__ansible_vault` in a script's JSON),
+ * decrypted only when the vars of a host that holds it are read (build.ts):
+ * a run needs the passwords of what its own hosts hold, as Ansible decrypts a
+ * value only when a play uses it.
+ */
+export class VaultedValue {
+  constructor(
+    readonly text: string,
+    /** The variable and where it was read, for errors. */
+    readonly what: string,
+  ) {}
+}
+
+/** `value` with each VaultedValue in it decrypted: what holds none is returned as it is, what holds one is copied, never changed (groups share their vars). */
+export function revealVaulted(value: unknown, secrets: readonly VaultSecret[]): unknown {
+  if (value instanceof VaultedValue) return decryptVault(value.text, secrets, value.what)
+  if (Array.isArray(value)) {
+    const out = value.map((v) => revealVaulted(v, secrets))
+    return out.some((v, i) => v !== value[i]) ? out : value
+  }
+  if (typeof value !== 'object' || value === null) return value
+  let out: Record<string, unknown> | undefined
+  for (const [k, v] of Object.entries(value)) {
+    const r = revealVaulted(v, secrets)
+    if (r !== v) (out ??= { ...value })[k] = r
+  }
+  return out ?? value
+}
+
 /** Values also remembered as secret though they were in a vaulted file, not a vaulted value (vars-file.ts). */
 export const rememberVaultValue = (value: string): void => void revealed.add(value)
 

@@ -15,8 +15,7 @@ import type { Document, Node, YAMLMap } from 'yaml'
 import { RawInventory, buildInventory } from './build.ts'
 import { parseHostEntry } from './hostnames.ts'
 import type { Inventory } from './types.ts'
-import type { VaultSecret } from './vault.ts'
-import { revealVaultTags } from './vault-yaml.ts'
+import { markVaultTags } from './vault-yaml.ts'
 
 const GROUP_KEYS = ['hosts', 'children', 'vars']
 const VARS = 'a mapping of variable names to values'
@@ -39,12 +38,12 @@ export function parseYaml11(text: string, lines: LineCounter, uniqueKeys: boolea
   })
 }
 
-export function parseYamlInventory(text: string, source: string, secrets: readonly VaultSecret[] = []): Inventory {
-  return buildInventory(readYamlInventory(text, source, secrets))
+export function parseYamlInventory(text: string, source: string): Inventory {
+  return buildInventory(readYamlInventory(text, source))
 }
 
-/** The file's groups, hosts and vars (`!vault` values decrypted with `secrets`), to build alone or with other sources. */
-export function readYamlInventory(text: string, source: string, secrets: readonly VaultSecret[] = []): RawInventory {
+/** The file's groups, hosts and vars (`!vault` values kept vaulted), to build alone or with other sources. */
+export function readYamlInventory(text: string, source: string): RawInventory {
   const lines = new LineCounter()
   const doc = parseYaml11(text, lines, true)
   const raw = new RawInventory(source)
@@ -64,7 +63,7 @@ export function readYamlInventory(text: string, source: string, secrets: readonl
     const what = syntax.code === 'MULTIPLE_DOCS' ? "one YAML document is expected (found a second '---')" : syntax.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
     raw.fail(syntax.linePos?.[0].line ?? 1, `not valid YAML: ${what}`)
   }
-  revealVaultTags(doc, secrets, source, lines)
+  markVaultTags(doc, source, lines)
 
   /** A mapping, or undefined for an empty value (`hosts:` with nothing after it), as Ansible takes it. */
   const mapping = (node: unknown, holder: unknown, what: string): YAMLMap | undefined => {

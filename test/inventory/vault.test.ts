@@ -100,21 +100,36 @@ test('vaulted values (YAML inventory, host_vars) and vaulted group_vars/host_var
   assert.is(inv.hosts.get('k1')!.vars.k1_file_secret, 'from-a-vaulted-dir-file')
 })
 
-test('a wrong vault password names the vaulted variable and its file:line, or the vaulted file; no password: the same, with the flags', () => {
+test('a wrong vault password names the vaulted file, or the vaulted variable and its file:line; none given: the same, with the flags; never a value', () => {
   const { root, inventory } = vaultedInventory()
-  const wrongLab = [secret('default'), { id: 'lab', password: Buffer.from('wrong') }]
-  const lineOf = (key: string) => readFileSync(inventory, 'utf8').split('\n').findIndex((l) => l.trim().startsWith(`${key}:`)) + 1
-  const msg = errorMessageOf('inventory', () => loadInventory(inventory, { vault: wrongLab }))
-  assert.match(msg, `variable 'ansible_become_password' (${inventory}:${lineOf('ansible_become_password')}): the vault passwords given (2, vault ids: default, lab) do not decrypt it (its vault id: 'lab')`)
-  const onlyLab = errorMessageOf('inventory', () => loadInventory(join(root, 'inv/hosts.yml'), { vault: [{ id: 'default', password: Buffer.from('wrong') }, secret('lab')] }))
-  assert.match(onlyLab, `variable 'api_token' (${inventory}:${lineOf('api_token')})`)
-  const none = errorMessageOf('inventory', () => loadInventory(inventory))
-  assert.match(none, /is vault-encrypted .*and no vault password was given; give it with --vault-password-file FILE/)
-  // The vaulted group_vars file, once the inventory's own values decrypt.
-  writeFileSync(inventory, 'all:\n  children:\n    kvm:\n      hosts:\n        k2:\n')
-  const file = errorMessageOf('inventory', () => loadInventory(inventory, { vault: [secret('lab')] }))
-  assert.match(file, `vars file ${join(root, 'inv/group_vars/kvm.yml')}: the vault password given does not decrypt it`)
-  for (const m of [msg, onlyLab, none, file]) for (const p of Object.values(PASSWORDS)) assert.not.match(m, p)
+  const varsOf = (host: string, vault?: VaultSecret[]) => errorMessageOf('inventory', () => loadInventory(inventory, { vault }).hosts.get(host)!.vars)
+  const wrong = (id: 'default' | 'lab') => [{ id, password: Buffer.from('wrong') }, ...BOTH.filter((s) => s.id !== id)]
+  const messages = [
+    [varsOf('k1', wrong('lab')), `vars file ${join(root, 'inv/host_vars/k1/secret.yml')}: the vault passwords given (2, vault ids: lab, default) do not decrypt it (its vault id: 'lab')`],
+    [varsOf('k2', wrong('lab')), `variable 'k2_secret' (${join(root, 'inv/host_vars/k2.yml')}:1): the vault passwords given (2, vault ids: lab, default) do not decrypt it (its vault id: 'lab')`],
+    [varsOf('k2', wrong('default')), `vars file ${join(root, 'inv/group_vars/kvm.yml')}: the vault passwords given (2, vault ids: default, lab) do not decrypt it;`],
+    [varsOf('k2'), `vars file ${join(root, 'inv/group_vars/kvm.yml')} is vault-encrypted and no vault password was given; give it with --vault-password-file FILE, --ask-vault-pass or --vault-id LABEL@SOURCE`],
+  ]
+  // A value in the inventory file itself, named by its line there.
+  writeFileSync(inventory, `all:\n  hosts:\n    x:\n      token: ${vaultYaml(vaultString('t', pwFile('default')), 6)}`)
+  messages.push([varsOf('x', wrong('default')), `variable 'token' (${inventory}:4): the vault passwords given`])
+  for (const [message, expected] of messages) {
+    assert.match(message, expected)
+    for (const p of [...Object.values(PASSWORDS), 'kvm-db-secret', 'k1-become', 'k2-value', 'token-from-all', 'from-a-vaulted-dir-file']) assert.not.match(message, p)
+  }
+})
+
+test("only the hosts whose vars are read need their vault passwords: the others' vaulted values and files stay unread, as Ansible decrypts only what a play uses", () => {
+  const root = writeTree(temp.make(), {
+    'hosts.yml': `all:\n  children:\n    prod:\n      hosts:\n        p1:\n          become: ${vaultYaml(vaultString('prod-secret', pwFile('lab'), 'lab'), 10)}    staging:\n      hosts:\n        s1:\n`,
+    'group_vars/staging.yml': `token: ${vaultYaml(vaultString('staging-secret', pwFile('default')), 0)}`,
+    'group_vars/prod.yml': 'x: 1\n',
+  })
+  vaultFile(join(root, 'group_vars/prod.yml'), pwFile('lab'), 'lab')
+  const inv = loadInventory(join(root, 'hosts.yml'), { vault: [secret('default')] })
+  assert.is(inv.hosts.get('s1')!.vars.token, 'staging-secret')
+  const message = errorMessageOf('inventory', () => inv.hosts.get('p1')!.vars)
+  assert.match(message, `vars file ${join(root, 'group_vars/prod.yml')}: the vault password given does not decrypt it (its vault id: 'lab')`)
 })
 
 test.after(temp.removeAll)
