@@ -100,6 +100,14 @@ test('vaulted values (YAML inventory, host_vars) and vaulted group_vars/host_var
   assert.is(inv.hosts.get('k1')!.vars.k1_file_secret, 'from-a-vaulted-dir-file')
 })
 
+test('a dynamic inventory\'s {"__ansible_vault": …} values (Ansible\'s JSON for a vaulted value): the vars ansible-inventory gives, decrypted', async () => {
+  const token = vaultString('script-token', pwFile('default'))
+  const list = { web: { hosts: ['w1'], vars: { token: { __ansible_vault: token } } }, _meta: { hostvars: { w1: { own: [{ __ansible_vault: token }] } } } }
+  const root = writeTree(temp.make(), { 'inv.sh': `#!/bin/sh\ncat <<'EOF'\n${JSON.stringify(list)}\nEOF\n` })
+  const inv = await sameAsAnsible(join(root, 'inv.sh'), { vault: [secret('default')], ansibleArgs: ['--vault-password-file', pwFile('default')], plain: new Map([[token.trim(), 'script-token']]) })
+  assert.equal(inv.hosts.get('w1')!.vars, { token: 'script-token', own: ['script-token'] })
+})
+
 test('a wrong vault password names the vaulted file, or the vaulted variable and its file:line; none given: the same, with the flags; never a value', () => {
   const { root, inventory } = vaultedInventory()
   const varsOf = (host: string, vault?: VaultSecret[]) => errorMessageOf('inventory', () => loadInventory(inventory, { vault }).hosts.get(host)!.vars)
