@@ -31,6 +31,10 @@ export function isInventoryScript(path: string): boolean {
   return head.subarray(0, 2).toString('latin1') === '#!' || head.equals(Buffer.from('\x7fELF', 'latin1'))
 }
 
+const failScript = (path: string, call: string, what: string): never => {
+  throw new KvmplayError('inventory', `inventory script ${path} ${call}: ${what}`)
+}
+
 function runScript(path: string, args: string[]): unknown {
   const call = `inventory script ${path} ${args.join(' ')}`
   const res = spawnSync(path, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -55,7 +59,7 @@ function markJson(value: unknown, what: string): unknown {
 }
 
 function readGroup(raw: RawInventory, name: string, data: unknown): void {
-  const fail = (what: string): never => raw.fail(1, `--list: group '${name}': ${what}`)
+  const fail = (what: string): never => failScript(raw.source, '--list', `group '${name}': ${what}`)
   raw.group(name)
   // As Ansible: a list is the group's hosts; a mapping with none of the keys is a host of the group's name with those vars.
   const d: Json = !isObject(data) ? { hosts: data } : ['hosts', 'vars', 'children'].some((k) => k in data) ? data : { hosts: [name], vars: data }
@@ -76,16 +80,16 @@ function readGroup(raw: RawInventory, name: string, data: unknown): void {
 export function readScriptInventory(path: string): RawInventory {
   const raw = new RawInventory(path)
   const list = runScript(path, ['--list'])
-  if (!isObject(list)) return raw.fail(1, '--list must print a JSON object of groups')
+  if (!isObject(list)) return failScript(path, '--list', 'it must print a JSON object of groups')
   let meta: unknown
   for (const [name, data] of Object.entries(list)) {
     if (name !== '_meta') readGroup(raw, name, data)
     else if (isObject(data) && 'hostvars' in data) meta = data.hostvars
   }
-  if (meta !== undefined && !isObject(meta)) raw.fail(1, '--list: _meta.hostvars must be a mapping of host names to their vars')
+  if (meta !== undefined && !isObject(meta)) failScript(path, '--list', '_meta.hostvars must be a mapping of host names to their vars')
   for (const [host, vars] of raw.hostVars) {
     const own = meta === undefined ? runScript(path, ['--host', host]) : ((meta as Json)[host] ?? {})
-    if (!isObject(own)) raw.fail(1, `the vars of host '${host}' must be a mapping of variable names to values`)
+    if (!isObject(own)) failScript(path, meta === undefined ? `--host ${host}` : '--list', `the vars of host '${host}' must be a mapping of variable names to values`)
     for (const [k, v] of Object.entries(own as Json)) vars[k] = markJson(v, `variable '${k}' of host '${host}' (${path})`)
   }
   return raw

@@ -58,6 +58,8 @@ function readSource(path: string): RawInventory {
   } catch (err) {
     throw new KvmplayError('inventory', `inventory file ${path} cannot be read (${(err as Error).message})`, { cause: err })
   }
+  // Ansible too would try to run it, fail, and read it as INI: the error that helps is the missing x bit.
+  if (text.startsWith('#!')) throw new KvmplayError('inventory', `${path} starts with #! as an inventory script does, but is not executable; make it so (chmod +x ${path}) to have it run with --list`)
   return detectFormat(text, path) === 'yaml' ? readYamlInventory(text, path) : readIniInventory(text, path)
 }
 
