@@ -6,11 +6,11 @@ import { rememberVaultValue } from '../../src/inventory/vault.ts'
 
 test('a vaulted value, each line of a multi-line one, and its JSON escapes are masked; a short one is not', () => {
   rememberVaultValue('hunter2-long')
-  rememberVaultValue('first line\nsecond "quoted" line\n')
+  rememberVaultValue('vaulted line one\nvaulted "quoted" line two\n')
   rememberVaultValue('yes')
   assert.is(hideVaultValues('become with hunter2-long now'), `become with ${VAULT_MASK} now`)
-  assert.is(hideVaultValues('+second "quoted" line'), `+${VAULT_MASK}`)
-  assert.is(hideVaultValues(JSON.stringify({ content: 'first line\nsecond "quoted" line\n' })), `{"content":"${VAULT_MASK}\\n"}`)
+  assert.is(hideVaultValues('+vaulted "quoted" line two'), `+${VAULT_MASK}`)
+  assert.is(hideVaultValues(JSON.stringify({ content: 'vaulted line one\nvaulted "quoted" line two\n' })), `{"content":"${VAULT_MASK}\\n"}`)
   assert.is(hideVaultValues('yes, 3 hosts'), 'yes, 3 hosts')
 })
 
