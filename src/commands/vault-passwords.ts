@@ -11,6 +11,7 @@
  */
 import { accessSync, constants, readFileSync, statSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
+import { homedir } from 'node:os'
 import { basename, extname } from 'node:path'
 import { KvmplayError } from '../core/errors.ts'
 import type { VaultSecret } from '../inventory/vault.ts'
@@ -69,10 +70,12 @@ function splitVaultId(slug: string): [string, string] {
 }
 
 export async function vaultSecrets(args: VaultArgs, env: NodeJS.ProcessEnv = process.env): Promise<VaultSecret[]> {
-  const files = [...(args.vaultPasswordFile ?? []), ...(env.ANSIBLE_VAULT_PASSWORD_FILE ? [env.ANSIBLE_VAULT_PASSWORD_FILE] : [])]
+  // The shell expands ~ on a command line, not in the environment: Ansible's config does, and so here.
+  const home = (path: string) => path.replace(/^~(?=\/|$)/, homedir())
+  const files = [...(args.vaultPasswordFile ?? []), ...(env.ANSIBLE_VAULT_PASSWORD_FILE ? [home(env.ANSIBLE_VAULT_PASSWORD_FILE)] : [])]
   const configured = (env.ANSIBLE_VAULT_IDENTITY_LIST ?? '').split(',').map((s) => s.trim()).filter(Boolean)
   const slugs: [string, string, string][] = [
-    ...configured.map((s) => [...splitVaultId(s), 'ANSIBLE_VAULT_IDENTITY_LIST'] as [string, string, string]),
+    ...configured.map((s) => [splitVaultId(s)[0], home(splitVaultId(s)[1]), 'ANSIBLE_VAULT_IDENTITY_LIST'] as [string, string, string]),
     ...(args.vaultId ?? []).map((s) => [...splitVaultId(s), '--vault-id'] as [string, string, string]),
     ...files.map((f) => ['default', f, '--vault-password-file'] as [string, string, string]),
     ...(args.askVaultPass ? [['default', 'prompt_ask_vault_pass', '--ask-vault-pass'] as [string, string, string]] : []),
