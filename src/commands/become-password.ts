@@ -24,16 +24,31 @@ export function readPasswordFile(path: string): string {
   return checkBecomePassword(password, `--become-password-file ${path}`, 'Write the password alone on the first line, ended by a plain newline (\\n).')!
 }
 
+/** What a password asked on the terminal is for: its flag, what to do without a terminal, and its own check of what was typed. */
+export interface PasswordUse {
+  flag: string
+  what: string
+  instead: string
+  check: (typed: string) => string
+}
+
+const BECOME: PasswordUse = {
+  flag: '-K (--ask-become-pass)',
+  what: 'become password',
+  instead: 'use --become-password-file FILE',
+  check: (typed) => checkBecomePassword(typed, '-K (--ask-become-pass)', 'Type it again, without Ctrl-@.')!,
+}
+
 /**
  * Asks on the terminal (/dev/tty, so a pipe on stdin does not matter), in raw
  * mode: what is typed is not echoed. Ctrl-C or Ctrl-D give up.
  */
-export function askPassword(prompt = 'BECOME password: ', flag = '-K (--ask-become-pass)', instead = 'use --become-password-file FILE'): Promise<string> {
+export function askPassword(prompt = 'BECOME password: ', use: PasswordUse = BECOME): Promise<string> {
   let fd: number
   try {
     fd = openSync('/dev/tty', 'r+')
   } catch {
-    throw new KvmplayError('usage', `${flag} needs a terminal to ask on; without one, ${instead}`)
+    throw new KvmplayError('usage', `${use.flag} needs a terminal to ask on; without one, ${use.instead}`)
   }
   const input = new ReadStream(fd)
   const output = new WriteStream(fd)
@@ -51,9 +66,9 @@ export function askPassword(prompt = 'BECOME password: ', flag = '-K (--ask-beco
         closeSync(fd)
       } catch {}
       if (err) return reject(err)
-      // CR and LF end the typing; a NUL (Ctrl-@) does not, and is refused as in any other password.
+      // CR and LF end the typing; what else is refused is the use's to say (a NUL, for a become password).
       try {
-        resolve(checkBecomePassword(typed, flag, 'Type it again, without Ctrl-@.')!)
+        resolve(use.check(typed))
       } catch (e) {
         reject(e)
       }
@@ -61,7 +76,7 @@ export function askPassword(prompt = 'BECOME password: ', flag = '-K (--ask-beco
     input.on('data', (chunk: Buffer) => {
       for (const ch of chunk.toString('utf8')) {
         if (ch === '\r' || ch === '\n') return end()
-        if (ch === '\u0003' || ch === '\u0004') return end(new KvmplayError('usage', `${flag}: no password given (interrupted)`))
+        if (ch === '\u0003' || ch === '\u0004') return end(new KvmplayError('usage', `no ${use.what} given (interrupted)`))
         if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1)
         else typed += ch
       }

@@ -40,8 +40,12 @@ import { withReportVar, writeRunReport } from './run-report.ts'
 import { stepPrompt } from './step-prompt.ts'
 import { configSources, withRunDefaults } from './run-config.ts'
 import { usingLine } from '../config/run-defaults.ts'
+import { vaultSecrets } from './vault-passwords.ts'
+import type { VaultArgs } from './vault-passwords.ts'
+import { keepVaultValuesOut } from './vault-redact.ts'
+import type { PasswordUse } from './become-password.ts'
 
-export interface RunArgs extends RunReservationArgs, AnsibleFlagArgs {
+export interface RunArgs extends RunReservationArgs, AnsibleFlagArgs, VaultArgs {
   playbook: string
   inventory: string
   check?: boolean
@@ -81,14 +85,20 @@ async function runPassword(args: RunArgs): Promise<string | undefined> {
   return args.askBecomePass ? askPassword() : undefined
 }
 
+const SSH_PASSWORD: PasswordUse = { flag: '-k (--ask-pass)', what: 'SSH password', instead: "give the hosts' ansible_password in a vault instead", check: (typed) => typed }
+
 /** The SSH password of -k, asked once before any host: for hosts whose inventory gives none. */
-const sshPassword = (args: RunArgs) => (args.askPass ? askPassword('SSH password: ', '-k (--ask-pass)', "give the hosts' ansible_password in a vault instead") : undefined)
+const sshPassword = (args: RunArgs) => (args.askPass ? askPassword('SSH password: ', SSH_PASSWORD) : undefined)
 
 /** Everything that can be wrong with the input, found before any host is contacted. */
 export async function prepareRun(args: RunArgs) {
   await checkTypesFirst(args.playbook, args.typecheck)
   const { playbook, file } = await loadPlaybook(args.playbook)
-  const inventory = loadInventory(args.inventory)
+  // group_vars/ and host_vars/ beside the playbook too, as ansible-playbook reads them. The vaulted values of the
+  // hosts the run works on are decrypted as their vars are read below: a wrong password stops the run before any host.
+  const inventory = loadInventory(args.inventory, { playbookDir: dirname(file), vault: await vaultSecrets(args) })
+  // From here on, a decrypted value is masked in whatever is printed (nothing is, until one is decrypted).
+  keepVaultValuesOut()
   const extraVars = parseExtraVars(args.extraVars ?? [])
   // The acknowledgment that guests configured inside may move (and lose their address): a run var editDomainInterface reads.
   if (args.acceptStaticGuests) extraVars.accept_static_guests = true
@@ -133,7 +143,7 @@ export async function prepareRun(args: RunArgs) {
 const runOptions = (y: Argv): Argv<RunArgs> =>
   ansibleFlagOptions(reservationOptions(y))
       .positional('playbook', { type: 'string', demandOption: true, describe: 'Playbook file (*.play.ts), loaded as it is' })
-      .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Ansible inventory (YAML or INI)' })
+      .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Ansible inventory: a YAML or INI file, an executable script (--list), or a directory of them; group_vars/ and host_vars/ beside it and beside the playbook apply' })
       .option('check', { alias: 'C', type: 'boolean', describe: 'Plan only: report what would change, change nothing' })
       .option('diff', { alias: 'D', type: 'boolean', describe: 'Show unified diffs of the files and XML that change (or would); a file others cannot read, or a secret one, by its sha256 and line count only' })
       .option('limit', { alias: 'l', type: 'string', describe: "Only hosts matching this pattern too (e.g. 'h1:h2', 'web*:!web3', 'kvm:&dc1')" })
@@ -159,6 +169,9 @@ const runOptions = (y: Argv): Argv<RunArgs> =>
       .option('report', { type: 'string', describe: "Write the run's report file here (the migration report: each guest's NAT identity before the move, its address after, the NAT network's XML and static entries), keeping what an earlier run's file recorded", defaultDescription: 'kept in $XDG_STATE_HOME/kvmplay/reports, one per inventory' })
       .option('typecheck', { type: 'boolean', default: true, describe: 'Type-check the playbook with the TypeScript compiler before anything runs; --no-typecheck skips it (the options of its tasks are checked still)' })
       .option('syntax-check', { type: 'boolean', describe: 'Only check the playbook — its types, then its tasks and their options — and exit; no host is contacted' })
+      .option('vault-password-file', { alias: 'vault-pass-file', type: 'string', array: true, describe: 'Vault password from this file (an executable: its output), for vaulted values and files in the inventory (repeatable)' })
+      .option('ask-vault-pass', { alias: ['J', 'ask-vault-password'], type: 'boolean', describe: 'Ask for the vault password once, on the terminal (no echo)' })
+      .option('vault-id', { type: 'string', array: true, describe: "A vault password with its id: LABEL@FILE, LABEL@SCRIPT or LABEL@prompt (repeatable; the text's own id is tried first)" })
       .option('accept-static-guests', { type: 'boolean', describe: 'Move guests whose address is configured inside them (no lease, no static entry) off the NAT network anyway: they keep it on the bridge and are unreachable until changed from their console' })
       .example('$0 run playbooks/bridge.play.ts -i inventory/hosts.yaml', 'converge every host of the playbook')
       .example('$0 run site.play.ts -i hosts.yaml --check --diff -l h1', 'what would change on h1, as diffs')

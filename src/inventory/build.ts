@@ -5,6 +5,21 @@
 import { KvmplayError } from '../core/errors.ts'
 import type { Inventory, InventoryGroup, InventoryHost } from './types.ts'
 import { MAX_HOSTS } from './hostnames.ts'
+import type { VarsDirs } from './vars-dirs.ts'
+import { revealVaulted } from './vault.ts'
+import type { VaultSecret } from './vault.ts'
+
+/**
+ * Where group_vars/ and host_vars/ are read: beside each inventory source (its
+ * directory, or the inventory directory itself), then beside the playbook.
+ */
+export interface VarsLayers {
+  inventory: readonly string[]
+  playbook: readonly string[]
+  dirs: VarsDirs
+  /** For the vaulted values and files the hosts' vars hold. */
+  secrets: readonly VaultSecret[]
+}
 
 export class RawInventory {
   readonly groups = new Map<string, InventoryGroup>()
@@ -45,12 +60,16 @@ export class RawInventory {
     this.group(group).priority = priority
   }
 
-  /** A host listed again (in the same or another group) stays one host; later vars win. */
-  addHost(group: string, host: string, vars: Record<string, unknown>): void {
+  private ensureHost(host: string): void {
     if (!this.hostVars.has(host)) {
       this.hostVars.set(host, {})
       this.directGroups.set(host, new Set())
     }
+  }
+
+  /** A host listed again (in the same or another group) stays one host; later vars win. */
+  addHost(group: string, host: string, vars: Record<string, unknown>): void {
+    this.ensureHost(host)
     Object.assign(this.hostVars.get(host)!, vars)
     const direct = this.directGroups.get(host)!
     if (!direct.has(group)) {
@@ -71,6 +90,23 @@ export class RawInventory {
     if (!p.children.includes(child)) p.children.push(child)
     if (!c.parents.includes(parent)) c.parents.push(parent)
     if (!this.linkLines.has(`${parent}\0${child}`)) this.linkLines.set(`${parent}\0${child}`, line)
+  }
+
+  /**
+   * Another source's inventory read into this one, as Ansible reads the
+   * sources of a directory into one: a host or group met again stays one, its
+   * later vars win; hosts keep the order they were first met in.
+   */
+  merge(other: RawInventory): void {
+    for (const host of other.hostVars.keys()) this.ensureHost(host)
+    for (const g of other.groups.values()) {
+      const mine = this.group(g.name)
+      Object.assign(mine.vars, g.vars)
+      if (g.priority !== 1) mine.priority = g.priority
+      for (const child of g.children) this.addChild(g.name, child, other.linkLines.get(`${g.name}\0${child}`) ?? 1)
+      for (const host of g.hosts) this.addHost(g.name, host, {})
+    }
+    for (const [host, vars] of other.hostVars) Object.assign(this.hostVars.get(host)!, vars)
   }
 
   /** `cycle` from a group back to itself (a → b → a), at the line of the link that closes it. */
@@ -97,10 +133,33 @@ export class RawInventory {
   }
 }
 
+/**
+ * Ansible's order for the vars of group_vars/ (VariableManager.get_vars, its
+ * default precedence): 'all' of the inventory's, then of the playbook's; then
+ * the host's other groups, in merge order, for each inventory source, then for
+ * the playbook. host_vars/: the inventory's, then the playbook's.
+ */
+function addDirVars(vars: Record<string, unknown>, layers: VarsLayers, names: string[], kind: 'group_vars' | 'host_vars'): void {
+  const bases = [...layers.inventory, ...layers.playbook]
+  if (kind === 'group_vars') for (const base of bases) Object.assign(vars, layers.dirs.vars(base, kind, 'all'))
+  for (const base of bases) for (const n of names) Object.assign(vars, layers.dirs.vars(base, kind, n))
+}
+
+/**
+ * A host whose vars are merged when first read: a run reads those of the
+ * hosts it works on, so that only their group_vars/ and host_vars/ files are
+ * read and only what they hold vaulted needs its password (a --limit to
+ * staging needs no production vault id), still before any host is contacted.
+ */
+function withLazyVars(host: Omit<InventoryHost, 'vars'>, merge: () => Record<string, unknown>): InventoryHost {
+  let vars: Record<string, unknown> | undefined
+  return Object.defineProperty(host, 'vars', { enumerable: true, get: () => (vars ??= merge()) }) as InventoryHost
+}
+
 /** Ansible sorts names as Python does: by code point, not by locale. */
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
-export function buildInventory(raw: RawInventory): Inventory {
+export function buildInventory(raw: RawInventory, layers?: VarsLayers): Inventory {
   // Every group hangs somewhere under 'all'; hosts in no group but 'all' are 'ungrouped'.
   raw.group('ungrouped')
   for (const g of raw.groups.values()) if (g.name !== 'all' && g.parents.length === 0) raw.addChild('all', g.name, 1)
@@ -138,11 +197,15 @@ export function buildInventory(raw: RawInventory): Inventory {
     }
     for (const g of raw.directGroups.get(name)!) climb(g)
     const groups = [...member].sort(mergeOrder)
-    const vars: Record<string, unknown> = {}
-    for (const g of groups) Object.assign(vars, raw.group(g).vars)
-    Object.assign(vars, own)
-    // A host's vars are its own: no object shared with a group or another host.
-    hosts.set(name, { name, vars: structuredClone(vars), groups })
+    hosts.set(name, withLazyVars({ name, groups }, () => {
+      const vars: Record<string, unknown> = {}
+      for (const g of groups) Object.assign(vars, raw.group(g).vars)
+      if (layers) addDirVars(vars, layers, groups.filter((g) => g !== 'all'), 'group_vars')
+      Object.assign(vars, own)
+      if (layers) addDirVars(vars, layers, [name], 'host_vars')
+      // A host's vars are its own: no object shared with a group or another host.
+      return structuredClone(revealVaulted(vars, layers?.secrets ?? []) as Record<string, unknown>)
+    }))
   }
   return { source: raw.source, hosts, groups: raw.groups }
 }

@@ -55,6 +55,11 @@ const GROUP_NAME = /^([^:\]\s]+)\s*(?:[#;].*)?$/
 const SECTIONS = 'expected [group], [group:vars] or [group:children]'
 
 export function parseIniInventory(text: string, source: string): Inventory {
+  return buildInventory(readIniInventory(text, source))
+}
+
+/** The file's groups, hosts and vars, to build alone or with other sources. */
+export function readIniInventory(text: string, source: string): RawInventory {
   const raw = new RawInventory(source)
   let group = 'ungrouped'
   let kind: 'hosts' | 'vars' | 'children' = 'hosts'
@@ -100,5 +105,5 @@ export function parseIniInventory(text: string, source: string): Inventory {
 
   const missing = references.find((r) => !defined.has(r.group))
   if (missing) raw.fail(missing.line, `${missing.what}, but no [${missing.group}] or [${missing.group}:children] section defines it; add the section (it may be empty) or fix the name`)
-  return buildInventory(raw)
+  return raw
 }

@@ -15,6 +15,7 @@ import type { Document, Node, YAMLMap } from 'yaml'
 import { RawInventory, buildInventory } from './build.ts'
 import { parseHostEntry } from './hostnames.ts'
 import type { Inventory } from './types.ts'
+import { markVaultTags } from './vault-yaml.ts'
 
 const GROUP_KEYS = ['hosts', 'children', 'vars']
 const VARS = 'a mapping of variable names to values'
@@ -27,14 +28,24 @@ function describe(node: unknown): string {
   return typeof node.value === 'string' ? `the string ${JSON.stringify(node.value)}` : `the ${typeof node.value} ${String(node.value)}`
 }
 
-export function parseYamlInventory(text: string, source: string): Inventory {
-  const lines = new LineCounter()
-  const doc = parseDocument(text, {
+/** YAML as Ansible (PyYAML) reads it: 1.1, dates left as strings. Vars files let a repeated key win (PyYAML's warning), inventories refuse it. */
+export function parseYaml11(text: string, lines: LineCounter, uniqueKeys: boolean): Document.Parsed {
+  return parseDocument(text, {
     lineCounter: lines,
     version: '1.1',
-    uniqueKeys: true,
+    uniqueKeys,
     customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
   })
+}
+
+export function parseYamlInventory(text: string, source: string): Inventory {
+  return buildInventory(readYamlInventory(text, source))
+}
+
+/** The file's groups, hosts and vars (`!vault` values kept vaulted), to build alone or with other sources. */
+export function readYamlInventory(text: string, source: string): RawInventory {
+  const lines = new LineCounter()
+  const doc = parseYaml11(text, lines, true)
   const raw = new RawInventory(source)
   const lineOf = (node: unknown, holder?: unknown): number => {
     const range = (node as Node | null)?.range ?? (holder as Node | null)?.range
@@ -52,6 +63,7 @@ export function parseYamlInventory(text: string, source: string): Inventory {
     const what = syntax.code === 'MULTIPLE_DOCS' ? "one YAML document is expected (found a second '---')" : syntax.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
     raw.fail(syntax.linePos?.[0].line ?? 1, `not valid YAML: ${what}`)
   }
+  markVaultTags(doc, source, lines)
 
   /** A mapping, or undefined for an empty value (`hosts:` with nothing after it), as Ansible takes it. */
   const mapping = (node: unknown, holder: unknown, what: string): YAMLMap | undefined => {
@@ -118,6 +130,11 @@ export function parseYamlInventory(text: string, source: string): Inventory {
     raw.fail(1, "the inventory is empty; start with 'all:' and its 'hosts' or 'children'")
   }
   const groups = mapping(top, undefined, "the inventory must be a mapping of group names, such as 'all:'")
+  // As Ansible's yaml plugin: a `plugin:` file configures an inventory plugin (aws_ec2, libvirt…), which kvmplay does not run.
+  const plugin = groups?.items.find((p) => isScalar(p.key) && p.key.value === 'plugin' && isScalar(p.value) && p.value.value)
+  if (plugin) {
+    fail(plugin.key, `this is an inventory plugin's configuration (plugin: ${String((plugin.value as { value: unknown }).value)}), not an inventory; kvmplay runs no inventory plugins: give it the inventory the plugin makes, as a file (ansible-inventory -i ${source} --list --yaml --output hosts.yml) or a script that prints it`)
+  }
   for (const pair of groups?.items ?? []) group(nameOf(pair.key, 'a top-level group name'), pair.value, pair.key)
-  return buildInventory(raw)
+  return raw
 }

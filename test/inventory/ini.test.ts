@@ -172,13 +172,15 @@ test('the format is told by extension, else by content', () => {
   assert.is(parseInventory('[web]\nh1\n', 'hosts').hosts.get('h1')!.groups.join(), 'all,web')
 })
 
-test('loadInventory: a missing file or a directory is an inventory error naming it and asking for -i', () => {
+test('loadInventory: a missing file, an empty directory or a script without its x bit is an inventory error naming it and what to do', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-inventory-'))
   const messageOf = (path: string) => errorMessageOf('inventory', () => loadInventory(path))
-  assert.is(messageOf(join(dir, 'nope.yaml')), `inventory file ${join(dir, 'nope.yaml')} does not exist; pass -i with an existing inventory file (Ansible YAML or INI)`)
-  assert.match(messageOf(dir), `inventory file ${dir} is a directory`)
+  assert.is(messageOf(join(dir, 'nope.yaml')), `inventory ${join(dir, 'nope.yaml')} does not exist; pass -i with an existing inventory: a file (Ansible YAML or INI), a script or a directory of them, or a list of hosts such as 'h1,h2,'`)
+  assert.match(messageOf(dir), `inventory directory ${dir} holds no inventory source`)
   writeFileSync(join(dir, 'hosts'), '[web]\nw1\n')
   assert.equal([...loadInventory(join(dir, 'hosts')).hosts.keys()], ['w1'])
+  writeFileSync(join(dir, 'inventory.py'), '#!/usr/bin/env python3\nimport json\n')
+  assert.is(messageOf(join(dir, 'inventory.py')), `${join(dir, 'inventory.py')} starts with #! as an inventory script does, but is not executable; make it so (chmod +x ${join(dir, 'inventory.py')}) to have it run with --list`)
   writeFileSync(join(dir, 'hosts'), '[web]\nw1 x\n')
   assert.is(messageOf(join(dir, 'hosts')), `${join(dir, 'hosts')}:2: expected key=value after host 'w1', got 'x'`)
 })

@@ -268,4 +268,9 @@ test('a block shared by aliases serves every group that uses it, and a chain of 
   assert.ok(deep.hosts.get('h1')!.groups.includes('g30'))
 })
 
+test("an inventory plugin's configuration (plugin: NAME) is refused as Ansible's yaml plugin refuses it, saying how to get its inventory", () => {
+  const message = errorMessageOf('inventory', () => parseInventory('plugin: community.libvirt.libvirt\nuri: qemu:///system\n', 'libvirt.yml'))
+  assert.is(message, "libvirt.yml:1: this is an inventory plugin's configuration (plugin: community.libvirt.libvirt), not an inventory; kvmplay runs no inventory plugins: give it the inventory the plugin makes, as a file (ansible-inventory -i libvirt.yml --list --yaml --output hosts.yml) or a script that prints it")
+})
+
 test.run()
