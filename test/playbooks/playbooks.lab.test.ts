@@ -62,7 +62,7 @@ pb('--check on fresh hosts reports every change of the migration and changes not
   // The guests' NAT identity is recorded first, their addresses on br0 last: both ok, nothing to change.
   assert.equal(h1.map((e) => e.status), ['ok', 'changed', 'changed', 'changed', 'changed', 'changed', 'skipped', 'ok'])
   assert.match(h1[6].reason, 'still used by vm1 (running), vm2')
-  assert.match(h1[0].reason, '2 guest NIC(s) on default: vm1 none, vm2 none')
+  assert.match(h1[0].reason, '2 guest NIC(s) on default: vm1 no address known (no lease, static entry or neighbour entry), vm2 no address known')
   assert.equal(await Promise.all(hosts.map(fingerprint)), before)
 })
 

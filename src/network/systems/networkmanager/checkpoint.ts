@@ -41,8 +41,8 @@ const readCheckpoint = (dir: string) => `cp=; { read -r cp < "${dir}/${CHECKPOIN
 export const activationWait = (confirmTimeoutSec: number) => Math.max(5, Math.min(30, confirmTimeoutSec - 5))
 
 /**
- * The apply, sourced by the cutover's detached shell, where "$0" is the
- * cutover's directory on the host (src/cutover/confirmed-apply.ts, armScript):
+ * The apply: apply.sh, run from the cutover's directory on the host, whose
+ * path is "${0%/*}" (src/cutover/confirmed-apply.ts, armScript):
  * the checkpoint, NetworkManager reading the keyfiles (on disk already: it
  * drops the profiles whose files went), then `steps`.
  */
@@ -53,7 +53,7 @@ export function underCheckpoint(what: string, confirmTimeoutSec: number, steps: 
     `out=$(${busctl('CheckpointCreate', 'aouu', '0', String(timeout), String(CHECKPOINT_FLAGS))}) || { echo "could not create a NetworkManager checkpoint: $out" >&2; exit 1; }`,
     // busctl prints: o "/org/freedesktop/NetworkManager/Checkpoint/1"
     `cp=\${out#o \\"}; cp=\${cp%\\"}`,
-    `printf '%s\\n' "$cp" > "$0/${CHECKPOINT_FILE}"`,
+    `printf '%s\\n' "$cp" > "\${0%/*}/${CHECKPOINT_FILE}"`,
     'nmcli connection reload || exit 1',
     ...steps,
   ].join('\n')

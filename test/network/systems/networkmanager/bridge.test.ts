@@ -209,7 +209,7 @@ test('the apply: a checkpoint of every device with the rollback timeout and flag
   assert.is(CHECKPOINT_FLAGS, 7)
   const lines = change.apply.split('\n')
   assert.match(lines[1], /^out=\$\(busctl call org\.freedesktop\.NetworkManager \/org\/freedesktop\/NetworkManager org\.freedesktop\.NetworkManager CheckpointCreate aouu 0 40 7\) \|\| /)
-  assert.match(change.apply, /> "\$0\/nm-checkpoint"/)
+  assert.match(change.apply, /> "\$\{0%\/\*\}\/nm-checkpoint"/)
   const brUuid = contentOf(nm.persist(w, facts), `${KEYFILES}/br0.nmconnection`).connection.uuid
   assert.equal(lines.slice(-3), ['nmcli connection reload || exit 1', `nmcli -w 25 connection up uuid ${brUuid} || exit 1`, `nmcli -w 25 connection up uuid ${eth0Profile.uuid} || exit 1`])
   assert.equal(changedLinks(change), ['br0', 'eth0'])
@@ -230,8 +230,8 @@ test('the apply run against fake busctl and nmcli: the checkpoint path is stored
     const net = canned('network-fresh.txt')
     const change = nm.planRuntime(bridgeWish({ bridge: 'br0' }, net), withNm(net), { confirmTimeoutSec: 60 })!
     writeFileSync(join(dir, 'apply.sh'), change.apply)
-    // As armScript runs it: sourced in a subshell of a shell whose $0 is the cutover's directory.
-    const run = () => spawnSync('/bin/sh', ['-c', '( . "$0/apply.sh" )', dir], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8' })
+    // As armScript runs it: a script of its own, in the cutover's directory.
+    const run = () => spawnSync('/bin/sh', [join(dir, 'apply.sh')], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8' })
     assert.is(run().status, 0)
     assert.is(readFileSync(join(dir, 'nm-checkpoint'), 'utf8'), '/org/freedesktop/NetworkManager/Checkpoint/3\n')
     const calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')
