@@ -24,7 +24,7 @@ import {
   VIR_NETWORK_UPDATE_AFFECT_LIVE,
   VIR_NETWORK_UPDATE_COMMAND,
 } from './remote.ts'
-import type { DomRef, LibvirtChangeApi, NetRef } from './remote.ts'
+import type { DomRef, LibvirtChangeApi, NetRef, PoolRef } from './remote.ts'
 import { libvirtTouches, virsh, virshSequence, virshWithXmlFile } from './virsh.ts'
 import type { LibvirtTouches } from './virsh.ts'
 
@@ -52,6 +52,14 @@ export type LibvirtChange =
    */
   | { op: 'update-device'; domain: string; xml: string; live: false | true }
   | { op: 'update-device'; domain: string; xml: string; live: 'or-next-boot'; refused: { message: string; hint: string } }
+  /** pool-define: a new storage pool, or an existing one redefined (same name and uuid). */
+  | { op: 'define-pool'; name: string; xml: string }
+  /** pool-build: its directory made, or its volume group created on its devices. */
+  | { op: 'build-pool'; name: string }
+  /** pool-start */
+  | { op: 'start-pool'; name: string }
+  /** pool-autostart [--disable] */
+  | { op: 'autostart-pool'; name: string; on: boolean }
   /** update-device --live --config; where that fails: shutdown, a bounded wait for shut off, update-device --config, start. */
   | { op: 'shutdown-edit-start'; domain: string; xml: string; timeoutSec: number }
 
@@ -79,6 +87,11 @@ function touchOf(c: LibvirtChange): LibvirtTouches | undefined {
     case 'update-device':
     case 'shutdown-edit-start':
       return { domain: c.domain }
+    case 'define-pool':
+    case 'build-pool':
+    case 'start-pool':
+    case 'autostart-pool':
+      return { pool: c.name }
     default:
       return { network: c.name }
   }
@@ -115,6 +128,14 @@ function virshCommand(c: LibvirtChange): VirshCommand | undefined {
       return { words: ['net-destroy', c.name] }
     case 'undefine-network':
       return { words: ['net-undefine', c.name] }
+    case 'define-pool':
+      return { words: ['pool-define', '$t'], stdin: c.xml }
+    case 'build-pool':
+      return { words: ['pool-build', c.name] }
+    case 'start-pool':
+      return { words: ['pool-start', c.name] }
+    case 'autostart-pool':
+      return { words: ['pool-autostart', c.name, ...(c.on ? [] : ['--disable'])] }
     case 'update-dhcp-host':
       return { words: ['net-update', c.network, c.action, 'ip-dhcp-host', hostXml(c.host), ...(c.live ? ['--live', '--config'] : ['--config'])] }
     case 'update-device':
@@ -209,6 +230,8 @@ async function shutdownEditStart(conn: Connection, c: Extract<LibvirtChange, { o
 export async function applyLibvirtChanges(api: LibvirtChangeApi, changes: readonly LibvirtChange[]): Promise<void> {
   const nets = new Map<string, NetRef>()
   const network = async (name: string) => nets.get(name) ?? nets.set(name, await api.lookupNetwork(name)).get(name)!
+  const pools = new Map<string, PoolRef>()
+  const pool = async (name: string) => pools.get(name) ?? pools.set(name, await api.lookupPool(name)).get(name)!
   for (const c of changes) {
     switch (c.op) {
       case 'define-network':
@@ -239,6 +262,18 @@ export async function applyLibvirtChanges(api: LibvirtChangeApi, changes: readon
       }
       case 'update-device':
         await updateDevice(api, await api.lookupDomain(c.domain), c)
+        break
+      case 'define-pool':
+        pools.set(c.name, await api.definePool(c.xml))
+        break
+      case 'build-pool':
+        await api.buildPool(await pool(c.name))
+        break
+      case 'start-pool':
+        await api.startPool(await pool(c.name))
+        break
+      case 'autostart-pool':
+        await api.setPoolAutostart(await pool(c.name), c.on)
         break
       case 'shutdown-edit-start':
         throw new Error(`${c.op} goes by virsh only`)

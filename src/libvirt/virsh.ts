@@ -33,7 +33,7 @@ export function virshSequence(commands: string[][]): string {
 }
 
 /** The one network or domain a libvirt change touches. */
-export type LibvirtTouches = { network: string } | { domain: string }
+export type LibvirtTouches = { network: string } | { domain: string } | { pool: string }
 
 /**
  * What a libvirt change touches: the host's links (virbr0, vnet ports) and
@@ -41,6 +41,13 @@ export type LibvirtTouches = { network: string } | { domain: string }
  * networks and domains when the change does not say.
  */
 export const libvirtTouches = (touches?: LibvirtTouches): Resource[] => [
-  ...(!touches ? [resource.libvirtNetwork(), resource.libvirtDomain()] : 'network' in touches ? [resource.libvirtNetwork(touches.network)] : [resource.libvirtDomain(touches.domain)]),
+  ...(!touches
+    ? [resource.libvirtNetwork(), resource.libvirtDomain(), resource.libvirtPool()]
+    : 'network' in touches
+      ? [resource.libvirtNetwork(touches.network)]
+      : 'pool' in touches
+        ? // A pool's build makes a directory or a volume group: the pool alone is read again, and the paths under it.
+          [resource.libvirtPool(touches.pool)]
+        : [resource.libvirtDomain(touches.domain)]),
   resource.links,
 ]
