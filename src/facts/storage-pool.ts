@@ -39,8 +39,9 @@ const command = (a: PoolArgs) =>
   [
     "command -v virsh >/dev/null 2>&1 || { echo @@NOVIRSH; exit 0; }",
     'names=$(virsh -q pool-list --all --name) || exit',
-    `echo @@BUILT; ${builtCheck(a)}`,
-    `printf '%s\\n' "$names" | ${sh`grep -qx -- ${a.name}`} || exit 0`,
+    `echo @@BUILT; ${builtCheck(a)} || :`,
+    // virsh pads each name of `pool-list --name` with spaces (libvirt 9): compared word by word.
+    `for n in $names; do ${sh`[ "$n" = ${a.name} ]`} && break; done; ${sh`[ "$n" = ${a.name} ]`} || exit 0`,
     `echo @@INFO; ${sh`virsh ${`pool-info ${a.name}; echo @@XML; pool-dumpxml --inactive ${a.name}`}`}`,
   ].join('\n')
 
