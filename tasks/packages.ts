@@ -54,13 +54,17 @@ export const packagesShape = object<PackagesOptions>({
 /** Debian's package names (policy 5.6.1), with an optional :arch; dnf's are a superset in practice. */
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+._-]*(:[a-z0-9]+)?$/i
 
+/** How long one apt or dnf run may take. */
+const PACKAGE_TIMEOUT_MS = 1_800_000
+
 /** A step whose failure is read for the lock, an unknown package or a hold (src/packages/errors.ts). */
 function packageStep(summary: string, command: string): ConnectionStep {
   return {
     summary,
     // No touches: a package writes files anywhere, adds units, users and modules — every fact is read again.
     run: async (conn, ctx) => {
-      const res = await conn.exec(command, { label: summary })
+      // A transaction of the virtualization stack downloads and configures hundreds of MB: longer than a command's usual 600 s may be.
+      const res = await conn.exec(command, { label: summary, timeoutMs: PACKAGE_TIMEOUT_MS })
       if (res.code !== 0) throw packageFailure(ctx.host, summary, res)
     },
   }

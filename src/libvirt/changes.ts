@@ -12,6 +12,7 @@ import { quote } from '../core/quote.ts'
 import { commandStep, runChecked } from '../core/step.ts'
 import type { ConnectionStep, FileDiff } from '../core/task.ts'
 import { renderString } from '../render.ts'
+import { resource } from '../core/resource.ts'
 import type { DhcpHost } from './network.ts'
 import { LibvirtCallError } from './rpc.ts'
 import {
@@ -333,7 +334,9 @@ export const changesOf = (step: object): readonly LibvirtChange[] | undefined =>
  * ```
  */
 export function libvirtChangeStep(summary: string, changes: readonly LibvirtChange[], opts: { diff?: FileDiff } = {}): LibvirtChangeStep {
-  const touches = libvirtTouches(changesTouch(changes))
+  const one = changesTouch(changes)
+  // A list over several things that changes a pool: every pool too (a network's restart alone leaves the pools be).
+  const touches = [...libvirtTouches(one), ...(!one && changes.some((c) => c.op.endsWith('-pool')) ? [resource.libvirtPool()] : [])]
   const virshOnly = changes.find((c) => VIRSH_ONLY.has(c.op))
   if (virshOnly?.op === 'shutdown-edit-start') {
     if (changes.length > 1) throw new Error(`libvirtChangeStep: ${virshOnly.op} must be a step's only change`)

@@ -38,11 +38,12 @@ export type LibvirtTouches = { network: string } | { domain: string } | { pool: 
 /**
  * What a libvirt change touches: the host's links (virbr0, vnet ports) and
  * the network or domain it changes (read again alone), or all of libvirt's
- * networks and domains when the change does not say.
+ * networks and domains when the change does not say (changes.ts adds the
+ * pools where such a list changes one).
  */
 export const libvirtTouches = (touches?: LibvirtTouches): Resource[] => [
   ...(!touches
-    ? [resource.libvirtNetwork(), resource.libvirtDomain(), resource.libvirtPool()]
+    ? [resource.libvirtNetwork(), resource.libvirtDomain()]
     : 'network' in touches
       ? [resource.libvirtNetwork(touches.network)]
       : 'pool' in touches

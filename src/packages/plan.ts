@@ -38,7 +38,6 @@ export function planPackages(host: string, manager: PackageManager, names: reado
     else if (stale && (install.length || want === 'latest')) refresh = staleWhy
     // A refreshed cache may have newer versions than the one read: every installed package is asked for its newest (apt leaves the newest alone).
     if (refresh && want === 'latest') upgrade = names.filter((n) => pkg(n).installed !== undefined && (newer(n) || !pkg(n).held))
-    if (!refresh && unknown.length) throw new KvmplayError('precondition', `${host}: no package ${unknown.join(', ')} in apt's cache`)
   }
   if (manager === 'dnf') {
     const unknown = install.filter((n) => !pkg(n).known)
