@@ -17,6 +17,9 @@ export function packageFailure(host: string, what: string, res: ExecResult): Kvm
       `${host}: ${what}: ${lock[1]} is locked by another package manager${holder ? ` (${holder[2]}, pid ${holder[1]})` : ''} — on a fresh host usually unattended-upgrades or apt-daily; wait for it to finish (systemctl status apt-daily apt-daily-upgrade unattended-upgrades) and run again, or raise lockTimeout`,
     )
   }
+  if (/dpkg was interrupted/.test(out)) {
+    return new KvmplayError('precondition', `${host}: ${what}: an earlier dpkg run was interrupted and left packages half configured: run \`dpkg --configure -a\` on the host (as root), then run again`)
+  }
   const unknown = /Unable to locate package (\S+)|No match for argument: (\S+)/.exec(out)
   if (unknown) {
     return new KvmplayError('precondition', `${host}: ${what}: no package ${unknown[1] ?? unknown[2]} in the host's repositories (after refreshing the cache): check its name and the host's sources`)

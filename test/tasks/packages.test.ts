@@ -132,6 +132,8 @@ test("a locked dpkg (another apt running), an unknown package after a refresh: t
   const unknown = packageFailure('h1', 'apt: install virtinst', { code: 100, stdout: '', stderr: 'E: Unable to locate package virtinst\n' })
   assert.match(unknown.message, 'no package virtinst in the host')
   assert.is(packageFailure('h1', 'x', { code: 1, stdout: '', stderr: 'E: something else\n' }).kind, 'command')
+  const interrupted = packageFailure('h1', 'apt: install x', { code: 100, stdout: '', stderr: "E: dpkg was interrupted, you must manually run 'dpkg --configure -a' to correct the problem.\n" })
+  assert.match(interrupted.message, 'run `dpkg --configure -a` on the host')
 })
 
 test('a fresh cache that does not know a package: refused before anything runs', async () => {
