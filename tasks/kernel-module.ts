@@ -15,7 +15,7 @@ import { resource } from '../src/core/resource.ts'
 import { sh } from '../src/core/quote.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { planFile, fileWish } from './file.ts'
-import { boolean, checkOptions, object, required, string } from '../src/core/shape.ts'
+import { boolean, checkOptions, literal, object, required, string } from '../src/core/shape.ts'
 import { taskOptionFields } from '../src/core/task-options-shape.ts'
 
 export interface KernelModuleOptions extends TaskOptions {
@@ -25,10 +25,23 @@ export interface KernelModuleOptions extends TaskOptions {
   params?: string
   /** Also load it at boot (modules-load.d). Default true. */
   persist?: boolean
+  /**
+   * Where this kernel loads no modules at all (none built in, as in a
+   * container on a microVM's kernel, or modules_disabled): 'fail' (the
+   * default) or 'persist' — write the files for the kernel the host boots
+   * next, say it was not loaded, and go on.
+   */
+  onUnloadable?: 'fail' | 'persist'
 }
 
 /** What kernelModule() takes, checked when the playbook loads (shape.ts). */
-export const kernelModuleShape = object<KernelModuleOptions>({ ...taskOptionFields, module: required(string), params: string, persist: boolean })
+export const kernelModuleShape = object<KernelModuleOptions>({
+  ...taskOptionFields,
+  module: required(string),
+  params: string,
+  persist: boolean,
+  onUnloadable: literal('fail', 'persist'),
+})
 
 export const modulesLoadPath = (name: string) => `/etc/modules-load.d/${name}.conf`
 export const modprobeConfPath = (name: string) => `/etc/modprobe.d/${name}.conf`
@@ -56,14 +69,16 @@ export function kernelModule(opts: KernelModuleOptions): Task {
       name: `kernel module ${name}${params ? ` (${params})` : ''}`,
       facts: () => ({ mod: factRequest(kernelModuleFact, name), load: factRequest(fileFact, loadFile), conf: factRequest(fileFact, confFile) }),
       plan: (host, { mod, load, conf }) => {
-        if (!mod.loaded && !mod.builtin) {
-          if (!mod.loadable) throw new KvmplayError('precondition', `${host.name}: cannot load ${name}: ${mod.why}`)
+        const notes: string[] = []
+        const loadNow = mod.loadable || opts.onUnloadable !== 'persist'
+        if (!loadNow) notes.push(`${name} not loaded now: ${mod.why}; written for the next boot (onUnloadable: 'persist')`)
+        if (!mod.loaded && !mod.builtin && loadNow) {
+          if (!mod.loadable) throw new KvmplayError('precondition', `${host.name}: cannot load ${name}: ${mod.why} (onUnloadable: 'persist' writes its files all the same)`)
           if (!mod.available) {
             throw new KvmplayError('precondition', `${host.name}: kernel ${mod.kernel} has no module ${name} (modinfo finds none under /lib/modules/${mod.kernel}): check the name, or install the kernel's extra modules package`)
           }
         }
         const steps: Step[] = []
-        const notes: string[] = []
         // Options first, so the modprobe below (and every boot's) reads them.
         if (params !== undefined) {
           const wish = fileWish({ path: confFile, content: `# kvmplay: options for ${name}\noptions ${moduleKey(name)} ${params}\n`, mode: '0644' })
@@ -73,11 +88,12 @@ export function kernelModule(opts: KernelModuleOptions): Task {
           if (mod.builtin) notes.push(`${name} is built into the kernel: its options go on the kernel command line (${moduleKey(name)}.${params.split(' ')[0]})`)
         }
         if (persist && !mod.builtin) steps.push(...planFile(fileWish({ path: loadFile, content: `# kvmplay: load ${name} at boot\n${name}\n`, mode: '0644' }), load))
-        if (!mod.loaded && !mod.builtin) {
+        if (!mod.loaded && !mod.builtin && loadNow) {
           // Its options come from modprobe.d, written above.
           steps.push(commandStep(`load ${name} now (modprobe)`, sh`modprobe -- ${name}`, { touches: [resource.kernelModule(moduleKey(name)), resource.sysctl(), resource.links] }))
         }
-        const reason = steps.length ? notes.join('; ') || undefined : [`${name} is ${mod.builtin ? 'built in' : 'loaded'}${persist && !mod.builtin ? ` and in ${loadFile}` : ''}`, ...notes].join('; ')
+        const state = mod.builtin ? 'built in' : mod.loaded ? 'loaded' : 'set to load at boot'
+        const reason = steps.length ? notes.join('; ') || undefined : [`${name} is ${state}${persist && !mod.builtin ? ` and in ${loadFile}` : ''}`, ...notes].join('; ')
         return { steps, reason }
       },
     },

@@ -56,6 +56,16 @@ test('a kernel without module support (this machine\'s), without the module, or 
   assert.match(await rejectionMessageOf('precondition', planOf({ module: 'nosuchmod' }, host(none))), 'kernel 6.1.0-28-amd64 has no module nosuchmod (modinfo finds none under /lib/modules/6.1.0-28-amd64)')
 })
 
+test("onUnloadable: 'persist' on a kernel without module support: the files written and said; the second plan a no-op", async () => {
+  const none = parseModuleState('#kernel\n6.18.44-fc\n#nomodules\n', 'vhost_net')
+  const plan = await planOf({ module: 'vhost_net', onUnloadable: 'persist' }, host(none))
+  assert.equal(plan.steps.map((s) => s.summary.split(' (')[0]), ['create /etc/modules-load.d/vhost_net.conf'])
+  assert.match(plan.reason!, 'vhost_net not loaded now: kernel 6.18.44-fc has no loadable module support')
+  const again = await planOf({ module: 'vhost_net', onUnloadable: 'persist' }, host(none, { '/etc/modules-load.d/vhost_net.conf': '# kvmplay: load vhost_net at boot\nvhost_net\n' }))
+  assert.is(again.steps.length, 0)
+  assert.match(again.reason!, 'vhost_net is set to load at boot and in /etc/modules-load.d/vhost_net.conf; vhost_net not loaded now')
+})
+
 test('built in: nothing to load or persist, ok', async () => {
   const builtin = parseModuleState(`${K}#loaded\n#builtin\nkernel/net/bridge/br_netfilter.ko\n#found\n(builtin)\n`, 'br_netfilter')
   assert.equal(await planOf({ module: 'br_netfilter' }, host(builtin)), { steps: [], reason: 'br_netfilter is built in' })
