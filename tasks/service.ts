@@ -21,6 +21,12 @@ import { taskOptionFields } from '../src/core/task-options-shape.ts'
 export interface ServiceOptions extends TaskOptions, ServiceWish {
   /** The unit: 'libvirtd' (.service is implied), 'libvirtd.socket'. */
   unit: string
+  /**
+   * `systemctl daemon-reload` before its other changes, where it has any (a
+   * unit file or drop-in a template just wrote). Not run for a converged
+   * unit, so it stays idempotent. Default false.
+   */
+  daemonReload?: boolean
 }
 
 /** What service() takes, checked when the playbook loads (shape.ts). */
@@ -30,6 +36,7 @@ export const serviceShape = object<ServiceOptions>({
   enabled: boolean,
   state: literal('started', 'stopped', 'restarted', 'reloaded'),
   masked: boolean,
+  daemonReload: boolean,
 })
 
 /** A unit name as systemd spells them (systemd.unit(5)); no suffix means a service. */
@@ -61,6 +68,8 @@ export function service(opts: ServiceOptions): Task {
       plan: (host, { state }) => {
         const { actions, notes } = planUnit(host.name, unit, state, wish)
         const steps = actions.map((a) => commandStep(`${a.verb} ${unit} (${a.why})`, sh`systemctl ${a.verb} -- ${unit}`, { touches: [resource.unit(unit)] }))
+        // Every unit's state may read differently after a reload.
+        if (steps.length && opts.daemonReload) steps.unshift(commandStep('reload systemd (daemon-reload)', 'systemctl daemon-reload', { touches: [resource.unit()] }))
         const reason = steps.length ? notes.join('; ') || undefined : [`${unit} is ${said}`, ...notes].join('; ')
         return { steps, reason }
       },

@@ -47,6 +47,12 @@ test('restarted (a handler): a restart every time it runs; reloaded starts a sto
   assert.equal(commands((await planOf({ unit: 'libvirtd', state: 'reloaded' }, INSTALLED_STOPPED)).steps), ['systemctl start -- libvirtd.service'])
 })
 
+test('daemonReload: before the changes, never alone (a converged unit stays ok)', async () => {
+  const running = show('LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n')
+  assert.equal(commands((await planOf({ unit: 'libvirtd', state: 'restarted', daemonReload: true }, running)).steps), ['systemctl daemon-reload', 'systemctl restart -- libvirtd.service'])
+  assert.is((await planOf({ unit: 'libvirtd', state: 'started', daemonReload: true }, running)).steps.length, 0)
+})
+
 test('masked: mask, unmask; a masked unit asked to start is refused, saying to unmask it', async () => {
   assert.equal(commands((await planOf({ unit: 'systemd-networkd-wait-online', masked: true, state: 'stopped' }, INSTALLED_STOPPED)).steps), ['systemctl mask -- systemd-networkd-wait-online.service'])
   const masked = show('LoadState=masked\nActiveState=inactive\nUnitFileState=masked\n')
