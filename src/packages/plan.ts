@@ -36,6 +36,11 @@ export function planPackages(host: string, manager: PackageManager, names: reado
     const staleWhy = age === undefined ? 'never refreshed' : `${age} s old, over cacheValidTime ${cacheValidTime} s`
     if (unknown.length) refresh = `${unknown.join(', ')} unknown to it`
     else if (stale && (install.length || want === 'latest')) refresh = staleWhy
+    // A virtual package installs its provider, and then reads as never installed: every run would install it again.
+    const virtual = install.filter((n) => pkg(n).known && pkg(n).candidate === undefined)
+    if (virtual.length && !refresh) {
+      throw new KvmplayError('precondition', `${host}: ${virtual.join(', ')} has no installable version in apt's cache (a virtual package?): name the package that provides it (apt-cache showpkg ${virtual[0]})`)
+    }
     // A refreshed cache may have newer versions than the one read: every installed package is asked for its newest (apt leaves the newest alone).
     if (refresh && want === 'latest') upgrade = names.filter((n) => pkg(n).installed !== undefined && (newer(n) || !pkg(n).held))
   }

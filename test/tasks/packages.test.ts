@@ -136,6 +136,11 @@ test("a locked dpkg (another apt running), an unknown package after a refresh: t
   assert.match(interrupted.message, 'run `dpkg --configure -a` on the host')
 })
 
+test('a virtual package (known, nothing installable) is refused: it would read as never installed and install on every run', async () => {
+  const s = parseAptState('#status\n#policy\nmail-transport-agent:\n  Installed: (none)\n  Candidate: (none)\n#cache\n100\n90\n', ['mail-transport-agent'])
+  assert.match(await rejectionMessageOf('precondition', planOf({ names: 'mail-transport-agent' }, host(DEBIAN, () => s))), 'mail-transport-agent has no installable version in apt\'s cache (a virtual package?)')
+})
+
 test('a fresh cache that does not know a package: refused before anything runs', async () => {
   const s = { packages: { nosuch: { known: false, held: false } }, cacheAge: 5 }
   // Unknown names always refresh first (the cache may predate the package); only an unknown in dnf's repositories is refused at once.
