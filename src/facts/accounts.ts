@@ -6,7 +6,7 @@
 import { sh } from '../core/quote.ts'
 import { resource } from '../core/resource.ts'
 import { KvmplayError } from '../core/errors.ts'
-import { sections } from '../packages/read.ts'
+import { sections } from './sections.ts'
 import type { Fact } from './fact.ts'
 
 export interface MembershipState {

@@ -5,6 +5,8 @@
  * cache is. Pure parsers of canned output; the commands are in
  * src/facts/packages.ts.
  */
+import { sections } from '../facts/sections.ts'
+
 export interface PackageState {
   /** The version installed, or undefined. */
   installed?: string
@@ -20,18 +22,6 @@ export interface PackagesState {
   packages: Record<string, PackageState>
   /** Seconds since the cache was last refreshed (apt); undefined where never, or where the manager keeps its own (dnf). */
   cacheAge?: number
-}
-
-/** Output of `echo '#name'` separated sections, by name. */
-export function sections(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>()
-  let current: string[] | undefined
-  for (const line of text.split('\n')) {
-    const m = /^#([a-z-]+)$/.exec(line)
-    if (m) out.set(m[1], (current = []))
-    else if (current && line.trim() !== '') current.push(line)
-  }
-  return out
 }
 
 /** `dpkg-query -W -f='${Package}\t${Status}\t${Version}\n'` lines: installed versions and holds. */

@@ -166,7 +166,7 @@ test('an unknown distribution and bad names are refused', async () => {
   assert.throws(() => packages({ names: [] }), /empty/)
 })
 
-test('check mode changes nothing: planning runs no command (the canned host has no connection at all)', async () => {
+test('os-release is the declared fact (prefetched with the play\'s others); the packages are read in plan, once the manager is known', async () => {
   const state = parseAptState(APT_OUT, ['libvirt-daemon-system'])
   const task = packages({ names: 'libvirt-daemon-system' })
   const plan = await task.plan(host(DEBIAN, () => state))
