@@ -1,5 +1,5 @@
 /**
- * kvmplay's tasks: `import { file, template, sysctl, enableIpForward, command } from 'kvmplay/tasks'`.
+ * kvmplay's tasks: `import { file, template, sysctl, enableIpForward, command, packages, service } from 'kvmplay/tasks'`.
  * First names kept as aliases: writeIfcfg (persistBridge), applyIfcfg (applyBridge), destroyDefaultNet (destroyNetwork).
  */
 export { file } from './file.ts'
@@ -22,3 +22,13 @@ export type { DestroyNetworkOptions } from './destroy-network.ts'
 export { persistBridgeRemoval, removeBridge } from './unbridge.ts'
 export { recordGuests } from './guests.ts'
 export type { RecordGuestsOptions } from './guests.ts'
+export { packages } from './packages.ts'
+export type { PackagesOptions } from './packages.ts'
+export { service } from './service.ts'
+export type { ServiceOptions } from './service.ts'
+export { groupMember } from './group-member.ts'
+export type { GroupMemberOptions } from './group-member.ts'
+export { kernelModule } from './kernel-module.ts'
+export type { KernelModuleOptions } from './kernel-module.ts'
+export { storagePool } from './storage-pool.ts'
+export type { StoragePoolOptions } from './storage-pool.ts'

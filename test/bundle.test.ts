@@ -41,10 +41,11 @@ test('the bundle has the command line, the library and the tasks, and knows the 
   assert.type(lib.playbook, 'function')
   // What a task of one's own needs (README "Writing your own task"), as a playbook gets it: from the bundle.
   const authoring = ['defineTask', 'converged', 'factRequest', 'resource', 'commandStep', 'runChecked', 'sh', 'quote', 'fileWish', 'planFile', 'planFileAgainst', 'KvmplayError']
-  const facts = ['fileFact', 'sysctlFact', 'pathExistsFact', 'commandSucceedsFact', 'hostNetworkFact', 'libvirtFact', 'ifcfgFilesFact']
+  const facts = ['fileFact', 'sysctlFact', 'pathExistsFact', 'commandSucceedsFact', 'hostNetworkFact', 'libvirtFact', 'ifcfgFilesFact', 'osFact', 'packagesFact', 'unitFact', 'membershipFact', 'kernelModuleFact', 'storagePoolFact']
   for (const name of [...authoring, ...facts]) assert.ok(lib[name], `kvmplay exports ${name}`)
   const tasks = await import(pathToFileURL(join(dir, 'tasks.mjs')).href)
   assert.type(tasks.editDomainInterface, 'function')
+  for (const name of ['packages', 'service', 'groupMember', 'kernelModule', 'storagePool']) assert.type(tasks[name], 'function', name)
 })
 
 test('a changed source gives a new bundle; the same sources, the same one', async () => {

@@ -15,6 +15,16 @@ export type Resource =
   | { kind: 'libvirt-network'; name?: string }
   /** A libvirt domain (a guest); without a name, every domain. */
   | { kind: 'libvirt-domain'; name?: string }
+  /** The installed packages (dpkg's or rpm's database) and the package manager's cache. */
+  | { kind: 'packages' }
+  /** A systemd unit's state (enabled, active, masked); without a name, every unit. */
+  | { kind: 'unit'; name?: string }
+  /** Users and groups (/etc/passwd, /etc/group), as `getent` and `id` show them. */
+  | { kind: 'accounts' }
+  /** A kernel module, loaded or not (/proc/modules); without a name, every module. */
+  | { kind: 'kernel-module'; name?: string }
+  /** A libvirt storage pool; without a name, every pool. */
+  | { kind: 'libvirt-pool'; name?: string }
   /** Anything on the host: a user's command may read or change whatever it likes. */
   | { kind: 'anything' }
 
@@ -24,6 +34,11 @@ export const resource = {
   sysctl: (key?: string): Resource => ({ kind: 'sysctl', key }),
   libvirtNetwork: (name?: string): Resource => ({ kind: 'libvirt-network', name }),
   libvirtDomain: (name?: string): Resource => ({ kind: 'libvirt-domain', name }),
+  packages: { kind: 'packages' } as Resource,
+  unit: (name?: string): Resource => ({ kind: 'unit', name }),
+  accounts: { kind: 'accounts' } as Resource,
+  kernelModule: (name?: string): Resource => ({ kind: 'kernel-module', name }),
+  libvirtPool: (name?: string): Resource => ({ kind: 'libvirt-pool', name }),
   anything: { kind: 'anything' } as Resource,
 } as const
 
@@ -36,6 +51,9 @@ function nameOf(r: Resource): string | undefined {
       return r.key
     case 'libvirt-network':
     case 'libvirt-domain':
+    case 'unit':
+    case 'kernel-module':
+    case 'libvirt-pool':
       return r.name
     default:
       return undefined

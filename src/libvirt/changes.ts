@@ -12,6 +12,7 @@ import { quote } from '../core/quote.ts'
 import { commandStep, runChecked } from '../core/step.ts'
 import type { ConnectionStep, FileDiff } from '../core/task.ts'
 import { renderString } from '../render.ts'
+import { resource } from '../core/resource.ts'
 import type { DhcpHost } from './network.ts'
 import { LibvirtCallError } from './rpc.ts'
 import {
@@ -24,7 +25,7 @@ import {
   VIR_NETWORK_UPDATE_AFFECT_LIVE,
   VIR_NETWORK_UPDATE_COMMAND,
 } from './remote.ts'
-import type { DomRef, LibvirtChangeApi, NetRef } from './remote.ts'
+import type { DomRef, LibvirtChangeApi, NetRef, PoolRef } from './remote.ts'
 import { libvirtTouches, virsh, virshSequence, virshWithXmlFile } from './virsh.ts'
 import type { LibvirtTouches } from './virsh.ts'
 
@@ -52,6 +53,14 @@ export type LibvirtChange =
    */
   | { op: 'update-device'; domain: string; xml: string; live: false | true }
   | { op: 'update-device'; domain: string; xml: string; live: 'or-next-boot'; refused: { message: string; hint: string } }
+  /** pool-define: a new storage pool, or an existing one redefined (same name and uuid). */
+  | { op: 'define-pool'; name: string; xml: string }
+  /** pool-build: its directory made, or its volume group created on its devices. */
+  | { op: 'build-pool'; name: string }
+  /** pool-start */
+  | { op: 'start-pool'; name: string }
+  /** pool-autostart [--disable] */
+  | { op: 'autostart-pool'; name: string; on: boolean }
   /** update-device --live --config; where that fails: shutdown, a bounded wait for shut off, update-device --config, start. */
   | { op: 'shutdown-edit-start'; domain: string; xml: string; timeoutSec: number }
 
@@ -79,6 +88,11 @@ function touchOf(c: LibvirtChange): LibvirtTouches | undefined {
     case 'update-device':
     case 'shutdown-edit-start':
       return { domain: c.domain }
+    case 'define-pool':
+    case 'build-pool':
+    case 'start-pool':
+    case 'autostart-pool':
+      return { pool: c.name }
     default:
       return { network: c.name }
   }
@@ -115,6 +129,14 @@ function virshCommand(c: LibvirtChange): VirshCommand | undefined {
       return { words: ['net-destroy', c.name] }
     case 'undefine-network':
       return { words: ['net-undefine', c.name] }
+    case 'define-pool':
+      return { words: ['pool-define', '$t'], stdin: c.xml }
+    case 'build-pool':
+      return { words: ['pool-build', c.name] }
+    case 'start-pool':
+      return { words: ['pool-start', c.name] }
+    case 'autostart-pool':
+      return { words: ['pool-autostart', c.name, ...(c.on ? [] : ['--disable'])] }
     case 'update-dhcp-host':
       return { words: ['net-update', c.network, c.action, 'ip-dhcp-host', hostXml(c.host), ...(c.live ? ['--live', '--config'] : ['--config'])] }
     case 'update-device':
@@ -209,6 +231,8 @@ async function shutdownEditStart(conn: Connection, c: Extract<LibvirtChange, { o
 export async function applyLibvirtChanges(api: LibvirtChangeApi, changes: readonly LibvirtChange[]): Promise<void> {
   const nets = new Map<string, NetRef>()
   const network = async (name: string) => nets.get(name) ?? nets.set(name, await api.lookupNetwork(name)).get(name)!
+  const pools = new Map<string, PoolRef>()
+  const pool = async (name: string) => pools.get(name) ?? pools.set(name, await api.lookupPool(name)).get(name)!
   for (const c of changes) {
     switch (c.op) {
       case 'define-network':
@@ -239,6 +263,18 @@ export async function applyLibvirtChanges(api: LibvirtChangeApi, changes: readon
       }
       case 'update-device':
         await updateDevice(api, await api.lookupDomain(c.domain), c)
+        break
+      case 'define-pool':
+        pools.set(c.name, await api.definePool(c.xml))
+        break
+      case 'build-pool':
+        await api.buildPool(await pool(c.name))
+        break
+      case 'start-pool':
+        await api.startPool(await pool(c.name))
+        break
+      case 'autostart-pool':
+        await api.setPoolAutostart(await pool(c.name), c.on)
         break
       case 'shutdown-edit-start':
         throw new Error(`${c.op} goes by virsh only`)
@@ -298,7 +334,9 @@ export const changesOf = (step: object): readonly LibvirtChange[] | undefined =>
  * ```
  */
 export function libvirtChangeStep(summary: string, changes: readonly LibvirtChange[], opts: { diff?: FileDiff } = {}): LibvirtChangeStep {
-  const touches = libvirtTouches(changesTouch(changes))
+  const one = changesTouch(changes)
+  // A list over several things that changes a pool: every pool too (a network's restart alone leaves the pools be).
+  const touches = [...libvirtTouches(one), ...(!one && changes.some((c) => c.op.endsWith('-pool')) ? [resource.libvirtPool()] : [])]
   const virshOnly = changes.find((c) => VIRSH_ONLY.has(c.op))
   if (virshOnly?.op === 'shutdown-edit-start') {
     if (changes.length > 1) throw new Error(`libvirtChangeStep: ${virshOnly.op} must be a step's only change`)

@@ -38,6 +38,11 @@ const PROC = {
   CONNECT_LIST_ALL_DOMAINS: 273,
   CONNECT_LIST_ALL_NETWORKS: 283,
   NETWORK_UPDATE: 291,
+  STORAGE_POOL_DEFINE_XML: 77,
+  STORAGE_POOL_CREATE: 78,
+  STORAGE_POOL_BUILD: 79,
+  STORAGE_POOL_LOOKUP_BY_NAME: 84,
+  STORAGE_POOL_SET_AUTOSTART: 90,
 } as const
 const VIR_CONNECT_RO = 1
 /** remote_auth_type (remote_protocol.x). */
@@ -58,6 +63,8 @@ export interface NetRef {
   name: string
   uuid: Buffer
 }
+/** remote_nonnull_storage_pool: a name and uuid, as a network's. */
+export type PoolRef = NetRef
 export interface DomRef extends NetRef {
   /** -1 when not running. */
   id: number
@@ -105,6 +112,13 @@ export class LibvirtRemote {
   undefineNetwork = async (n: NetRef) => void (await this.call(PROC.NETWORK_UNDEFINE, net(n)))
   updateDevice = async (d: DomRef, xml: string, flags: number) => void (await this.call(PROC.DOMAIN_UPDATE_DEVICE_FLAGS, dom(d).string(xml).u32(flags)))
 
+  // Storage pools (pool-define, pool-build, pool-start, pool-autostart); a pool reference is written as a network's.
+  lookupPool = async (name: string): Promise<PoolRef> => readNet(await this.call(PROC.STORAGE_POOL_LOOKUP_BY_NAME, new XdrWriter().string(name)))
+  definePool = async (xml: string): Promise<PoolRef> => readNet(await this.call(PROC.STORAGE_POOL_DEFINE_XML, new XdrWriter().string(xml).u32(0)))
+  buildPool = async (p: PoolRef) => void (await this.call(PROC.STORAGE_POOL_BUILD, net(p).u32(0)))
+  startPool = async (p: PoolRef) => void (await this.call(PROC.STORAGE_POOL_CREATE, net(p).u32(0)))
+  setPoolAutostart = async (p: PoolRef, on: boolean) => void (await this.call(PROC.STORAGE_POOL_SET_AUTOSTART, net(p).i32(on ? 1 : 0)))
+
   /**
    * net-update. From libvirt 0.10.2 the public API handed command and
    * section to its driver swapped, so an older libvirtd reads them swapped
@@ -127,7 +141,20 @@ export class LibvirtRemote {
 /** The calls a list of libvirt changes makes (changes.ts): what a test's fake needs to record. */
 export type LibvirtChangeApi = Pick<
   LibvirtRemote,
-  'lookupNetwork' | 'lookupDomain' | 'defineNetwork' | 'startNetwork' | 'setNetworkAutostart' | 'destroyNetwork' | 'undefineNetwork' | 'updateDevice' | 'updateNetwork'
+  | 'lookupNetwork'
+  | 'lookupDomain'
+  | 'defineNetwork'
+  | 'startNetwork'
+  | 'setNetworkAutostart'
+  | 'destroyNetwork'
+  | 'undefineNetwork'
+  | 'updateDevice'
+  | 'updateNetwork'
+  | 'lookupPool'
+  | 'definePool'
+  | 'buildPool'
+  | 'startPool'
+  | 'setPoolAutostart'
 >
 
 /**

@@ -33,14 +33,22 @@ export function virshSequence(commands: string[][]): string {
 }
 
 /** The one network or domain a libvirt change touches. */
-export type LibvirtTouches = { network: string } | { domain: string }
+export type LibvirtTouches = { network: string } | { domain: string } | { pool: string }
 
 /**
  * What a libvirt change touches: the host's links (virbr0, vnet ports) and
  * the network or domain it changes (read again alone), or all of libvirt's
- * networks and domains when the change does not say.
+ * networks and domains when the change does not say (changes.ts adds the
+ * pools where such a list changes one).
  */
 export const libvirtTouches = (touches?: LibvirtTouches): Resource[] => [
-  ...(!touches ? [resource.libvirtNetwork(), resource.libvirtDomain()] : 'network' in touches ? [resource.libvirtNetwork(touches.network)] : [resource.libvirtDomain(touches.domain)]),
+  ...(!touches
+    ? [resource.libvirtNetwork(), resource.libvirtDomain()]
+    : 'network' in touches
+      ? [resource.libvirtNetwork(touches.network)]
+      : 'pool' in touches
+        ? // A pool's build makes a directory or a volume group: the pool alone is read again, and the paths under it.
+          [resource.libvirtPool(touches.pool)]
+        : [resource.libvirtDomain(touches.domain)]),
   resource.links,
 ]

@@ -83,6 +83,11 @@ function fakeApi(refuseLive = false) {
     destroyNetwork: async (n) => void calls.push(['destroyNetwork', n.name]),
     undefineNetwork: async (n) => void calls.push(['undefineNetwork', n.name]),
     updateNetwork: async (n, command, section, parent, xml, flags) => void calls.push(['updateNetwork', n.name, command, section, parent, xml, flags]),
+    lookupPool: async (name) => (calls.push(['lookupPool', name]), ref(name)),
+    definePool: async (xml) => (calls.push(['definePool', xml]), ref('p1')),
+    buildPool: async (p) => void calls.push(['buildPool', p.name]),
+    startPool: async (p) => void calls.push(['startPool', p.name]),
+    setPoolAutostart: async (p, on) => void calls.push(['setPoolAutostart', p.name, on]),
     updateDevice: async (d, xml, flags) => {
       calls.push(['updateDevice', d.name, xml, flags])
       if (refuseLive && flags & 1) throw new LibvirtCallError('Operation not supported: cannot modify network device type', 84)
@@ -90,6 +95,26 @@ function fakeApi(refuseLive = false) {
   }
   return { api, calls }
 }
+
+test('RPC: a storage pool defined, built, autostarted and started: the define hands back its reference; a pool alone is looked up once', async () => {
+  const { api, calls } = fakeApi()
+  await applyLibvirtChanges(api, [
+    { op: 'define-pool', name: 'p1', xml: '<pool/>' },
+    { op: 'build-pool', name: 'p1' },
+    { op: 'autostart-pool', name: 'p1', on: true },
+    { op: 'start-pool', name: 'p1' },
+  ])
+  assert.equal(calls, [['definePool', '<pool/>'], ['buildPool', 'p1'], ['setPoolAutostart', 'p1', true], ['startPool', 'p1']])
+  const other = fakeApi()
+  await applyLibvirtChanges(other.api, [{ op: 'start-pool', name: 'images' }, { op: 'autostart-pool', name: 'images', on: false }])
+  assert.equal(other.calls, [['lookupPool', 'images'], ['startPool', 'images'], ['setPoolAutostart', 'images', false]])
+})
+
+test('virsh: pool changes share one virsh process, the XML through a temp file', () => {
+  const { command, stdin } = virshScript([{ op: 'define-pool', name: 'p1', xml: '<pool/>' }, { op: 'build-pool', name: 'p1' }, { op: 'start-pool', name: 'p1' }])
+  assert.match(command, 'virsh "pool-define $t; pool-build p1; pool-start p1"')
+  assert.is(stdin, '<pool/>')
+})
 
 test('RPC: a define hands back its own reference; other changes look their network up once', async () => {
   const { api, calls } = fakeApi()
@@ -144,6 +169,8 @@ test('the step: touches the one network or domain its changes share, else all of
   assert.equal(define.changes.length, 2)
   assert.ok(define.shell && define.native)
   assert.equal(libvirtChangeStep('restart', [{ op: 'restart-network', name: 'n1' }]).touches, [resource.libvirtNetwork(), resource.libvirtDomain(), resource.links])
+  assert.equal(libvirtChangeStep('pool', [{ op: 'define-pool', name: 'p1', xml: '<pool/>' }, { op: 'start-pool', name: 'p1' }]).touches, [resource.libvirtPool('p1'), resource.links])
+  assert.equal(libvirtChangeStep('mixed', [{ op: 'start-pool', name: 'p1' }, { op: 'start-network', name: 'n1' }]).touches, [resource.libvirtNetwork(), resource.libvirtDomain(), resource.links, resource.libvirtPool()])
   assert.equal(changesTouch([{ op: 'start-network', name: 'a' }, { op: 'start-network', name: 'b' }]), undefined)
   const move = libvirtChangeStep('move', [{ op: 'shutdown-edit-start', domain: 'vm1', xml: '<i/>', timeoutSec: 5 }])
   assert.equal(move.touches, [resource.libvirtDomain('vm1'), resource.links])

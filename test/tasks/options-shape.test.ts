@@ -27,6 +27,11 @@ const valid: Record<string, { options: Record<string, unknown>; key: string }> =
   persistBridgeRemoval: { options: { bridge: 'br0' }, key: 'bridge' },
   removeBridge: { options: { bridge: 'br0', probes: ['true'] }, key: 'probes' },
   recordGuests: { options: { bridge: 'br0' }, key: 'bridge' },
+  packages: { options: { names: ['qemu-system-x86', 'libvirt-daemon-system'], state: 'latest' }, key: 'state' },
+  service: { options: { unit: 'libvirtd', enabled: true, state: 'started' }, key: 'enabled' },
+  groupMember: { options: { user: 'admin', group: 'libvirt' }, key: 'group' },
+  kernelModule: { options: { module: 'kvm_intel', params: 'nested=1' }, key: 'params' },
+  storagePool: { options: { name: 'default', type: 'dir', target: '/var/lib/libvirt/images' }, key: 'target' },
 }
 
 type Factory = (o: unknown) => unknown
