@@ -26,7 +26,7 @@ test('hosts get the profiles round-robin: h1 the first, h2 the second, h4 the fi
 test('each profile runs its network system; the variants share their family\'s', () => {
   assert.equal(LAB_PROFILES.map(networkSystem), [
     'none', 'network-scripts', 'networkmanager', 'ifupdown', 'ifupdown', 'ifupdown', 'netplan', 'netplan', 'netplan',
-    'networkd', 'netplan-networkd', 'netplan-networkd', 'ifupdown2', 'ifupdown2',
+    'networkd', 'netplan-networkd', 'netplan-networkd', 'ifupdown2', 'ifupdown2', 'ifupdown',
   ])
   assert.ok(runsNetworkManager('netplan-cloud') && runsNetworkManager('networkmanager'))
   assert.not.ok(runsNetworkManager('ifupdown-cloud') || runsNetworkManager('netplan-networkd-cloud'))
