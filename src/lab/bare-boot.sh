@@ -70,6 +70,7 @@ while :; do
 		--capability=CAP_NET_ADMIN,CAP_NET_RAW --console=read-only --resolv-conf=off \
 		--bind-ro="$repo:/srv/kvmplay-lab-repo" </dev/null &
 	nspawn=$!
+	started=$(date +%s%N)
 	if init=$(leader $nspawn); then
 		# systemd answers on its private socket once it is up; --wait then
 		# blocks until the boot is finished (running or degraded).
@@ -81,6 +82,8 @@ while :; do
 			sleep 0.1
 		done
 		echo "system: $state" >&3
+		# How long the boot took, from nspawn's start to systemd's verdict (the lab's figures quote it).
+		echo "$host_name: system $state $(( ($(date +%s%N) - started) / 1000000 )) ms after nspawn started" >&2
 		# A failed unit does not stop a real boot: noted, as `systemctl --failed` lists it.
 		nsenter -t "$init" -m systemctl --failed --plain --no-legend 2>/dev/null | while read -r unit _; do
 			echo "failed: $unit (see systemctl status $unit in the host)" >&3
