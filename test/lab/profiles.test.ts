@@ -11,7 +11,7 @@ test('a profile or a comma-separated list of them parses in order', () => {
 })
 
 test('an unknown profile or an empty entry is refused as invalid input, naming the known ones', () => {
-  assert.throws(() => parseProfiles('systemd-networkd'), /^invalid profile 'systemd-networkd': use one of none, network-scripts, networkmanager, ifupdown, ifupdown-installer, ifupdown-cloud, netplan, netplan-installer, netplan-cloud, networkd, netplan-networkd-installer, netplan-networkd-cloud, ifupdown2, proxmox \(/)
+  assert.throws(() => parseProfiles('systemd-networkd'), /^invalid profile 'systemd-networkd': use one of none, network-scripts, networkmanager, ifupdown, ifupdown-installer, ifupdown-cloud, netplan, netplan-installer, netplan-cloud, networkd, netplan-networkd-installer, netplan-networkd-cloud, ifupdown2, proxmox, bare-debian \(/)
   assert.throws(() => parseProfiles('networkmanager,,ifupdown'), /^invalid profile list/)
   assert.throws(() => parseProfiles(''), /^invalid profile list/)
 })
