@@ -93,6 +93,11 @@ async function ensureBareRoot(cache: string, log: (line: string) => void): Promi
     // The index apt reads from a flat `file:` repository (`deb file:DIR ./`).
     await $({ cwd: repo })`sh -c ${'dpkg-scanpackages --multiversion . /dev/null 2>/dev/null | gzip -9n >Packages.gz'}`
     writeFileSync(join(tmp, DONE), `${new Date().toISOString()} ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+    // Another `lab up` may have finished the same build meanwhile, and its hosts may run on it: keep that one.
+    if (existsSync(join(dir, DONE))) {
+      rmSync(tmp, { recursive: true, force: true })
+      return paths(dir)
+    }
     rmSync(dir, { recursive: true, force: true })
     renameSync(tmp, dir)
   } catch (err) {

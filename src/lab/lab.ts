@@ -191,6 +191,8 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   if (Array.from({ length: count }, (_, i) => wanted(i + 1)).some(isBare)) {
     // Their root has no lab users: only root logs in, with the lab's key, on port 22.
     if (!rootOn22) throw new Error(`invalid --login ${logins.join(',')} with profile bare-debian: a bare host is a fresh install whose only account is root; pass --login root`)
+    // Guests' stand-ins are libvirt guests, and a bare host has no libvirt until it is bootstrapped.
+    if (guests.length) throw new Error(`invalid --guests ${guests.join(',')} with profile bare-debian: a bare host has no libvirt to run guests in; pass --guests none`)
     await bareRoot(log)
     await buildBareLayer(lab)
   }
