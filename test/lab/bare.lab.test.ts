@@ -3,7 +3,8 @@
  * and dpkg database, systemd as PID 1, sshd from its own openssh-server, no
  * qemu or libvirt, the lab's local repository as its only package source; the
  * same after `lab reboot` (a power cycle) and after a `systemctl reboot` inside
- * (nspawn's exit 133, the boot script's outer loop); and `lab down` leaves no
+ * (nspawn's exit 133, the boot script's outer loop); the bootstrap's packages install
+ * from the repository for real; and `lab down` leaves no
  * process, mount, namespace or cgroup of it.
  */
 import { suite } from 'uvu'
@@ -107,6 +108,20 @@ it('systemctl reboot inside: nspawn exits 133 and the host boots again', async (
   assert.match(readFileSync(hostPaths(testLab().dir, host.name).log, 'utf8'), /rebooting \(nspawn exit 133\)/)
   figures.push(`systemctl reboot inside: back in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   await assertBare(host, 'after systemctl reboot')
+})
+
+// Last before down: after it the host is no longer bare.
+it('the repository is complete: the bootstrap\'s packages install for real, and systemd starts libvirtd', async () => {
+  const [host] = (await useLab(1, 'bare-debian')).hosts
+  const started = performance.now()
+  const install = await onHostStatus(
+    host,
+    'apt-get update -q >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-x86 libvirt-daemon-system libvirt-clients bridge-utils 2>&1 | tail -n 5',
+  )
+  assert.is(install.code, 0, install.out)
+  figures.push(`apt-get install of the bootstrap's packages: ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  assert.is((await onHost(host, 'systemctl is-enabled libvirtd; systemctl is-active libvirtd')).trim(), 'enabled\nactive')
+  assert.match(await onHost(host, 'virsh -c qemu:///system list --all'), /Id\s+Name\s+State/)
 })
 
 it('lab down leaves no process, mount, namespace or cgroup of it', async () => {
