@@ -20,8 +20,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 # The hosts' own network systems (lab profiles networkmanager, ifupdown, netplan, networkd) run
 # from the machine's /usr too, so their packages go on the machine, never started there.
-# The DHCP servers whose checkers the reservation tests run (CHECKER_PACKAGES) go there too.
-lab_pkgs=$(node --import tsx -e "import('./src/lab/preflight.ts').then((m) => console.log(Object.keys({ ...m.LAB_PACKAGES, ...m.PROFILE_LAB_PACKAGES, ...m.CHECKER_PACKAGES }).join(' ')))")
+# The DHCP servers whose checkers the reservation tests run (CHECKER_PACKAGES) go there too,
+# and what builds and boots the bare hosts (BARE_LAB_PACKAGES: mmdebstrap, dpkg-dev, systemd-nspawn).
+lab_pkgs=$(node --import tsx -e "import('./src/lab/preflight.ts').then((m) => console.log(Object.keys({ ...m.LAB_PACKAGES, ...m.PROFILE_LAB_PACKAGES, ...m.BARE_LAB_PACKAGES, ...m.CHECKER_PACKAGES }).join(' ')))")
 # Units these packages enable for the machine's next boot (NetworkManager would run
 # DHCP on the machine's own interfaces, networking.service ifup -a): kvmplay only runs
 # them inside lab hosts, so they are disabled again where bootstrap installed them.
@@ -55,6 +56,14 @@ if ((${#missing[@]})); then
   if printf '%s\n' "${missing[@]}" | grep -qx network-manager && ! dpkg-query -W -f='${Status}' udev 2>/dev/null | grep -q 'install ok installed'; then
     v=$(dpkg-query -W -f='${Version}' libudev1 2>/dev/null || true)
     if [ -n "$v" ] && apt-cache madison udev | grep -qF " $v "; then missing+=("udev=$v"); fi
+  fi
+  # systemd-container depends on systemd of its own version: at the machine's systemd
+  # version it needs no upgrade of systemd itself (the candidate may be a later point release).
+  if printf '%s\n' "${missing[@]}" | grep -qx systemd-container; then
+    v=$(dpkg-query -W -f='${Version}' systemd 2>/dev/null || true)
+    if [ -n "$v" ] && apt-cache madison systemd-container | grep -qF " $v "; then
+      for i in "${!missing[@]}"; do [ "${missing[$i]}" != systemd-container ] || missing[$i]="systemd-container=$v"; done
+    fi
   fi
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
   [ -z "$guard" ] || rm -f /usr/sbin/policy-rc.d

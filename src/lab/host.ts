@@ -16,13 +16,15 @@ import { hostPaths, labPaths } from './state.ts'
 import type { Lab } from './state.ts'
 import type { HostPlan } from './addressing.ts'
 import { hostsOuterNs, linkIn } from './bastion.ts'
-import { DEFAULT_PROFILE, configuredFromOutside, networkSystem, runsNetworkManager } from './profiles.ts'
+import { DEFAULT_PROFILE, configuredFromOutside, isBare, networkSystem, runsNetworkManager } from './profiles.ts'
 import type { HostChoices } from './choices.ts'
 import { ifcfgFile, networkManagerConf, profileFiles } from './layouts.ts'
 import type { LabProfile } from './profiles.ts'
 import { labGuests, staticHostLines, standInLines } from './guests.ts'
 import { haltBootSector } from './base.ts'
 import { ifupdown2Tree, installIfupdown2 } from './ifupdown2.ts'
+import { bareBootArgs, removeBareCgroups } from './bare.ts'
+import { bareRoot } from './bare-root.ts'
 
 const BOOT_SCRIPT = join(PACKAGE_ROOT, 'src', 'lab', 'boot.sh')
 const BOOT_TIMEOUT_MS = 90_000
@@ -128,6 +130,13 @@ async function writeHostLayer(lab: Lab, host: HostPlan, { profile, dhcp, guests,
   // The host's only name server is its gateway (the lab's root side, where no
   // DNS server runs): lookups fail at once instead of leaving the lab.
   writeIfChanged(join(etc, 'resolv.conf'), `nameserver ${host.gateway}\n`)
+  // A bare host is a fresh Debian install: its own network file only, no libvirt guests to define (it has no libvirt).
+  if (isBare(profile)) {
+    for (const file of profileFiles(lab.name, host, profile, dhcp)) writeIfChanged(join(upper, file.path), file.content, file.mode)
+    writeIfChanged(join(etc, 'machine-id'), `${randomBytes(16).toString('hex')}\n`, 0o444)
+    await makeHostKeys(etc, host.name, HOST_KEY_TYPES)
+    return
+  }
   for (const file of [ifcfgFile(lab.name, host), ...profileFiles(lab.name, host, profile, dhcp)]) writeIfChanged(join(upper, file.path), file.content, file.mode)
   if (runsNetworkManager(profile)) writeIfChanged(join(etc, 'NetworkManager/NetworkManager.conf'), networkManagerConf())
   // ifupdown2 conflicts with the machine's ifupdown: installed into this host's own layer (ifupdown2.ts).
@@ -217,10 +226,12 @@ async function configureUplink(host: HostPlan, profile: LabProfile, first: strin
 /** What PID 1 of a Debian host passes its services: systemd's default PATH, no locale of the controller's. */
 const INIT_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' }
 
-function startInit(lab: Lab, host: Booted, profile: LabProfile | 'bastion'): number {
+async function startInit(lab: Lab, host: Booted, profile: LabProfile | 'bastion'): Promise<number> {
   const paths = hostPaths(lab.dir, host.name)
   // A cheap host (profile none, configured from outside) boots its sshd alone; the others start their profile's network system.
   const bootAs = profile === 'bastion' ? profile : lab.cheap ? 'sshd-only' : networkSystem(profile)
+  // A bare host's init is systemd in its own root (bare-boot.sh), in the same namespaces as any host's.
+  const script = profile !== 'bastion' && isBare(profile) ? bareBootArgs(lab, host.name, await bareRoot()) : [BOOT_SCRIPT, paths.root, host.name, labPaths(lab.dir).base, bootAs]
   const log = openSync(paths.log, 'w')
   const child = spawn(
     'nsenter',
@@ -228,7 +239,7 @@ function startInit(lab: Lab, host: Booted, profile: LabProfile | 'bastion'): num
       `--net=/run/netns/${host.netns}`,
       'unshare', '--mount', '--pid', '--uts', '--ipc', '--fork', '--kill-child', '--mount-proc',
       'tini', '-s', '--',
-      '/bin/sh', BOOT_SCRIPT, paths.root, host.name, labPaths(lab.dir).base, bootAs,
+      '/bin/sh', ...script,
     ],
     // A host's init starts as a real one does: in /, with systemd's default PATH and nothing of the
     // controller's environment (its PATH may lead to a pyenv shim for python3, which ifupdown2 then
@@ -269,13 +280,13 @@ export async function prepareLabHost(lab: Lab, host: HostPlan, choices: HostChoi
 
 /** Boots what is in `netns` (a bastion's, whose boot.sh profile is `bastion`: sshd only) and waits for it. */
 export async function bootNamespace(lab: Lab, name: string, netns: string, profile: 'bastion'): Promise<void> {
-  const pid = startInit(lab, { name, netns }, profile)
+  const pid = await startInit(lab, { name, netns }, profile)
   await waitReady(lab, { name, netns }, pid, profile)
 }
 
 /** The second half: the host's first boot. */
 export async function bootLabHost(lab: Lab, host: HostPlan, profile: LabProfile = 'none'): Promise<void> {
-  const pid = startInit(lab, host, profile)
+  const pid = await startInit(lab, host, profile)
   await waitReady(lab, host, pid, profile)
 }
 
@@ -321,7 +332,7 @@ export async function rebootHost(lab: Lab, host: HostPlan, profile: LabProfile):
   rmSync(hostPaths(lab.dir, host.name).status, { force: true })
   await freshNetns(host)
   await configureUplink(host, profile)
-  const pid = startInit(lab, host, profile)
+  const pid = await startInit(lab, host, profile)
   await waitReady(lab, host, pid, profile)
   return (performance.now() - started) / 1000
 }
@@ -352,6 +363,8 @@ export async function hostDown(lab: Lab, host: HostPlan): Promise<void> {
   await powerOff(lab, host)
   if (await netnsExists(host.netns)) await $`ip netns del ${host.netns}`
   if (await linkExists(host.vethRoot)) await $({ nothrow: true })`ip link del ${host.vethRoot}`
+  // A bare host's nspawn made cgroups of its own (bare-boot.sh); empty once its processes are gone. Any host may have been one.
+  removeBareCgroups(lab, host.name)
   rmSync(hostPaths(lab.dir, host.name).root, { recursive: true, force: true })
 }
 

@@ -16,7 +16,9 @@ import type { HostStatus } from './host.ts'
 import { writeAccessFiles } from './inventory.ts'
 import { parseLogins } from './logins.ts'
 import { preflight } from './preflight.ts'
-import { DEFAULT_PROFILE, networkSystem, parseProfiles, profileForHost, validateDhcp } from './profiles.ts'
+import { buildBareLayer } from './bare.ts'
+import { bareRoot } from './bare-root.ts'
+import { DEFAULT_PROFILE, isBare, networkSystem, parseProfiles, profileForHost, validateDhcp } from './profiles.ts'
 import { ifupdown2Tree } from './ifupdown2.ts'
 import { dhcpServerPid, startDhcpServer, stopDhcpServer } from './dhcp.ts'
 import type { LabProfile } from './profiles.ts'
@@ -185,6 +187,15 @@ export async function labUp(count: number, opts: LabOptions = {}, log: (line: st
   const stockTree = lab.cheap ? undefined : await stockLibvirtTree()
   // Hosts of the ifupdown2 profiles get Debian's ifupdown2 installed in their own layer (fetched once, ifupdown2.ts).
   if (Array.from({ length: count }, (_, i) => wanted(i + 1)).some((p) => networkSystem(p) === 'ifupdown2')) await ifupdown2Tree()
+  // Bare hosts boot their own Debian root (built once, cached) with the lab's key for root (bare.ts).
+  if (Array.from({ length: count }, (_, i) => wanted(i + 1)).some(isBare)) {
+    // Their root has no lab users: only root logs in, with the lab's key, on port 22.
+    if (!rootOn22) throw new Error(`invalid --login ${logins.join(',')} with profile bare-debian: a bare host is a fresh install whose only account is root; pass --login root`)
+    // Guests' stand-ins are libvirt guests, and a bare host has no libvirt until it is bootstrapped.
+    if (guests.length) throw new Error(`invalid --guests ${guests.join(',')} with profile bare-debian: a bare host has no libvirt to run guests in; pass --guests none`)
+    await bareRoot(log)
+    await buildBareLayer(lab)
+  }
   // Running hosts' sshd reads a changed drop-in again (SIGHUP: it re-executes itself).
   if (await buildBase(lab, { rootOn22, stockTree })) await reloadSshd(lab, count)
   await convergeBastions(lab, jumps, log)

@@ -85,6 +85,7 @@ export function profileFiles(labName: string, host: HostPlan, profile: LabProfil
       // ignores keyfiles that are not root's and 0600.
       return [{ path: `/etc/NetworkManager/system-connections/${host.uplink}.nmconnection`, content: renderTemplate('lab/eth0.nmconnection.hbs', vars), mode: 0o600 }]
     case 'ifupdown':
+    case 'bare-debian':
       return [{ path: '/etc/network/interfaces', content: renderTemplate('lab/interfaces.hbs', vars), mode: 0o644 }]
     case 'ifupdown-installer':
       return [{ path: '/etc/network/interfaces', content: renderTemplate('lab/interfaces-installer.hbs', vars), mode: 0o644 }]

@@ -3,7 +3,7 @@
  * a missing piece is one clear error naming the fix instead of a half-built lab.
  */
 import { accessSync, constants } from 'node:fs'
-import { SYSTEM_PACKAGES, networkSystem } from './profiles.ts'
+import { SYSTEM_PACKAGES, isBare, networkSystem } from './profiles.ts'
 import type { LabProfile } from './profiles.ts'
 
 /** Debian package → a program of it that the lab runs. */
@@ -41,6 +41,18 @@ export const LAB_PACKAGES: Record<string, string> = {
 export const PROFILE_LAB_PACKAGES: Record<string, string> = Object.assign({}, ...Object.values(SYSTEM_PACKAGES))
 
 /**
+ * What building and booting bare hosts (profile bare-debian) needs on the
+ * machine: mmdebstrap builds their root from Debian's packages, dpkg-dev
+ * indexes their local repository, systemd-container's nspawn boots them with
+ * systemd as PID 1. Their own network system is in their root, not here.
+ */
+export const BARE_LAB_PACKAGES: Record<string, string> = {
+  mmdebstrap: '/usr/bin/mmdebstrap',
+  'dpkg-dev': '/usr/bin/dpkg-scanpackages',
+  'systemd-container': '/usr/bin/systemd-nspawn',
+}
+
+/**
  * The DHCP servers whose own checkers the reservation tests run on the files
  * kvmplay writes (`dnsmasq --test`, `dhcpd -t`, `kea-dhcp4 -t`): not the lab's,
  * but bootstrap.sh installs them too, never started on the machine.
@@ -55,7 +67,7 @@ export const APT_LINE = `apt-get install -y --no-install-recommends ${Object.key
 
 /** The packages a lab of these profiles needs: the lab's own, then those of its profiles. */
 export function packagesFor(profiles: readonly LabProfile[] = []): Record<string, string> {
-  return Object.assign({}, LAB_PACKAGES, ...profiles.map((p) => SYSTEM_PACKAGES[networkSystem(p)]))
+  return Object.assign({}, LAB_PACKAGES, ...profiles.map((p) => (isBare(p) ? BARE_LAB_PACKAGES : SYSTEM_PACKAGES[networkSystem(p)])))
 }
 
 export const aptLine = (packages: string[]) => `apt-get install -y --no-install-recommends ${packages.join(' ')}`
@@ -103,7 +115,7 @@ export function preflight(machine: Machine = thisMachine(), profiles: readonly L
   }
   const missing = missingPackages(machine.has, profiles)
   if (missing.length > 0) {
-    if (missing.some((p) => p in PROFILE_LAB_PACKAGES)) {
+    if (missing.some((p) => p in PROFILE_LAB_PACKAGES || p in BARE_LAB_PACKAGES)) {
       // A plain apt-get would start NetworkManager (and ifupdown's networking) on a
       // systemd machine, where it would take over the machine's own network.
       throw new PreflightError(

@@ -36,6 +36,12 @@
  *   as its networking.service does: eth0 holding the address (a Debian host
  *   with ifupdown2, before any bridge), or vmbr0 over eth0 as Proxmox VE's
  *   installer writes it.
+ * - bare-debian: a bare Debian 12 server, not sharing the machine's /usr: its
+ *   own root built from Debian's packages (bare-root.ts), its own dpkg
+ *   database, no qemu or libvirt, systemd as PID 1 (bare.ts, bare-boot.sh).
+ *   Its own ifupdown (what Debian 12's installer sets up) brings eth0 up, from
+ *   /etc/network/interfaces as in ifupdown: `auto eth0`, not the installer's
+ *   allow-hotplug, which only udev acts on, and udev does not run in a container.
  */
 
 import type { SystemName } from '../network/systems/index.ts'
@@ -55,6 +61,7 @@ export const LAB_PROFILES = [
   'netplan-networkd-cloud',
   'ifupdown2',
   'proxmox',
+  'bare-debian',
 ] as const
 export type LabProfile = (typeof LAB_PROFILES)[number]
 export const DEFAULT_PROFILE: LabProfile = 'none'
@@ -67,12 +74,16 @@ export const DEFAULT_PROFILE: LabProfile = 'none'
  */
 export type NetworkSystem = 'none' | 'network-scripts' | 'netplan-networkd' | Exclude<SystemName, 'ifcfg'>
 export function networkSystem(p: LabProfile): NetworkSystem {
+  if (p === 'bare-debian') return 'ifupdown'
   if (p === 'ifupdown2' || p === 'proxmox') return 'ifupdown2'
   if (p.startsWith('netplan-networkd')) return 'netplan-networkd'
   if (p.startsWith('ifupdown')) return 'ifupdown'
   if (p.startsWith('netplan')) return 'netplan'
   return p as NetworkSystem
 }
+
+/** Profiles whose host has its own root and systemd as PID 1 (bare.ts), not the machine's /usr. */
+export const isBare = (p: LabProfile) => p === 'bare-debian'
 
 /** Profiles whose network the lab sets up itself, from outside, with iproute2. */
 export const configuredFromOutside = (p: LabProfile) => networkSystem(p) === 'none'

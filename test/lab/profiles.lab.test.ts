@@ -13,14 +13,14 @@ import { labDown, labReboot, labStatus, labUp } from '../../src/lab/lab.ts'
 import { hostMemoryKiB } from '../../src/lab/host.ts'
 import { readRecord } from '../../src/lab/state.ts'
 import { missingPackages } from '../../src/lab/preflight.ts'
-import { LAB_PROFILES, networkSystem } from '../../src/lab/profiles.ts'
+import { LAB_PROFILES, isBare, networkSystem } from '../../src/lab/profiles.ts'
 import type { LabProfile } from '../../src/lab/profiles.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 import { TEST_LAB, onHost, useLab } from '../helpers/lab.ts'
 
 const profiles = suite('lab profiles')
 
-const missing = process.getuid?.() === 0 ? missingPackages(undefined, [...LAB_PROFILES]) : []
+const missing = process.getuid?.() === 0 ? missingPackages(undefined, LAB_PROFILES.filter((p) => !isBare(p))) : []
 const skipReason =
   process.getuid?.() !== 0 ? 'needs root (namespaces, veths, mounts)' : missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : ''
 const labTest = (name: string, fn: () => Promise<void>) =>
@@ -190,8 +190,8 @@ profiles.after(async () => {
   if (figures.length) console.log(`\n  measured:\n${figures.map((f) => `    ${f}`).join('\n')}`)
 })
 
-// networkd, netplan on networkd and ifupdown2 have their own tools' checks in systems.lab.test.ts.
-for (const profile of LAB_PROFILES.filter((p) => !['networkd', 'netplan-networkd', 'ifupdown2'].includes(networkSystem(p)))) {
+// networkd, netplan on networkd and ifupdown2 have their own tools' checks in systems.lab.test.ts; bare hosts (no libvirt) theirs in bare.lab.test.ts.
+for (const profile of LAB_PROFILES.filter((p) => !isBare(p) && !['networkd', 'netplan-networkd', 'ifupdown2'].includes(networkSystem(p)))) {
   labTest(`${profile}: the uplink comes up from the profile's own files, and again after lab reboot (libvirt's network and vm1 back)`, async () => {
     const up = await useLab(1, profile)
     const [host] = up.hosts

@@ -11,7 +11,7 @@ test('a profile or a comma-separated list of them parses in order', () => {
 })
 
 test('an unknown profile or an empty entry is refused as invalid input, naming the known ones', () => {
-  assert.throws(() => parseProfiles('systemd-networkd'), /^invalid profile 'systemd-networkd': use one of none, network-scripts, networkmanager, ifupdown, ifupdown-installer, ifupdown-cloud, netplan, netplan-installer, netplan-cloud, networkd, netplan-networkd-installer, netplan-networkd-cloud, ifupdown2, proxmox \(/)
+  assert.throws(() => parseProfiles('systemd-networkd'), /^invalid profile 'systemd-networkd': use one of none, network-scripts, networkmanager, ifupdown, ifupdown-installer, ifupdown-cloud, netplan, netplan-installer, netplan-cloud, networkd, netplan-networkd-installer, netplan-networkd-cloud, ifupdown2, proxmox, bare-debian \(/)
   assert.throws(() => parseProfiles('networkmanager,,ifupdown'), /^invalid profile list/)
   assert.throws(() => parseProfiles(''), /^invalid profile list/)
 })
@@ -26,7 +26,7 @@ test('hosts get the profiles round-robin: h1 the first, h2 the second, h4 the fi
 test('each profile runs its network system; the variants share their family\'s', () => {
   assert.equal(LAB_PROFILES.map(networkSystem), [
     'none', 'network-scripts', 'networkmanager', 'ifupdown', 'ifupdown', 'ifupdown', 'netplan', 'netplan', 'netplan',
-    'networkd', 'netplan-networkd', 'netplan-networkd', 'ifupdown2', 'ifupdown2',
+    'networkd', 'netplan-networkd', 'netplan-networkd', 'ifupdown2', 'ifupdown2', 'ifupdown',
   ])
   assert.ok(runsNetworkManager('netplan-cloud') && runsNetworkManager('networkmanager'))
   assert.not.ok(runsNetworkManager('ifupdown-cloud') || runsNetworkManager('netplan-networkd-cloud'))
