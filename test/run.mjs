@@ -7,7 +7,11 @@ import { fileURLToPath } from 'node:url'
 
 const unit = process.argv.includes('--unit')
 const uvu = fileURLToPath(new URL('../node_modules/uvu/bin.js', import.meta.url))
-const pattern = unit ? '(?<!\\.lab)\\.test\\.ts$' : '\\.test\\.ts$'
+// Files named (test/tasks/sysctl.test.ts): only those — never the whole suite, lab included, by surprise.
+const named = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const only = named.map((f) => escape(f.replace(/^(\.\/)?test\//, '')) + '$')
+const pattern = only.length ? `^(${only.join('|')})` : unit ? '(?<!\\.lab)\\.test\\.ts$' : '\\.test\\.ts$'
 
 const env = { ...process.env }
 if (!process.stdout.isTTY) {
@@ -31,7 +35,7 @@ child.on('close', (code) => {
   const passed = num('Passed')
   const skipped = num('Skipped')
   // The lab tests share one lab, kept up between suites; nothing of it outlives the run.
-  if (!unit) {
+  if (!unit && (!only.length || named.some((f) => f.includes('.lab.')))) {
     const dir = process.env.KVMPLAY_TEST_LAB_DIR ? ['--dir', process.env.KVMPLAY_TEST_LAB_DIR] : []
     spawnSync(process.execPath, [fileURLToPath(new URL('../bin/kvmplay.mjs', import.meta.url)), 'lab', 'down', '--name', process.env.KVMPLAY_TEST_LAB_NAME ?? 'test', ...dir], { stdio: 'ignore' })
   }
