@@ -116,7 +116,9 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
       facts: () => [factRequest(libvirtFact, undefined)],
       plan: async (host) => {
         const state = await host.fact(libvirtFact, undefined)
-        if (!state.available) throw new KvmplayError('precondition', `${host.name}: virsh is not installed (libvirt-clients)`)
+        // libvirt not installed yet (a --check of a bare host, its package an earlier task): planned as a new network, and said,
+        // as storagePool does; a real run reads the fact again after the install, and its virsh step fails if libvirt is still missing.
+        const missing = state.available ? undefined : 'virsh is not installed yet: planned as if an earlier task installs libvirt'
         const current = state.networks.get(name)
         const wanted = mergeWanted(current?.spec, partial)
         const steps: Step[] = []
@@ -141,7 +143,7 @@ export function defineNetwork(opts: DefineNetworkOptions): Task {
           ]
           const summary = `define network ${name}${autostart ? ', autostart it' : ''}${active ? ', start it' : ''}`
           steps.push(libvirtChangeStep(summary, changes, { diff: { label: `network ${name} (XML)`, before: '', after: xml } }))
-          return { steps }
+          return { steps, reason: missing }
         } else {
           const change = compareNetworks(current.spec, wanted)
           if (!isUnchanged(change)) {

@@ -41,7 +41,8 @@ export function destroyNetwork(opts: DestroyNetworkOptions = {}): Task {
       plan: async (host) => {
         const state = await host.fact(libvirtFact, undefined)
         const net = state.networks.get(name)
-        if (!net) return { steps: [], reason: `network ${name} is not defined` }
+        // A --check of a bare host: the package an earlier task installs may define it (Debian's does); the real run reads libvirt after it.
+        if (!net) return { steps: [], reason: `network ${name} is not defined${state.available ? '' : ' (virsh is not installed yet: one its package defines is destroyed by the real run)'}` }
         const users = domainsOn(state, name)
         if (users.length) {
           throw new KvmplayError('precondition', `${host.name}: network ${name} is still used by ${users.join(', ')}; move them first (editDomainInterface) — nothing was destroyed`)

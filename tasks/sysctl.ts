@@ -14,7 +14,7 @@ import { sh } from '../src/core/quote.ts'
 import { absolutePath, sysctlKey } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import { planFile, fileWish } from './file.ts'
-import { boolean, checkOptions, number, object, oneOf, required, string } from '../src/core/shape.ts'
+import { boolean, checkOptions, literal, number, object, oneOf, required, string } from '../src/core/shape.ts'
 import { taskOptionFields } from '../src/core/task-options-shape.ts'
 
 export interface SysctlOptions extends TaskOptions {
@@ -28,10 +28,17 @@ export interface SysctlOptions extends TaskOptions {
   file?: string
   /** Also set the running value. Default true. */
   apply?: boolean
+  /**
+   * Where the key does not exist yet (its module not loaded, as
+   * net.bridge.* before br_netfilter): 'fail' (the default) or 'persist' —
+   * write the file, which systemd-sysctl applies at boot after
+   * systemd-modules-load, say it was not set now, and go on.
+   */
+  ifMissing?: 'fail' | 'persist'
 }
 
 /** What sysctl() takes, checked when the playbook loads (shape.ts). */
-export const sysctlShape = object<SysctlOptions>({ ...taskOptionFields, key: required(string), value: required(oneOf(string, number)), file: string, apply: boolean })
+export const sysctlShape = object<SysctlOptions>({ ...taskOptionFields, key: required(string), value: required(oneOf(string, number)), file: string, apply: boolean, ifMissing: literal('fail', 'persist') })
 
 /** What enableIpForward() takes: the common options and where to persist it. */
 export const enableIpForwardShape = object<TaskOptions & { file?: string }>({ ...taskOptionFields, file: string })
@@ -83,11 +90,12 @@ export function sysctl(opts: SysctlOptions): Task {
       name: `sysctl ${key} = ${value}`,
       facts: () => ({ running: factRequest(sysctlFact, key), persisted: factRequest(fileFact, file) }),
       plan: async (host, { running, persisted }) => {
-        if (running === undefined) {
+        const missing = running === undefined
+        if (missing && opts.ifMissing !== 'persist') {
           throw new KvmplayError('validation', `${host.name}: kernel parameter ${key} does not exist (${procSysPath(key)} is missing): is the module loaded?`)
         }
         const steps: Step[] = []
-        if (apply && running !== value) {
+        if (apply && !missing && running !== value) {
           steps.push(commandStep(`set ${key} = ${value} now (was ${running})`, sh`printf '%s\n' ${value} > ${procSysPath(key)}`, {
               // Every parameter, not only this one: setting one can change others (ip_forward sets each interface's forwarding).
               touches: [resource.sysctl()],
@@ -97,6 +105,10 @@ export function sysctl(opts: SysctlOptions): Task {
         const text = persisted.content ?? ''
         if (persistedSysctl(text, key) !== value) {
           steps.push(...planFile(fileWish({ path: file, content: setSysctlLine(text, key, value) }), persisted))
+        }
+        if (missing) {
+          const note = `${key} does not exist now (${procSysPath(key)} is missing): not set now, only in ${file} for the next boot (ifMissing: 'persist')`
+          return { steps, reason: note }
         }
         return { steps, reason: steps.length ? undefined : `${key} is ${value}, running and in ${file}` }
       },

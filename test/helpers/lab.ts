@@ -42,6 +42,16 @@ export async function onHost(host: HostPlan, command: string): Promise<string> {
   return out.stdout
 }
 
+/** onHost with ssh's exit status instead of a throw: `dpkg -s` of a package that is not there fails, which is the point. */
+export async function onHostStatus(host: HostPlan, command: string): Promise<{ code: number; out: string }> {
+  try {
+    return { code: 0, out: await onHost(host, command) }
+  } catch (err) {
+    const e = err as { exitCode?: number; stdout?: string; stderr?: string }
+    return { code: e.exitCode ?? -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }
+  }
+}
+
 /** How long a check on a lab host may take: the slowest reads a whole libvirt state or a reboot's aftermath. */
 const ON_HOST_TIMEOUT = '60s'
 

@@ -18,7 +18,7 @@ import { missingPackages } from '../../src/lab/preflight.ts'
 import { bareCgroup } from '../../src/lab/bare.ts'
 import { REPO_IN_HOST } from '../../src/lab/bare-root.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
-import { TEST_LAB, labSkipReason, onHost, testLab, useLab } from '../helpers/lab.ts'
+import { TEST_LAB, labSkipReason, onHost, onHostStatus, testLab, useLab } from '../helpers/lab.ts'
 
 const s = suite('lab: a bare host')
 const missing = labSkipReason ? [] : missingPackages(undefined, ['bare-debian'])
@@ -27,16 +27,6 @@ const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (s
 
 /** Figures for the report, printed at the end. */
 const figures: string[] = []
-
-/** ssh's exit status too: `dpkg -s` of a package that is not there fails, which is the point. */
-async function onHostStatus(host: HostPlan, command: string): Promise<{ code: number; out: string }> {
-  try {
-    return { code: 0, out: await onHost(host, command) }
-  } catch (err) {
-    const e = err as { exitCode?: number; stdout?: string; stderr?: string }
-    return { code: e.exitCode ?? -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }
-  }
-}
 
 /** The last boot's time to systemd's verdict, as bare-boot.sh logged it. */
 function bootMs(host: HostPlan): string {

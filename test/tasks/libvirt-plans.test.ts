@@ -161,6 +161,16 @@ test('destroyNetwork: ok when it is gone', async () => {
   assert.is(p.reason, 'network gone0 is not defined')
 })
 
+// A --check of a bare host (bootstrap-hypervisor.play.ts): libvirt is installed by an earlier task of the same run.
+test('no virsh yet: defineNetwork plans a new network and says why; destroyNetwork has nothing to destroy and says the real run will look again', async () => {
+  const p = await plan(defineNetwork({ name: 'br0', forward: 'bridge', bridge: 'br0' }), '@@NOVIRSH\n')
+  assert.equal(summaries(p), ['define network br0, autostart it, start it'])
+  assert.match(p.reason!, 'virsh is not installed yet')
+  const d = await plan(destroyNetwork(), '@@NOVIRSH\n')
+  assert.equal(d.steps, [])
+  assert.match(d.reason!, 'network default is not defined (virsh is not installed yet')
+})
+
 test('destroyNetwork: an active network is stopped and undefined in one step; an inactive persistent one only undefined', async () => {
   const xml = "<network>\n  <name>old0</name>\n  <bridge name='oldbr0'/>\n</network>"
   const active = await plan(destroyNetwork({ network: 'old0' }), canned + netBlock('old0', { active: true, persistent: true, autostart: false }, xml))
