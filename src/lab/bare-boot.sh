@@ -66,7 +66,12 @@ while :; do
 	# The network: the host's namespace, shared (no --private-network), where
 	# the lab's veth is eth0. nspawn keeps CAP_NET_ADMIN only for a private
 	# network, so it is granted: the host's own ifupdown configures eth0.
-	systemd-nspawn --boot --directory="$mnt" --machine="$host_name" --register=no --keep-unit \
+	# For the same reason it would mount all of /proc/sys read-only; the
+	# namespace is the host's alone, so /proc/sys/net is writable, as nspawn
+	# makes it for a private network and as a real host has it: sysctl -w
+	# net.* works, and systemd-sysctl (ConditionPathIsReadWrite=/proc/sys/net/)
+	# applies /etc/sysctl.d at each boot.
+	SYSTEMD_NSPAWN_API_VFS_WRITABLE=network systemd-nspawn --boot --directory="$mnt" --machine="$host_name" --register=no --keep-unit \
 		--capability=CAP_NET_ADMIN,CAP_NET_RAW --console=read-only --resolv-conf=off \
 		--bind-ro="$repo:/srv/kvmplay-lab-repo" </dev/null &
 	nspawn=$!
