@@ -34,7 +34,7 @@ export const reservationsCommand: CommandModule<object, ReservationsArgs> = {
       .option('range', { type: 'string', describe: 'LAN addresses to give: 198.51.100.50-198.51.100.99, 198.51.100.0/24, or comma-separated pieces' })
       .option('exclude', { type: 'string', array: true, describe: 'Addresses of the range not to give (gateway, hosts): addresses, ranges or CIDRs (repeatable)' })
       .option('map', { type: 'string', describe: 'YAML file of MAC or host/guest → address (wins over the range)' })
-      .option('format', { type: 'string', choices: RESERVATION_FORMATS, demandOption: true, describe: 'dnsmasq (dhcp-host lines), isc (dhcpd host blocks), kea (kea-dhcp4 JSON)' })
+      .option('format', { type: 'string', choices: RESERVATION_FORMATS, demandOption: true, describe: 'dnsmasq (dhcp-host lines, for conf-dir), dnsmasq-hosts (MAC,IP,NAME lines, for --dhcp-hostsdir: reread without a restart), isc (dhcpd host blocks), kea (kea-dhcp4 JSON)' })
       .option('subnet', { type: 'string', describe: "The LAN's subnet (CIDR) a complete isc or kea configuration declares (default: the range, when it is a CIDR)" })
       .option('fragment', { type: 'boolean', describe: 'isc, kea: only the reservations, to include in a configuration of your own' })
       .option('out', { alias: 'o', type: 'string', describe: 'Write to this file (read back first: existing guests keep their addresses); default stdout' })

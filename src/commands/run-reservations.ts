@@ -57,7 +57,7 @@ export function runReservationsSpec(args: RunReservationArgs, playbookSpec: Play
   const given = Object.fromEntries(Object.entries(cli).filter(([, v]) => v !== undefined))
   if (!fromPlaybook && Object.keys(given).length === 0) return undefined
   const spec = { ...fromPlaybook, ...given } as ReservationsSpec & { network?: string }
-  if (spec.format === undefined) throw new KvmplayError('usage', 'reservations: name the format (--reservations-format dnsmasq|isc|kea)')
+  if (spec.format === undefined) throw new KvmplayError('usage', 'reservations: name the format (--reservations-format dnsmasq|dnsmasq-hosts|isc|kea)')
   if (spec.out === undefined) throw new KvmplayError('usage', 'reservations: name the file to write (--reservations-out FILE); `kvmplay reservations REPORT` prints one instead')
   return { options: resolveSpec(spec, 'reservations'), network: spec.network ?? 'default' }
 }

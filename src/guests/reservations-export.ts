@@ -14,14 +14,14 @@ import { dnsmasqReservations } from './reservations-dnsmasq.ts'
 import { iscReservations } from './reservations-isc.ts'
 import { keaReservations } from './reservations-kea.ts'
 
-export const RESERVATION_FORMATS = ['dnsmasq', 'isc', 'kea'] as const
+export const RESERVATION_FORMATS = ['dnsmasq', 'dnsmasq-hosts', 'isc', 'kea'] as const
 export type ReservationFormat = (typeof RESERVATION_FORMATS)[number]
 
 export interface ExportOptions extends AllocateOptions {
   format: ReservationFormat
   /** The LAN's subnet, which a complete ISC or Kea configuration declares; defaults to the range when it is one CIDR. */
   subnet?: Cidr
-  /** ISC and Kea: only the reservations, to include in a configuration of one's own. dnsmasq's is always one. */
+  /** ISC and Kea: only the reservations, to include in a configuration of one's own. dnsmasq's are always one. */
   fragment?: boolean
 }
 
@@ -35,7 +35,7 @@ const cidrText = (c: Cidr) => `${c.network}/${c.prefix}`
 
 /** The subnet a complete configuration declares, checked to hold every reservation. */
 function subnetFor(opts: ExportOptions, reservations: readonly Reservation[]): Cidr | undefined {
-  if (opts.format === 'dnsmasq' || opts.fragment) return undefined
+  if (opts.format === 'dnsmasq' || opts.format === 'dnsmasq-hosts' || opts.fragment) return undefined
   const subnet = opts.subnet ?? opts.range?.cidr
   if (!subnet) {
     throw new KvmplayError('usage', `a complete ${opts.format === 'isc' ? 'dhcpd.conf' : 'kea-dhcp4 configuration'} declares the LAN's subnet: give it (--subnet 198.51.100.0/24), give the range as a CIDR, or ask for a fragment (--fragment)`)
@@ -53,6 +53,11 @@ export function exportReservations(guests: readonly NatIdentity[], opts: ExportO
   }
   const { reservations, notes } = allocateReservations(guests, opts)
   const subnet = subnetFor(opts, reservations)
-  const text = opts.format === 'dnsmasq' ? dnsmasqReservations(reservations) : opts.format === 'isc' ? iscReservations(reservations, subnet) : keaReservations(reservations, subnet)
+  const text =
+    opts.format === 'dnsmasq' || opts.format === 'dnsmasq-hosts'
+      ? dnsmasqReservations(reservations, opts.format === 'dnsmasq-hosts')
+      : opts.format === 'isc'
+        ? iscReservations(reservations, subnet)
+        : keaReservations(reservations, subnet)
   return { text, reservations, notes }
 }

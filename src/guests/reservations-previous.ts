@@ -1,5 +1,5 @@
 /**
- * A reservations file read back, in any of the three formats kvmplay writes:
+ * A reservations file read back, in any of the formats kvmplay writes:
  * what each MAC had last time, so that a run after a guest was added keeps
  * every other guest where it was. Hand edits are fine as long as each entry
  * still has a MAC and an address.
@@ -26,11 +26,12 @@ const owner = (text: string | undefined): { host?: string; guest?: string } => {
 const MAC_RE = /^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$/
 const IP_RE = /^\d{1,3}(\.\d{1,3}){3}$/
 
-/** `dhcp-host=MAC,IP,NAME` and dnsmasq's other orders: the MAC, the address and the one field that is a name. */
+/** `dhcp-host=MAC,IP,NAME` (or a hosts file's `MAC,IP,NAME`) and dnsmasq's other orders: the MAC, the address and the one field that is a name. */
 function fromDnsmasq(text: string, source: string): PreviousEntry[] {
   const lines = text.split('\n')
   return lines.flatMap((line, i) => {
-    const m = /^\s*dhcp-host\s*=\s*(.*)$/.exec(line)
+    // A hosts file's line is the option's value alone: it starts with the MAC.
+    const m = /^\s*dhcp-host\s*=\s*(.*)$/.exec(line) ?? /^\s*([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\s*,.*)$/.exec(line)
     if (!m) return []
     const fields = m[1].split(',').map((f) => f.trim())
     const where = `${source} line ${i + 1}`
@@ -80,11 +81,11 @@ function fromKea(text: string, source: string): PreviousEntry[] {
 export function parsePrevious(text: string, source: string): PreviousEntry[] {
   const t = text.trim()
   if (t.startsWith('{') || t.startsWith('[')) return fromKea(t, source)
-  if (/^\s*dhcp-host\s*=/m.test(t)) return fromDnsmasq(t, source)
+  if (/^\s*dhcp-host\s*=/m.test(t) || /^\s*[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}\s*,/m.test(t)) return fromDnsmasq(t, source)
   if (/\bhost\s+\S+\s*\{/.test(t)) return fromIsc(t, source)
   // Only comments and blank lines (a file of no reservations) is an empty one; anything else is the wrong file.
   if (t.split('\n').every((l) => !l.trim() || /^\s*#/.test(l))) return []
-  throw new KvmplayError('validation', `${source} is not a reservations file kvmplay can read back (dnsmasq dhcp-host lines, ISC host blocks or Kea JSON)`)
+  throw new KvmplayError('validation', `${source} is not a reservations file kvmplay can read back (dnsmasq dhcp-host lines or hosts-file lines, ISC host blocks or Kea JSON)`)
 }
 
 /** The previous file's entries, or none when it does not exist yet. */

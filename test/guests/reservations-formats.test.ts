@@ -1,4 +1,4 @@
-/** The three formats as text, and read back: what the previous-file reader takes is what the formatters write. */
+/** The formats as text, and read back: what the previous-file reader takes is what the formatters write. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { exportReservations } from '../../src/guests/reservations-export.ts'
@@ -18,6 +18,13 @@ test('dnsmasq: dhcp-host=MAC,IP,NAME, the guest in a comment above', () => {
   assert.match(text, 'dhcp-host=52:54:00:12:02:01,198.51.100.4,web-server\n')
   assert.match(text, 'dhcp-host=52:54:00:12:02:02,198.51.100.5,vm2-h2\n')
   assert.not.match(text, /20\d\d-/, 'no date: the same guests give the same bytes')
+})
+
+test('dnsmasq-hosts: the same entries as MAC,IP,NAME, for --dhcp-hostsfile or a --dhcp-hostsdir dnsmasq rereads by itself', () => {
+  const { text } = out('dnsmasq-hosts')
+  assert.match(text, '# h1/vm1\n52:54:00:12:01:01,198.51.100.2,vm1\n')
+  assert.not.match(text, 'dhcp-host=')
+  assert.match(text, /^# /, 'the header is comments, which a hosts file takes')
 })
 
 test('isc: a host block per NIC, the subnet declared; a fragment has the blocks alone', () => {
@@ -48,7 +55,7 @@ test('a complete isc or kea configuration needs the subnet, and every reservatio
 })
 
 test('every format reads back as it was written: MAC, address, name and guest', () => {
-  for (const [format, extra] of [['dnsmasq', {}], ['isc', {}], ['isc', { fragment: true }], ['kea', {}], ['kea', { fragment: true }]] as const) {
+  for (const [format, extra] of [['dnsmasq', {}], ['dnsmasq-hosts', {}], ['isc', {}], ['isc', { fragment: true }], ['kea', {}], ['kea', { fragment: true }]] as const) {
     const { text, reservations } = out(format, extra)
     const back = parsePrevious(text, `${format}.conf`)
     assert.equal(back, reservations.map((r) => ({ mac: r.mac, ip: r.ip, name: r.name, host: r.host, guest: r.guest })), format)

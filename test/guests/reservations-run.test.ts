@@ -102,7 +102,7 @@ test('the options: command line over the playbook, paths of the playbook at the 
   assert.match(errorMessageOf('usage', () => runReservationsSpec({ reservationsRange: '198.51.100.0/24', reservationsOut: 'x' }, undefined, dir)), '--reservations-format')
   assert.match(errorMessageOf('usage', () => runReservationsSpec({ reservationsRange: '198.51.100.0/24', reservationsFormat: 'isc' }, undefined, dir)), '--reservations-out FILE')
   assert.match(errorMessageOf('usage', () => resolveSpec({ format: 'dnsmasq' })), 'give a LAN range')
-  assert.match(errorMessageOf('usage', () => resolveSpec({ format: 'bind' as never, range: '198.51.100.0/24' })), 'not one of dnsmasq, isc, kea')
+  assert.match(errorMessageOf('usage', () => resolveSpec({ format: 'bind' as never, range: '198.51.100.0/24' })), 'not one of dnsmasq, dnsmasq-hosts, isc, kea')
   assert.match(errorMessageOf('usage', () => resolveSpec({ format: 'isc', map: '/nonexistent/map.yaml' })), 'cannot read the reservations map /nonexistent/map.yaml')
   assert.match(errorMessageOf('usage', () => resolveSpec({ format: 'isc', range: '198.51.100.0/24', previous: '/nonexistent/old.conf' })), 'does not exist')
   assert.match(errorMessageOf('validation', () => resolveSpec({ format: 'isc', range: '198.51.100.0/24', subnet: '198.51.100.0' })), 'invalid LAN subnet')
