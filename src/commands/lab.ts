@@ -162,7 +162,7 @@ const status: CommandModule<LabArgs, LabArgs & { json?: boolean }> = {
       }
       for (const b of res.bastions) console.log(`jump host ${b.name}: ${b.running ? 'running' : 'NOT running (kvmplay lab up rebuilds it)'}, ${b.address} (the hosts are reached only through ${res.bastions.map((x) => x.name).join(' > ')})`)
       if (res.dhcpServer) {
-        console.log(res.dhcpServer.pid ? `DHCP server: dnsmasq, PID ${res.dhcpServer.pid} (on the DHCP hosts' veths only, no DNS)` : 'DHCP server: NOT running (kvmplay lab up restarts it)')
+        console.log(res.dhcpServer.pid ? `DHCP server: dnsmasq, PID ${res.dhcpServer.pid} (on the lab's veths only, no DNS; the guests' LAN reservations: files in ${res.dhcpServer.lanReservations}/, format dnsmasq-hosts)` : 'DHCP server: NOT running (kvmplay lab up restarts it)')
       }
     }),
 }

@@ -27,6 +27,7 @@ import type { TaskBecome } from '../core/task.ts'
 import { reservationOptions, reservationsLine, runReservationsSpec } from './run-reservations.ts'
 import type { RunReservationArgs } from './run-reservations.ts'
 import { planRunReservations } from '../guests/reservations-run.ts'
+import { reservedByMac } from '../guests/report-reserved.ts'
 import type { RunReservations } from '../guests/reservations-run.ts'
 import type { PlaybookReservations } from '../guests/reservations-spec.ts'
 import { checkTypesFirst, syntaxCheck } from './typecheck-step.ts'
@@ -259,6 +260,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       extraVars: prepared.extraVars,
       playbookDir: dirname(prepared.file),
       previousReport: prepared.report?.previous,
+      reserved: reservedByMac(reserved, prepared.report?.previous),
       connect: handover.connect,
       onEvent,
       onProgress: live?.onProgress,

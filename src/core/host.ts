@@ -26,6 +26,8 @@ export interface Host {
   contribute?<C>(section: ReportSection<C>, value: C): void
   /** Takes the files an earlier task staged under `key` for this one to put in place (Plan.stage); none, where nothing was. */
   takeStaged?(key: string): StagedFile[]
+  /** The LAN address reserved for a guest NIC (by MAC, lower case) by this run's reservations or the kept report's; undefined where none is. */
+  reservedAddress?(mac: string): string | undefined
 }
 
 export interface HostRuntime extends Host {
@@ -51,6 +53,8 @@ export function createHostRuntime(init: {
   connect: (opts?: ConnectOptions) => Promise<Connection>
   /** Where contributions to the run's report sections go (the runner's); left out, they are dropped. */
   contribute?: <C>(section: ReportSection<C>, value: C) => void
+  /** Guest NICs' LAN reservations, MAC (lower case) → address (RunOptions.reserved). */
+  reserved?: ReadonlyMap<string, string>
 }): HostRuntime {
   let conn: Promise<Connection> | undefined
   const connection = () => (conn ??= init.connect())
@@ -86,6 +90,7 @@ export function createHostRuntime(init: {
     fact: (fact, args) => cache.get(fact, args),
     gather: (requests) => cache.gather(requests),
     contribute: (section, value) => init.contribute?.(section, value),
+    reservedAddress: (mac) => init.reserved?.get(mac.toLowerCase()),
     cache,
     reach,
     connection,

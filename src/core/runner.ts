@@ -53,6 +53,8 @@ export interface RunOptions {
   maxFailPercentage?: number
   /** The user's report file as it was before the run (`--report`), for the report sections that keep one (section.ts). */
   previousReport?: string
+  /** Guest NICs' LAN reservations, MAC (lower case) → address: this run's (--reservations-*) over the kept report's. recordGuests' after looks for each guest there. */
+  reserved?: ReadonlyMap<string, string>
   /** Aborted on Ctrl-C / SIGTERM: no new host or task starts, and what runs has `interruptGraceMs` to finish (interruption.ts). */
   signal?: AbortSignal
   /** Aborted on a second signal: the hosts still at work are abandoned at once. */
@@ -112,6 +114,7 @@ export async function runPlaybook(play: Playbook, hosts: RunHost[], opts: RunOpt
       playbookDir: opts.playbookDir,
       connect: (o) => opts.connect(o?.connectTimeoutMs && h.target.kind === 'ssh' ? { ...h.target, connectTimeoutMs: o.connectTimeoutMs } : h.target),
       contribute: (section, value) => contributions.add(section, h.name, value),
+      reserved: opts.reserved,
     })
     // Tasks whose become differs from the play's run their steps on a connection of their own, one per kind.
     const others = new Map<string, Promise<Connection>>()

@@ -120,6 +120,59 @@ export const neighboursFact: Fact<Neighbour[], string> = {
   parse: (res, dev) => parseNeighbours(res.stdout, `neighbours on ${dev}`),
 }
 
+/** Where to look for guests at their LAN reservations: the bridge, each NIC's MAC and reserved address, and how long to wait for them. */
+export interface ReservedProbe {
+  bridge: string
+  /** [MAC, reserved address, whether to wait for it], sorted: the cache's identity. */
+  reserved: [string, string, boolean][]
+  /** Seconds to keep asking for those waited for that do not answer yet (the others are asked once). */
+  waitSeconds: number
+}
+
+/** At most this long a probe waits for guests to take their reservations (the facts' own deadline is longer). */
+export const MAX_RESERVED_WAIT_SECONDS = 60
+
+/**
+ * The bridge's neighbour table after asking each guest NIC at its LAN
+ * reservation: the hypervisor pings the reserved address out of the bridge,
+ * so the guest's ARP answer (an ICMP firewall does not stop it) puts its MAC
+ * there, as no passive look can — on a bridge the guests talk to the LAN's
+ * router, not to the hypervisor. Those waited for and not there yet (still
+ * taking their lease after the move) are asked again for up to waitSeconds.
+ * Where the host has no ping, the table as it is.
+ */
+export const reservedNeighboursFact: Fact<Neighbour[], ReservedProbe> = {
+  name: 'reserved-neighbours',
+  describe: ({ bridge, reserved }) => `neighbours on ${bridge}, asked at ${reserved.length} reserved address(es)`,
+  reads: () => [resource.links],
+  command: ({ bridge, reserved, waitSeconds }) => {
+    const wait = Math.max(0, Math.min(MAX_RESERVED_WAIT_SECONDS, Math.floor(waitSeconds)))
+    const pairs = reserved.map(([mac, ip, waited]) => sh`${`${mac}=${ip}=${waited ? 1 : 0}`}`).join(' ')
+    return [
+      sh`br=${bridge}`,
+      `end=$(( $(date +%s) + ${wait} ))`,
+      'first=1',
+      'if command -v ping >/dev/null 2>&1; then while :; do',
+      '  missing=""',
+      `  for p in ${pairs}; do m=\${p%%=*} r=\${p#*=}; a=\${r%%=*} w=\${r#*=}`,
+      '    ip -4 neigh show dev "$br" to "$a" 2>/dev/null | grep -qiE "lladdr $m( router)? (REACHABLE|STALE|DELAY|PROBE|PERMANENT)" && continue',
+      // Every one asked in the first round; after it, only those waited for.
+      '    [ -n "$first" ] || [ "$w" = 1 ] || continue',
+      '    missing="$missing $a"',
+      '  done',
+      '  first=""',
+      '  [ -n "$missing" ] || break',
+      '  for a in $missing; do ping -c 1 -W 1 -I "$br" "$a" >/dev/null 2>&1 & done; wait',
+      // Past the deadline: the table as the last pings left it.
+      '  [ "$(date +%s)" -lt "$end" ] || break',
+      '  sleep 0.5',
+      'done; fi',
+      'ip -j -4 neigh show dev "$br" 2>/dev/null || true',
+    ].join('\n')
+  },
+  parse: (res, { bridge }) => parseNeighbours(res.stdout, `neighbours on ${bridge}`),
+}
+
 /** What a guest agent says of a guest's addresses, or why it could not be asked. */
 export type AgentAddresses = { ok: true; addresses: { mac: string; ip: string; prefix: number }[] } | { ok: false; error: string }
 

@@ -4,11 +4,18 @@
  * veths of those hosts, serving no DNS (`--port=0`) and nothing but each
  * host's own lab address (a static range per host subnet and a `dhcp-host` per
  * MAC), so the lease is exactly the address tests and inventories expect.
+ * It is also the LAN's DHCP server for the guests of hosts with stand-ins
+ * (`lab up --guests`): once moved to a bridge they ask it, and it gives each
+ * the address reserved for its MAC in a file of LABDIR/lan-reservations/ —
+ * where a migration run writes them (`--reservations-format dnsmasq-hosts
+ * --reservations-out LABDIR/lan-reservations/guests`), reread by dnsmasq
+ * itself as the file changes, as a real LAN's dnsmasq with --dhcp-hostsdir
+ * does. Static ranges only: a guest without a reservation gets nothing.
  * Its pid file, leases and log are under the lab directory; `lab down` (and
  * every `up`, before it restarts it) ends it by its PID.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { sleep } from 'zx'
 import type { HostPlan } from './addressing.ts'
@@ -21,11 +28,17 @@ export const dhcpPaths = (labDir: string) => ({
   pid: join(labDir, 'dnsmasq.pid'),
   leases: join(labDir, 'dnsmasq.leases'),
   log: join(labDir, 'dnsmasq.log'),
+  /** The guests' reservations (`--dhcp-hostsdir`): every file in it, reread on change. */
+  lanReservations: join(labDir, 'lan-reservations'),
 })
 
-/** dnsmasq's arguments for these hosts (pure). Each host's subnet is tagged with its name for its own router. */
-export function dnsmasqArgs(labDir: string, hosts: readonly HostPlan[]): string[] {
-  if (hosts.length === 0) throw new Error('dnsmasqArgs: no DHCP host')
+/**
+ * dnsmasq's arguments (pure): `hosts` take their uplink's address by DHCP,
+ * `lanHosts` have guests that may ask it on a bridge. Each host's subnet is
+ * served once, tagged with its name for its own router.
+ */
+export function dnsmasqArgs(labDir: string, hosts: readonly HostPlan[], lanHosts: readonly HostPlan[] = []): string[] {
+  if (hosts.length === 0 && lanHosts.length === 0) throw new Error('dnsmasqArgs: no DHCP host')
   const paths = dhcpPaths(labDir)
   const args = [
     '--conf-file=/dev/null',
@@ -42,13 +55,16 @@ export function dnsmasqArgs(labDir: string, hosts: readonly HostPlan[]): string[
     // Hold the leases file as root: the lab directory is root's.
     '--user=root',
   ]
-  for (const h of hosts) {
+  if (lanHosts.length) args.push(`--dhcp-hostsdir=${paths.lanReservations}`)
+  const uplinks = new Set(hosts.map((h) => h.name))
+  const served = [...hosts, ...lanHosts.filter((h) => !uplinks.has(h.name))].sort((a, b) => a.index - b.index)
+  for (const h of served) {
     const subnet = h.gateway.replace(/\.1$/, '.0')
     const mask = prefixMask(h.prefix)
     args.push(
       `--interface=${h.vethRoot}`,
       `--dhcp-range=set:${h.name},${subnet},static,${mask},${LEASE_TIME}`,
-      `--dhcp-host=${h.mac},${h.address}`,
+      ...(uplinks.has(h.name) ? [`--dhcp-host=${h.mac},${h.address}`] : []),
       `--dhcp-option=tag:${h.name},option:router,${h.gateway}`,
       `--dhcp-option=tag:${h.name},option:dns-server,${h.gateway}`,
     )
@@ -81,9 +97,10 @@ export async function stopDhcpServer(labDir: string): Promise<void> {
 }
 
 /** Starts dnsmasq for these hosts (their root-side veths must exist: --bind-interfaces refuses a missing one). */
-export async function startDhcpServer(labDir: string, hosts: readonly HostPlan[]): Promise<number> {
+export async function startDhcpServer(labDir: string, hosts: readonly HostPlan[], lanHosts: readonly HostPlan[] = []): Promise<number> {
   await stopDhcpServer(labDir)
-  const child = spawn(DNSMASQ, dnsmasqArgs(labDir, hosts), { stdio: ['ignore', 'ignore', 'pipe'] })
+  if (lanHosts.length) mkdirSync(dhcpPaths(labDir).lanReservations, { recursive: true })
+  const child = spawn(DNSMASQ, dnsmasqArgs(labDir, hosts, lanHosts), { stdio: ['ignore', 'ignore', 'pipe'] })
   let err = ''
   child.stderr!.on('data', (d) => (err += d))
   // dnsmasq forks into the background once it is bound; the parent's exit code says whether it could.

@@ -20,7 +20,7 @@ import { buildBareLayer } from './bare.ts'
 import { bareRoot } from './bare-root.ts'
 import { DEFAULT_PROFILE, isBare, networkSystem, parseProfiles, profileForHost, validateDhcp } from './profiles.ts'
 import { ifupdown2Tree } from './ifupdown2.ts'
-import { dhcpServerPid, startDhcpServer, stopDhcpServer } from './dhcp.ts'
+import { dhcpPaths, dhcpServerPid, startDhcpServer, stopDhcpServer } from './dhcp.ts'
 import type { LabProfile } from './profiles.ts'
 import { parseGuests } from './guests.ts'
 import { recordChoices, recordedChoices, sameChoices } from './choices.ts'
@@ -77,11 +77,17 @@ async function knownHostIndexes(lab: Lab): Promise<number[]> {
 /** The profile each host was built with, as the lab's record has it (`none` for hosts from before profiles). */
 export const recordedProfile = (lab: Lab, name: string): LabProfile => recordedChoices(lab, name).profile
 
-/** The lab's dnsmasq for its DHCP hosts (their veths exist), restarted so it binds to exactly those; stopped if there are none. */
+/**
+ * The lab's dnsmasq for its DHCP hosts and, as the LAN's server, for the
+ * guests of hosts with stand-ins (their veths exist), restarted so it binds
+ * to exactly those; stopped if there are none. Behind jump hosts the veths
+ * are not the machine's: those guests find no LAN server.
+ */
 async function convergeDhcpServer(lab: Lab, plans: HostPlan[]): Promise<void> {
   const dhcpHosts = plans.filter((h) => recordedChoices(lab, h.name).dhcp)
-  if (dhcpHosts.length === 0) await stopDhcpServer(lab.dir)
-  else await startDhcpServer(lab.dir, dhcpHosts)
+  const lanHosts = (readRecord(lab.dir)?.jumps ?? 0) > 0 ? [] : plans.filter((h) => recordedChoices(lab, h.name).guests.length > 0)
+  if (dhcpHosts.length === 0 && lanHosts.length === 0) await stopDhcpServer(lab.dir)
+  else await startDhcpServer(lab.dir, dhcpHosts, lanHosts)
 }
 
 /**
@@ -287,13 +293,13 @@ export async function labDown(opts: LabOptions = {}, log: (line: string) => void
 
 export async function labStatus(
   opts: LabOptions = {},
-): Promise<{ lab: Lab; hosts: HostStatus[]; dhcpServer?: { pid?: number }; bastions: { name: string; address: string; running: boolean }[] }> {
+): Promise<{ lab: Lab; hosts: HostStatus[]; dhcpServer?: { pid?: number; lanReservations: string }; bastions: { name: string; address: string; running: boolean }[] }> {
   const lab = resolveLab(opts)
   const hosts = await Promise.all(
     (await knownHostIndexes(lab)).map((i) => hostStatus(lab, hostPlan(lab, i), recordedChoices(lab, `h${i}`))),
   )
   // The DHCP server: its PID while it runs, none where a DHCP host has no server (`up` restarts it).
-  const dhcpServer = hosts.some((h) => h.dhcp) || dhcpServerPid(lab.dir) ? { pid: dhcpServerPid(lab.dir) } : undefined
+  const dhcpServer = hosts.some((h) => h.dhcp || recordedChoices(lab, h.name).guests.length) || dhcpServerPid(lab.dir) ? { pid: dhcpServerPid(lab.dir), lanReservations: dhcpPaths(lab.dir).lanReservations } : undefined
   const bastions = await Promise.all(bastionsOf(lab).map(async (b) => ({ name: b.name, address: b.address, running: await bastionRunning(lab, b) })))
   return { lab, hosts, dhcpServer, bastions }
 }
@@ -329,7 +335,7 @@ export async function labReboot(names: string[], opts: LabOptions & { all?: bool
     }
   }
   // A DHCP host gets its lease again at boot: the server must be there (restarted on all the lab's DHCP uplinks if it is not).
-  if (plans.some((h) => recordedChoices(lab, h.name).dhcp) && !dhcpServerPid(lab.dir)) {
+  if (plans.some((h) => recordedChoices(lab, h.name).dhcp || recordedChoices(lab, h.name).guests.length) && !dhcpServerPid(lab.dir)) {
     await convergeDhcpServer(lab, (await knownHostIndexes(lab)).map((i) => hostPlan(lab, i)))
   }
   const limit = pLimit(bootParallelism())

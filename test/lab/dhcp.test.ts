@@ -34,6 +34,17 @@ test('dnsmasq: each host always gets its own lab address, with its own gateway a
   assert.throws(() => dnsmasqArgs(lab.dir, []), /no DHCP host/)
 })
 
+test('dnsmasq: the LAN server for hosts with guests: their subnets, no address of their own, the reservations directory', () => {
+  const args = dnsmasqArgs(lab.dir, [h3], [h1, h3])
+  assert.ok(args.includes('--dhcp-hostsdir=/tmp/kvmplay-lab/lan-reservations'))
+  assert.equal(args.filter((a) => a.startsWith('--interface=')), ['--interface=kvlab-h1', '--interface=kvlab-h3'])
+  assert.ok(args.includes('--dhcp-range=set:h1,198.18.1.0,static,255.255.255.0,12h'))
+  assert.not.ok(args.some((a) => a.startsWith('--dhcp-host=02:6b:76:12:00:01')), "h1's uplink is static: no lease for it")
+  assert.ok(args.includes('--dhcp-host=02:6b:76:12:00:03,198.18.3.2'))
+  assert.is(args.filter((a) => a.startsWith('--dhcp-range=set:h3,')).length, 1, 'a subnet served once')
+  assert.not.ok(dnsmasqArgs(lab.dir, [h3]).some((a) => a.startsWith('--dhcp-hostsdir')), 'no guests, no reservations')
+})
+
 test('prefixMask', () => {
   assert.is(prefixMask(24), '255.255.255.0')
   assert.is(prefixMask(16), '255.255.0.0')
