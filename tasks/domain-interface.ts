@@ -50,6 +50,22 @@ export interface EditDomainInterfaceOptions extends TaskOptions {
    * have moved.
    */
   acceptStaticGuests?: boolean | readonly string[]
+  /**
+   * After a live move of a running guest's NIC to another L2 segment (a
+   * network to a bridge, back, or another bridge): its link set down, held
+   * down this many seconds (true: 2), and up again — live only, the
+   * persistent config keeps no link state. Why: libvirt only re-plugs the
+   * tap into the new bridge and the guest sees no carrier change, so it
+   * keeps its NAT lease address (192.168.122.x) where nothing routes it,
+   * until the lease renews (up to an hour with libvirt's default). A guest
+   * whose DHCP client follows the carrier (NetworkManager, systemd-networkd,
+   * dhcpcd, Windows) asks the new segment for an address at once; dhclient
+   * under ifupdown does not react and still waits for its renewal. Default
+   * true; false: no relink. Never for a persistent-only move, a guest not
+   * running, a NIC whose link is down already, or a guest that
+   * 'shutdown-edit-start' restarted (it boots fresh).
+   */
+  relink?: boolean | number
 }
 
 /** A bridge or a network: { bridge: 'br0' } or { network: 'default' }. */
@@ -65,7 +81,16 @@ export const editDomainInterfaceShape = object<EditDomainInterfaceOptions>({
   restart: literal('never', 'shutdown-edit-start'),
   shutdownTimeout: number,
   acceptStaticGuests: oneOf(boolean, listOf(string)),
+  relink: oneOf(boolean, number),
 })
+
+/** The seconds a NIC's link is held down by relink: true is 2; false or 0 is none. */
+function relinkSeconds(option: boolean | number | undefined): number {
+  if (option === undefined || option === true) return 2
+  if (option === false) return 0
+  if (!(option >= 0 && option <= 300)) throw new KvmplayError('validation', `editDomainInterface: relink must be true, false or seconds from 0 to 300, not ${option}`)
+  return option
+}
 
 /** Whether the task or the run (`--accept-static-guests`, `-e accept_static_guests=vm4,vm5`) accepts moving this guest. */
 export function acceptsStaticGuest(option: boolean | readonly string[] | undefined, runVar: unknown, g: { guest: string; mac: string }): boolean {
@@ -118,11 +143,30 @@ function moveChange(d: LibvirtDomain, xml: string, to: InterfaceTarget, live: bo
   return { op: 'shutdown-edit-start', domain: d.name, xml, timeoutSec: timeout }
 }
 
-function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, live: boolean, policy: RestartPolicy, timeout: number): Step {
+/** The Linux bridge a NIC's frames reach: a bridge itself, or the network's (unknown networks by name, never equal to a bridge). */
+function segment(t: InterfaceTarget, state: LibvirtState): string {
+  if ('bridge' in t) return t.bridge
+  const n = state.networks.get(t.network)
+  return n?.bridge ?? n?.spec.bridge ?? `network ${t.network}`
+}
+
+/** What the move does besides moving: the relink's seconds where the guest's link is bounced, 0 where not. */
+interface MoveHow {
+  live: boolean
+  policy: RestartPolicy
+  timeout: number
+  relinkSec: number
+}
+
+function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, how: MoveHow): Step {
   const xml = movedInterfaceXml(d.xml, i.mac, to)
-  const summary = `move ${d.name} ${i.mac} (${i.model ?? 'nic'}${i.pci ? ` @ ${i.pci}` : ''}): ${where(i)} → ${label(to)}${live ? ', live and persistent' : ', persistent'}`
+  const relinked = how.live && how.relinkSec > 0
+  const bounced = relinked ? `, link bounced ${how.relinkSec} s${how.policy === 'shutdown-edit-start' ? ' if changed live' : ''}` : ''
+  const summary = `move ${d.name} ${i.mac} (${i.model ?? 'nic'}${i.pci ? ` @ ${i.pci}` : ''}): ${where(i)} → ${label(to)}${how.live ? ', live and persistent' : ', persistent'}${bounced}`
   const diff = { label: `${d.name} interface ${i.mac} (XML)`, before: movedInterfaceXml(d.xml, i.mac, here(i)) + '\n', after: xml + '\n' }
-  return libvirtChangeStep(summary, [moveChange(d, xml, to, live, policy, timeout)], { diff })
+  const changes: LibvirtChange[] = [moveChange(d, xml, to, how.live, how.policy, how.timeout)]
+  if (relinked) changes.push({ op: 'relink', domain: d.name, mac: i.mac, xml, seconds: how.relinkSec })
+  return libvirtChangeStep(summary, changes, { diff })
 }
 
 export function editDomainInterface(opts: EditDomainInterfaceOptions): Task {
@@ -134,6 +178,7 @@ export function editDomainInterface(opts: EditDomainInterfaceOptions): Task {
   if (!mac && !from) throw new KvmplayError('validation', "editDomainInterface: say which interfaces to move: 'mac' or 'from' (e.g. { network: 'default' })")
   const policy = opts.restart ?? 'never'
   const timeout = opts.shutdownTimeout ?? 120
+  const relinkSec = relinkSeconds(opts.relink)
   const selects = (i: DomainInterface) => (!mac || i.mac === mac) && (!from || isAt(i, from) || isAt(i, to))
   return defineTask(
     {
@@ -172,7 +217,10 @@ export function editDomainInterface(opts: EditDomainInterfaceOptions): Task {
               heldNotes.push(heldBackMessage(id, to))
               continue
             }
-            steps.push(moveStep(d, from, to, !!liveI && !liveDone, policy, timeout))
+            const live = !!liveI && !liveDone
+            // A relink where the guest runs, its link is up, and the move changes its L2 segment.
+            const relinks = live && d.state === 'running' && liveI.link !== 'down' && segment(here(liveI), state) !== segment(to, state)
+            steps.push(moveStep(d, from, to, { live, policy, timeout, relinkSec: relinks ? relinkSec : 0 }))
           }
         }
         if (mac && matched === 0) throw new KvmplayError('precondition', `${host.name}: no ${domain ? `interface of ${domain}` : 'domain interface'} has MAC ${mac}`)

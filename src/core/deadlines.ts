@@ -22,6 +22,9 @@ export const CONFIRM_TIMEOUT_MS = 30_000
 /** Asking libvirtd, through virsh, whether it answers (virsh's own connect is a few seconds at worst). */
 export const VIRSH_CHECK_TIMEOUT_MS = 30_000
 
+/** A guest NIC's relink, beyond its wait: two virsh update-device calls and up to two retries of the up, a second apart. */
+export const RELINK_TIMEOUT_MS = 60_000
+
 /**
  * `work`, or a 'timeout' error saying `what` was awaited once `ms` have
  * passed; `abandon` tidies up what comes too late (closes a channel that

@@ -12,6 +12,8 @@ import { quote } from '../core/quote.ts'
 import { commandStep, runChecked } from '../core/step.ts'
 import type { ConnectionStep, FileDiff } from '../core/task.ts'
 import { renderString } from '../render.ts'
+import { RELINK_TIMEOUT_MS } from '../core/deadlines.ts'
+import { withLinkState } from './domain.ts'
 import { resource } from '../core/resource.ts'
 import type { DhcpHost } from './network.ts'
 import { LibvirtCallError } from './rpc.ts'
@@ -63,6 +65,15 @@ export type LibvirtChange =
   | { op: 'autostart-pool'; name: string; on: boolean }
   /** update-device --live --config; where that fails: shutdown, a bounded wait for shut off, update-device --config, start. */
   | { op: 'shutdown-edit-start'; domain: string; xml: string; timeoutSec: number }
+  /**
+   * The running guest's NIC (`xml`, its interface element) link down, held
+   * down `seconds`, and up again: `domif-setlink DOMAIN MAC down`, then
+   * `up`, live only (the persistent config keeps no link state). Last in a
+   * step, after the change that moved the NIC live; after a
+   * shutdown-edit-start, only where that went live (a restarted guest
+   * boots fresh).
+   */
+  | { op: 'relink'; domain: string; mac: string; xml: string; seconds: number }
 
 type Op = LibvirtChange['op']
 
@@ -70,9 +81,13 @@ type Op = LibvirtChange['op']
  * What only virsh does yet. shutdown-edit-start is a conversation (try,
  * shut down, poll domstate, edit, start) of several commands, not one
  * script, and its messages quote virsh's own; over RPC it would need
- * DOMAIN_SHUTDOWN, DOMAIN_CREATE and a polled DOMAIN_GET_STATE.
+ * DOMAIN_SHUTDOWN, DOMAIN_CREATE and a polled DOMAIN_GET_STATE. relink is
+ * one script on the host on purpose: its wait is there, with hang-ups
+ * ignored, so the up follows the down even when kvmplay is interrupted or
+ * its connection drops mid-wait — over RPC the wait would be kvmplay's, and
+ * a guest could be left with its link down.
  */
-export const VIRSH_ONLY: ReadonlySet<Op> = new Set<Op>(['shutdown-edit-start'])
+export const VIRSH_ONLY: ReadonlySet<Op> = new Set<Op>(['shutdown-edit-start', 'relink'])
 
 /**
  * What one change touches: its network or domain, or all of libvirt. A
@@ -87,6 +102,7 @@ function touchOf(c: LibvirtChange): LibvirtTouches | undefined {
       return { network: c.network }
     case 'update-device':
     case 'shutdown-edit-start':
+    case 'relink':
       return { domain: c.domain }
     case 'define-pool':
     case 'build-pool':
@@ -205,10 +221,10 @@ async function waitShutOff(conn: Connection, domain: string, seconds: number): P
   return res.code === 0
 }
 
-/** shutdown-edit-start by virsh: live where libvirt can; else down, edited, up again, with a bounded wait. */
-async function shutdownEditStart(conn: Connection, c: Extract<LibvirtChange, { op: 'shutdown-edit-start' }>, summary: string): Promise<void> {
+/** shutdown-edit-start by virsh: live where libvirt can (resolves true); else down, edited, up again, with a bounded wait (false). */
+async function shutdownEditStart(conn: Connection, c: Extract<LibvirtChange, { op: 'shutdown-edit-start' }>, summary: string): Promise<boolean> {
   const res = await conn.exec(virshWithXmlFile('update-device', [c.domain], ['--live', '--config']), { stdin: c.xml })
-  if (res.code === 0) return
+  if (res.code === 0) return true
   const why = res.stderr.trim()
   await runChecked(conn, virsh('shutdown', c.domain), `shut down ${c.domain}`)
   if (!(await waitShutOff(conn, c.domain, c.timeoutSec))) {
@@ -219,6 +235,57 @@ async function shutdownEditStart(conn: Connection, c: Extract<LibvirtChange, { o
   }
   await runChecked(conn, virshWithXmlFile('update-device', [c.domain], ['--config']), summary, c.xml)
   await runChecked(conn, virsh('start', c.domain), `start ${c.domain}`)
+  return false
+}
+
+type Relink = Extract<LibvirtChange, { op: 'relink' }>
+
+/** Exit codes of relinkScript: the down refused (nothing changed), the up refused (the link is left down). */
+const RELINK_DOWN_FAILED = 3
+const RELINK_UP_FAILED = 4
+
+/**
+ * relink as one script on the host. Hang-ups, interrupts and broken pipes
+ * are ignored, so once the link is down the up runs whatever happens to
+ * kvmplay or its connection; the up is tried three times, a second apart.
+ * update-device --live with the interface's XML, not `virsh domif-setlink`:
+ * that one changes the persistent config instead where the domain is not
+ * running (it could have stopped since the move); --live refuses then.
+ */
+export function relinkScript(c: Relink): string {
+  const update = (file: string) => `why=$(${virsh('update-device', c.domain)} "${file}" --live 2>&1)`
+  return [
+    "trap '' HUP INT TERM PIPE",
+    'd=$(mktemp) || exit 1',
+    'u=$(mktemp) || { rm -f "$d"; exit 1; }',
+    `printf '%s\\n' ${quote(withLinkState(c.xml, 'down'))} >"$d"`,
+    `printf '%s\\n' ${quote(withLinkState(c.xml, 'up'))} >"$u"`,
+    `if ! ${update('$d')}; then rm -f "$d" "$u"; printf '%s\\n' "$why" >&2; exit ${RELINK_DOWN_FAILED}; fi`,
+    `sleep ${c.seconds}`,
+    'n=0',
+    `until ${update('$u')}; do n=$((n+1)); [ $n -lt 3 ] || break; sleep 1; done`,
+    'rm -f "$d" "$u"',
+    `[ $n -lt 3 ] || { printf '%s\\n' "$why" >&2; exit ${RELINK_UP_FAILED}; }`,
+  ].join('\n')
+}
+
+/** The relink on the host, bounded (the wait and a minute); every failure says what the guest's link is left as and what to run. */
+async function relink(conn: Connection, c: Relink): Promise<void> {
+  const who = `${conn.host}: ${c.domain} ${c.mac}`
+  const fix = `check with \`virsh domif-getlink ${c.domain} ${c.mac}\` and, if it says down, run \`virsh domif-setlink ${c.domain} ${c.mac} up\``
+  let res
+  try {
+    res = await conn.exec(relinkScript(c), { timeoutMs: c.seconds * 1000 + RELINK_TIMEOUT_MS, label: `relink ${c.domain} ${c.mac}` })
+  } catch (err) {
+    throw new KvmplayError('command', `${who}: moved, but the relink was cut short (${(err as Error).message}); its link may still be down — the host sets it up by itself unless libvirt is stuck: ${fix}`, { cause: err })
+  }
+  const why = res.stderr.trim() || res.stdout.trim()
+  if (res.code === RELINK_UP_FAILED) {
+    throw new KvmplayError('command', `${who}: LINK LEFT DOWN — set down for the relink, libvirt refused to set it up again (${why}); the guest is cut off until \`virsh domif-setlink ${c.domain} ${c.mac} up\` succeeds`)
+  }
+  if (res.code !== 0) {
+    throw new KvmplayError('command', `${who}: moved, but its link could not be set down for the relink (exit ${res.code}${why ? `: ${why}` : ''}); the link was not changed, and the guest keeps its old address until its DHCP lease renews`)
+  }
 }
 
 // ---- RPC -------------------------------------------------------------------
@@ -277,6 +344,7 @@ export async function applyLibvirtChanges(api: LibvirtChangeApi, changes: readon
         await api.setPoolAutostart(await pool(c.name), c.on)
         break
       case 'shutdown-edit-start':
+      case 'relink':
         throw new Error(`${c.op} goes by virsh only`)
     }
   }
@@ -337,10 +405,36 @@ export function libvirtChangeStep(summary: string, changes: readonly LibvirtChan
   const one = changesTouch(changes)
   // A list over several things that changes a pool: every pool too (a network's restart alone leaves the pools be).
   const touches = [...libvirtTouches(one), ...(!one && changes.some((c) => c.op.endsWith('-pool')) ? [resource.libvirtPool()] : [])]
-  const virshOnly = changes.find((c) => VIRSH_ONLY.has(c.op))
+  // A relink comes last, after the change that moved the NIC: that one as its own step would run it, then the relink.
+  const last = changes.at(-1)
+  const relinked = last?.op === 'relink' ? last : undefined
+  const rest = relinked ? changes.slice(0, -1) : changes
+  if (rest.some((c) => c.op === 'relink')) throw new Error("libvirtChangeStep: relink must be a step's last change")
+  const virshOnly = rest.find((c) => VIRSH_ONLY.has(c.op))
   if (virshOnly?.op === 'shutdown-edit-start') {
-    if (changes.length > 1) throw new Error(`libvirtChangeStep: ${virshOnly.op} must be a step's only change`)
-    return { summary, diff: opts.diff, touches, changes, run: (conn) => shutdownEditStart(conn, virshOnly, summary) }
+    if (rest.length > 1) throw new Error(`libvirtChangeStep: ${virshOnly.op} must be a step's only change (but a relink after it)`)
+    const run = async (conn: Connection) => {
+      if ((await shutdownEditStart(conn, virshOnly, summary)) && relinked) await relink(conn, relinked)
+    }
+    return { summary, diff: opts.diff, touches, changes, run }
+  }
+  if (relinked) {
+    const moved = rest.length ? libvirtChangeStep(summary, rest, opts) : undefined
+    return {
+      summary,
+      diff: opts.diff,
+      touches,
+      changes,
+      native: async (conn, ctx) => {
+        if (moved && !(await moved.native!(conn, ctx))) return false
+        await relink(conn, relinked)
+        return true
+      },
+      run: async (conn, ctx) => {
+        await moved?.run(conn, ctx)
+        await relink(conn, relinked)
+      },
+    }
   }
   const { command, stdin } = virshScript(changes)
   return {

@@ -11,6 +11,8 @@ export interface DomainInterface {
   model?: string
   /** "0000:00:03.0" when libvirt assigned a PCI address. */
   pci?: string
+  /** `<link state>`: 'down' when someone set the NIC's link down; absent means up. */
+  link?: string
 }
 
 function pciOf(el: Element): string | undefined {
@@ -23,12 +25,14 @@ function pciOf(el: Element): string | undefined {
 function describe(el: Element): DomainInterface {
   const type = attr(el, 'type') ?? 'unknown'
   const source = child(el, 'source')
+  const link = attr(child(el, 'link'), 'state')
   return {
     type,
     source: type === 'network' ? attr(source, 'network') : type === 'bridge' ? attr(source, 'bridge') : attr(source, 'dev'),
     mac: (attr(child(el, 'mac'), 'address') ?? '').toLowerCase(),
     model: attr(child(el, 'model'), 'type'),
     pci: pciOf(el),
+    ...(link ? { link } : {}),
   }
 }
 
@@ -67,6 +71,20 @@ export function movedInterfaceXml(domainXml: string, mac: string, to: InterfaceT
   const mac0 = child(copy, 'mac')
   copy.insertBefore(source, mac0 ? mac0.nextSibling : copy.firstChild)
   return pretty(copy)
+}
+
+/**
+ * An interface's XML (as movedInterfaceXml gives it) with its link set to
+ * `state`: what `virsh domif-setlink` sends libvirt, without its fallback
+ * to the persistent config when the domain is not running.
+ */
+export function withLinkState(interfaceXml: string, state: 'up' | 'down'): string {
+  const el = parseXml(interfaceXml, 'interface XML').documentElement!
+  for (const c of children(el, 'link')) el.removeChild(c)
+  const link = el.ownerDocument!.createElement('link')
+  link.setAttribute('state', state)
+  el.appendChild(link)
+  return pretty(el)
 }
 
 /** One child element a line, so diffs of interfaces read well whatever the source layout. */

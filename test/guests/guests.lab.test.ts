@@ -9,7 +9,10 @@
  * a router on br0 that answers the old subnet, the neighbour table's
  * address). vm4 moves only with --accept-static-guests; --check changes
  * nothing; the second run changes nothing; the report file keeps what the
- * first run recorded. The stand-ins end with `lab reboot` and `lab down`.
+ * first run recorded. Every running guest's NIC is relinked after its live
+ * move (link down 2 s, then up; live only): up afterwards, and no link
+ * state in any persistent XML. The stand-ins end with `lab reboot` and
+ * `lab down`.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -59,6 +62,11 @@ const guestsEvent = (out: string) => {
 }
 const byGuest = (guests: GuestReport[]) => Object.fromEntries(guests.map((g) => [g.guest, g]))
 const readReport = () => JSON.parse(readFileSync(report, 'utf8')) as MigrationReport
+/** The relink left each of these guests' NIC up (libvirt's own answer), and no domain's persistent XML holds a link state. */
+async function linksUp(guests: number[]) {
+  for (const n of guests) assert.match(await onHost(h, `virsh domif-getlink vm${n} ${mac(n)}`), /\bup\s*$/, `vm${n}'s link is up again`)
+  assert.not.match(await onHost(h, 'for d in vm1 vm2 vm3 vm4; do virsh dumpxml --inactive $d; done'), '<link state=', 'the relink is live only')
+}
 
 /** Processes of the host's PID namespace whose command line has `what` (the stand-ins' udhcpc, seen from the machine). */
 async function hostProcesses(what: string): Promise<number[]> {
@@ -116,6 +124,8 @@ it('--check shows each NAT identity and names vm4 as losing its address; nothing
   assert.equal([g.vm2.assignedBy, g.vm2.state, g.vm2.address], ['none', 'shut off', undefined])
   const move = moveTask(res.out)
   assert.match(move.reason, 'vm4 (' + mac(4) + ') was not moved: it has 192.168.122.204 configured inside the guest')
+  const bounced = (move.steps as string[]).filter((x) => x.endsWith(', live and persistent, link bounced 2 s')).map((x) => x.split(' ')[1]).sort()
+  assert.equal(bounced, ['vm1', 'vm3'], `the running guests' moves relink them; vm2 (shut off) moves persistent only:\n${move.steps.join('\n')}`)
   const human = kvmplay(['run', MIGRATE, '-i', inventory, '--check'])
   assert.match(human.out, /RECAP[\s\S]*GUESTS \(NAT identity before the move → after\) — check: nothing moved[\s\S]*LOSES ITS ADDRESS: vm4 on h1/)
   assert.is(await snapshot(), before, '--check changed nothing on the host')
@@ -123,6 +133,8 @@ it('--check shows each NAT identity and names vm4 as losing its address; nothing
 })
 
 it('without --accept-static-guests vm4 stays on default, named with its address; the others move', async () => {
+  // vm1's link state as libvirt reports it, sampled on the host through the run (bounded: 400 samples): the relink seen from outside.
+  await onHost(h, `nohup sh -c 'for i in $(seq 400); do echo "$(date +%s.%N) $(virsh domif-getlink vm1 ${mac(1)} 2>&1)"; sleep 0.05; done' >/tmp/relink-samples 2>&1 </dev/null & echo $! >/tmp/relink-sampler.pid`)
   const res = kvmplay(['run', MIGRATE, '-i', inventory, '--json', '--report', report])
   assert.is(res.code, 2, res.out + res.err)
   const move = moveTask(res.out)
@@ -133,6 +145,18 @@ it('without --accept-static-guests vm4 stays on default, named with its address;
   for (const d of ['vm1', 'vm2', 'vm3']) assert.match(list, new RegExp(`^${d}\\s+\\S+\\s+bridge\\s+br0\\s`, 'm'), `${d} moved:\n${list}`)
   assert.match(list, /^vm4\s+\S+\s+network\s+default\s/m, `vm4 did not move:\n${list}`)
   assert.match(await onHost(h, 'virsh domiflist vm4'), /network\s+default/, 'not live either')
+  await linksUp([1, 3])
+  await onHost(h, 'kill $(cat /tmp/relink-sampler.pid) 2>/dev/null; true')
+  const samples = (await onHost(h, 'cat /tmp/relink-samples')).trim().split('\n').map((l) => ({ t: Number(l.split(' ')[0]), down: /\bdown\s*$/.test(l) }))
+  const down = samples.filter((x) => x.down)
+  assert.ok(down.length > 0, 'vm1 was seen with its link down during the run')
+  const firstUpAfter = samples.find((x) => x.t > down.at(-1)!.t && !x.down)
+  assert.ok(firstUpAfter, 'and up again after')
+  const heldMs = (firstUpAfter!.t - down[0].t) * 1000
+  assert.ok(heldMs >= 1500 && heldMs < 6000, `down for about 2 s: ${Math.round(heldMs)} ms`)
+  if (process.env.KVMPLAY_TEST_VERBOSE) console.error(`relink: vm1 seen down for ~${Math.round(heldMs)} ms (sampled every ~${Math.round(((samples.at(-1)!.t - samples[0].t) * 1000) / samples.length)} ms); move task ${move.durationMs} ms`)
+  // Two relinks of 2 s, one after the other, in the move task.
+  assert.ok(move.durationMs >= 4000 && move.durationMs < 20_000, `the move task took ${move.durationMs} ms`)
   assert.match(await onHost(h, 'virsh -q net-list --all'), /default\s+active/)
 })
 
@@ -145,6 +169,7 @@ it('with --accept-static-guests vm4 moves; the report has every guest before and
   assert.not.match(await onHost(h, 'virsh -q net-list --all'), /default/)
   // The stand-ins followed their taps: after the move is real.
   for (const d of ['vm1', 'vm3', 'vm4']) assert.match(await onHost(h, 'bridge link'), new RegExp(`kvg-${d}@\\S+: .* master br0`))
+  await linksUp([1, 3, 4])
 
   const r = readReport()
   assert.is(r.kind, 'kvmplay-migration-report')

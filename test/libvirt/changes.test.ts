@@ -1,8 +1,8 @@
 /** The libvirt seam: the virsh script a list of changes becomes, and the RPC calls it makes. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawnSync } from 'node:child_process'
-import { applyLibvirtChanges, changesTouch, libvirtChangeStep, virshScript, VIRSH_ONLY } from '../../src/libvirt/changes.ts'
+import { spawn, spawnSync } from 'node:child_process'
+import { applyLibvirtChanges, changesTouch, libvirtChangeStep, relinkScript, virshScript, VIRSH_ONLY } from '../../src/libvirt/changes.ts'
 import type { LibvirtChange } from '../../src/libvirt/changes.ts'
 import { LibvirtRemote } from '../../src/libvirt/remote.ts'
 import type { LibvirtChangeApi } from '../../src/libvirt/remote.ts'
@@ -11,7 +11,7 @@ import type { LibvirtRpc } from '../../src/libvirt/rpc.ts'
 import { XdrReader, XdrWriter } from '../../src/libvirt/xdr.ts'
 import { virsh, virshSequence, virshWithXmlFile } from '../../src/libvirt/virsh.ts'
 import { resource } from '../../src/core/resource.ts'
-import type { Connection } from '../../src/connection/types.ts'
+import type { Connection, ExecResult } from '../../src/connection/types.ts'
 
 const XML = "<network><name>n1</name><bridge name='virbr9'/></network>"
 const HOST = { mac: '52:54:00:00:00:01', ip: '10.0.0.5', name: 'vm1' }
@@ -179,6 +179,81 @@ test('the step: touches the one network or domain its changes share, else all of
   // Where the connection has no libvirt session, the native path declines and virsh runs.
   const conn = { host: 'h1' } as Connection
   assert.is(await define.native!(conn, { host: 'h1' }), false)
+})
+
+const IFACE = "<interface type='bridge'>\n  <mac address='52:54:00:00:00:01'/>\n  <source bridge='br0'/>\n</interface>"
+const RELINK = { op: 'relink', domain: 'vm1', mac: '52:54:00:00:00:01', xml: IFACE, seconds: 0.2 } as const
+
+/**
+ * Runs relinkScript with `virsh` a shell function that logs the link state
+ * of the file it is given, and fails where that state matches `failState`;
+ * `during` runs once the shell has started (to signal it).
+ */
+function runRelink(failState = '^$', during?: (pid: number) => void): Promise<{ code: number | null; log: string[]; stderr: string }> {
+  const fake = `virsh() { for a in "$@"; do [ -f "$a" ] && s=$(sed -n 's/.*<link state="\\([a-z]*\\)".*/\\1/p' "$a"); done; printf '%s %s %s\\n' "$1" "$2" "$s" >&3; case "$*" in *--config*) echo config >&3;; esac; if printf '%s' "$s" | grep -Eq '${failState}'; then echo "error: refused $s" >&2; return 1; fi; }`
+  // A process group of its own: a hang-up reaches every process of it (the wait's sleep too), as from sshd.
+  const child = spawn('sh', ['-c', `exec 3>&1 1>/dev/null; ${fake}\n${relinkScript(RELINK)}`], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (b) => (out += b))
+  child.stderr.on('data', (b) => (err += b))
+  if (during) setTimeout(() => during(child.pid!), 80)
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, log: out.trim().split('\n').filter(Boolean), stderr: err.trim() })))
+}
+
+test('relink script: down, the wait, up — update-device --live only, the XML with its link state', async () => {
+  const ok = await runRelink()
+  assert.is(ok.code, 0, ok.stderr)
+  assert.equal(ok.log, ['update-device vm1 down', 'update-device vm1 up'])
+  const down = await runRelink('down')
+  assert.is(down.code, 3)
+  assert.equal(down.log, ['update-device vm1 down'], 'no up where the down was refused: nothing changed')
+  assert.is(down.stderr, 'error: refused down')
+})
+
+test('relink script: the up is tried three times; then it fails with its own code', async () => {
+  const up = await runRelink('up')
+  assert.is(up.code, 4)
+  assert.equal(up.log, ['update-device vm1 down', 'update-device vm1 up', 'update-device vm1 up', 'update-device vm1 up'])
+  assert.is(up.stderr, 'error: refused up')
+})
+
+test('relink script: a hang-up or interrupt during the wait (kvmplay gone, its connection dropped) does not stop the up', async () => {
+  for (const sig of ['SIGHUP', 'SIGINT', 'SIGTERM'] as const) {
+    const r = await runRelink('^$', (pid) => process.kill(-pid, sig))
+    assert.is(r.code, 0, `${sig}: ${r.stderr}`)
+    assert.equal(r.log, ['update-device vm1 down', 'update-device vm1 up'], sig)
+  }
+})
+
+/** A connection whose exec answers the relink script with this result (or throws this error). */
+const relinkConn = (answer: ExecResult | Error) =>
+  ({ host: 'h1', exec: async () => { if (answer instanceof Error) throw answer; return answer } }) as unknown as Connection
+
+test('relink step: every failure names the domain, the MAC and what to run; a link left down says so first', async () => {
+  const step = libvirtChangeStep('relink vm1', [RELINK])
+  assert.equal(step.touches, [resource.libvirtDomain('vm1'), resource.links])
+  const failure = async (answer: ExecResult | Error) => {
+    try {
+      await step.run(relinkConn(answer), { host: 'h1' })
+    } catch (err) {
+      return (err as Error).message
+    }
+    return 'no error'
+  }
+  assert.is(await failure({ code: 0, stdout: '', stderr: '' }), 'no error')
+  assert.is(
+    await failure({ code: 4, stdout: '', stderr: 'error: Timed out during operation' }),
+    'h1: vm1 52:54:00:00:00:01: LINK LEFT DOWN — set down for the relink, libvirt refused to set it up again (error: Timed out during operation); the guest is cut off until `virsh domif-setlink vm1 52:54:00:00:00:01 up` succeeds',
+  )
+  assert.match(await failure({ code: 3, stdout: '', stderr: 'error: domain is not running' }), 'h1: vm1 52:54:00:00:00:01: moved, but its link could not be set down for the relink (exit 3: error: domain is not running); the link was not changed')
+  assert.match(await failure(new Error('h1: connection lost')), /^h1: vm1 52:54:00:00:00:01: moved, but the relink was cut short \(h1: connection lost\); its link may still be down .* run `virsh domif-setlink vm1 52:54:00:00:00:01 up`$/)
+  assert.throws(() => libvirtChangeStep('x', [RELINK, { op: 'update-device', domain: 'vm1', xml: '', live: false }]), /relink must be a step's last change/)
+  assert.throws(() => virshScript([RELINK]), /not one script/)
+  await applyLibvirtChanges(fakeApi().api, [RELINK]).then(
+    () => assert.unreachable('relink is virsh only'),
+    (err) => assert.match((err as Error).message, 'relink goes by virsh only'),
+  )
 })
 
 /** A LibvirtRpc-like object answering the feature query; records the calls' procedures and argument words. */

@@ -184,11 +184,12 @@ test('destroyNetwork: an active network is stopped and undefined in one step; an
   assert.equal(step.touches, [resource.libvirtNetwork('old0'), resource.links])
 })
 
-test('editDomainInterface: a running guest moves live and persistent; where libvirt refuses live, at its next boot, saying so', async () => {
+test('editDomainInterface: a running guest moves live and persistent, its link bounced; where libvirt refuses live, at its next boot, saying so', async () => {
   const p = await plan(editDomainInterface({ domain: 'vm1', from: { network: 'default' }, to: { bridge: 'br0' } }))
-  assert.equal(summaries(p), [`move vm1 ${VM1} (virtio @ 0000:00:03.0): network default → bridge br0, live and persistent`])
+  assert.equal(summaries(p), [`move vm1 ${VM1} (virtio @ 0000:00:03.0): network default → bridge br0, live and persistent, link bounced 2 s`])
   const [step] = p.steps
-  const [change] = changes(step)!
+  const [change, relink] = changes(step)!
+  assert.equal(relink, { op: 'relink', domain: 'vm1', mac: VM1, xml: step.diff!.after.trimEnd(), seconds: 2 }, 'after the move: the link down 2 s, then up')
   assert.equal(change, {
     op: 'update-device',
     domain: 'vm1',
@@ -204,13 +205,62 @@ test('editDomainInterface: a running guest moves live and persistent; where libv
 
 test('editDomainInterface: shutdown-edit-start carries its bounded wait', async () => {
   const p = await plan(editDomainInterface({ domain: 'vm1', mac: VM1, to: { bridge: 'br0' }, restart: 'shutdown-edit-start', shutdownTimeout: 30 }))
-  assert.equal(changes(p.steps[0])!.map((c) => [c.op, 'timeoutSec' in c ? c.timeoutSec : undefined]), [['shutdown-edit-start', 30]])
+  assert.equal(changes(p.steps[0])!.map((c) => [c.op, 'timeoutSec' in c ? c.timeoutSec : undefined]), [['shutdown-edit-start', 30], ['relink', undefined]])
+  // Its first try is live: a guest changed that way keeps its old address like any other; one restarted boots fresh (no relink then).
+  assert.match(p.steps[0].summary, /, live and persistent, link bounced 2 s if changed live$/)
 })
 
 test('editDomainInterface: a shut-off guest moves in its persistent config only', async () => {
   const p = await plan(editDomainInterface({ domain: 'vm2', from: { network: 'default' }, to: { bridge: 'br0' } }))
   assert.equal(summaries(p), [`move vm2 ${VM2} (rtl8139 @ 0000:00:03.0): network default → bridge br0, persistent`])
   assert.equal(changes(p.steps[0]), [{ op: 'update-device', domain: 'vm2', xml: p.steps[0].diff!.after.trimEnd(), live: false }])
+})
+
+test('editDomainInterface: relink false leaves the link be; a number is its seconds; a bad one is a validation error', async () => {
+  const off = await plan(editDomainInterface({ domain: 'vm1', from: { network: 'default' }, to: { bridge: 'br0' }, relink: false }))
+  assert.equal(summaries(off), [`move vm1 ${VM1} (virtio @ 0000:00:03.0): network default → bridge br0, live and persistent`])
+  assert.equal(changes(off.steps[0])!.map((c) => c.op), ['update-device'])
+  const five = await plan(editDomainInterface({ domain: 'vm1', from: { network: 'default' }, to: { bridge: 'br0' }, relink: 5 }))
+  assert.match(five.steps[0].summary, /, link bounced 5 s$/)
+  assert.equal(changes(five.steps[0])!.map((c) => [c.op, 'seconds' in c ? c.seconds : undefined]), [['update-device', undefined], ['relink', 5]])
+  assert.throws(() => editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, relink: -1 }), /relink must be true, false or seconds from 0 to 300, not -1/)
+  assert.throws(() => editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, relink: 'yes' as never }), /`relink` must be/)
+})
+
+test('editDomainInterface: no relink where the L2 segment stays (network over br0 → br0) or the link is down on purpose', async () => {
+  // vm1 on a libvirt network `br0net` whose bridge is br0: moving it to br0 itself changes nothing the guest could see.
+  const overBr0 = canned
+    .replace(/<source network='default'([^>]*)\/>/g, "<source network='br0net'$1/>")
+    .replace('@@DOM vm1', `${netBlock('br0net', { active: true, persistent: true, autostart: true }, "<network><name>br0net</name><forward mode='bridge'/><bridge name='br0'/></network>")}\n@@DOM vm1`)
+  const same = await plan(editDomainInterface({ domain: 'vm1', from: { network: 'br0net' }, to: { bridge: 'br0' } }), overBr0)
+  assert.equal(summaries(same), [`move vm1 ${VM1} (virtio @ 0000:00:03.0): network br0net → bridge br0, live and persistent`])
+  const down = canned.replace("<target dev='vnet0'/>", "<target dev='vnet0'/>\n      <link state='down'/>")
+  const p = await plan(editDomainInterface({ domain: 'vm1', from: { network: 'default' }, to: { bridge: 'br0' } }), down)
+  assert.equal(changes(p.steps[0])!.map((c) => c.op), ['update-device'], 'a link someone set down stays down')
+})
+
+test('editDomainInterface: the way back (bridge → default) bounces the link too: the guest needs a lease from libvirt', async () => {
+  const p = await plan(editDomainInterface({ domain: 'vm1', from: { bridge: 'br0' }, to: { network: 'default' } }), vm1OnBr0(true))
+  assert.equal(summaries(p), [`move vm1 ${VM1} (virtio @ 0000:00:03.0): bridge br0 → network default, live and persistent, link bounced 2 s`])
+  assert.equal(changes(p.steps[0])!.at(-1), { op: 'relink', domain: 'vm1', mac: VM1, xml: p.steps[0].diff!.after.trimEnd(), seconds: 2 })
+})
+
+test('editDomainInterface: the step sends the move, then the relink script, in that order, the relink live only', async () => {
+  const p = await plan(editDomainInterface({ domain: 'vm1', from: { network: 'default' }, to: { bridge: 'br0' } }))
+  const step = p.steps[0] as ConnectionStep
+  assert.is(step.shell, undefined, 'not batched: the relink waits')
+  const sent: { command: string; stdin?: string }[] = []
+  const conn = { host: 'h1', exec: async (command: string, o: { stdin?: string } = {}) => (sent.push({ command, stdin: o.stdin as string | undefined }), { code: 0, stdout: '', stderr: '' }) }
+  assert.is(await step.native!(conn as never, { host: 'h1' }), false, 'no libvirt session: virsh runs')
+  assert.is(sent.length, 0)
+  await step.run(conn as never, { host: 'h1' })
+  assert.is(sent.length, 2)
+  assert.match(sent[0].command, "virsh update-device vm1 \"$t\" --live --config")
+  assert.match(sent[0].stdin!, '<source bridge="br0"/>')
+  assert.match(sent[1].command, /^trap '' HUP INT TERM PIPE\n/)
+  assert.match(sent[1].command, '<link state="down"/>')
+  assert.match(sent[1].command, '\nsleep 2\n')
+  assert.not.match(sent[1].command, '--config')
 })
 
 test('editDomainInterface: already moved is converged', async () => {
@@ -259,7 +309,7 @@ test('editDomainInterface: a guest configured inside is held back, named with it
 })
 
 test('editDomainInterface: acceptStaticGuests (true, a name) or the run var accept_static_guests moves it', async () => {
-  const moved = [`move vm1 ${VM1} (virtio @ 0000:00:03.0): network default → bridge br0, live and persistent`, `move vm2 ${VM2} (rtl8139 @ 0000:00:03.0): network default → bridge br0, persistent`]
+  const moved = [`move vm1 ${VM1} (virtio @ 0000:00:03.0): network default → bridge br0, live and persistent, link bounced 2 s`, `move vm2 ${VM2} (rtl8139 @ 0000:00:03.0): network default → bridge br0, persistent`]
   for (const [opts, vars] of [[{ acceptStaticGuests: true }, {}], [{ acceptStaticGuests: ['vm1'] }, {}], [{}, { accept_static_guests: true }], [{}, { accept_static_guests: 'vm1' }]] as const) {
     const p = await plan(editDomainInterface({ from: { network: 'default' }, to: { bridge: 'br0' }, ...opts }), canned, vm1Inside, vars)
     assert.equal(summaries(p), moved, JSON.stringify([opts, vars]))
