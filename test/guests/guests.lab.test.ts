@@ -178,12 +178,16 @@ it('with --accept-static-guests vm4 moves; the report has every guest before and
   assert.equal([g.vm1.assignedBy, g.vm1.address, g.vm3.assignedBy, g.vm3.address, g.vm4.assignedBy, g.vm4.address], ['lease', leasesBefore.find((l) => l.mac === mac(1))!.ip, 'static', '192.168.122.103', 'configured-inside', '192.168.122.204'])
   for (const x of Object.values(g)) {
     assert.equal([x.mac, x.toBridge, x.pci], [mac(Number(x.guest.slice(2))), 'br0', '0000:00:03.0'])
-    // No guest agent (virsh says so), nothing on br0 answers 192.168.122.x: unknown yet.
-    assert.equal(x.after, { source: 'unknown' }, x.guest)
+    // No guest agent (virsh says so), nothing on br0 answers 192.168.122.x: unknown yet. But the
+    // guest configured inside: its link bounce flushed its ARP cache, and until `default` is
+    // destroyed the host still owns 192.168.122.1 (on virbr0) and answers for it on br0 too
+    // (arp_ignore 0), so br0 may have heard it at its old address — which the report says.
+    const heardAtOld = x.guest === 'vm4' && JSON.stringify(x.after) === JSON.stringify({ address: '192.168.122.204', source: 'neighbour' })
+    if (!heardAtOld) assert.equal(x.after, { source: 'unknown' }, x.guest)
   }
   assert.match(await onHost(h, 'virsh domifaddr vm1 --source agent 2>&1 || true'), /error/i, 'the lab has no guest agent')
   const br0 = await neighbours('br0')
-  assert.ok(!br0.some((n) => [1, 3, 4].map(mac).includes(n.lladdr ?? '')), `no guest in br0's neighbour table: ${JSON.stringify(br0)}`)
+  assert.ok(!br0.some((n) => [1, 3].map(mac).includes(n.lladdr ?? '')), `no leased guest in br0's neighbour table: ${JSON.stringify(br0)}`)
   const [net] = r.networks
   assert.equal([net.host, net.name, net.autostart, net.staticHosts], ['h1', 'default', true, [{ mac: mac(3), name: 'vm3', ip: '192.168.122.103' }]])
   assert.is(net.xml.trim(), defaultXml.trim(), "default's inactive XML as libvirt had it")
@@ -204,16 +208,20 @@ it('the second run changes nothing and keeps what the report file recorded', asy
 })
 
 it("after: where br0's neighbour table sees a guest (a router there answers the old subnet), the report says its address", async () => {
+  // The leased guests let their NAT address go when the move bounced their link: their client
+  // asked the LAN, whose server has no reservation for them here (test/guests/lan-dhcp.lab.test.ts
+  // gives them one). The guest configured inside keeps its address, and talks to its old gateway.
+  for (const n of [1, 3]) assert.not.match(await onHost(h, `ip -n kvg-vm${n} -4 addr show dev eth0`), '192.168.122.', `vm${n} let its NAT lease go`)
   await onHost(h, 'ip addr add 192.168.122.1/24 dev br0')
   try {
     let seen: { dst: string; lladdr?: string }[] = []
-    // The stand-ins' own cache still has virbr0's MAC for their gateway: their kernel gives up on it
+    // The stand-in's own cache still has virbr0's MAC for its gateway: its kernel gives up on it
     // (delay, then unicast probes) before it asks again by broadcast, which br0 answers: up to ~20 s.
-    for (let i = 0; i < 180 && seen.length < 3; i++) {
+    for (let i = 0; i < 180 && seen.length < 1; i++) {
       await new Promise((r) => setTimeout(r, 250))
-      seen = (await neighbours('br0')).filter((n) => [1, 3, 4].map(mac).includes(n.lladdr ?? ''))
+      seen = (await neighbours('br0')).filter((n) => n.lladdr === mac(4))
     }
-    assert.is(seen.length, 3, 'the stand-ins, pinging their gateway, reached the host on br0')
+    assert.is(seen.length, 1, 'the guest configured inside, pinging its gateway, reached the host on br0')
     const res = kvmplay(['run', MIGRATE, '-i', inventory, '--check', '--json', '--report', report])
     assert.is(res.code, 0, res.out + res.err)
     const g = byGuest(readReport().guests)
