@@ -222,8 +222,6 @@ test('restore: the files first, netplan generate, NetworkManager puts the old pr
   assert.is(check.status, 0, check.stderr)
 })
 
-test.run()
-
 test("the renderer of a file that names none is netplan's global one, from whichever file sets it last (Ubuntu's installer file and 01-network-manager-all.yaml)", () => {
   const installer = 'network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses: [198.19.3.2/24]\n'
   const all = (renderer: string) => `network:\n  version: 2\n  renderer: ${renderer}\n`
@@ -234,3 +232,5 @@ test("the renderer of a file that names none is netplan's global one, from which
   assert.is(kind([{ path: '/etc/netplan/01-a.yaml', content: all('NetworkManager') }, { path: '/etc/netplan/02-b.yaml', content: all('networkd') }, { path: '/etc/netplan/50-c.yaml', content: installer }]), 'networkd')
   assert.is(kind([{ path: '/etc/netplan/01-a.yaml', content: all('networkd') }, { path: '/etc/netplan/50-c.yaml', content: installer.replace('    eth0:\n', '    eth0:\n      renderer: NetworkManager\n') }]), 'NetworkManager')
 })
+
+test.run()
