@@ -5,9 +5,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FIXTURES, kvmplay as run } from './helpers/cli.ts'
+import { notRoot, skipIf } from './helpers/skip.ts'
 
 const kvmplay = (args: string[], opts: { asNobody?: boolean; env?: Record<string, string> } = {}) =>
   run(args, { ...opts, env: { KVMPLAY_LAB_DIR: '/tmp/kvmplay-cli-test', ...opts.env } })
+/** The tests that run kvmplay as nobody: setpriv needs root to drop to nobody (and planting files for another user needs root too). */
+const asNobody = skipIf(test, notRoot('setpriv needs root to drop to nobody'))
 
 test('--help lists the commands and the exit codes', () => {
   const { code, out } = kvmplay(['--help'])
@@ -35,15 +38,13 @@ test('an impossible host count is bad input naming the range', () => {
   assert.match(err, 'a lab holds 1 to 254 hosts')
 })
 
-test('without root, lab up stops at once and says to use sudo, creating nothing', () => {
-  if (process.getuid?.() !== 0) return // setpriv needs root to drop to nobody
+asNobody('without root, lab up stops at once and says to use sudo, creating nothing', () => {
   const { code, err } = kvmplay(['lab', 'up', '1'], { asNobody: true })
   assert.is(code, 4, err)
   assert.match(err, 'run it with sudo')
 })
 
-test('a user who cannot write beside kvmplay gets a bundle of their own that works (not the slower sources)', () => {
-  if (process.getuid?.() !== 0) return // setpriv needs root to drop to nobody
+asNobody('a user who cannot write beside kvmplay gets a bundle of their own that works (not the slower sources)', () => {
   const own = join(tmpdir(), 'kvmplay-bundle-65534') // nobody's uid, as bin/bundle.mjs names it
   rmSync(own, { recursive: true, force: true })
   try {
@@ -56,8 +57,7 @@ test('a user who cannot write beside kvmplay gets a bundle of their own that wor
   }
 })
 
-test("a bundle directory someone else made in $TMPDIR is not used: kvmplay runs from the sources, saying why on one line, and keeps no tsx cache there either", () => {
-  if (process.getuid?.() !== 0) return // setpriv needs root to drop to nobody, and planting for another user needs root too
+asNobody("a bundle directory someone else made in $TMPDIR is not used: kvmplay runs from the sources, saying why on one line, and keeps no tsx cache there either", () => {
   const shared = mkdtempSync(join(tmpdir(), 'kvmplay-shared-tmp-'))
   try {
     chmodSync(shared, 0o1777) // as /tmp is

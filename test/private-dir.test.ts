@@ -9,13 +9,14 @@ import * as assert from 'uvu/assert'
 import { chmodSync, chownSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { notRoot, skipIf } from './helpers/skip.ts'
 import { tempDirs } from './helpers/temp.ts'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const { privateDir, packageDir } = await import(pathToFileURL(join(ROOT, 'bin/private-dir.mjs')).href)
 const temp = tempDirs('private-dir')
 test.after(temp.removeAll)
-const ROOT_ONLY = process.getuid?.() === 0 ? undefined : 'not root: cannot give a directory to another user'
+const asRoot = skipIf(test, notRoot('cannot give a directory to another user'))
 
 const mode = (path: string) => statSync(path).mode & 0o7777
 const refusal = (path: string): string => {
@@ -67,24 +68,31 @@ test('one in a parent others may write to is refused unless the parent is sticky
   assert.is(privateDir(join(open, 'd')), join(open, 'd'))
 })
 
-test(`another user's directory is refused${ROOT_ONLY ? ` (skipped: ${ROOT_ONLY})` : ''}`, () => {
-  if (ROOT_ONLY) return
+asRoot("another user's directory is refused", () => {
   const dir = join(temp.make(), 'planted')
   mkdirSync(dir, { mode: 0o700 })
   chownSync(dir, 65534, 65534)
   assert.match(refusal(dir), `${dir} belongs to uid 65534, not to you (uid 0)`)
 })
 
-test("the package's own directory: ours or the package owner's, not writable by others; else none", () => {
+/** A package's own cache directory, made by packageDir and used. */
+function packageCache() {
   const pkg = temp.make()
   const dir = join(pkg, 'node_modules/.cache/kvmplay')
   assert.is(packageDir(dir, pkg), dir)
+  return { pkg, dir }
+}
+
+test("the package's own directory: ours or the package owner's, not writable by others; else none", () => {
+  const { pkg, dir } = packageCache()
   assert.is(mode(dir), 0o755)
   chmodSync(dir, 0o775)
   assert.is(packageDir(dir, pkg), undefined)
-  chmodSync(dir, 0o755)
-  if (ROOT_ONLY) return
-  // Root running a package another user owns trusts that user's cache as it trusts the package's code; a third user's, no.
+})
+
+// Root running a package another user owns trusts that user's cache as it trusts the package's code; a third user's, no.
+asRoot("the package's own directory, run by root: the package owner's is used, a third user's is not", () => {
+  const { pkg, dir } = packageCache()
   chownSync(pkg, 65534, 65534)
   chownSync(dir, 65534, 65534)
   assert.is(packageDir(dir, pkg), dir)

@@ -5,8 +5,7 @@ import type { RedactedDiff, ReportedDiff } from './secret-diff.ts'
 
 export function unifiedDiff(d: ReportedDiff): string {
   if (isRedacted(d)) return redactedLine(d)
-  const before = d.before === '' ? '' : d.before
-  return createTwoFilesPatch(`${d.label} (before)`, `${d.label} (after)`, before, d.after, undefined, undefined, { context: 3 })
+  return createTwoFilesPatch(`${d.label} (before)`, `${d.label} (after)`, d.before, d.after, undefined, undefined, { context: 3 })
     .split('\n')
     .filter((line) => !line.startsWith('====')) // jsdiff's header rule adds nothing to a terminal
     .join('\n')

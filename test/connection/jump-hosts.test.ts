@@ -19,9 +19,9 @@ import { rejectionMessageOf } from '../helpers/errors.ts'
 import { sshTarget } from '../helpers/ssh-target.ts'
 import { freePort, publicKey, sshdUnable, startSshd, stopSshd } from '../helpers/sshd.ts'
 import type { Sshd } from '../helpers/sshd.ts'
+import { skipIf } from '../helpers/skip.ts'
 
-if (sshdUnable) console.warn(`  jump-hosts.test.ts: every test skipped — ${sshdUnable}`)
-const it = (name: string, fn: () => Promise<void>) => (sshdUnable ? test.skip(`${name} (skipped: ${sshdUnable})`, fn) : test(name, fn))
+const it = skipIf(test, sshdUnable)
 
 let servers: Sshd[] = []
 const sshds = async (n: number) => {

@@ -25,11 +25,10 @@ import { rejectionMessageOf } from '../helpers/errors.ts'
 import { sshTarget } from '../helpers/ssh-target.ts'
 import { freePort, publicKey, sshdUnable, startSshd, stopSshd } from '../helpers/sshd.ts'
 import type { Sshd } from '../helpers/sshd.ts'
+import { skipIf } from '../helpers/skip.ts'
 
-const unable = sshdUnable
-if (unable) console.warn(`  ssh.test.ts: every test skipped — ${unable}`)
 /** `test`, or uvu's skip with the reason in the name when sshd cannot run here. */
-const it = (name: string, fn: () => Promise<void>) => (unable ? test.skip(`${name} (skipped: ${unable})`, fn) : test(name, fn))
+const it = skipIf(test, sshdUnable)
 
 /** Started by the first test that needs it: a failure to start fails the tests, not the run. */
 let started: Promise<Sshd> | undefined

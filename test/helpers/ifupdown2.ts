@@ -3,8 +3,8 @@
  * ifupdown2 (src/lab/ifupdown2.ts keeps it in the stock cache; it is never
  * installed on the machine, where it would conflict with ifupdown) run as
  * `ifquery -i FILE`, its configuration read from the unpacked tree instead of
- * /etc. Undefined where the lab has not fetched it yet (`lab up --profile ifupdown2`
- * or scripts/bootstrap.sh does).
+ * /etc. The tests that run it are skipped, saying why, where the lab has not
+ * fetched it yet (`lab up --profile ifupdown2` or scripts/bootstrap.sh does).
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -22,6 +22,11 @@ export function ifupdown2TreeHere(cache = STOCK_CACHE): string | undefined {
   return tree
 }
 
+/** Why ifupdown2's ifquery cannot run here, or undefined where it can. */
+export const ifquery2Missing = ifupdown2TreeHere()
+  ? undefined
+  : `ifupdown2 is not unpacked in ${STOCK_CACHE} yet (lab up --profile ifupdown2 or scripts/bootstrap.sh fetches it)`
+
 /** A wrapper named ifquery (ifupdown2 acts by its program's name) that points ifupdown2's configuration at the tree. */
 const wrapper = (tree: string) => `import sys
 T = ${JSON.stringify(tree)}
@@ -35,10 +40,10 @@ main = T + '/usr/share/ifupdown2/__main__.py'
 exec(compile(open(main).read(), main, 'exec'), {'__name__': '__main__'})
 `
 
-/** `ifquery -i <content> …args` by ifupdown2, or undefined where its tree is not here. */
-export function ifquery2(content: string, ...args: string[]): { code: number | null; out: string; err: string } | undefined {
+/** `ifquery -i <content> …args` by ifupdown2 (its tree must be here: see ifquery2Missing). */
+export function ifquery2(content: string, ...args: string[]): { code: number | null; out: string; err: string } {
   const tree = ifupdown2TreeHere()
-  if (!tree) return undefined
+  if (!tree) throw new Error(ifquery2Missing)
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-ifquery2-'))
   try {
     writeFileSync(join(dir, 'ifquery'), wrapper(tree))
@@ -51,9 +56,8 @@ export function ifquery2(content: string, ...args: string[]): { code: number | n
 }
 
 /** ifupdown2's reading of the file, as JSON: every stanza (`-a`, or the named ones) with its options. */
-export function ifquery2Json(content: string, ...ifaces: string[]): { name: string; addr_method: string; addr_family: string; auto: boolean; config: Record<string, string | string[]> }[] | undefined {
+export function ifquery2Json(content: string, ...ifaces: string[]): { name: string; addr_method: string; addr_family: string; auto: boolean; config: Record<string, string | string[]> }[] {
   const r = ifquery2(content, ...(ifaces.length ? ifaces : ['-a']), '-o', 'json')
-  if (!r) return undefined
   if (r.code !== 0) throw new Error(`ifupdown2's ifquery failed (exit ${r.code}): ${r.err}${r.out}`)
   return JSON.parse(r.out)
 }

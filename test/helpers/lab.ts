@@ -9,6 +9,8 @@ import { missingPackages } from '../../src/lab/preflight.ts'
 import type { LabProfile } from '../../src/lab/profiles.ts'
 import { resolveLab, labPaths } from '../../src/lab/state.ts'
 import { hostPlan } from '../../src/lab/addressing.ts'
+import { notRoot, skipIf } from './skip.ts'
+import type { TestFn } from './skip.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 
 $.quiet = true
@@ -56,7 +58,7 @@ export async function onHostStatus(host: HostPlan, command: string): Promise<{ c
 const ON_HOST_TIMEOUT = '60s'
 
 /** Why the lab tests cannot run here, or undefined where they can: the lab needs root (namespaces, veth pairs, mounts). */
-export const labSkipReason = process.getuid?.() === 0 ? undefined : 'not root: the lab needs root for its namespaces, veth pairs and mounts'
+export const labSkipReason = notRoot('the lab needs root for its namespaces, veth pairs and mounts')
 
 /**
  * The suite's test function where the lab can run; elsewhere each test is
@@ -68,8 +70,8 @@ export const labSkipReason = process.getuid?.() === 0 ? undefined : 'not root: t
  * it('converges', async () => { ... })
  * ```
  */
-export function labTest(s: Test): (name: string, fn: () => Promise<void> | void) => void {
-  return labSkipReason ? (name, fn) => s.skip(`${name} (skipped: ${labSkipReason})`, fn) : (name, fn) => s(name, fn)
+export function labTest(s: Test): TestFn {
+  return skipIf(s, labSkipReason)
 }
 
 /**
@@ -81,7 +83,7 @@ export function labTest(s: Test): (name: string, fn: () => Promise<void> | void)
 export function fleetSuite(s: Test, profiles: LabProfile[]) {
   const missing = labSkipReason ? [] : missingPackages(undefined, profiles)
   const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
-  const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
+  const it = skipIf(s, skip)
   const fleet = { hosts: [] as HostPlan[], inventory: '', sshConfig: '' }
   if (!skip) {
     s.before(async () => {

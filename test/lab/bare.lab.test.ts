@@ -19,11 +19,12 @@ import { bareCgroup } from '../../src/lab/bare.ts'
 import { REPO_IN_HOST } from '../../src/lab/bare-root.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 import { TEST_LAB, labSkipReason, onHost, onHostStatus, testLab, useLab } from '../helpers/lab.ts'
+import { skipIf } from '../helpers/skip.ts'
 
 const s = suite('lab: a bare host')
 const missing = labSkipReason ? [] : missingPackages(undefined, ['bare-debian'])
 const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
-const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
+const it = skipIf(s, skip)
 
 /** Figures for the report, printed at the end. */
 const figures: string[] = []

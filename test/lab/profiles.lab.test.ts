@@ -17,14 +17,14 @@ import { LAB_PROFILES, isBare, networkSystem } from '../../src/lab/profiles.ts'
 import type { LabProfile } from '../../src/lab/profiles.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 import { TEST_LAB, onHost, useLab } from '../helpers/lab.ts'
+import { skipIf } from '../helpers/skip.ts'
 
 const profiles = suite('lab profiles')
 
 const missing = process.getuid?.() === 0 ? missingPackages(undefined, LAB_PROFILES.filter((p) => !isBare(p))) : []
 const skipReason =
   process.getuid?.() !== 0 ? 'needs root (namespaces, veths, mounts)' : missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : ''
-const labTest = (name: string, fn: () => Promise<void>) =>
-  skipReason ? profiles.skip(`${name} (skipped: ${skipReason})`, fn) : profiles(name, fn)
+const labTest = skipIf(profiles, skipReason)
 
 /** Figures for the README, printed as the suite goes. */
 const figures: string[] = []

@@ -15,6 +15,7 @@ import { missingPackages } from '../../src/lab/preflight.ts'
 import type { LabProfile } from '../../src/lab/profiles.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 import { TEST_LAB, onHost, useLab } from '../helpers/lab.ts'
+import { skipIf } from '../helpers/skip.ts'
 import { networkctlStatus } from '../network/networkd-lab.ts'
 
 const systems = suite('lab profiles: networkd, netplan on networkd, ifupdown2')
@@ -23,7 +24,7 @@ const PROFILES = ['networkd', 'netplan-networkd-installer', 'netplan-networkd-cl
 const missing = process.getuid?.() === 0 ? missingPackages(undefined, [...PROFILES]) : []
 const skipReason =
   process.getuid?.() !== 0 ? 'needs root (namespaces, veths, mounts)' : missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : ''
-const labTest = (name: string, fn: () => Promise<void>) => (skipReason ? systems.skip(`${name} (skipped: ${skipReason})`, fn) : systems(name, fn))
+const labTest = skipIf(systems, skipReason)
 
 const figures: string[] = []
 

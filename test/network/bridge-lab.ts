@@ -15,6 +15,7 @@ import { missingPackages } from '../../src/lab/preflight.ts'
 import type { LabProfile } from '../../src/lab/profiles.ts'
 import { TEST_LAB, labSkipReason, onHost, useLab } from '../helpers/lab.ts'
 import { FIXTURES, kvmplay, recapOf } from '../helpers/cli.ts'
+import { skipIf } from '../helpers/skip.ts'
 
 const MIGRATE = fileURLToPath(new URL('../../playbooks/migrate-nat-to-bridge.play.ts', import.meta.url))
 const CUTOVER = join(FIXTURES, 'cutover.play.ts')
@@ -68,7 +69,7 @@ export function bridgeLabSuite(spec: BridgeLabSpec) {
   const s = suite(`${spec.profile} backend on the lab${spec.dhcp ? ' (DHCP uplinks)' : ''}`)
   const missing = labSkipReason ? [] : missingPackages(undefined, [spec.profile])
   const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
-  const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
+  const it = skipIf(s, skip)
   let hosts: HostPlan[] = []
   let inventory = ''
 

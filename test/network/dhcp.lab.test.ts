@@ -16,6 +16,7 @@ import type { HostPlan } from '../../src/lab/addressing.ts'
 import { missingPackages } from '../../src/lab/preflight.ts'
 import { TEST_LAB, labSkipReason, onHost, useLab } from '../helpers/lab.ts'
 import { kvmplay, recapOf } from '../helpers/cli.ts'
+import { skipIf } from '../helpers/skip.ts'
 
 const MIGRATE = fileURLToPath(new URL('../../playbooks/migrate-nat-to-bridge.play.ts', import.meta.url))
 const LAB_ARGS = ['--name', TEST_LAB.name, '--net', TEST_LAB.net, '--dir', TEST_LAB.dir]
@@ -24,7 +25,7 @@ const KEYFILES = '/etc/NetworkManager/system-connections'
 const s = suite('DHCP uplinks on the lab')
 const missing = labSkipReason ? [] : missingPackages(undefined, ['networkmanager', 'netplan'])
 const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
-const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
+const it = skipIf(s, skip)
 let hosts: HostPlan[] = []
 let inventory = ''
 

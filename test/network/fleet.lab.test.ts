@@ -14,6 +14,7 @@ import type { HostPlan } from '../../src/lab/addressing.ts'
 import { missingPackages } from '../../src/lab/preflight.ts'
 import { TEST_LAB, labSkipReason, onHost, useLab } from '../helpers/lab.ts'
 import { kvmplay, recapOf } from '../helpers/cli.ts'
+import { skipIf } from '../helpers/skip.ts'
 
 const MIGRATE = fileURLToPath(new URL('../../playbooks/migrate-nat-to-bridge.play.ts', import.meta.url))
 const LAB_ARGS = ['--name', TEST_LAB.name, '--net', TEST_LAB.net, '--dir', TEST_LAB.dir]
@@ -22,7 +23,7 @@ const PROFILES = ['networkmanager', 'ifupdown', 'netplan'] as const
 const fleet = suite('a mixed fleet with dual-stack, multi-address uplinks')
 const missing = labSkipReason ? [] : missingPackages(undefined, [...PROFILES])
 const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
-const it = (name: string, fn: () => Promise<void>) => (skip ? fleet.skip(`${name} (skipped: ${skip})`, fn) : fleet(name, fn))
+const it = skipIf(fleet, skip)
 
 let hosts: HostPlan[] = []
 let inventory = ''

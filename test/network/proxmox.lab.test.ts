@@ -14,6 +14,7 @@ import type { HostPlan } from '../../src/lab/addressing.ts'
 import { missingPackages } from '../../src/lab/preflight.ts'
 import { TEST_LAB, labSkipReason, onHost, useLab } from '../helpers/lab.ts'
 import { kvmplay, recapOf } from '../helpers/cli.ts'
+import { skipIf } from '../helpers/skip.ts'
 
 const MIGRATE = fileURLToPath(new URL('../../playbooks/migrate-nat-to-bridge.play.ts', import.meta.url))
 const WAYBACK = fileURLToPath(new URL('../../playbooks/migrate-bridge-to-nat.play.ts', import.meta.url))
@@ -23,7 +24,7 @@ const FILES = "cd /etc/network && find . -type f -printf '%p %m\\n' | sort && fi
 const s = suite('Proxmox VE hosts: the guests to vmbr0')
 const missing = labSkipReason ? [] : missingPackages(undefined, ['proxmox'])
 const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
-const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
+const it = skipIf(s, skip)
 let h: HostPlan
 let inventory = ''
 let files = ''

@@ -17,11 +17,12 @@ import { missingPackages } from '../../src/lab/preflight.ts'
 import type { HostPlan } from '../../src/lab/addressing.ts'
 import { TEST_LAB, labSkipReason, onHost, onHostStatus, useLab } from '../helpers/lab.ts'
 import { kvmplay, recapOf } from '../helpers/cli.ts'
+import { skipIf } from '../helpers/skip.ts'
 
 const s = suite('lab: bootstrap a bare host into a hypervisor')
 const missing = labSkipReason ? [] : missingPackages(undefined, ['bare-debian'])
 const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
-const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
+const it = skipIf(s, skip)
 
 const PLAY = fileURLToPath(new URL('../../playbooks/bootstrap-hypervisor.play.ts', import.meta.url))
 const figures: string[] = []

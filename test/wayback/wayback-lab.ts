@@ -25,6 +25,7 @@ import { parseNetworkXml } from '../../src/libvirt/network.ts'
 import type { MigrationReport } from '../../src/guests/types.ts'
 import { TEST_LAB, labSkipReason, onHost, useLab } from '../helpers/lab.ts'
 import { kvmplay, recapOf } from '../helpers/cli.ts'
+import { skipIf } from '../helpers/skip.ts'
 import { assertBridged, assertGuestsOnBridge, assertUnbridged } from '../network/bridge-lab.ts'
 
 const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url))
@@ -81,7 +82,7 @@ export function wayBackSuite(spec: WayBackSpec) {
   const s = suite(`the way back on ${spec.profile} hosts${spec.dhcp ? ' (DHCP uplink)' : ''}`)
   const missing = labSkipReason ? [] : missingPackages(undefined, [spec.profile])
   const skip = labSkipReason ?? (missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : undefined)
-  const it = (name: string, fn: () => Promise<void>) => (skip ? s.skip(`${name} (skipped: ${skip})`, fn) : s(name, fn))
+  const it = skipIf(s, skip)
   let h: HostPlan
   let inventory = ''
   let reportFile = ''

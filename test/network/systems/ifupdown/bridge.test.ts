@@ -14,6 +14,7 @@ import type { BridgeOptions } from '../../../../src/network/options.ts'
 import { ifupdown as ifupdownBackend } from '../../../../src/network/systems/ifupdown/index.ts'
 import { parseStanzas } from '../../../../src/network/systems/ifupdown/stanzas.ts'
 import { nic } from '../uplinks.ts'
+import { skipIf } from '../../../helpers/skip.ts'
 
 const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../../../fixtures/canned/${f}`, import.meta.url), 'utf8'))
 const INTERFACES = '/etc/network/interfaces'
@@ -48,20 +49,20 @@ const persistOne = (o: BridgeOptions, net: HostNetwork, sys: NetworkSystemFacts)
 const assertIdempotent = (o: BridgeOptions, net: HostNetwork, first: { path: string; content: string }) =>
   assert.equal(persistOne(o, net, system(first.content, first.path)), first, 'the second run rewrites the file to itself')
 
-const ifquery = existsSync('/usr/sbin/ifquery') ? '/usr/sbin/ifquery' : undefined
-/** The real ifquery on the file, or undefined where ifupdown is not installed. */
-function query(content: string, ...args: string[]): { code: number | null; out: string; err: string } | undefined {
-  if (!ifquery) return undefined
+const IFQUERY = '/usr/sbin/ifquery'
+/** The tests that run the real ifquery: skipped, saying why, where ifupdown is not installed. */
+const withIfquery = skipIf(test, existsSync(IFQUERY) ? undefined : `ifupdown is not installed here, no ${IFQUERY}`)
+/** The real ifquery on the file. */
+function query(content: string, ...args: string[]): { code: number | null; out: string; err: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-ifquery-'))
   try {
     writeFileSync(join(dir, 'interfaces'), content)
-    const r = spawnSync(ifquery, ['-i', join(dir, 'interfaces'), ...args], { encoding: 'utf8' })
+    const r = spawnSync(IFQUERY, ['-i', join(dir, 'interfaces'), ...args], { encoding: 'utf8' })
     return { code: r.status, out: r.stdout, err: r.stderr }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
-const skipNote = (what: string) => console.log(`  (skipped ${what}: ifupdown is not installed here, no /usr/sbin/ifquery)`)
 
 test('detect: a stanza of the uplink (or the bridge) in an ifupdown file, named; nothing without one or without ifupdown', () => {
   const net = canned('network-fresh.txt')
@@ -74,9 +75,12 @@ test('detect: a stanza of the uplink (or the bridge) in an ifupdown file, named;
   assert.is(ifupdownBackend.claims(facts(net, system('# iface eth0 inet static\niface eth0.10 inet manual\n')), nic('eth0'), 'br0'), undefined)
 })
 
+/** The seed's kind of uplink, static with one address, bridged. */
+const staticBridged = () => persistOne({ bridge: 'br0' }, canned('network-fresh.txt'), system(LAB))
+
 test('persist, a static uplink with one address (the seed\'s kind): the uplink manual, the bridge with its address, gateway, resolvconf lines, MAC; the rest as it was', () => {
   const net = canned('network-fresh.txt')
-  const f = persistOne({ bridge: 'br0' }, net, system(LAB))
+  const f = staticBridged()
   assert.is(f.path, INTERFACES)
   assert.is(
     f.content,
@@ -108,26 +112,36 @@ iface eth1 inet dhcp
 `,
   )
   assertIdempotent({ bridge: 'br0' }, net, f)
+})
+
+withIfquery('ifquery reads the static uplink\'s file: br0 with its address, gateway, bridge options and MAC; ifup -a brings up eth0, then br0', () => {
+  const f = staticBridged()
   const q = query(f.content, 'br0')
-  if (!q) return skipNote('ifquery')
   assert.is(q.code, 0, q.err)
   for (const line of ['address: 198.19.3.2', 'netmask: 255.255.255.0', 'gateway: 198.19.3.1', 'bridge_ports: eth0', 'bridge_stp: off', 'bridge_fd: 0', 'bridge_maxwait: 0', 'hwaddress: 02:6b:76:13:00:03']) {
     assert.ok(q.out.split('\n').includes(line), `ifquery br0 says ${line}:\n${q.out}`)
   }
-  assert.equal(query(f.content, '--list')!.out.trim().split('\n'), ['lo', 'eth0', 'br0'], 'ifup -a brings up eth0, then br0 (eth1 is hotplug)')
-  assert.is(query(f.content, 'eth0')!.code, 0)
+  assert.equal(query(f.content, '--list').out.trim().split('\n'), ['lo', 'eth0', 'br0'], 'ifup -a brings up eth0, then br0 (eth1 is hotplug)')
+  assert.is(query(f.content, 'eth0').code, 0)
 })
 
-test("persist: the uplink's added routes go with the bridge as `up ip route replace … dev br0`, which ifquery reads; the second run writes the same", () => {
+/** The fresh uplink with a route someone added on eth0. */
+const withRoute = (): HostNetwork => {
   const fresh = canned('network-fresh.txt')
-  const net = { ...fresh, routes: [...fresh.routes, { dst: '198.51.100.0/24', gateway: '198.19.3.254', dev: 'eth0', protocol: 'boot' }] }
+  return { ...fresh, routes: [...fresh.routes, { dst: '198.51.100.0/24', gateway: '198.19.3.254', dev: 'eth0', protocol: 'boot' }] }
+}
+
+test("persist: the uplink's added routes go with the bridge as `up ip route replace … dev br0`; the second run writes the same", () => {
+  const net = withRoute()
   const f = persistOne({ bridge: 'br0' }, net, system(LAB))
   assert.match(f.content, '\thwaddress ether 02:6b:76:13:00:03\n\tup ip route replace 198.51.100.0/24 via 198.19.3.254 dev br0\n')
   // Once bridged the route is on br0: the same stanza.
   const moved = { ...net, routes: net.routes.map((r) => (r.protocol === 'boot' ? { ...r, dev: 'br0' } : r)) }
   assert.equal(persistOne({ bridge: 'br0' }, moved, system(f.content, f.path)), f)
-  const q = query(f.content, 'br0')
-  if (!q) return skipNote('ifquery')
+})
+
+withIfquery("ifquery reads the added route's `up ip route replace … dev br0`", () => {
+  const q = query(persistOne({ bridge: 'br0' }, withRoute(), system(LAB)).content, 'br0')
   assert.ok(q.out.split('\n').includes('up: ip route replace 198.51.100.0/24 via 198.19.3.254 dev br0'), q.out)
 })
 
@@ -140,10 +154,13 @@ test('persist with netmask, stp and a delay asked for: netmask as its own option
   assertIdempotent(o, net, f)
 })
 
+/** The dual-stack uplink, several addresses in stanzas of their own, bridged. */
+const DUALSTACK = 'auto eth0\niface eth0 inet static\n\taddress 198.18.7.2/24\n\tgateway 198.18.7.1\n\tmtu 9000\n\tdns-nameservers 198.18.7.1 2001:db8:7::1\niface eth0 inet static\n\taddress 198.18.70.2/26\niface eth0 inet static\n\taddress 198.18.7.3/24\niface eth0 inet6 static\n\taddress 2001:db8:7::2/64\n\tgateway 2001:db8:7::1\n'
+const dualStackBridged = () => persistOne({ bridge: 'br0' }, canned('network-dualstack.txt'), system(DUALSTACK))
+
 test('persist, the dual-stack uplink with several addresses: a stanza per further IPv4 address, inet6 static with the IPv6 gateway, the MTU on both', () => {
   const net = canned('network-dualstack.txt')
-  const file = 'auto eth0\niface eth0 inet static\n\taddress 198.18.7.2/24\n\tgateway 198.18.7.1\n\tmtu 9000\n\tdns-nameservers 198.18.7.1 2001:db8:7::1\niface eth0 inet static\n\taddress 198.18.70.2/26\niface eth0 inet static\n\taddress 198.18.7.3/24\niface eth0 inet6 static\n\taddress 2001:db8:7::2/64\n\tgateway 2001:db8:7::1\n'
-  const f = persistOne({ bridge: 'br0' }, net, system(file))
+  const f = dualStackBridged()
   const stanzas = parseStanzas(f.content)
   assert.equal(
     stanzas.map((s) => `${s.iface} ${s.family} ${s.method}`),
@@ -156,18 +173,25 @@ test('persist, the dual-stack uplink with several addresses: a stanza per furthe
   assert.equal(opts(3), ['address 198.18.7.3/24'])
   assert.equal(opts(4), ['address 2001:db8:7::2/64', 'gateway 2001:db8:7::1'])
   assertIdempotent({ bridge: 'br0' }, net, f)
-  const q = query(f.content, 'br0')
-  if (!q) return skipNote('ifquery')
+})
+
+withIfquery("ifquery reads the dual-stack uplink's file: every address, the IPv6 gateway, the MTU", () => {
+  const q = query(dualStackBridged().content, 'br0')
   assert.is(q.code, 0, q.err)
   // ifquery prints every stanza's options: all three IPv4 addresses and the IPv6 one.
   for (const line of ['address: 198.18.7.2', 'address: 198.18.70.2', 'address: 198.18.7.3', 'address: 2001:db8:7::2', 'gateway: 2001:db8:7::1', 'mtu: 9000']) assert.ok(q.out.split('\n').includes(line), `${line} in:\n${q.out}`)
 })
 
-test('persist, a DHCP uplink: iface br0 inet dhcp with the uplink\'s MAC (the same lease), no address', () => {
+/** The fresh uplink with its address from DHCP, and its ifupdown file. */
+const dhcpNet = (): HostNetwork => {
   const fresh = canned('network-fresh.txt')
-  const net: HostNetwork = { ...fresh, links: fresh.links.map((l) => (l.name === 'eth0' ? { ...l, addresses: l.addresses.map((a) => ({ ...a, dynamic: true })) } : l)) }
-  const file = 'allow-hotplug eth0\niface eth0 inet dhcp\niface eth0 inet6 auto\n'
-  const f = persistOne({ bridge: 'br0' }, net, system(file))
+  return { ...fresh, links: fresh.links.map((l) => (l.name === 'eth0' ? { ...l, addresses: l.addresses.map((a) => ({ ...a, dynamic: true })) } : l)) }
+}
+const DHCP_FILE = 'allow-hotplug eth0\niface eth0 inet dhcp\niface eth0 inet6 auto\n'
+
+test('persist, a DHCP uplink: iface br0 inet dhcp with the uplink\'s MAC (the same lease), no address', () => {
+  const net = dhcpNet()
+  const f = persistOne({ bridge: 'br0' }, net, system(DHCP_FILE))
   assert.is(
     f.content,
     `allow-hotplug eth0
@@ -185,8 +209,10 @@ iface br0 inet6 auto
 `,
   )
   assertIdempotent({ bridge: 'br0' }, net, f)
-  const q = query(f.content, '--list')
-  if (!q) return skipNote('ifquery')
+})
+
+withIfquery("ifquery reads the DHCP uplink's file: br0 is brought up", () => {
+  const q = query(persistOne({ bridge: 'br0' }, dhcpNet(), system(DHCP_FILE)).content, '--list')
   assert.is(q.code, 0, q.err)
   assert.ok(q.out.split('\n').includes('br0'))
 })

@@ -2,6 +2,9 @@
 import type { HostNetwork } from '../../../../src/facts/network.ts'
 import type { NetworkSystemFacts } from '../../../../src/facts/network-system.ts'
 import { renderTemplate } from '../../../../src/render.ts'
+import { test } from 'uvu'
+import { ifquery2Missing } from '../../../helpers/ifupdown2.ts'
+import { skipIf } from '../../../helpers/skip.ts'
 
 export const INTERFACES = '/etc/network/interfaces'
 
@@ -14,4 +17,5 @@ export const proxmoxFile = (n: number) => renderTemplate('lab/interfaces-proxmox
 /** A host where ifupdown2 is installed, with one file. */
 export const system = (content: string, path = INTERFACES): NetworkSystemFacts => ({ netplan: [], networkScripts: false, ifupdown2: [{ path, content }] })
 export const facts = (net: HostNetwork, sys: NetworkSystemFacts) => ({ net, system: sys })
-export const skipNote = () => console.log("  (ifupdown2's ifquery not run: the lab has not unpacked ifupdown2 here yet)")
+/** The tests that run ifupdown2's own ifquery: skipped, saying why, where the lab has not unpacked it. */
+export const withIfquery2 = skipIf(test, ifquery2Missing)

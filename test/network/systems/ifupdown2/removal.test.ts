@@ -6,23 +6,29 @@ import { bridgeWish } from '../../../../src/network/wish.ts'
 import { ifupdown2 as ifupdown2Backend } from '../../../../src/network/systems/ifupdown2/index.ts'
 import { ifquery2Json } from '../../../helpers/ifupdown2.ts'
 import { bridged, fresh as unbridged, gone, withTap } from '../way-back.ts'
-import { INTERFACES, facts, labFile, skipNote, system } from './fixtures.ts'
+import { INTERFACES, facts, labFile, system, withIfquery2 } from './fixtures.ts'
 
 const H1 = labFile(1)
-
-test('the way back: the file as it was before the bridge, byte for byte, and the same again; an uplink no auto line brings up gets one', () => {
+/** The way back from the bridge on lab host h1's file. */
+const wayBack = () => {
   const w = bridgeWish({ bridge: 'br0' }, unbridged)
   const there = ifupdown2Backend.persist(w, facts(unbridged, system(H1)))[0].content!
+  return { w, there, back: ifupdown2Backend.persist(gone(w), facts(bridged, system(there))) }
+}
+
+test('the way back: the file as it was before the bridge, byte for byte, and the same again; an uplink no auto line brings up gets one', () => {
+  const { w, there, back } = wayBack()
   assert.match(there, /iface br0 inet static/)
-  const back = ifupdown2Backend.persist(gone(w), facts(bridged, system(there)))
   assert.equal(back, [{ path: INTERFACES, content: H1 }])
   assert.equal(ifupdown2Backend.persist(gone(w), facts(unbridged, system(H1))), back, 'unbridged already: the same file')
   const noAuto = H1.replace('auto eth0\n', '')
   const there2 = ifupdown2Backend.persist(w, facts(unbridged, system(noAuto)))[0].content!
   const back2 = ifupdown2Backend.persist(gone(w), facts(bridged, system(there2)))[0].content!
   assert.match(back2, /^auto eth0\niface eth0 inet static\n\taddress 198\.19\.1\.2\/24\n\tgateway 198\.19\.1\.1\n/m)
-  const q = ifquery2Json(back[0].content!)
-  if (!q) return skipNote()
+})
+
+withIfquery2("ifupdown2's ifquery reads the way back's file: eth0 static again, no bridge", () => {
+  const q = ifquery2Json(wayBack().back[0].content!)
   assert.equal(q.map((s) => s.name), ['lo', 'eth0'])
   assert.equal(q[1].config, { address: '198.19.1.2/24', gateway: '198.19.1.1' })
 })

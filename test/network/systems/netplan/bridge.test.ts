@@ -16,6 +16,7 @@ import type { BridgeOptions } from '../../../../src/network/options.ts'
 import { netplan as netplanBackend } from '../../../../src/network/systems/netplan/index.ts'
 import { renderer } from '../../../../src/network/systems/netplan/definitions.ts'
 import { nic } from '../uplinks.ts'
+import { skipIf } from '../../../helpers/skip.ts'
 import type { PersistedFile } from '../../../../src/network/system.ts'
 
 const canned = (f: string) => parseHostNetwork(readFileSync(new URL(`../../../fixtures/canned/${f}`, import.meta.url), 'utf8'))
@@ -55,10 +56,11 @@ const persist = (o: BridgeOptions, net: HostNetwork, files: { path: string; cont
 const byPath = (files: PersistedFile[], path: string) => files.find((f) => f.path === path)!
 const assertIdempotent = (o: BridgeOptions, net: HostNetwork, first: PersistedFile[]) => assert.equal(persist(o, net, first), first, 'the second run gives the same paths and contents')
 
-const NETPLAN = existsSync('/usr/sbin/netplan') ? '/usr/sbin/netplan' : undefined
-/** `netplan generate --root-dir` on the files: NetworkManager's keyfiles it wrote, by name; undefined where netplan is not installed. */
-function generate(files: PersistedFile[]): Record<string, string> | undefined {
-  if (!NETPLAN) return undefined
+const NETPLAN = '/usr/sbin/netplan'
+/** The tests that run the real `netplan generate`: skipped, saying why, where netplan is not installed. */
+const withNetplan = skipIf(test, existsSync(NETPLAN) ? undefined : `netplan is not installed here, no ${NETPLAN}`)
+/** `netplan generate --root-dir` on the files: NetworkManager's keyfiles it wrote, by name. */
+function generate(files: PersistedFile[]): Record<string, string> {
   const root = mkdtempSync(join(tmpdir(), 'kvmplay-netplan-'))
   try {
     for (const f of files) {
@@ -75,7 +77,6 @@ function generate(files: PersistedFile[]): Record<string, string> | undefined {
     rmSync(root, { recursive: true, force: true })
   }
 }
-const skipNote = () => console.log('  (skipped netplan generate: netplan is not installed here, no /usr/sbin/netplan)')
 
 test('detect: a netplan file that defines the uplink (by its ID, set-name or match name) or the bridge, named; not NetworkManager\'s profiles or other files', () => {
   const net = canned('network-fresh.txt')
@@ -91,9 +92,12 @@ test('detect: a netplan file that defines the uplink (by its ID, set-name or mat
   assert.is(netplanBackend.claims(facts(net, system([{ path: '/etc/netplan/bad.yaml', content: 'network: [\n' }])), nic('eth0'), 'br0'), undefined, 'a file that does not parse claims nothing')
 })
 
+/** The lab's static uplink with one address, bridged. */
+const staticBridged = () => persist({ bridge: 'br0' }, canned('network-fresh.txt'), [{ path: LAB_PATH, content: LAB }])
+
 test('persist, a static uplink with one address: kvmplay\'s own file (0600) bridges it under the same renderer; the uplink\'s file keeps all but its addresses, routes and name servers', () => {
   const net = canned('network-fresh.txt')
-  const files = persist({ bridge: 'br0' }, net, [{ path: LAB_PATH, content: LAB }])
+  const files = staticBridged()
   assert.equal(files.map((f) => [f.path, f.mode]), [[LAB_PATH, undefined], [OWN, '0600']])
   const own = parseYaml(byPath(files, OWN).content!)
   assert.equal(own, {
@@ -121,8 +125,10 @@ test('persist, a static uplink with one address: kvmplay\'s own file (0600) brid
   assert.equal(parseYaml(lab).network.ethernets.eth0, { match: { macaddress: '02:6b:76:13:00:03' }, 'set-name': 'eth0', dhcp4: false, dhcp6: false })
   assert.is(parseYaml(lab).network.renderer, 'NetworkManager')
   assertIdempotent({ bridge: 'br0' }, net, files)
-  const nm = generate(files)
-  if (!nm) return skipNote()
+})
+
+withNetplan("netplan generate renders the static uplink's files: a bridge profile with the address, MAC and routes, the uplink its port with none", () => {
+  const nm = generate(staticBridged())
   assert.equal(Object.keys(nm).sort(), ['netplan-br0.nmconnection', 'netplan-eth0.nmconnection'])
   const br = nm['netplan-br0.nmconnection']
   for (const l of ['id=netplan-br0', 'type=bridge', 'interface-name=br0', 'stp=false', 'forward-delay=0', 'cloned-mac-address=02:6b:76:13:00:03', 'method=manual', 'address1=198.19.3.2/24', 'route1=0.0.0.0/0,198.19.3.1', 'route2=10.9.0.0/16,198.19.3.254', 'dns=198.19.3.1;']) {
@@ -133,10 +139,13 @@ test('persist, a static uplink with one address: kvmplay\'s own file (0600) brid
   assert.not.match(port, /address1=|route1=/, 'the port carries no address or route')
 })
 
+/** The dual-stack uplink with several addresses, bridged. */
+const DUALSTACK = 'network:\n  version: 2\n  renderer: NetworkManager\n  ethernets:\n    eth0:\n      mtu: 9000\n      addresses: [198.18.7.2/24, 198.18.70.2/26, 198.18.7.3/24, "2001:db8:7::2/64"]\n      gateway4: 198.18.7.1\n      gateway6: "2001:db8:7::1"\n      nameservers: {addresses: [198.18.7.1, "2001:db8:7::1"], search: [lab.example]}\n'
+const dualStackBridged = () => persist({ bridge: 'br0' }, canned('network-dualstack.txt'), [{ path: '/etc/netplan/00-installer-config.yaml', content: DUALSTACK }])
+
 test('persist, the dual-stack uplink with several addresses: v4 and v6 addresses, both default routes, the MTU on bridge and port', () => {
   const net = canned('network-dualstack.txt')
-  const uplink = 'network:\n  version: 2\n  renderer: NetworkManager\n  ethernets:\n    eth0:\n      mtu: 9000\n      addresses: [198.18.7.2/24, 198.18.70.2/26, 198.18.7.3/24, "2001:db8:7::2/64"]\n      gateway4: 198.18.7.1\n      gateway6: "2001:db8:7::1"\n      nameservers: {addresses: [198.18.7.1, "2001:db8:7::1"], search: [lab.example]}\n'
-  const files = persist({ bridge: 'br0' }, net, [{ path: '/etc/netplan/00-installer-config.yaml', content: uplink }])
+  const files = dualStackBridged()
   const br = parseYaml(byPath(files, OWN).content!).network.bridges.br0
   assert.equal(br.addresses, ['198.18.7.2/24', '198.18.70.2/26', '198.18.7.3/24', '2001:db8:7::2/64'])
   assert.equal(br.routes, [{ to: 'default', via: '198.18.7.1' }, { to: 'default', via: '2001:db8:7::1' }])
@@ -145,25 +154,34 @@ test('persist, the dual-stack uplink with several addresses: v4 and v6 addresses
   assert.is(parseYaml(byPath(files, OWN).content!).network.ethernets.eth0.mtu, 9000)
   assert.equal(parseYaml(byPath(files, '/etc/netplan/00-installer-config.yaml').content!).network.ethernets.eth0, { mtu: 9000 }, 'gateway4/6 go too (deprecated, but still read)')
   assertIdempotent({ bridge: 'br0' }, net, files)
-  const nm = generate(files)
-  if (!nm) return skipNote()
-  const b = nm['netplan-br0.nmconnection']
+})
+
+withNetplan("netplan generate renders the dual-stack uplink's files: every address, the IPv6 default route, the MTU", () => {
+  const b = generate(dualStackBridged())['netplan-br0.nmconnection']
   for (const l of ['address1=198.18.7.2/24', 'address2=198.18.70.2/26', 'address3=198.18.7.3/24', 'address1=2001:db8:7::2/64', 'route1=::/0,2001:db8:7::1', 'mtu=9000']) assert.ok(b.split('\n').includes(l), `${l} in:\n${b}`)
 })
 
-test('persist, a DHCP uplink (networkd, no renderer named): dhcp4 on the bridge with the uplink\'s MAC, the port\'s DHCP overridden off', () => {
+/** The fresh uplink with its address from DHCP, and cloud-init's netplan file for it. */
+const dhcpNet = (): HostNetwork => {
   const fresh = canned('network-fresh.txt')
-  const net: HostNetwork = { ...fresh, links: fresh.links.map((l) => (l.name === 'eth0' ? { ...l, addresses: l.addresses.map((a) => ({ ...a, dynamic: true })) } : l)) }
-  const uplink = '# cloud-init\nnetwork:\n  version: 2\n  ethernets:\n    eth0:\n      dhcp4: true\n'
-  const files = persist({ bridge: 'br0' }, net, [{ path: '/etc/netplan/50-cloud-init.yaml', content: uplink }])
-  assert.is(byPath(files, '/etc/netplan/50-cloud-init.yaml').content, uplink, 'nothing to take away: the file stays as it was')
+  return { ...fresh, links: fresh.links.map((l) => (l.name === 'eth0' ? { ...l, addresses: l.addresses.map((a) => ({ ...a, dynamic: true })) } : l)) }
+}
+const CLOUD_INIT = '# cloud-init\nnetwork:\n  version: 2\n  ethernets:\n    eth0:\n      dhcp4: true\n'
+const dhcpBridged = () => persist({ bridge: 'br0' }, dhcpNet(), [{ path: '/etc/netplan/50-cloud-init.yaml', content: CLOUD_INIT }])
+
+test('persist, a DHCP uplink (networkd, no renderer named): dhcp4 on the bridge with the uplink\'s MAC, the port\'s DHCP overridden off', () => {
+  const net = dhcpNet()
+  const files = dhcpBridged()
+  assert.is(byPath(files, '/etc/netplan/50-cloud-init.yaml').content, CLOUD_INIT, 'nothing to take away: the file stays as it was')
   const own = parseYaml(byPath(files, OWN).content!).network
   assert.is(own.renderer, undefined)
   assert.equal(own.ethernets.eth0, { dhcp4: false, dhcp6: false })
   assert.equal(own.bridges.br0, { interfaces: ['eth0'], macaddress: '02:6b:76:13:00:03', dhcp4: true, dhcp6: false, parameters: { stp: false, 'forward-delay': 0 } })
   assertIdempotent({ bridge: 'br0' }, net, files)
-  if (!NETPLAN) return skipNote()
-  // networkd's files: rendered by the real netplan too.
+})
+
+withNetplan("netplan generate renders the DHCP uplink's files for networkd: DHCP on br0, eth0 its port without", () => {
+  const files = dhcpBridged()
   const root = mkdtempSync(join(tmpdir(), 'kvmplay-netplan-'))
   try {
     for (const f of files) {
@@ -222,8 +240,6 @@ test('restore: the files first, netplan generate, NetworkManager puts the old pr
   assert.is(check.status, 0, check.stderr)
 })
 
-test.run()
-
 test("the renderer of a file that names none is netplan's global one, from whichever file sets it last (Ubuntu's installer file and 01-network-manager-all.yaml)", () => {
   const installer = 'network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses: [198.19.3.2/24]\n'
   const all = (renderer: string) => `network:\n  version: 2\n  renderer: ${renderer}\n`
@@ -234,3 +250,5 @@ test("the renderer of a file that names none is netplan's global one, from which
   assert.is(kind([{ path: '/etc/netplan/01-a.yaml', content: all('NetworkManager') }, { path: '/etc/netplan/02-b.yaml', content: all('networkd') }, { path: '/etc/netplan/50-c.yaml', content: installer }]), 'networkd')
   assert.is(kind([{ path: '/etc/netplan/01-a.yaml', content: all('networkd') }, { path: '/etc/netplan/50-c.yaml', content: installer.replace('    eth0:\n', '    eth0:\n      renderer: NetworkManager\n') }]), 'NetworkManager')
 })
+
+test.run()
