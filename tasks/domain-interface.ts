@@ -15,7 +15,7 @@ import type { LibvirtDomain } from '../src/facts/libvirt.ts'
 import { isAt, movedInterfaceXml } from '../src/libvirt/domain.ts'
 import type { DomainInterface, InterfaceTarget } from '../src/libvirt/domain.ts'
 import { libvirtChangeStep } from '../src/libvirt/changes.ts'
-import type { LibvirtChange } from '../src/libvirt/changes.ts'
+import type { LibvirtChange, RelinkNic } from '../src/libvirt/changes.ts'
 import { interfaceName, libvirtName, mac as macAddress } from '../src/core/validate.ts'
 import { KvmplayError } from '../src/core/errors.ts'
 import type { Host } from '../src/core/host.ts'
@@ -61,9 +61,11 @@ export interface EditDomainInterfaceOptions extends TaskOptions {
    * whose DHCP client follows the carrier (NetworkManager, systemd-networkd,
    * dhcpcd, Windows) asks the new segment for an address at once; dhclient
    * under ifupdown does not react and still waits for its renewal. Default
-   * true; false: no relink. Never for a persistent-only move, a guest not
-   * running, a NIC whose link is down already, or a guest that
-   * 'shutdown-edit-start' restarted (it boots fresh).
+   * true; false: no relink. One step after the moves bounces every moved
+   * NIC at once (one wait for all, not one per guest). Never for a
+   * persistent-only move, a guest not running, or a NIC whose link is down
+   * already; a guest that 'shutdown-edit-start' restarted gets it too
+   * (harmless: it has just asked for its address).
    */
   relink?: boolean | number
 }
@@ -150,23 +152,17 @@ function segment(t: InterfaceTarget, state: LibvirtState): string {
   return n?.bridge ?? n?.spec.bridge ?? `network ${t.network}`
 }
 
-/** What the move does besides moving: the relink's seconds where the guest's link is bounced, 0 where not. */
-interface MoveHow {
-  live: boolean
-  policy: RestartPolicy
-  timeout: number
-  relinkSec: number
+function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, live: boolean, policy: RestartPolicy, timeout: number): Step {
+  const xml = movedInterfaceXml(d.xml, i.mac, to)
+  const summary = `move ${d.name} ${i.mac} (${i.model ?? 'nic'}${i.pci ? ` @ ${i.pci}` : ''}): ${where(i)} → ${label(to)}${live ? ', live and persistent' : ', persistent'}`
+  const diff = { label: `${d.name} interface ${i.mac} (XML)`, before: movedInterfaceXml(d.xml, i.mac, here(i)) + '\n', after: xml + '\n' }
+  return libvirtChangeStep(summary, [moveChange(d, xml, to, live, policy, timeout)], { diff })
 }
 
-function moveStep(d: LibvirtDomain, i: DomainInterface, to: InterfaceTarget, how: MoveHow): Step {
-  const xml = movedInterfaceXml(d.xml, i.mac, to)
-  const relinked = how.live && how.relinkSec > 0
-  const bounced = relinked ? `, link bounced ${how.relinkSec} s${how.policy === 'shutdown-edit-start' ? ' if changed live' : ''}` : ''
-  const summary = `move ${d.name} ${i.mac} (${i.model ?? 'nic'}${i.pci ? ` @ ${i.pci}` : ''}): ${where(i)} → ${label(to)}${how.live ? ', live and persistent' : ', persistent'}${bounced}`
-  const diff = { label: `${d.name} interface ${i.mac} (XML)`, before: movedInterfaceXml(d.xml, i.mac, here(i)) + '\n', after: xml + '\n' }
-  const changes: LibvirtChange[] = [moveChange(d, xml, to, how.live, how.policy, how.timeout)]
-  if (relinked) changes.push({ op: 'relink', domain: d.name, mac: i.mac, xml, seconds: how.relinkSec })
-  return libvirtChangeStep(summary, changes, { diff })
+/** The moved NICs' links bounced, all at once: their guests' DHCP clients ask the new segment (editDomainInterface's relink). */
+function relinkStep(nics: RelinkNic[], seconds: number, to: InterfaceTarget): Step {
+  const summary = `bounce the link of ${nics.map((n) => `${n.domain} ${n.mac}`).join(', ')} (down ${seconds} s, then up): their DHCP clients ask ${label(to)} for an address`
+  return libvirtChangeStep(summary, [{ op: 'relink', nics, seconds }])
 }
 
 export function editDomainInterface(opts: EditDomainInterfaceOptions): Task {
@@ -191,6 +187,7 @@ export function editDomainInterface(opts: EditDomainInterfaceOptions): Task {
         const steps: Step[] = []
         const pending: string[] = []
         const held: Step[] = []
+        const relinks: RelinkNic[] = []
         const heldNotes: string[] = []
         let matched = 0
         // Guests configured inside lose their address off a network: their NAT identity decides, read only when a NIC leaves one.
@@ -219,10 +216,15 @@ export function editDomainInterface(opts: EditDomainInterfaceOptions): Task {
             }
             const live = !!liveI && !liveDone
             // A relink where the guest runs, its link is up, and the move changes its L2 segment.
-            const relinks = live && d.state === 'running' && liveI.link !== 'down' && segment(here(liveI), state) !== segment(to, state)
-            steps.push(moveStep(d, from, to, { live, policy, timeout, relinkSec: relinks ? relinkSec : 0 }))
+            if (relinkSec > 0 && live && d.state === 'running' && liveI.link !== 'down' && segment(here(liveI), state) !== segment(to, state)) {
+              relinks.push({ domain: d.name, mac: i.mac, xml: movedInterfaceXml(d.xml, i.mac, to) })
+            }
+            steps.push(moveStep(d, from, to, live, policy, timeout))
           }
         }
+        // In a stable order (libvirt lists domains as it pleases): the same plan reads the same.
+        relinks.sort((a, b) => a.domain.localeCompare(b.domain) || a.mac.localeCompare(b.mac))
+        if (relinks.length) steps.push(relinkStep(relinks, relinkSec, to))
         if (mac && matched === 0) throw new KvmplayError('precondition', `${host.name}: no ${domain ? `interface of ${domain}` : 'domain interface'} has MAC ${mac}`)
         if (held.length) return { steps: [...steps, ...held], reason: heldNotes.join('. ') }
         const reason = steps.length

@@ -66,14 +66,19 @@ export type LibvirtChange =
   /** update-device --live --config; where that fails: shutdown, a bounded wait for shut off, update-device --config, start. */
   | { op: 'shutdown-edit-start'; domain: string; xml: string; timeoutSec: number }
   /**
-   * The running guest's NIC (`xml`, its interface element) link down, held
-   * down `seconds`, and up again: `domif-setlink DOMAIN MAC down`, then
-   * `up`, live only (the persistent config keeps no link state). Last in a
-   * step, after the change that moved the NIC live; after a
-   * shutdown-edit-start, only where that went live (a restarted guest
-   * boots fresh).
+   * Running guests' NICs (`xml`, each one's interface element) link down,
+   * held down `seconds` — once for all of them — and up again, live only
+   * (the persistent config keeps no link state). A step of its own, after
+   * the steps that moved the NICs live.
    */
-  | { op: 'relink'; domain: string; mac: string; xml: string; seconds: number }
+  | { op: 'relink'; nics: RelinkNic[]; seconds: number }
+
+/** A NIC a relink bounces: its domain, its MAC, its interface element as it is now. */
+export interface RelinkNic {
+  domain: string
+  mac: string
+  xml: string
+}
 
 type Op = LibvirtChange['op']
 
@@ -102,8 +107,9 @@ function touchOf(c: LibvirtChange): LibvirtTouches | undefined {
       return { network: c.network }
     case 'update-device':
     case 'shutdown-edit-start':
-    case 'relink':
       return { domain: c.domain }
+    case 'relink':
+      return new Set(c.nics.map((n) => n.domain)).size === 1 ? { domain: c.nics[0].domain } : undefined
     case 'define-pool':
     case 'build-pool':
     case 'start-pool':
@@ -240,52 +246,70 @@ async function shutdownEditStart(conn: Connection, c: Extract<LibvirtChange, { o
 
 type Relink = Extract<LibvirtChange, { op: 'relink' }>
 
-/** Exit codes of relinkScript: the down refused (nothing changed), the up refused (the link is left down). */
-const RELINK_DOWN_FAILED = 3
-const RELINK_UP_FAILED = 4
+/** Exit code of relinkScript where a NIC's down or up was refused (its lines on stderr say which). */
+const RELINK_REFUSED = 5
+
+/** A line of one's own for a message virsh may spread over several. */
+const oneLine = (v: string) => `"$(printf '%s' "${v}" | tr '\\n' ' ')"`
 
 /**
- * relink as one script on the host. Hang-ups, interrupts and broken pipes
- * are ignored, so once the link is down the up runs whatever happens to
- * kvmplay or its connection; the up is tried three times, a second apart.
- * update-device --live with the interface's XML, not `virsh domif-setlink`:
- * that one changes the persistent config instead where the domain is not
- * running (it could have stopped since the move); --live refuses then.
+ * relink as one script on the host: every NIC down, one wait for all, every
+ * NIC that went down up again. Hang-ups, interrupts and broken pipes are
+ * ignored, so once a link is down its up runs whatever happens to kvmplay or
+ * its connection; each up is tried three times, a second apart. A refused
+ * down or up is a line `down|up INDEX MESSAGE` on stderr, and exit
+ * RELINK_REFUSED. update-device --live with the interface's XML, not `virsh
+ * domif-setlink`: that one changes the persistent config instead where the
+ * domain is not running (it could have stopped since the move); --live
+ * refuses then.
  */
 export function relinkScript(c: Relink): string {
-  const update = (file: string) => `why=$(${virsh('update-device', c.domain)} "${file}" --live 2>&1)`
-  return [
-    "trap '' HUP INT TERM PIPE",
-    'd=$(mktemp) || exit 1',
-    'u=$(mktemp) || { rm -f "$d"; exit 1; }',
-    `printf '%s\\n' ${quote(withLinkState(c.xml, 'down'))} >"$d"`,
-    `printf '%s\\n' ${quote(withLinkState(c.xml, 'up'))} >"$u"`,
-    `if ! ${update('$d')}; then rm -f "$d" "$u"; printf '%s\\n' "$why" >&2; exit ${RELINK_DOWN_FAILED}; fi`,
-    `sleep ${c.seconds}`,
-    'n=0',
-    `until ${update('$u')}; do n=$((n+1)); [ $n -lt 3 ] || break; sleep 1; done`,
-    'rm -f "$d" "$u"',
-    `[ $n -lt 3 ] || { printf '%s\\n' "$why" >&2; exit ${RELINK_UP_FAILED}; }`,
-  ].join('\n')
+  const update = (n: RelinkNic, file: string) => `why=$(${virsh('update-device', n.domain)} "$t/${file}" --live 2>&1)`
+  const lines = ["trap '' HUP INT TERM PIPE", 't=$(mktemp -d) || exit 1', "bad=0 down=' '"]
+  c.nics.forEach((n, i) => {
+    lines.push(`printf '%s\\n' ${quote(withLinkState(n.xml, 'down'))} >"$t/d${i}"`, `printf '%s\\n' ${quote(withLinkState(n.xml, 'up'))} >"$t/u${i}"`)
+  })
+  c.nics.forEach((n, i) => {
+    lines.push(`if ${update(n, `d${i}`)}; then down="\${down}${i} "; else bad=1; printf 'down ${i} %s\\n' ${oneLine('$why')} >&2; fi`)
+  })
+  lines.push(`[ "$down" = ' ' ] || sleep ${c.seconds}`)
+  c.nics.forEach((n, i) => {
+    lines.push(
+      `case $down in *' ${i} '*)`,
+      `  n=0; until ${update(n, `u${i}`)}; do n=$((n+1)); [ $n -lt 3 ] || break; sleep 1; done`,
+      `  [ $n -lt 3 ] || { bad=1; printf 'up ${i} %s\\n' ${oneLine('$why')} >&2; } ;;`,
+      'esac',
+    )
+  })
+  lines.push('rm -rf "$t"', `[ $bad = 0 ] || exit ${RELINK_REFUSED}`)
+  return lines.join('\n')
 }
 
-/** The relink on the host, bounded (the wait and a minute); every failure says what the guest's link is left as and what to run. */
+const nicWords = (n: RelinkNic) => `${n.domain} ${n.mac}`
+const setUp = (n: RelinkNic) => `\`virsh domif-setlink ${n.domain} ${n.mac} up\``
+
+/** The relink on the host, bounded (the wait and a minute); every failure says which guest's link is left how, and what to run. */
 async function relink(conn: Connection, c: Relink): Promise<void> {
-  const who = `${conn.host}: ${c.domain} ${c.mac}`
-  const fix = `check with \`virsh domif-getlink ${c.domain} ${c.mac}\` and, if it says down, run \`virsh domif-setlink ${c.domain} ${c.mac} up\``
+  const all = c.nics.map(nicWords).join(', ')
   let res
   try {
-    res = await conn.exec(relinkScript(c), { timeoutMs: c.seconds * 1000 + RELINK_TIMEOUT_MS, label: `relink ${c.domain} ${c.mac}` })
+    res = await conn.exec(relinkScript(c), { timeoutMs: c.seconds * 1000 + RELINK_TIMEOUT_MS, label: `relink ${all}` })
   } catch (err) {
-    throw new KvmplayError('command', `${who}: moved, but the relink was cut short (${(err as Error).message}); its link may still be down — the host sets it up by itself unless libvirt is stuck: ${fix}`, { cause: err })
+    const fix = c.nics.map((n) => `\`virsh domif-getlink ${n.domain} ${n.mac}\` and, if it says down, ${setUp(n)}`).join('; ')
+    throw new KvmplayError('command', `${conn.host}: the relink of ${all} was cut short (${(err as Error).message}); their links may still be down — the host sets them up by itself unless libvirt is stuck: check with ${fix}`, { cause: err })
   }
-  const why = res.stderr.trim() || res.stdout.trim()
-  if (res.code === RELINK_UP_FAILED) {
-    throw new KvmplayError('command', `${who}: LINK LEFT DOWN — set down for the relink, libvirt refused to set it up again (${why}); the guest is cut off until \`virsh domif-setlink ${c.domain} ${c.mac} up\` succeeds`)
+  if (res.code === 0) return
+  const refused = [...res.stderr.matchAll(/^(down|up) (\d+) (.*)$/gm)].map((m) => ({ phase: m[1], nic: c.nics[Number(m[2])], why: m[3].trim() })).filter((r) => r.nic)
+  if (res.code !== RELINK_REFUSED || refused.length === 0) {
+    throw new KvmplayError('command', `${conn.host}: the relink of ${all} failed (exit ${res.code}: ${(res.stderr || res.stdout).trim()}); check each with \`virsh domif-getlink DOMAIN MAC\``)
   }
-  if (res.code !== 0) {
-    throw new KvmplayError('command', `${who}: moved, but its link could not be set down for the relink (exit ${res.code}${why ? `: ${why}` : ''}); the link was not changed, and the guest keeps its old address until its DHCP lease renews`)
-  }
+  const left = refused.filter((r) => r.phase === 'up')
+  const unchanged = refused.filter((r) => r.phase === 'down')
+  const parts = [
+    ...(left.length ? [`LINK LEFT DOWN: ${left.map((r) => `${nicWords(r.nic)} (${r.why})`).join(', ')} — set down for the relink, libvirt refused to set it up again; cut off until ${left.map((r) => setUp(r.nic)).join(', ')} succeeds`] : []),
+    ...(unchanged.length ? [`moved, but the link of ${unchanged.map((r) => `${nicWords(r.nic)} (${r.why})`).join(', ')} could not be set down for the relink; not changed, it keeps its old address until its DHCP lease renews`] : []),
+  ]
+  throw new KvmplayError('command', `${conn.host}: ${parts.join('; ')}`)
 }
 
 // ---- RPC -------------------------------------------------------------------
@@ -405,36 +429,14 @@ export function libvirtChangeStep(summary: string, changes: readonly LibvirtChan
   const one = changesTouch(changes)
   // A list over several things that changes a pool: every pool too (a network's restart alone leaves the pools be).
   const touches = [...libvirtTouches(one), ...(!one && changes.some((c) => c.op.endsWith('-pool')) ? [resource.libvirtPool()] : [])]
-  // A relink comes last, after the change that moved the NIC: that one as its own step would run it, then the relink.
-  const last = changes.at(-1)
-  const relinked = last?.op === 'relink' ? last : undefined
-  const rest = relinked ? changes.slice(0, -1) : changes
-  if (rest.some((c) => c.op === 'relink')) throw new Error("libvirtChangeStep: relink must be a step's last change")
-  const virshOnly = rest.find((c) => VIRSH_ONLY.has(c.op))
-  if (virshOnly?.op === 'shutdown-edit-start') {
-    if (rest.length > 1) throw new Error(`libvirtChangeStep: ${virshOnly.op} must be a step's only change (but a relink after it)`)
+  const virshOnly = changes.find((c): c is Extract<LibvirtChange, { op: 'relink' | 'shutdown-edit-start' }> => VIRSH_ONLY.has(c.op))
+  if (virshOnly) {
+    if (changes.length > 1) throw new Error(`libvirtChangeStep: ${virshOnly.op} must be a step's only change`)
     const run = async (conn: Connection) => {
-      if ((await shutdownEditStart(conn, virshOnly, summary)) && relinked) await relink(conn, relinked)
+      if (virshOnly.op === 'relink') await relink(conn, virshOnly)
+      else await shutdownEditStart(conn, virshOnly, summary)
     }
     return { summary, diff: opts.diff, touches, changes, run }
-  }
-  if (relinked) {
-    const moved = rest.length ? libvirtChangeStep(summary, rest, opts) : undefined
-    return {
-      summary,
-      diff: opts.diff,
-      touches,
-      changes,
-      native: async (conn, ctx) => {
-        if (moved && !(await moved.native!(conn, ctx))) return false
-        await relink(conn, relinked)
-        return true
-      },
-      run: async (conn, ctx) => {
-        await moved?.run(conn, ctx)
-        await relink(conn, relinked)
-      },
-    }
   }
   const { command, stdin } = virshScript(changes)
   return {

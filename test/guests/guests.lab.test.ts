@@ -124,8 +124,8 @@ it('--check shows each NAT identity and names vm4 as losing its address; nothing
   assert.equal([g.vm2.assignedBy, g.vm2.state, g.vm2.address], ['none', 'shut off', undefined])
   const move = moveTask(res.out)
   assert.match(move.reason, 'vm4 (' + mac(4) + ') was not moved: it has 192.168.122.204 configured inside the guest')
-  const bounced = (move.steps as string[]).filter((x) => x.endsWith(', live and persistent, link bounced 2 s')).map((x) => x.split(' ')[1]).sort()
-  assert.equal(bounced, ['vm1', 'vm3'], `the running guests' moves relink them; vm2 (shut off) moves persistent only:\n${move.steps.join('\n')}`)
+  const bounce = (move.steps as string[]).filter((x) => x.startsWith('bounce the link of '))
+  assert.equal(bounce, [`bounce the link of vm1 ${mac(1)}, vm3 ${mac(3)} (down 2 s, then up): their DHCP clients ask bridge br0 for an address`], `the running guests' links bounced in one step; vm2 (shut off) moves persistent only:\n${move.steps.join('\n')}`)
   const human = kvmplay(['run', MIGRATE, '-i', inventory, '--check'])
   assert.match(human.out, /RECAP[\s\S]*GUESTS \(NAT identity before the move → after\) — check: nothing moved[\s\S]*LOSES ITS ADDRESS: vm4 on h1/)
   assert.is(await snapshot(), before, '--check changed nothing on the host')
@@ -155,8 +155,8 @@ it('without --accept-static-guests vm4 stays on default, named with its address;
   const heldMs = (firstUpAfter!.t - down[0].t) * 1000
   assert.ok(heldMs >= 1500 && heldMs < 6000, `down for about 2 s: ${Math.round(heldMs)} ms`)
   if (process.env.KVMPLAY_TEST_VERBOSE) console.error(`relink: vm1 seen down for ~${Math.round(heldMs)} ms (sampled every ~${Math.round(((samples.at(-1)!.t - samples[0].t) * 1000) / samples.length)} ms); move task ${move.durationMs} ms`)
-  // Two relinks of 2 s, one after the other, in the move task.
-  assert.ok(move.durationMs >= 4000 && move.durationMs < 20_000, `the move task took ${move.durationMs} ms`)
+  // Two relinks in one wait of 2 s, not one after the other.
+  assert.ok(move.durationMs >= 2000 && move.durationMs < 4000, `the move task took ${move.durationMs} ms`)
   assert.match(await onHost(h, 'virsh -q net-list --all'), /default\s+active/)
 })
 
@@ -179,10 +179,11 @@ it('with --accept-static-guests vm4 moves; the report has every guest before and
   for (const x of Object.values(g)) {
     assert.equal([x.mac, x.toBridge, x.pci], [mac(Number(x.guest.slice(2))), 'br0', '0000:00:03.0'])
     // No guest agent (virsh says so), nothing on br0 answers 192.168.122.x: unknown yet. But the
-    // guest configured inside: its link bounce flushed its ARP cache, and until `default` is
-    // destroyed the host still owns 192.168.122.1 (on virbr0) and answers for it on br0 too
-    // (arp_ignore 0), so br0 may have heard it at its old address — which the report says.
-    const heardAtOld = x.guest === 'vm4' && JSON.stringify(x.after) === JSON.stringify({ address: '192.168.122.204', source: 'neighbour' })
+    // link bounce flushed the guests' ARP caches, and until `default` is destroyed the host still
+    // owns 192.168.122.1 (on virbr0) and answers for it on br0 too (arp_ignore 0): br0 may have
+    // heard a guest at its old address (vm4 keeps it; vm1 and vm3 until their client asks again)
+    // — which the report says, as the neighbour table has it.
+    const heardAtOld = x.address !== undefined && JSON.stringify(x.after) === JSON.stringify({ address: x.address, source: 'neighbour' })
     if (!heardAtOld) assert.equal(x.after, { source: 'unknown' }, x.guest)
   }
   assert.match(await onHost(h, 'virsh domifaddr vm1 --source agent 2>&1 || true'), /error/i, 'the lab has no guest agent')

@@ -182,17 +182,19 @@ test('the step: touches the one network or domain its changes share, else all of
 })
 
 const IFACE = "<interface type='bridge'>\n  <mac address='52:54:00:00:00:01'/>\n  <source bridge='br0'/>\n</interface>"
-const RELINK = { op: 'relink', domain: 'vm1', mac: '52:54:00:00:00:01', xml: IFACE, seconds: 0.2 } as const
+const NIC1 = { domain: 'vm1', mac: '52:54:00:00:00:01', xml: IFACE }
+const NIC2 = { domain: 'vm2', mac: '52:54:00:00:00:02', xml: IFACE.replace(':01', ':02') }
+const RELINK: LibvirtChange = { op: 'relink', nics: [NIC1], seconds: 0.2 }
 
 /**
- * Runs relinkScript with `virsh` a shell function that logs the link state
- * of the file it is given, and fails where that state matches `failState`;
- * `during` runs once the shell has started (to signal it).
+ * Runs relinkScript with `virsh` a shell function that logs the domain and
+ * the link state of the file it is given, and fails where `DOMAIN STATE`
+ * matches `fail`; `during` runs once the shell has started (to signal it).
  */
-function runRelink(failState = '^$', during?: (pid: number) => void): Promise<{ code: number | null; log: string[]; stderr: string }> {
-  const fake = `virsh() { for a in "$@"; do [ -f "$a" ] && s=$(sed -n 's/.*<link state="\\([a-z]*\\)".*/\\1/p' "$a"); done; printf '%s %s %s\\n' "$1" "$2" "$s" >&3; case "$*" in *--config*) echo config >&3;; esac; if printf '%s' "$s" | grep -Eq '${failState}'; then echo "error: refused $s" >&2; return 1; fi; }`
+function runRelink(fail = '^$', during?: (pid: number) => void, change: LibvirtChange = RELINK): Promise<{ code: number | null; log: string[]; stderr: string }> {
+  const fake = `virsh() { for a in "$@"; do [ -f "$a" ] && s=$(sed -n 's/.*<link state="\\([a-z]*\\)".*/\\1/p' "$a"); done; printf '%s %s %s\\n' "$1" "$2" "$s" >&3; case "$*" in *--config*) echo config >&3;; esac; if printf '%s %s' "$2" "$s" | grep -Eq '${fail}'; then printf 'error: refused\\n%s\\n' "$s" >&2; return 1; fi; }`
   // A process group of its own: a hang-up reaches every process of it (the wait's sleep too), as from sshd.
-  const child = spawn('sh', ['-c', `exec 3>&1 1>/dev/null; ${fake}\n${relinkScript(RELINK)}`], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  const child = spawn('sh', ['-c', `exec 3>&1 1>/dev/null; ${fake}\n${relinkScript(change as Extract<LibvirtChange, { op: 'relink' }>)}`], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let out = ''
   let err = ''
   child.stdout.on('data', (b) => (out += b))
@@ -206,16 +208,28 @@ test('relink script: down, the wait, up — update-device --live only, the XML w
   assert.is(ok.code, 0, ok.stderr)
   assert.equal(ok.log, ['update-device vm1 down', 'update-device vm1 up'])
   const down = await runRelink('down')
-  assert.is(down.code, 3)
+  assert.is(down.code, 5)
   assert.equal(down.log, ['update-device vm1 down'], 'no up where the down was refused: nothing changed')
-  assert.is(down.stderr, 'error: refused down')
+  assert.is(down.stderr, 'down 0 error: refused down', "virsh's lines on one")
 })
 
-test('relink script: the up is tried three times; then it fails with its own code', async () => {
+test('relink script: several NICs, one wait for all; a refused one does not stop the others', async () => {
+  const two: LibvirtChange = { op: 'relink', nics: [NIC1, NIC2], seconds: 0.2 }
+  const started = performance.now()
+  const ok = await runRelink('^$', undefined, two)
+  assert.is(ok.code, 0, ok.stderr)
+  assert.equal(ok.log, ['update-device vm1 down', 'update-device vm2 down', 'update-device vm1 up', 'update-device vm2 up'])
+  assert.ok(performance.now() - started < 1000, 'one wait, not one per NIC')
+  const vm1Down = await runRelink('vm1 down', undefined, two)
+  assert.is(vm1Down.code, 5)
+  assert.equal(vm1Down.log, ['update-device vm1 down', 'update-device vm2 down', 'update-device vm2 up'], 'vm1 left as it was, vm2 bounced')
+})
+
+test('relink script: the up is tried three times; then it fails, saying which', async () => {
   const up = await runRelink('up')
-  assert.is(up.code, 4)
+  assert.is(up.code, 5)
   assert.equal(up.log, ['update-device vm1 down', 'update-device vm1 up', 'update-device vm1 up', 'update-device vm1 up'])
-  assert.is(up.stderr, 'error: refused up')
+  assert.is(up.stderr, 'up 0 error: refused up')
 })
 
 test('relink script: a hang-up or interrupt during the wait (kvmplay gone, its connection dropped) does not stop the up', async () => {
@@ -233,9 +247,9 @@ const relinkConn = (answer: ExecResult | Error) =>
 test('relink step: every failure names the domain, the MAC and what to run; a link left down says so first', async () => {
   const step = libvirtChangeStep('relink vm1', [RELINK])
   assert.equal(step.touches, [resource.libvirtDomain('vm1'), resource.links])
-  const failure = async (answer: ExecResult | Error) => {
+  const failure = async (answer: ExecResult | Error, change = RELINK) => {
     try {
-      await step.run(relinkConn(answer), { host: 'h1' })
+      await libvirtChangeStep('relink', [change]).run(relinkConn(answer), { host: 'h1' })
     } catch (err) {
       return (err as Error).message
     }
@@ -243,12 +257,17 @@ test('relink step: every failure names the domain, the MAC and what to run; a li
   }
   assert.is(await failure({ code: 0, stdout: '', stderr: '' }), 'no error')
   assert.is(
-    await failure({ code: 4, stdout: '', stderr: 'error: Timed out during operation' }),
-    'h1: vm1 52:54:00:00:00:01: LINK LEFT DOWN — set down for the relink, libvirt refused to set it up again (error: Timed out during operation); the guest is cut off until `virsh domif-setlink vm1 52:54:00:00:00:01 up` succeeds',
+    await failure({ code: 5, stdout: '', stderr: 'up 0 error: Timed out during operation' }),
+    'h1: LINK LEFT DOWN: vm1 52:54:00:00:00:01 (error: Timed out during operation) — set down for the relink, libvirt refused to set it up again; cut off until `virsh domif-setlink vm1 52:54:00:00:00:01 up` succeeds',
   )
-  assert.match(await failure({ code: 3, stdout: '', stderr: 'error: domain is not running' }), 'h1: vm1 52:54:00:00:00:01: moved, but its link could not be set down for the relink (exit 3: error: domain is not running); the link was not changed')
-  assert.match(await failure(new Error('h1: connection lost')), /^h1: vm1 52:54:00:00:00:01: moved, but the relink was cut short \(h1: connection lost\); its link may still be down .* run `virsh domif-setlink vm1 52:54:00:00:00:01 up`$/)
-  assert.throws(() => libvirtChangeStep('x', [RELINK, { op: 'update-device', domain: 'vm1', xml: '', live: false }]), /relink must be a step's last change/)
+  assert.is(
+    await failure({ code: 5, stdout: '', stderr: 'down 1 error: domain is not running\nup 0 error: Timed out' }, { op: 'relink', nics: [NIC1, NIC2], seconds: 2 }),
+    'h1: LINK LEFT DOWN: vm1 52:54:00:00:00:01 (error: Timed out) — set down for the relink, libvirt refused to set it up again; cut off until `virsh domif-setlink vm1 52:54:00:00:00:01 up` succeeds; moved, but the link of vm2 52:54:00:00:00:02 (error: domain is not running) could not be set down for the relink; not changed, it keeps its old address until its DHCP lease renews',
+  )
+  assert.match(await failure(new Error('h1: connection lost')), /^h1: the relink of vm1 52:54:00:00:00:01 was cut short \(h1: connection lost\); their links may still be down .* `virsh domif-setlink vm1 52:54:00:00:00:01 up`$/)
+  assert.match(await failure({ code: 1, stdout: '', stderr: 'mktemp: failed' }), 'h1: the relink of vm1 52:54:00:00:00:01 failed (exit 1: mktemp: failed)')
+  assert.ok(libvirtChangeStep('x', [{ op: 'relink', nics: [NIC1, NIC2], seconds: 2 }]).touches?.length, 'two domains: what all of libvirt touches')
+  assert.throws(() => libvirtChangeStep('x', [RELINK, { op: 'update-device', domain: 'vm1', xml: '', live: false }]), /relink must be a step's only change/)
   assert.throws(() => virshScript([RELINK]), /not one script/)
   await applyLibvirtChanges(fakeApi().api, [RELINK]).then(
     () => assert.unreachable('relink is virsh only'),
