@@ -76,6 +76,8 @@ function describeAfter(g: GuestReport, check: boolean, ended: Readonly<Record<st
   // Why it is missing, as the run knows it: never a failed task the host did not have.
   const why = ended[g.host] ? `the play of ${g.host} ${ended[g.host]}` : `the play of ${g.host} ended before it could be`
   if (!g.after) return check ? `would move to ${g.toBridge}` : `${g.toBridge}: not recorded (${why}; the next run brings it up to date)`
+  // Heard on the bridge at its NAT address: no LAN address yet (configured inside, or its client has not asked the LAN).
+  if (g.after.source === 'neighbour' && g.after.address === g.address) return `${g.toBridge}: still ${g.address}, its NAT address (neighbour table): no LAN address yet`
   return `${g.toBridge}: ${g.after.source === 'unknown' ? 'unknown yet' : `${g.after.address} (${g.after.source === 'guest-agent' ? 'guest agent' : 'neighbour table'})`}`
 }
 

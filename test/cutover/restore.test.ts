@@ -82,15 +82,18 @@ function onDash(id: string, dir: string, probes: Probe[] = [{ name: 'it holds', 
     run(armScript(id, { ...cutover, timeoutSec, apply, restore: `echo restored > ${dir}/restored`, probes, verify: { command: 'echo before' }, bootFiles }))
   return { arm, confirm: () => run(confirmScript(id, { bootFiles })).trim() }
 }
+// 15 s at most: a loaded machine (CI's lab beside it) can be slow to run the host's scripts.
 const until = async (what: () => boolean) => {
-  for (let i = 0; i < 100 && !what(); i++) await sleep(50)
+  for (let i = 0; i < 300 && !what(); i++) await sleep(50)
 }
+/** A status file the host's script has finished writing (`echo $rc > FILE` creates it before it writes). */
+const written = (path: string) => existsSync(path) && readFileSync(path, 'utf8').endsWith('\n')
 
 test('in dash: a confirmation disarms the rollback, and asked again still says confirmed; the timer never fires', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cutover-'))
   const host = onDash('c1', dir)
   assert.match(host.arm(1), 'before\n@@PRE\n@@ARMING\narmed')
-  await until(() => existsSync(join(dir, 'apply.rc')))
+  await until(() => written(join(dir, 'apply.rc')))
   assert.is(readFileSync(join(dir, 'apply.rc'), 'utf8'), '0\n')
   assert.is(readFileSync(join(dir, 'applied'), 'utf8'), 'applied\n')
   assert.is(host.confirm(), 'confirmed')
@@ -130,7 +133,7 @@ test('in dash: until confirmed, the files on disk are the previous ones (a reboo
   const files: FileOriginal[] = [{ path: join(conf, 'eth0.conf'), content: "old eth0, it's\n" }, { path: join(conf, 'br0.conf') }]
   const host = onDash('b1', dir, undefined, files)
   host.arm(30)
-  await until(() => existsSync(join(dir, 'apply.rc')))
+  await until(() => written(join(dir, 'apply.rc')))
   assert.is(readFileSync(join(dir, 'apply.rc'), 'utf8'), '0\n')
   assert.is(readFileSync(join(dir, 'applied'), 'utf8'), 'applied\n', 'the change ran with the new files in place')
   assert.is(readFileSync(join(conf, 'eth0.conf'), 'utf8'), "old eth0, it's\n", 'the previous version is on disk')
@@ -150,7 +153,7 @@ test('in dash: a host restarted before the confirmation (its /run emptied) keeps
   writeFileSync(join(conf, 'eth0.conf'), 'new eth0\n')
   const host = onDash('b2', dir, undefined, [{ path: join(conf, 'eth0.conf'), content: 'old eth0\n' }])
   host.arm(30)
-  await until(() => existsSync(join(dir, 'apply.rc')))
+  await until(() => written(join(dir, 'apply.rc')))
   rmSync(dir, { recursive: true })
   assert.is(host.confirm(), 'rebooted')
   assert.is(readFileSync(join(conf, 'eth0.conf'), 'utf8'), 'old eth0\n')
@@ -162,7 +165,7 @@ test('in dash: unconfirmed, the host rolls back once by itself; a late confirmat
   const dir = mkdtempSync(join(tmpdir(), 'kvmplay-cutover-'))
   const host = onDash('c2', dir)
   host.arm(1)
-  await until(() => existsSync(join(dir, 'restore.rc')))
+  await until(() => written(join(dir, 'restore.rc')))
   assert.is(readFileSync(join(dir, 'restored'), 'utf8'), 'restored\n')
   assert.is(readFileSync(join(dir, 'restore.rc'), 'utf8'), '0\n')
   assert.is(host.confirm(), 'too-late')
@@ -178,9 +181,9 @@ test('in dash: the rollback stops a change still running first — its later ste
   // A change that waits past the timer (for a lease, say), then would act again.
   const host = onDash('s1', dir, undefined, [], `sleep 3\necho acted > ${dir}/late`)
   host.arm(1)
-  await until(() => existsSync(join(dir, 'restore.rc')))
+  await until(() => written(join(dir, 'restore.rc')))
   assert.is(readFileSync(join(dir, 'restored'), 'utf8'), 'restored\n')
-  await until(() => existsSync(join(dir, 'apply.rc')))
+  await until(() => written(join(dir, 'apply.rc')))
   assert.is(readFileSync(join(dir, 'apply.rc'), 'utf8'), '143\n', 'the change was stopped (SIGTERM)')
   await sleep(2500)
   assert.not.ok(existsSync(join(dir, 'late')), 'the change did not go on after the rollback')
@@ -192,7 +195,7 @@ test('in dash: a failed command of a change that says set -e ends it there, with
   const files: FileOriginal[] = [{ path: join(dir, 'never.conf') }]
   const host = onDash('e1', dir, undefined, files, `set -e\nfalse\necho went-on > ${dir}/went-on`)
   host.arm(30)
-  await until(() => existsSync(join(dir, 'apply.rc')))
+  await until(() => written(join(dir, 'apply.rc')))
   assert.is(readFileSync(join(dir, 'apply.rc'), 'utf8'), '1\n')
   assert.not.ok(existsSync(join(dir, 'went-on')), 'set -e holds inside apply.sh')
   execFileSync('dash', [join(dir, 'fire.sh')])

@@ -81,6 +81,9 @@ test('the section: one guest report per NIC (before → after), the network, the
   const text = guestsSection.render(r).join('\n')
   assert.match(text, /vm1\s+52:54:00:12:01:01  default: lease 192\.168\.122\.114 \(vm1, lease until .*, answers\) → br0: unknown yet/)
   assert.match(text, 'LOSES ITS ADDRESS: vm4 on h1 (52:54:00:12:01:04) has 192.168.122.204 configured inside the guest')
+  // Heard on br0 at its NAT address (while the host still owned the NAT gateway): said as what it is, not as a LAN address.
+  const heard = guestsSection.combine([...contributions(false), { host: 'h1', value: { phase: 'after', moved: afterMove('h1', moved, 'br0', parseNeighbours('[{"dst":"192.168.122.204","lladdr":"52:54:00:12:01:04","state":["STALE"]}]'), new Map()) } }], false)
+  assert.match(guestsSection.render(heard).join('\n'), '→ br0: still 192.168.122.204, its NAT address (neighbour table): no LAN address yet')
   const checked = guestsSection.render(guestsSection.combine(contributions(false), true)).join('\n')
   assert.match(checked, 'check: nothing moved')
   assert.match(checked, 'would move to br0')
@@ -106,7 +109,7 @@ test('the report file: a later run that finds the guests on br0 keeps what the f
   const withFile = guestsSection.combine([{ host: 'h1', value: { phase: 'after', moved: seen } }], false, JSON.stringify(first))
   assert.equal(withFile.report.guests, merged.guests)
   assert.equal(withFile.later, [])
-  assert.match(guestsSection.render(withFile).join('\n'), /vm4\s+52:54:00:12:01:04  default: configured inside 192\.168\.122\.204 \(answers\) → br0: 192\.168\.122\.204 \(neighbour table\)/)
+  assert.match(guestsSection.render(withFile).join('\n'), /vm4\s+52:54:00:12:01:04  default: configured inside 192\.168\.122\.204 \(answers\) → br0: still 192\.168\.122\.204, its NAT address \(neighbour table\): no LAN address yet/)
   assert.equal(JSON.parse(guestsSection.file!(withFile)).guests, merged.guests)
   assert.throws(() => parseReportFile('{"kind":"other"}', 'r.json'), /migration report r\.json: not a kvmplay migration report/)
   assert.throws(() => parseReportFile('nope', 'r.json'), /migration report r\.json: not JSON/)
