@@ -1,9 +1,11 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { renderString, renderTemplate, TemplateError } from '../src/render.ts'
+import { tempDirs } from './helpers/temp.ts'
+
+const temp = tempDirs('tpl')
 
 test('renders variables as given, without HTML escaping', () => {
   assert.is(renderString('IPADDR={{ip}}\n', { ip: '198.18.1.2' }), 'IPADDR=198.18.1.2\n')
@@ -17,7 +19,7 @@ test('a missing variable is an error that names it', () => {
 })
 
 test('a templates/ folder given first overrides the built-in template of the same name', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-tpl-'))
+  const dir = temp.make()
   mkdirSync(join(dir, 'lab'))
   writeFileSync(join(dir, 'lab/sshd-lab.conf.hbs'), 'custom {{x}}')
   assert.is(renderTemplate('lab/sshd-lab.conf.hbs', { x: 1 }, [dir]), 'custom 1')
@@ -28,4 +30,5 @@ test('an unknown template is an error naming where it looked', () => {
   assert.throws(() => renderTemplate('nope.hbs', {}), /template 'nope.hbs' not found/)
 })
 
+test.after(temp.removeAll)
 test.run()

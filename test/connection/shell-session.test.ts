@@ -1,9 +1,13 @@
 /** The long-lived shell, against a real `/bin/sh -s` (dash on Debian) standing in for the SSH channel. */
 import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { findFrame, openShellSession } from '../../src/connection/shell-session.ts'
 import type { ShellChannel } from '../../src/connection/shell-session.ts'
+import { tempDirs } from '../helpers/temp.ts'
+
+const temp = tempDirs('shell-session')
 
 /** A local `/bin/sh -s` as the channel; `chunk` re-splits its stdout into pieces of that many bytes. */
 function localShell(chunk?: number): { channel: Promise<ShellChannel>; pid: () => number } {
@@ -132,7 +136,9 @@ test('findFrame waits for the whole frame line', () => {
 })
 
 test('merged streams (a terminal): each command’s stderr still comes apart from its stdout, through $KVMPLAY_ERR', async () => {
-  const child = spawn('/bin/sh', ['-c', 'KVMPLAY_ERR=$(mktemp) || exit 1; export KVMPLAY_ERR; exec /bin/sh -s 2>&1'], { stdio: ['pipe', 'pipe', 'ignore'] })
+  // $KVMPLAY_ERR in a dir removed after the file: the shell is killed, never left to remove it.
+  const env = { ...process.env, KVMPLAY_ERR: join(temp.make(), 'err') }
+  const child = spawn('/bin/sh', ['-c', 'exec /bin/sh -s 2>&1'], { stdio: ['pipe', 'pipe', 'ignore'], env })
   const channel: ShellChannel = {
     merged: true,
     write: (text) => child.stdin.write(text),
@@ -147,4 +153,5 @@ test('merged streams (a terminal): each command’s stderr still comes apart fro
   s.close()
 })
 
+test.after(temp.removeAll)
 test.run()

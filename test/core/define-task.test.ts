@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runPlaybook } from '../../src/core/runner.ts'
@@ -16,6 +16,9 @@ import type { Connection } from '../../src/connection/types.ts'
 // As a playbook imports them: the public API.
 import { playbook, defineTask, converged, factRequest, fileFact, pathExistsFact } from 'kvmplay'
 import type { FileState } from 'kvmplay'
+import { tempDirs } from '../helpers/temp.ts'
+
+const temp = tempDirs('facts')
 
 const local: RunHost = { name: 'a', vars: {}, groups: ['all'], target: { kind: 'local', host: 'a', commandTimeoutMs: 10_000 } }
 
@@ -31,7 +34,7 @@ function counting(calls: { n: number }): RunOptions {
 }
 
 test('facts as a record and as a list: plan gets each value, typed, and the runner reads them all in one round trip', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-facts-'))
+  const dir = temp.make()
   const conf = join(dir, 'a.conf')
   writeFileSync(conf, 'x = 1\n')
   const seen: { record?: [FileState, boolean]; list?: [FileState, boolean] } = {}
@@ -72,4 +75,5 @@ test('a task without facts gets none, and sends nothing to the host to plan', as
   assert.is(calls.n, 0)
 })
 
+test.after(temp.removeAll)
 test.run()

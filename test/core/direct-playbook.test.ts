@@ -5,14 +5,16 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { directPlaybook } from '../../src/core/direct-playbook.ts'
+import { tempDirs } from '../helpers/temp.ts'
+
+const temp = tempDirs('direct')
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-direct-'))
+  const dir = temp.make()
   const lib = join(dir, 'lib.mjs')
   writeFileSync(lib, 'export const playbook = (p) => ({ ...p, marked: true })\n')
   const entries = { kvmplay: pathToFileURL(lib).href, 'kvmplay/tasks': pathToFileURL(lib).href }
@@ -66,4 +68,5 @@ test('a syntax error is thrown with the playbook\'s path, line and column', asyn
   assert.not.ok(existsSync(cache) && readdirSync(cache).length)
 })
 
+test.after(temp.removeAll)
 test.run()

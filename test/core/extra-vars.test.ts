@@ -1,16 +1,18 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseExtraVars } from '../../src/core/extra-vars.ts'
+import { tempDirs } from '../helpers/temp.ts'
+
+const temp = tempDirs('ev')
 
 test('key=value pairs, several per -e, quotes stripped', () => {
   assert.equal(parseExtraVars(['a=1 b="two words"', "c='x=y'"]), { a: '1', b: 'two words', c: 'x=y' })
 })
 
 test('a JSON or YAML object, and @file', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-ev-'))
+  const dir = temp.make()
   writeFileSync(join(dir, 'v.yaml'), 'bridge: br0\nhosts_list: [a, b]\n')
   assert.equal(parseExtraVars(['{"n": 2}', `@${join(dir, 'v.yaml')}`]), { n: 2, bridge: 'br0', hosts_list: ['a', 'b'] })
 })
@@ -26,4 +28,5 @@ test('garbage and missing files are clear usage errors', () => {
   assert.throws(() => parseExtraVars(['[1, 2]']), /expected key=value/)
 })
 
+test.after(temp.removeAll)
 test.run()

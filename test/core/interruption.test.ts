@@ -6,8 +6,6 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runPlaybook } from '../../src/core/runner.ts'
 import type { RunHost } from '../../src/core/runner.ts'
@@ -19,11 +17,14 @@ import { abandonment, PlayProgress } from '../../src/core/interruption.ts'
 import { interruptedLines } from '../../src/core/report.ts'
 import { mergeRecaps } from '../../src/core/recap-merge.ts'
 import { EXIT } from '../../src/core/exit-codes.ts'
+import { tempDirs } from '../helpers/temp.ts'
+
+const temp = tempDirs('interrupt')
 
 const local = (name: string): RunHost => ({ name, vars: {}, groups: ['all'], target: { kind: 'local', host: name, commandTimeoutMs: 60_000 } })
 
 test('the first signal lets what runs finish within the grace, then abandons it: the recap says where each host was', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-interrupt-'))
+  const dir = temp.make()
   const play = playbook({
     name: 'slow',
     hosts: 'all',
@@ -104,4 +105,5 @@ test('recap merge keeps every slice\'s interrupted hosts', () => {
   assert.is(merged.exitCode, EXIT.INTERRUPTED)
 })
 
+test.after(temp.removeAll)
 test.run()

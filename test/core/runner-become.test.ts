@@ -1,8 +1,7 @@
 /** Task-level become: a task whose become differs from the play's runs its steps on a connection of its own, opened once per kind. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runPlaybook } from '../../src/core/runner.ts'
 import type { RunHost } from '../../src/core/runner.ts'
@@ -12,11 +11,14 @@ import type { SshTarget, Target } from '../../src/connection/target.ts'
 import { sshTarget } from '../helpers/ssh-target.ts'
 import type { Connection } from '../../src/connection/types.ts'
 import { command } from '../../tasks/index.ts'
+import { tempDirs } from '../helpers/temp.ts'
+
+const temp = tempDirs('task-become')
 
 const base: SshTarget = sshTarget({ host: 'a', user: 'admin', connectTimeoutMs: 1000 })
 
 test('a task with become: true runs its steps as root on a second connection; the others stay on the play’s', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-task-become-'))
+  const dir = temp.make()
   const log = join(dir, 'log')
   const opened: Target[] = []
   // Stands in for SSH: a local shell that says whom it would run as.
@@ -49,4 +51,5 @@ test('a task with become: true runs its steps as root on a second connection; th
   assert.is(opened.length, 2, 'one connection for the play, one for the tasks that become root')
 })
 
+test.after(temp.removeAll)
 test.run()

@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runPlaybook } from '../../src/core/runner.ts'
@@ -19,6 +19,9 @@ import { file, command } from '../../tasks/index.ts'
 import { KvmplayError } from '../../src/core/errors.ts'
 import { defineTask } from '../../src/core/task.ts'
 import { commandStep } from '../../src/core/step.ts'
+import { tempDirs } from '../helpers/temp.ts'
+
+const temp = tempDirs('run')
 
 const local = (name: string): RunHost => ({ name, vars: {}, groups: ['all'], target: { kind: 'local', host: name, commandTimeoutMs: 10_000 } })
 
@@ -45,7 +48,7 @@ const site = (dir: string) =>
   })
 
 test('check reports the changes and changes nothing; then a run converges; then nothing changes', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-run-'))
+  const dir = temp.make()
   const checked = await runPlaybook(site(dir), [local('a')], { ...options(), check: true })
   assert.is(checked.recap.a.changed, 3) // two files and the handler, all "would change"
   assert.not.ok(existsSync(join(dir, 'a.conf')))
@@ -61,7 +64,7 @@ test('check reports the changes and changes nothing; then a run converges; then 
 })
 
 test('a no-op run reads every fact of the play in a single round trip', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-run-'))
+  const dir = temp.make()
   await runPlaybook(site(dir), [local('a')], options())
   const calls = { n: 0 }
   await runPlaybook(site(dir), [local('a')], options([], calls))
@@ -69,7 +72,7 @@ test('a no-op run reads every fact of the play in a single round trip', async ()
 })
 
 test('facts are dropped after a change: a later task sees what an earlier one wrote', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-run-'))
+  const dir = temp.make()
   const path = join(dir, 'twice.conf')
   const play = playbook({
     name: 'twice',
@@ -81,7 +84,7 @@ test('facts are dropped after a change: a later task sees what an earlier one wr
 })
 
 test('a failed task ends its host, the others go on; exit code 2', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-run-'))
+  const dir = temp.make()
   const play = playbook({
     name: 'fail one',
     hosts: 'all',
@@ -106,7 +109,7 @@ test('when: false skips with a reason', async () => {
 })
 
 test('a host that cannot be connected to is unreachable (exit 3), the others converge', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-run-'))
+  const dir = temp.make()
   const opts = options()
   const play = playbook({ name: 'u', hosts: 'all', tasks: (h) => [file({ path: join(dir, h.name), content: 'x' })] })
   const res = await runPlaybook(play, [local('up'), local('down')], {
@@ -119,7 +122,7 @@ test('a host that cannot be connected to is unreachable (exit 3), the others con
 })
 
 test('a notify that names no handler fails that host before anything runs', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-run-'))
+  const dir = temp.make()
   const play = playbook({ name: 'n', hosts: 'all', tasks: [file({ path: join(dir, 'x'), content: 'x', notify: 'nope' })] })
   const res = await runPlaybook(play, [local('a')], options())
   assert.is(res.exitCode, 4)
@@ -128,7 +131,7 @@ test('a notify that names no handler fails that host before anything runs', asyn
 })
 
 test('an existing file keeps its mode and owner when the task does not set them', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-run-'))
+  const dir = temp.make()
   const path = join(dir, 'keep.conf')
   writeFileSync(path, 'old\n', { mode: 0o600 })
   await runPlaybook(playbook({ name: 'k', hosts: 'all', tasks: [file({ path, content: 'new\n', backup: false })] }), [local('a')], options())
@@ -138,7 +141,7 @@ test('an existing file keeps its mode and owner when the task does not set them'
 })
 
 test("a secret file's diff leaves the runner without its content, a task of one's own included", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-run-'))
+  const dir = temp.make()
   const own = defineTask({
     name: 'own step',
     plan: () => ({ steps: [commandStep('write it', 'true', { diff: { label: join(dir, 'own'), before: '', after: 'token=s3cret\n', modes: { after: '0600' } } })] }),
@@ -151,4 +154,5 @@ test("a secret file's diff leaves the runner without its content, a task of one'
   assert.not.match(JSON.stringify(events), 's3cret')
 })
 
+test.after(temp.removeAll)
 test.run()

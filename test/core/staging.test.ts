@@ -6,8 +6,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runPlaybook } from '../../src/core/runner.ts'
 import type { RunHost, RunOptions } from '../../src/core/runner.ts'
@@ -17,6 +16,9 @@ import type { StagedFile, Task } from '../../src/core/task.ts'
 import { connectLocal } from '../../src/connection/local.ts'
 import { command } from '../../tasks/index.ts'
 import { planPersisted } from '../../tasks/bridge.ts'
+import { tempDirs } from '../helpers/temp.ts'
+
+const temp = tempDirs('stage')
 
 const local: RunHost = { name: 'a', vars: {}, groups: ['all'], target: { kind: 'local', host: 'a', commandTimeoutMs: 10_000 } }
 const options = (dir: string): RunOptions => ({ playbookDir: dir, connect: async (t) => connectLocal(t as never) })
@@ -30,7 +32,7 @@ const taker = (key: string, got: StagedFile[][]): Task =>
   defineTask({ name: 'apply', takesStaged: key, plan: (host) => (got.push(host.takeStaged?.(key) ?? []), { steps: [], reason: 'recorded' }) })
 
 test('with a taker later in the play, the files are staged for it and nothing is written', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-stage-'))
+  const dir = temp.make()
   const path = join(dir, 'br0.conf')
   const got: StagedFile[][] = []
   const run = await runPlaybook(playbook({ name: 'p', hosts: 'all', tasks: [persist(path, 'k'), command({ cmd: 'true' }), taker('k', got)] }), [local], options(dir))
@@ -42,7 +44,7 @@ test('with a taker later in the play, the files are staged for it and nothing is
 })
 
 test('alone, or with a taker of another key, the task writes its files itself; --check stages nothing either', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-stage-'))
+  const dir = temp.make()
   const path = join(dir, 'br0.conf')
   const got: StagedFile[][] = []
   const checked = await runPlaybook(playbook({ name: 'p', hosts: 'all', tasks: [persist(path, 'k'), taker('k', got)] }), [local], { ...options(dir), check: true })
@@ -53,4 +55,5 @@ test('alone, or with a taker of another key, the task writes its files itself; -
   assert.is(readFileSync(path, 'utf8'), 'new\n')
 })
 
+test.after(temp.removeAll)
 test.run()

@@ -7,11 +7,13 @@
  */
 import { execFile, spawnSync } from 'node:child_process'
 import { promisify } from 'node:util'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const neutral = mkdtempSync(join(tmpdir(), 'kvmplay-ansible-cwd-'))
+// Shared by every test file that imports this one (uvu runs them in one process): removed when the process ends, not after one file.
+process.once('exit', () => rmSync(neutral, { recursive: true, force: true }))
 writeFileSync(join(neutral, 'empty.cfg'), '')
 const ENV = {
   ...process.env,

@@ -1,10 +1,12 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { detectFormat, loadInventory, parseInventory } from '../../src/inventory/index.ts'
 import { errorMessageOf } from '../helpers/errors.ts'
+import { tempDirs } from '../helpers/temp.ts'
+
+const temp = tempDirs('inventory')
 
 const INI = `
 # hypervisors of site par1
@@ -173,7 +175,7 @@ test('the format is told by extension, else by content', () => {
 })
 
 test('loadInventory: a missing file, an empty directory or a script without its x bit is an inventory error naming it and what to do', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-inventory-'))
+  const dir = temp.make()
   const messageOf = (path: string) => errorMessageOf('inventory', () => loadInventory(path))
   assert.is(messageOf(join(dir, 'nope.yaml')), `inventory ${join(dir, 'nope.yaml')} does not exist; pass -i with an existing inventory: a file (Ansible YAML or INI), a script or a directory of them, or a list of hosts such as 'h1,h2,'`)
   assert.match(messageOf(dir), `inventory directory ${dir} holds no inventory source`)
@@ -185,4 +187,5 @@ test('loadInventory: a missing file, an empty directory or a script without its 
   assert.is(messageOf(join(dir, 'hosts')), `${join(dir, 'hosts')}:2: expected key=value after host 'w1', got 'x'`)
 })
 
+test.after(temp.removeAll)
 test.run()

@@ -9,8 +9,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runPlaybook } from '../../src/core/runner.ts'
 import type { RunHost, RunOptions } from '../../src/core/runner.ts'
@@ -18,8 +17,11 @@ import { playbook } from '../../src/core/playbook.ts'
 import { connectLocal } from '../../src/connection/local.ts'
 import type { Connection } from '../../src/connection/types.ts'
 import { file, service } from '../../tasks/index.ts'
+import { tempDirs } from '../helpers/temp.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'kvmplay-service-'))
+const temp = tempDirs('service')
+
+const dir = temp.make()
 const bin = join(dir, 'bin')
 const runDir = join(dir, 'run-systemd-system')
 mkdirSync(bin)
@@ -68,4 +70,5 @@ test('a changed config restarts libvirtd once, at the end; the second run restar
   assert.is(restarts(), 'restart -- libvirtd.service\nrestart -- libvirtd.service\n', 'changed again: restarted again')
 })
 
+test.after(temp.removeAll)
 test.run()

@@ -1,13 +1,15 @@
 /** The migration report read back by the way back, and `default` defined again from what it recorded. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { movedMacs, parseMigrationReport, readMigrationReport, recordedNetwork } from '../../src/guests/read-report.ts'
 import { recordedNetworkOptions, STOCK_DEFAULT } from '../../src/guests/recorded-network.ts'
 import { wantedNetwork } from '../../tasks/define-network.ts'
 import type { MigrationReport } from '../../src/guests/types.ts'
+import { tempDirs } from '../helpers/temp.ts'
+
+const temp = tempDirs('report')
 
 /** What `virsh net-dumpxml --inactive default` shows on a lab host, one static entry added. */
 const XML = `<network>
@@ -65,7 +67,7 @@ test('a file that is no report, or a wrong one: one clear error saying what to g
   const badHost = { ...report, networks: [{ ...report.networks[0], staticHosts: [{ mac: 'nope', ip: '192.168.122.50' }] }] }
   assert.throws(() => parseMigrationReport(JSON.stringify(badHost), 'r.json'), /networks\[0\]\.staticHosts\[0\]: invalid MAC "nope"/)
   assert.throws(() => readMigrationReport('/nonexistent/report.json'), /migration report \/nonexistent\/report\.json: cannot be read \(ENOENT\)/)
-  const dir = mkdtempSync(join(tmpdir(), 'kvmplay-report-'))
+  const dir = temp.make()
   writeFileSync(join(dir, 'r.json'), JSON.stringify(report))
   assert.is(readMigrationReport(join(dir, 'r.json')).networks.length, 1)
 })
@@ -76,4 +78,5 @@ test('a recorded network kvmplay cannot define as it was is refused, saying what
   assert.throws(() => recordedNetworkOptions({ ...report.networks[0], xml: '<network' }), /its XML does not parse/)
 })
 
+test.after(temp.removeAll)
 test.run()
