@@ -72,7 +72,10 @@ export async function vmUp(o: VmUpOptions): Promise<RunningVm> {
     await waitFor('a command run as root over SSH', deadline, () => exited, async () => (await onVm(vm, 'true', '60s').then(() => true, () => false)))
   } catch (err) {
     await vmKill(vm)
-    throw new Error(`${(err as Error).message}\n--- the tail of its console (${p.console}):\n${tail(p.console)}\n--- qemu:\n${tail(p.qemuLog)}`)
+    const message = `${(err as Error).message}\n--- the tail of its console (${p.console}):\n${tail(p.console)}\n--- qemu:\n${tail(p.qemuLog)}`
+    // Its overlay and record go with it (the next vmUp in this directory starts clean); the console log stays to read.
+    cleanup(o.dir)
+    throw new Error(message)
   }
   vm.bootMs = performance.now() - started
   return vm
