@@ -21,8 +21,9 @@ fi
 # The hosts' own network systems (lab profiles networkmanager, ifupdown, netplan, networkd) run
 # from the machine's /usr too, so their packages go on the machine, never started there.
 # The DHCP servers whose checkers the reservation tests run (CHECKER_PACKAGES) go there too,
-# and what builds and boots the bare hosts (BARE_LAB_PACKAGES: mmdebstrap, dpkg-dev, systemd-nspawn).
-lab_pkgs=$(node --import tsx -e "import('./src/lab/preflight.ts').then((m) => console.log(Object.keys({ ...m.LAB_PACKAGES, ...m.PROFILE_LAB_PACKAGES, ...m.BARE_LAB_PACKAGES, ...m.CHECKER_PACKAGES }).join(' ')))")
+# and what builds and boots the bare hosts (BARE_LAB_PACKAGES: mmdebstrap, dpkg-dev, systemd-nspawn)
+# and the lab VM (VM_LAB_PACKAGES: mke2fs, qemu-img, qemu-system-x86).
+lab_pkgs=$(node --import tsx -e "import('./src/lab/preflight.ts').then((m) => console.log(Object.keys({ ...m.LAB_PACKAGES, ...m.PROFILE_LAB_PACKAGES, ...m.BARE_LAB_PACKAGES, ...m.VM_LAB_PACKAGES, ...m.CHECKER_PACKAGES }).join(' ')))")
 # Units these packages enable for the machine's next boot (NetworkManager would run
 # DHCP on the machine's own interfaces, networking.service ifup -a): kvmplay only runs
 # them inside lab hosts, so they are disabled again where bootstrap installed them.

@@ -19,12 +19,13 @@
  * The cache key is a hash of the suite, both package lists and BUILD_REVISION:
  * a changed list builds a new root beside the old one (hosts running on the
  * old one keep it; remove stale ones by hand). Built in a temporary directory
- * and renamed into place, so an interrupted build is never taken for a cache.
+ * and renamed into place (cached-build.ts).
  */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, rmSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { $ } from './sh.ts'
+import { ensureCachedDir, isBuilt } from './cached-build.ts'
 import { STOCK_CACHE } from './stock.ts'
 
 export const BARE_SUITE = 'bookworm'
@@ -61,9 +62,6 @@ export const bareDir = (cache = STOCK_CACHE, key = bareCacheKey()) => join(cache
 
 const paths = (dir: string): BareRoot => ({ root: join(dir, 'root'), repo: join(dir, 'repo') })
 
-/** The complete marker: written last, so a directory without it is no cache. */
-const DONE = 'built'
-
 let building: Promise<BareRoot> | undefined
 
 /** The cached root and repository, built first when missing (about 30 s and 400 MB). Once per process. */
@@ -73,37 +71,22 @@ export function bareRoot(log: (line: string) => void = () => {}): Promise<BareRo
 
 async function ensureBareRoot(cache: string, log: (line: string) => void): Promise<BareRoot> {
   const dir = bareDir(cache)
-  if (existsSync(join(dir, DONE))) return paths(dir)
-  const started = performance.now()
-  log(`bare-debian: building the root and local repository in ${dir} (once; mmdebstrap from ${BARE_MIRROR})`)
-  const tmp = `${dir}.tmp-${process.pid}`
-  rmSync(tmp, { recursive: true, force: true })
-  mkdirSync(join(tmp, 'repo'), { recursive: true })
-  const { root, repo } = paths(tmp)
-  // Both hooks run in the finished root with the mirror still its source: apt
-  // there resolves what the repository needs against the root's own packages.
-  const download = `chroot "$1" apt-get install --download-only -y -q --no-install-recommends ${REPO_PACKAGES.join(' ')}`
-  const sources = `printf 'deb [trusted=yes] file:${REPO_IN_HOST} ./\\n' >"$1/etc/apt/sources.list"`
-  const scrub = 'rm -f "$1"/etc/ssh/ssh_host_* && : >"$1/etc/machine-id" && rm -rf "$1"/var/lib/apt/lists/*'
-  try {
+  if (!isBuilt(dir)) log(`bare-debian: building the root and local repository in ${dir} (once; mmdebstrap from ${BARE_MIRROR})`)
+  const seconds = await ensureCachedDir(dir, async (tmp) => {
+    mkdirSync(join(tmp, 'repo'), { recursive: true })
+    const { root, repo } = paths(tmp)
+    // Both hooks run in the finished root with the mirror still its source: apt
+    // there resolves what the repository needs against the root's own packages.
+    const download = `chroot "$1" apt-get install --download-only -y -q --no-install-recommends ${REPO_PACKAGES.join(' ')}`
+    const sources = `printf 'deb [trusted=yes] file:${REPO_IN_HOST} ./\\n' >"$1/etc/apt/sources.list"`
+    const scrub = 'rm -f "$1"/etc/ssh/ssh_host_* && : >"$1/etc/machine-id" && rm -rf "$1"/var/lib/apt/lists/*'
     const out = await $({ nothrow: true })`nice -n 10 mmdebstrap --quiet --variant=minbase --include=${BARE_PACKAGES.join(',')} --customize-hook=${download} --customize-hook=${`sync-out /var/cache/apt/archives ${repo}`} --customize-hook=${sources} --customize-hook=${scrub} ${BARE_SUITE} ${root} ${BARE_MIRROR}`
     if (out.exitCode !== 0) throw new Error(`mmdebstrap failed (exit ${out.exitCode}):\n${out.stderr.trim().split('\n').slice(-15).join('\n')}`)
     rmSync(join(repo, 'partial'), { recursive: true, force: true })
     rmSync(join(repo, 'lock'), { force: true })
     // The index apt reads from a flat `file:` repository (`deb file:DIR ./`).
     await $({ cwd: repo })`sh -c ${'dpkg-scanpackages --multiversion . /dev/null 2>/dev/null | gzip -9n >Packages.gz'}`
-    writeFileSync(join(tmp, DONE), `${new Date().toISOString()} ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
-    // Another `lab up` may have finished the same build meanwhile, and its hosts may run on it: keep that one.
-    if (existsSync(join(dir, DONE))) {
-      rmSync(tmp, { recursive: true, force: true })
-      return paths(dir)
-    }
-    rmSync(dir, { recursive: true, force: true })
-    renameSync(tmp, dir)
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true })
-    throw err
-  }
-  log(`bare-debian: built in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  })
+  if (seconds !== undefined) log(`bare-debian: built in ${seconds.toFixed(1)} s`)
   return paths(dir)
 }

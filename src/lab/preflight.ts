@@ -53,6 +53,18 @@ export const BARE_LAB_PACKAGES: Record<string, string> = {
 }
 
 /**
+ * What building and booting the lab VM needs on the machine (src/lab/vm/):
+ * mmdebstrap builds its root, e2fsprogs' mke2fs its image, qemu-utils'
+ * qemu-img each boot's overlay, qemu-system-x86 runs it under TCG.
+ */
+export const VM_LAB_PACKAGES: Record<string, string> = {
+  mmdebstrap: '/usr/bin/mmdebstrap',
+  e2fsprogs: '/usr/sbin/mke2fs',
+  'qemu-utils': '/usr/bin/qemu-img',
+  'qemu-system-x86': '/usr/bin/qemu-system-x86_64',
+}
+
+/**
  * The DHCP servers whose own checkers the reservation tests run on the files
  * kvmplay writes (`dnsmasq --test`, `dhcpd -t`, `kea-dhcp4 -t`): not the lab's,
  * but bootstrap.sh installs them too, never started on the machine.
@@ -131,3 +143,9 @@ export function preflight(machine: Machine = thisMachine(), profiles: readonly L
     )
   }
 }
+
+/** The lab VM's packages that are missing here (VM_LAB_PACKAGES). */
+export const missingVmPackages = (has: (path: string) => boolean = exists): string[] =>
+  Object.entries(VM_LAB_PACKAGES)
+    .filter(([, path]) => !has(path))
+    .map(([pkg]) => pkg)
