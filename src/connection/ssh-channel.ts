@@ -121,8 +121,12 @@ export const LONGEST_ARGUMENT = 64 * 1024
  * The shell behind a terminal: fed through cat, so its stdin is a pipe and it
  * is not interactive (no prompts in the output, no job control), with
  * $KVMPLAY_ERR for its commands' stderr (shell-session.ts, mergedCommand).
+ * kvmplay ends the session by closing the channel: the terminal hangs up
+ * (SIGHUP to everything on it), and the traps remove the file then too —
+ * without them every session left an empty /tmp/tmp.* on the host.
  */
-const MERGED_SHELL = 'KVMPLAY_ERR=$(mktemp) || exit 1; export KVMPLAY_ERR; cat | /bin/sh -s; rc=$?; rm -f "$KVMPLAY_ERR"; exit $rc'
+export const MERGED_SHELL =
+  "KVMPLAY_ERR=$(mktemp) || exit 1; trap 'rm -f \"$KVMPLAY_ERR\"' EXIT; trap 'exit 129' HUP; trap 'exit 143' TERM; export KVMPLAY_ERR; cat | /bin/sh -s; exit $?"
 
 /** The connection's long-lived shell (shell-session.ts), on a channel of its own, escalated where the target says. */
 export async function shellChannel(client: Client, t: SshTarget): Promise<ShellChannel> {

@@ -1,6 +1,8 @@
 /** The long-lived shell, against a real `/bin/sh -s` (dash on Debian) standing in for the SSH channel. */
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { MERGED_SHELL } from '../../src/connection/ssh-channel.ts'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { findFrame, openShellSession } from '../../src/connection/shell-session.ts'
@@ -151,6 +153,34 @@ test('merged streams (a terminal): each command’s stderr still comes apart fro
   assert.equal(await s.run('echo out; echo err >&2; echo more; exit 4', 5000), { code: 4, stdout: 'out\nmore\n', stderr: 'err\n' })
   assert.equal(await s.run('printf x', 5000), { code: 0, stdout: 'x', stderr: '' })
   s.close()
+})
+
+/** The shell behind a terminal, run here: the file $KVMPLAY_ERR names, and how the shell ends (`end`). */
+async function mergedShellFile(end: (child: ReturnType<typeof spawn>) => void): Promise<{ file: string; existed: boolean }> {
+  // A process group of its own, as on a terminal: a hang-up reaches cat, the inner shell and the outer one.
+  const child = spawn('/bin/sh', ['-c', MERGED_SHELL], { stdio: ['pipe', 'pipe', 'ignore'], detached: true })
+  let out = ''
+  child.stdout!.on('data', (d) => (out += d))
+  child.stdin!.write('echo "$KVMPLAY_ERR"\n')
+  for (let i = 0; i < 100 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 20))
+  const file = out.trim()
+  const existed = existsSync(file)
+  const closed = new Promise((r) => child.on('close', r))
+  end(child)
+  await closed
+  return { file, existed }
+}
+
+test("the terminal's shell removes its stderr file when the session ends: stdin closed, or the terminal hung up", async () => {
+  for (const [how, end] of [
+    ['stdin closed', (c: ReturnType<typeof spawn>) => c.stdin!.end()],
+    ['hang-up', (c: ReturnType<typeof spawn>) => process.kill(-c.pid!, 'SIGHUP')],
+    ['TERM', (c: ReturnType<typeof spawn>) => process.kill(-c.pid!, 'SIGTERM')],
+  ] as const) {
+    const { file, existed } = await mergedShellFile(end)
+    assert.ok(existed && file.length > 0, `${how}: the file was there while the session ran (${file})`)
+    assert.not.ok(existsSync(file), `${how}: ${file} removed`)
+  }
 })
 
 test.after(temp.removeAll)
