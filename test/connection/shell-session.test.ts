@@ -162,7 +162,7 @@ async function mergedShellFile(end: (child: ReturnType<typeof spawn>) => void): 
   let out = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stdin!.write('echo "$KVMPLAY_ERR"\n')
-  for (let i = 0; i < 100 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 20))
+  for (let i = 0; i < 500 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 20))
   const file = out.trim()
   const existed = existsSync(file)
   const closed = new Promise((r) => child.on('close', r))
