@@ -142,6 +142,8 @@ it('doas (on a raw pseudo-terminal) and su converge, and a second run changes no
   }
   const again = kvmplay(['run', MIGRATE, '-i', inventory, '-l', 'h5:h6', '--become-password-file', passwordFile, '--json'])
   for (const h of on) assert.is(recapOf(again.out).hosts[h.name].changed, 0, again.out)
+  // Each session behind a terminal kept its commands' stderr in a mktemp file: gone with the session (the terminal hung up).
+  for (const h of on) assert.is((await onHost(h, 'ls /tmp | grep "^tmp\\." || true')).trim(), '', `${h.name}: no temp file left in /tmp`)
 })
 
 it("libvirt without become: a login in group libvirt defines a network over qemu:///system; one that is not gets one error saying what to change", async () => {
