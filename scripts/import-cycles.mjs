@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Import cycles among the layers (src/<dir>, tasks) and among files, counting
 // type imports too (a layer that names another's types knows it), unless --runtime.
-// README's "How it fits together": each layer knows only those below it.
+// docs/architecture.md, "The layers": each layer knows only those below it.
 // Usage: node scripts/import-cycles.mjs [--files] [--runtime] [--all: longer cycles of layers too]   (exit 1 when there is a cycle)
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'

@@ -24,7 +24,7 @@ export async function main(argv: string[]): Promise<void> {
     .help()
     .alias('h', 'help')
     .version()
-    .epilogue(`Docs: README.md. ${exitCodesLine()}`)
+    .epilogue(`Docs: README.md and docs/. ${exitCodesLine()}`)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err

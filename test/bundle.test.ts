@@ -39,7 +39,7 @@ test('the bundle has the command line, the library and the tasks, and knows the 
   for (const entry of ['cli.mjs', 'index.mjs', 'tasks.mjs']) assert.ok(existsSync(join(dir, entry)), entry)
   const lib = await import(pathToFileURL(join(dir, 'index.mjs')).href)
   assert.type(lib.playbook, 'function')
-  // What a task of one's own needs (README "Writing your own task"), as a playbook gets it: from the bundle.
+  // What a task of one's own needs (docs/writing-tasks.md), as a playbook gets it: from the bundle.
   const authoring = ['defineTask', 'converged', 'factRequest', 'resource', 'commandStep', 'runChecked', 'sh', 'quote', 'fileWish', 'planFile', 'planFileAgainst', 'KvmplayError']
   const facts = ['fileFact', 'sysctlFact', 'pathExistsFact', 'commandSucceedsFact', 'hostNetworkFact', 'libvirtFact', 'ifcfgFilesFact', 'osFact', 'packagesFact', 'unitFact', 'membershipFact', 'kernelModuleFact', 'storagePoolFact']
   for (const name of [...authoring, ...facts]) assert.ok(lib[name], `kvmplay exports ${name}`)

@@ -2,7 +2,7 @@
  * The package as an npm user gets it: packed, installed into an empty
  * folder and globally, run there with `npx kvmplay` and `kvmplay`, and a
  * playbook of that folder type-checked — by `kvmplay run --syntax-check`
- * with no tsconfig, and by `tsc` with the README's minimal tsconfig.
+ * with no tsconfig, and by `tsc` with the minimal tsconfig of docs/playbooks.md.
  * npm works from its cache where it can (--prefer-offline); install scripts
  * are not run, as the repository's allowScripts says.
  */
@@ -31,12 +31,12 @@ function sh(cmd: string, args: string[], cwd: string) {
   return { code: res.status, out: res.stdout, err: res.stderr }
 }
 
-/** The tsconfig the README gives for a user's own folder (section "Typed playbooks"), so the two cannot drift. */
-function readmeTsconfig(): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-  const section = readme.slice(readme.indexOf('### Typed playbooks'))
+/** The tsconfig the docs give for a user's own folder (docs/playbooks.md, "Typed playbooks"), so the two cannot drift. */
+function docsTsconfig(): string {
+  const page = readFileSync(join(ROOT, 'docs/playbooks.md'), 'utf8')
+  const section = page.slice(page.indexOf('## Typed playbooks'))
   const block = /```json\n([\s\S]*?)```/.exec(section)
-  if (!block) throw new Error('README.md: no ```json block under "### Typed playbooks"')
+  if (!block) throw new Error('docs/playbooks.md: no ```json block under "## Typed playbooks"')
   return block[1]
 }
 
@@ -94,8 +94,8 @@ test("a playbook in the user's folder is type-checked by kvmplay with no tsconfi
   assert.match(typo.err, /typo\.play\.ts:7:\d+: TS2561: .*'bridg' does not exist in type 'BridgeOptions'\. Did you mean to write 'bridge'\?/)
 })
 
-test("the README's minimal tsconfig makes `tsc` in the user's folder report the typo, and nothing in kvmplay", () => {
-  writeFileSync(join(user, 'tsconfig.json'), readmeTsconfig())
+test("the docs' minimal tsconfig makes `tsc` in the user's folder report the typo, and nothing in kvmplay", () => {
+  writeFileSync(join(user, 'tsconfig.json'), docsTsconfig())
   const tsc = sh('npx', ['--no-install', 'tsc', '-p', '.'], user)
   const errors = tsc.out.split('\n').filter((l) => /error TS/.test(l))
   assert.equal(errors.length, 1, tsc.out)

@@ -206,7 +206,7 @@ const ssh: CommandModule<LabArgs, LabArgs & { host: string; cmd?: string[] }> = 
       .positional('host', { type: 'string', demandOption: true, describe: 'Host name, e.g. h1' })
       .positional('cmd', { type: 'string', array: true, describe: 'Command to run instead of a shell' })
       .example('$0 lab ssh h1', 'log in to h1')
-      .example("$0 lab ssh h2 virsh net-list --all", "list h2's libvirt networks") as Argv<LabArgs & { host: string; cmd?: string[] }>,
+      .example("$0 lab ssh h2 'virsh net-list --all'", "list h2's libvirt networks (quoted: options after the host are kvmplay's otherwise)") as Argv<LabArgs & { host: string; cmd?: string[] }>,
   handler: (args) =>
     guarded(async () => {
       const { labHost, sshArgs } = await labModules()
@@ -235,7 +235,7 @@ export const labCommand: CommandModule = {
       .example('$0 lab up 500 --cheap --name scale --net 198.18', 'five hundred cheap hosts (sshd and files only) for a scale run')
       .example('$0 lab up 3 --login sudo', 'root may not log in on port 22: the inventory logs in as kvsudo and escalates with sudo')
       .example('$0 lab reboot h1', 'power-cycle h1; it comes back from its persisted files alone')
-      .example('$0 lab ssh h1 virsh list --all', 'run a command on h1')
+      .example("$0 lab ssh h1 'virsh list --all'", 'run a command on h1')
       .example('$0 lab down', 'remove everything the lab created'),
   handler: () => {},
 }

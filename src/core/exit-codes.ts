@@ -1,6 +1,6 @@
 /**
  * kvmplay's exit codes, close to Ansible's so that wrappers written for
- * `ansible-playbook` keep working. Documented in the README.
+ * `ansible-playbook` keep working. Documented in docs/cli.md.
  */
 export const EXIT = {
   /** Every host converged (or, with --check, planned) without failure. */

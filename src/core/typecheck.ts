@@ -8,7 +8,7 @@
  *
  * A check that passed is remembered (typecheck-cache.ts) until the playbook
  * or anything it imports changes: a warm run pays a few milliseconds, not
- * the compiler's start (figures in README.md, "Typed playbooks").
+ * the compiler's start (figures in docs/playbooks.md, "Typed playbooks").
  */
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'

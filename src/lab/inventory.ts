@@ -51,7 +51,7 @@ export function inventoryYaml(lab: Lab, hosts: HostPlan[], profiles: Map<string,
                   lab_profile: profiles.get(h.name) ?? 'none',
                   // A `none` host has the seed's ifcfg files but no system that reads them: kvmplay refuses to
                   // bridge such a host unless told which system keeps it — here the inventory says so, as a
-                  // user of such a fleet would (README, "No bridge that vanishes at the next boot").
+                  // user of such a fleet would (docs/network-systems.md, "No bridge that vanishes at the next boot").
                   ...(configuredFromOutside(profiles.get(h.name) ?? 'none') ? { [BACKEND_VAR]: 'ifcfg' } : {}),
                 },
               ]

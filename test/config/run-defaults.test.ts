@@ -1,7 +1,7 @@
 /**
  * Where run's options come from without flags: ansible.cfg where Ansible
  * finds it, kvmplay.yaml over it, ANSIBLE_* over both, the command line over
- * all (README: Configuration files).
+ * all (docs/cli.md: Configuration files).
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'

@@ -26,7 +26,7 @@ const skipReason =
   process.getuid?.() !== 0 ? 'needs root (namespaces, veths, mounts)' : missing.length ? `needs the packages ${missing.join(', ')} (scripts/bootstrap.sh)` : ''
 const labTest = skipIf(profiles, skipReason)
 
-/** Figures for the README, printed as the suite goes. */
+/** Figures for docs/lab.md, printed as the suite goes. */
 const figures: string[] = []
 
 /** The interface that carries the host's lab address, and the default route's gateway and device. */

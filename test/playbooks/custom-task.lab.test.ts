@@ -1,5 +1,5 @@
 /**
- * The README's task of your own on a lab host: playbooks/custom-task.play.ts
+ * The task of your own of docs/writing-tasks.md on a lab host: playbooks/custom-task.play.ts
  * (lineInFile, imported from beside the playbook, so it loads through the
  * module hooks) run by the real CLI. --check leaves the host as it was,
  * --diff changes it and prints the diff, a second run changes nothing; every

@@ -1,7 +1,7 @@
 /**
- * The example task of the README, playbooks/tasks/line-in-file.ts: its plan
+ * The example task of docs/writing-tasks.md, playbooks/tasks/line-in-file.ts: its plan
  * against canned file states (no host), its checks of the options, and that
- * the README shows the file as it is.
+ * the page shows the file as it is.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -134,12 +134,12 @@ test('editLines is the pure edit the plan compares', () => {
   assert.is(editLines('a\n#X 1\n', { matches, state: 'absent' }), 'a\n')
 })
 
-test("the README's copy of the example is the file as it is", () => {
+test("docs/writing-tasks.md's copy of the example is the file as it is", () => {
   const read = (rel: string) => readFileSync(fileURLToPath(new URL(rel, import.meta.url)), 'utf8')
   const source = read('../../playbooks/tasks/line-in-file.ts')
-  const blocks = [...read('../../README.md').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1])
+  const blocks = [...read('../../docs/writing-tasks.md').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1])
   const shown = blocks.find((b) => b.includes('export function lineInFile('))
-  assert.ok(shown, 'README.md has no ```ts block with lineInFile')
+  assert.ok(shown, 'docs/writing-tasks.md has no ```ts block with lineInFile')
   assert.fixture(shown!, source)
 })
 

@@ -1,7 +1,7 @@
 /**
  * The registry of network systems: every name, the choice and the lab's
  * profiles derive from this list. A new system is a folder beside these and
- * one line here (README.md, "Adding a network system").
+ * one line here (docs/network-systems.md, "Adding a network system").
  *
  * The order is the order of the names in messages; the fallback (the system
  * of hosts no system claims) is the one marked so, whatever its place.
