@@ -72,6 +72,7 @@ test('the tarball holds what runs: no tests, benchmarks, scripts or lab inventor
   assert.ok(files.includes('bin/kvmplay.mjs'))
   assert.ok(files.includes('tasks/index.ts'))
   assert.ok(files.includes('src/cli.ts'))
+  assert.ok(files.includes('docs/tasks.md'), "the README's links to docs/ work in the package too")
   const top = new Set(files.map((f) => f.split('/')[0]))
   for (const gone of ['test', 'bench', 'scripts', 'inventory', '.ci', 'tsconfig.json']) assert.not.ok(top.has(gone), `${gone} is not shipped`)
 })
